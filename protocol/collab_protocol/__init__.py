@@ -1,0 +1,13 @@
+"""collab_protocol: the pure codec of the collabd wire protocol (see ../SPEC.md)."""
+
+from .awareness import AwarenessEntry, decode_awareness, encode_awareness
+from .codec import decode_frame, encode, from_map, to_map
+from .errors import DecodeError, InvalidMessage, ProtocolError, UnknownKind
+from .messages import *  # noqa: F403
+from .messages import KINDS, PROTOCOL_VERSION, CollabMessage, Message
+
+__all__ = [
+    "KINDS", "PROTOCOL_VERSION", "AwarenessEntry", "CollabMessage", "DecodeError",
+    "InvalidMessage", "Message", "ProtocolError", "UnknownKind", "decode_awareness",
+    "decode_frame", "encode", "encode_awareness", "from_map", "to_map",
+]
