@@ -19,6 +19,10 @@ from . import messages as m
 from .errors import DecodeError, InvalidMessage, UnknownKind
 from .lib0 import Reader, write_var_string, write_var_uint, write_var_uint8_array
 
+# y-websocket peers send one message per frame; a few may be batched. A cap keeps one 1 MiB frame
+# of 0x03 bytes from turning into a million messages (about a second of CPU, a million replies).
+MAX_MESSAGES_PER_FRAME = 100
+
 MSGPACK_LIMITS = {"max_str_len": 1 << 20, "max_bin_len": 1 << 20, "max_array_len": 10_000,
                   "max_map_len": 1_000, "max_ext_len": 0}
 
@@ -73,6 +77,8 @@ def decode_frame(frame: bytes) -> list[m.Message]:
     r = Reader(frame)
     out: list[m.Message] = []
     while r.has_content():
+        if len(out) == MAX_MESSAGES_PER_FRAME:
+            raise DecodeError("too many messages in one frame")
         out.append(_read_message(r))
     return out
 

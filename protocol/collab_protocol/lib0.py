@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from .errors import DecodeError
 
-# lib0 varUints are at most 53 bits in JS (Number.MAX_SAFE_INTEGER); refuse anything longer.
+# lib0 varUints are at most 53 bits in JS (Number.MAX_SAFE_INTEGER); refuse anything larger, so a
+# value we accept is one a JS peer can read too.
 MAX_VAR_UINT_BYTES = 8
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def write_var_uint(out: bytearray, value: int) -> None:
-    if value < 0:
-        raise ValueError("varUint must be >= 0")
+    if value < 0 or value > MAX_SAFE_INTEGER:
+        raise ValueError("varUint must be in 0..2**53-1")
     while value > 0x7F:
         out.append(0x80 | (value & 0x7F))
         value >>= 7
@@ -56,6 +58,8 @@ class Reader:
             b = self.read_uint8()
             value |= (b & 0x7F) << shift
             if b < 0x80:
+                if value > MAX_SAFE_INTEGER:
+                    raise DecodeError("varUint exceeds 2**53-1")
                 return value
             shift += 7
         raise DecodeError("varUint too long")
@@ -76,6 +80,8 @@ class Reader:
             value |= (b & 0x7F) << shift
             shift += 7
             more = b & 0x80
+        if value > MAX_SAFE_INTEGER:
+            raise DecodeError("varInt exceeds 2**53-1")
         return -value if negative else value
 
     def read_bytes(self, n: int) -> bytes:
