@@ -10,10 +10,9 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]  # ships no type hints
 
 from . import messages as m
 from .errors import DecodeError, InvalidMessage, UnknownKind
@@ -145,8 +144,18 @@ class _FieldSpec:
     required: bool
 
 
-@cache
+# Keyed by kind name: mypy does not see message classes as hashable (frozen dataclasses).
+_FIELD_CACHE: dict[str, tuple[_FieldSpec, ...]] = {}
+
+
 def _fields(cls: type[m.CollabMessage]) -> tuple[_FieldSpec, ...]:
+    cached = _FIELD_CACHE.get(cls.KIND)
+    if cached is None:
+        cached = _FIELD_CACHE[cls.KIND] = _field_specs(cls)
+    return cached
+
+
+def _field_specs(cls: type[m.CollabMessage]) -> tuple[_FieldSpec, ...]:
     hints = typing.get_type_hints(cls)
     return tuple(
         _FieldSpec(
