@@ -1,0 +1,172 @@
+"""The study's input: one record per interview session, and how a record becomes a data point.
+
+Stdlib only, so the storage layer can build records without the `analytics` extra installed.
+
+The store (`store.feedback_records()`) yields `InterviewRecord`s. Forms are the dicts the
+feedback forms were stored as:
+
+    interviewer_form = {"would_hire": bool, "technical": 1-4, "problem_solving": 1-4,
+                        "communication": 1-4, "notes": str}
+    interviewee_form = {"would_work_with": bool, "question_quality": 1-4, "helpfulness": 1-4,
+                        "notes": str, "self_assessment": 1-4}
+
+Only the fields the study uses are checked; extra fields are ignored, so the forms can grow
+without breaking the study. A score must be an int in 1..4 (a bool is not a score).
+
+`simulated` marks sessions created by `collabd simulate` (practice data): the study can leave
+them out, and the report says when they are in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SCORES = (1, 2, 3, 4)
+
+# Why a record is not a data point. Each excluded session is counted once, under the first
+# reason that applies, in this order.
+SIMULATED = "simulated"
+NOT_ENDED = "not_ended"
+INTERVIEWER_FORM_MISSING = "interviewer_form_missing"
+INTERVIEWEE_FORM_MISSING = "interviewee_form_missing"
+INTERVIEWER_FORM_INVALID = "interviewer_form_invalid"
+INTERVIEWEE_FORM_INVALID = "interviewee_form_invalid"
+EXCLUSION_REASONS = (
+    SIMULATED,
+    NOT_ENDED,
+    INTERVIEWER_FORM_MISSING,
+    INTERVIEWEE_FORM_MISSING,
+    INTERVIEWER_FORM_INVALID,
+    INTERVIEWEE_FORM_INVALID,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewRecord:
+    """One interview session as stored. `ended_at` is ms since the epoch, None if not ended."""
+
+    session_id: str
+    ended_at: int | None
+    interviewer_pid: str
+    interviewee_pid: str
+    simulated: bool
+    interviewer_form: Mapping[str, Any] | None
+    interviewee_form: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A complete session reduced to the numbers the study uses."""
+
+    session_id: str
+    ended_at: int
+    interviewee_pid: str
+    simulated: bool
+    actual: int  # interviewer's technical score
+    perceived: int  # interviewee's self-assessment
+    interviewer_rating: float  # mean of question_quality and helpfulness
+    would_work_with: bool
+    would_hire: bool
+
+    @property
+    def error(self) -> int:
+        """Signed self-assessment error: perceived - actual (positive = over-rating)."""
+        return self.perceived - self.actual
+
+
+def _is_score(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in SCORES
+
+
+def _interviewer_ok(form: Mapping[str, Any]) -> bool:
+    return _is_score(form.get("technical")) and isinstance(form.get("would_hire"), bool)
+
+
+def _interviewee_ok(form: Mapping[str, Any]) -> bool:
+    return (
+        _is_score(form.get("self_assessment"))
+        and _is_score(form.get("question_quality"))
+        and _is_score(form.get("helpfulness"))
+        and isinstance(form.get("would_work_with"), bool)
+    )
+
+
+def classify(record: InterviewRecord, *, include_simulated: bool = True) -> Observation | str:
+    """Return the record's Observation, or the reason (one of EXCLUSION_REASONS) it is left out."""
+    if record.simulated and not include_simulated:
+        return SIMULATED
+    if record.ended_at is None:
+        return NOT_ENDED
+    er, ee = record.interviewer_form, record.interviewee_form
+    if er is None:
+        return INTERVIEWER_FORM_MISSING
+    if ee is None:
+        return INTERVIEWEE_FORM_MISSING
+    if not isinstance(er, Mapping) or not _interviewer_ok(er):
+        return INTERVIEWER_FORM_INVALID
+    if not isinstance(ee, Mapping) or not _interviewee_ok(ee):
+        return INTERVIEWEE_FORM_INVALID
+    return Observation(
+        session_id=record.session_id,
+        ended_at=record.ended_at,
+        interviewee_pid=record.interviewee_pid,
+        simulated=record.simulated,
+        actual=er["technical"],
+        perceived=ee["self_assessment"],
+        interviewer_rating=(ee["question_quality"] + ee["helpfulness"]) / 2,
+        would_work_with=ee["would_work_with"],
+        would_hire=er["would_hire"],
+    )
+
+
+def record_to_dict(record: InterviewRecord) -> dict[str, Any]:
+    """A JSON-able dict (for fixtures, exports and the simulator's output)."""
+    return {
+        "session_id": record.session_id,
+        "ended_at": record.ended_at,
+        "interviewer_pid": record.interviewer_pid,
+        "interviewee_pid": record.interviewee_pid,
+        "simulated": record.simulated,
+        "interviewer_form": _plain(record.interviewer_form),
+        "interviewee_form": _plain(record.interviewee_form),
+    }
+
+
+def record_from_dict(data: Mapping[str, Any]) -> InterviewRecord:
+    """Inverse of record_to_dict. Raises ValueError on a missing or mistyped top-level field."""
+    try:
+        session_id = data["session_id"]
+        ended_at = data["ended_at"]
+        interviewer_pid = data["interviewer_pid"]
+        interviewee_pid = data["interviewee_pid"]
+        simulated = data.get("simulated", False)
+        er = data.get("interviewer_form")
+        ee = data.get("interviewee_form")
+    except KeyError as exc:
+        raise ValueError(f"interview record lacks field {exc.args[0]!r}") from None
+    if not isinstance(session_id, str):
+        raise ValueError("session_id must be a string")
+    if ended_at is not None and (not isinstance(ended_at, int) or isinstance(ended_at, bool)):
+        raise ValueError("ended_at must be an int (ms since epoch) or null")
+    if not isinstance(interviewer_pid, str) or not isinstance(interviewee_pid, str):
+        raise ValueError("participant ids must be strings")
+    if not isinstance(simulated, bool):
+        raise ValueError("simulated must be a bool")
+    for name, form in (("interviewer_form", er), ("interviewee_form", ee)):
+        if form is not None and not isinstance(form, Mapping):
+            raise ValueError(f"{name} must be an object or null")
+    return InterviewRecord(
+        session_id=session_id,
+        ended_at=ended_at,
+        interviewer_pid=interviewer_pid,
+        interviewee_pid=interviewee_pid,
+        simulated=simulated,
+        interviewer_form=_plain(er),
+        interviewee_form=_plain(ee),
+    )
+
+
+def _plain(form: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if form is None else dict(form)
