@@ -1,0 +1,289 @@
+/**
+ * The collabd wire codec for the browser client: frames <-> plain message objects.
+ *
+ * A frame is a sequence of messages, each starting with a lib0 varUint message type:
+ *   0 sync (step1 / step2 / update), 1 awareness, 2 auth, 3 query-awareness  — y-protocols;
+ *   100 collabd: a varUint8Array holding a msgpack map whose "t" key names the kind.
+ *
+ * The y-websocket provider speaks types 0-3 itself; the client only needs this module for
+ * type 100, but it decodes every type so it can be checked against protocol/vectors.
+ *
+ * collabd messages are plain objects using the wire field names (`from`, not `from_`):
+ *   { t: 'chat.msg', id: 4, ts: 1700000000000, from: {...}, text: 'hi', nonce: '' }
+ * The schema below mirrors protocol/collab_protocol/messages.py: field order (the encoder
+ * writes "t" first, then the fields in this order, leaving out null ones), required fields,
+ * defaults and types. The decoder checks types just as the Python decoder does.
+ */
+import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import { encode as mpEncode, decode as mpDecode } from '@msgpack/msgpack'
+
+export const PROTOCOL_VERSION = 1
+
+export const MSG_SYNC = 0
+export const MSG_AWARENESS = 1
+export const MSG_AUTH = 2
+export const MSG_QUERY_AWARENESS = 3
+export const MSG_COLLAB = 100
+
+export const SYNC_STEP1 = 0
+export const SYNC_STEP2 = 1
+export const SYNC_UPDATE = 2
+
+/** Raised for any frame that cannot be decoded or any message that breaks the schema. */
+export class ProtocolError extends Error {
+  constructor (message) {
+    super(message)
+    this.name = 'ProtocolError'
+  }
+}
+
+// Field types: 'int' | 'bool' | 'str' | 'dict' | 'list', optionally nullable.
+const f = (name, type, opts = {}) => ({
+  name,
+  type,
+  required: !('default' in opts),
+  default: opts.default,
+  nullable: Boolean(opts.nullable)
+})
+const OPT_NULL = { default: null, nullable: true }
+
+/** Every collabd message kind and its fields, in wire order. */
+export const KINDS = {
+  hello: [f('v', 'int'), f('client', 'str', { default: '' }), f('chat_after', 'int', { default: 0 })],
+  welcome: [f('v', 'int'), f('room', 'str'), f('you', 'dict'), f('limits', 'dict')],
+  error: [f('code', 'str'), f('message', 'str'), f('ref', 'str', { default: '' })],
+  ack: [f('ref', 'str')],
+  session: [
+    f('phase', 'str'),
+    f('participants', 'list'),
+    f('ends_at', 'int', OPT_NULL),
+    f('read_only', 'bool', { default: false }),
+    f('unmask_offered', 'bool', { default: false })
+  ],
+  'session.end': [],
+  'chat.post': [f('text', 'str'), f('nonce', 'str', { default: '' })],
+  'chat.msg': [f('id', 'int'), f('ts', 'int'), f('from', 'dict'), f('text', 'str'), f('nonce', 'str', { default: '' })],
+  'chat.history': [f('messages', 'list')],
+  'chat.typing': [f('on', 'bool'), f('from', 'dict', OPT_NULL)],
+  signal: [f('kind', 'str'), f('data', 'dict'), f('to', 'str', { default: '' }), f('from', 'dict', OPT_NULL)],
+  'ice.servers': [f('servers', 'list'), f('relay_only', 'bool', { default: false })],
+  'feedback.submit': [f('form', 'dict'), f('nonce', 'str', { default: '' })],
+  'feedback.status': [f('mine', 'str'), f('theirs', 'str')],
+  'feedback.reveal': [f('mine', 'dict'), f('theirs', 'dict'), f('calibration', 'dict', OPT_NULL)],
+  'unmask.answer': [f('answer', 'str')],
+  'unmask.status': [f('mine', 'str'), f('deadline', 'int', OPT_NULL)],
+  'unmask.result': [f('unmasked', 'bool'), f('identity', 'dict', OPT_NULL)]
+}
+
+const MAX_SAFE = 2 ** 53
+
+function isDict (v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)
+}
+
+function matches (value, field) {
+  if (value === null) return field.nullable
+  switch (field.type) {
+    case 'int': return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < MAX_SAFE
+    case 'bool': return typeof value === 'boolean'
+    case 'str': return typeof value === 'string'
+    case 'dict': return isDict(value)
+    case 'list': return Array.isArray(value)
+    default: throw new Error(`bad schema type ${field.type}`)
+  }
+}
+
+/**
+ * The msgpack map of a collabd message, keys in wire order, null fields left out.
+ * Missing optional fields take their default; a missing required field or a wrong type throws.
+ */
+export function toMap (msg) {
+  const fields = KINDS[msg.t]
+  if (!fields) throw new ProtocolError(`unknown message kind ${String(msg.t).slice(0, 40)}`)
+  const out = { t: msg.t }
+  for (const field of fields) {
+    let value = msg[field.name]
+    if (value === undefined) {
+      if (field.required) throw new ProtocolError(`${msg.t}.${field.name} is missing`)
+      value = field.default
+    }
+    if (!matches(value, field)) throw new ProtocolError(`${msg.t}.${field.name} has the wrong type`)
+    if (value !== null) out[field.name] = value
+  }
+  return out
+}
+
+/** Check a decoded msgpack value against the schema and fill in defaults. */
+export function fromMap (data) {
+  if (!isDict(data)) throw new ProtocolError('collabd payload must be a map')
+  const kind = data.t
+  if (typeof kind !== 'string') throw new ProtocolError("collabd payload needs a string 't'")
+  const fields = KINDS[kind]
+  if (!Object.prototype.hasOwnProperty.call(KINDS, kind)) {
+    throw new ProtocolError(`unknown message kind ${kind.slice(0, 40)}`)
+  }
+  const msg = { t: kind }
+  for (const field of fields) {
+    if (Object.prototype.hasOwnProperty.call(data, field.name)) {
+      const value = data[field.name]
+      if (!matches(value, field)) throw new ProtocolError(`${kind}.${field.name} has the wrong type`)
+      msg[field.name] = value
+    } else if (field.required) {
+      throw new ProtocolError(`${kind}.${field.name} is missing`)
+    } else {
+      msg[field.name] = field.default
+    }
+  }
+  return msg
+}
+
+/** The msgpack bytes of a collabd message (the payload inside a type-100 message). */
+export function packPayload (msg) {
+  return mpEncode(toMap(msg))
+}
+
+const MSGPACK_LIMITS = {
+  maxStrLength: 1 << 20,
+  maxBinLength: 1 << 20,
+  maxArrayLength: 10000,
+  maxMapLength: 1000,
+  maxExtLength: 0
+}
+
+export function unpackPayload (bytes) {
+  let data
+  try {
+    data = mpDecode(bytes, MSGPACK_LIMITS)
+  } catch (err) {
+    throw new ProtocolError(`bad msgpack payload: ${err && err.name}`)
+  }
+  return fromMap(data)
+}
+
+/** Write one collabd message (type 100) into a lib0 encoder. */
+export function writeCollab (encoder, msg) {
+  encoding.writeVarUint(encoder, MSG_COLLAB)
+  encoding.writeVarUint8Array(encoder, packPayload(msg))
+}
+
+/** One frame holding one collabd message: what the client sends on the websocket. */
+export function encodeCollab (msg) {
+  const encoder = encoding.createEncoder()
+  writeCollab(encoder, msg)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Read the payload of a type-100 message whose type varUint has already been read. */
+export function readCollab (decoder) {
+  return unpackPayload(readBytes(decoder))
+}
+
+/**
+ * Encode any message. Yjs messages are
+ *   {type: 'sync_step1', state_vector}, {type: 'sync_step2', update}, {type: 'sync_update', update},
+ *   {type: 'awareness', update}, {type: 'auth_denied', reason}, {type: 'query_awareness'}
+ * with Uint8Array payloads; collabd messages are {type: 'collab', payload: {t, ...}}.
+ */
+export function encodeMessage (message) {
+  const encoder = encoding.createEncoder()
+  switch (message.type) {
+    case 'sync_step1':
+      encoding.writeVarUint(encoder, MSG_SYNC)
+      encoding.writeVarUint(encoder, SYNC_STEP1)
+      encoding.writeVarUint8Array(encoder, message.state_vector)
+      break
+    case 'sync_step2':
+    case 'sync_update':
+      encoding.writeVarUint(encoder, MSG_SYNC)
+      encoding.writeVarUint(encoder, message.type === 'sync_step2' ? SYNC_STEP2 : SYNC_UPDATE)
+      encoding.writeVarUint8Array(encoder, message.update)
+      break
+    case 'awareness':
+      encoding.writeVarUint(encoder, MSG_AWARENESS)
+      encoding.writeVarUint8Array(encoder, message.update)
+      break
+    case 'auth_denied':
+      encoding.writeVarUint(encoder, MSG_AUTH)
+      encoding.writeVarUint(encoder, 0)
+      encoding.writeVarString(encoder, message.reason)
+      break
+    case 'query_awareness':
+      encoding.writeVarUint(encoder, MSG_QUERY_AWARENESS)
+      break
+    case 'collab':
+      writeCollab(encoder, message.payload)
+      break
+    default:
+      throw new ProtocolError(`not a protocol message: ${message.type}`)
+  }
+  return encoding.toUint8Array(encoder)
+}
+
+// lib0's decoder reads past the end silently or throws plain Errors; guard every read.
+function readVarUint (decoder) {
+  if (decoder.pos >= decoder.arr.length) throw new ProtocolError('unexpected end of data')
+  let value = 0
+  let mult = 1
+  for (let i = 0; i < 8; i++) {
+    if (decoder.pos >= decoder.arr.length) throw new ProtocolError('unexpected end of data')
+    const b = decoder.arr[decoder.pos++]
+    value += (b & 0x7f) * mult
+    if (b < 0x80) return value
+    mult *= 128
+  }
+  throw new ProtocolError('varUint too long')
+}
+
+function readBytes (decoder) {
+  const len = readVarUint(decoder)
+  if (decoder.pos + len > decoder.arr.length) throw new ProtocolError('length exceeds data')
+  const out = decoder.arr.slice(decoder.pos, decoder.pos + len)
+  decoder.pos += len
+  return out
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function readMessage (decoder) {
+  const type = readVarUint(decoder)
+  switch (type) {
+    case MSG_SYNC: {
+      const sub = readVarUint(decoder)
+      const data = readBytes(decoder)
+      if (sub === SYNC_STEP1) return { type: 'sync_step1', state_vector: data }
+      if (sub === SYNC_STEP2) return { type: 'sync_step2', update: data }
+      if (sub === SYNC_UPDATE) return { type: 'sync_update', update: data }
+      throw new ProtocolError(`unknown sync message type ${sub}`)
+    }
+    case MSG_AWARENESS:
+      return { type: 'awareness', update: readBytes(decoder) }
+    case MSG_AUTH: {
+      const sub = readVarUint(decoder)
+      if (sub !== 0) throw new ProtocolError(`unknown auth message type ${sub}`)
+      let reason
+      try {
+        reason = utf8.decode(readBytes(decoder))
+      } catch (err) {
+        if (err instanceof ProtocolError) throw err
+        throw new ProtocolError('string is not valid UTF-8')
+      }
+      return { type: 'auth_denied', reason }
+    }
+    case MSG_QUERY_AWARENESS:
+      return { type: 'query_awareness' }
+    case MSG_COLLAB:
+      return { type: 'collab', payload: readCollab(decoder) }
+    default:
+      throw new ProtocolError(`unknown message type ${type}`)
+  }
+}
+
+/** Every message in a frame (a frame may hold several back to back). */
+export function decodeFrame (frame) {
+  if (!(frame instanceof Uint8Array) || frame.length === 0) throw new ProtocolError('empty frame')
+  const decoder = decoding.createDecoder(frame)
+  const out = []
+  while (decoder.pos < frame.length) out.push(readMessage(decoder))
+  return out
+}
