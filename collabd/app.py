@@ -1,0 +1,58 @@
+"""Composition root: builds the aiohttp application from settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .adapters.aiohttp_transport import RoomEndpoint
+from .adapters.sqlite_store import SqliteStore
+from .config import Settings, load_secret
+from .runtime.extensions import Basic
+from .runtime.hub import Hub
+
+HUB = web.AppKey("hub", Hub)
+ENDPOINT = web.AppKey("endpoint", RoomEndpoint)
+WEB_DIR = Path(__file__).parent / "web"
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def build_app(settings: Settings, extensions: Any = None) -> web.Application:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secret = load_secret(settings.data_dir)
+    store = SqliteStore(settings.data_dir / "collabd.sqlite3", settings.sqlite_synchronous)
+    hub = Hub(settings, store, extensions or Basic())
+    endpoint = RoomEndpoint(hub, secret)
+
+    app = web.Application(client_max_size=settings.limits.max_frame_bytes)
+    app[HUB] = hub
+    app[ENDPOINT] = endpoint
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/rooms/{room}", endpoint.handle)
+    if (WEB_DIR / "index.html").exists():
+        index = WEB_DIR / "index.html"
+
+        async def page(request: web.Request) -> web.FileResponse:
+            return web.FileResponse(index)
+
+        app.router.add_get("/", page)
+        app.router.add_get("/join", page)
+        app.router.add_static("/assets", WEB_DIR / "assets", show_index=False)
+
+    async def lifecycle(app: web.Application) -> Any:
+        hub.start()
+        yield
+        await hub.close()
+
+    async def on_shutdown(app: web.Application) -> None:
+        hub.closing = True
+        await endpoint.shutdown()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(on_shutdown)
+    return app

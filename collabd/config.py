@@ -1,0 +1,77 @@
+"""Settings: every limit is a named field with its documented default (protocol/SPEC.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import platformdirs
+
+MiB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_frame_bytes: int = 1 * MiB
+    max_doc_bytes: int = 8 * MiB
+    update_rate: float = 200.0
+    update_burst: float = 1000.0
+    awareness_rate: float = 30.0
+    awareness_burst: float = 100.0
+    awareness_state_bytes: int = 8 * 1024
+    chat_max_chars: int = 2000
+    chat_rate: float = 5.0
+    chat_burst: float = 10.0
+    signal_rate: float = 20.0
+    signal_burst: float = 100.0
+    max_sdp_bytes: int = 32 * 1024
+    max_candidate_bytes: int = 1024
+    outbox_max_frames: int = 512
+    outbox_max_bytes: int = 4 * MiB
+    pending_updates: int = 32
+    conn_attempts_per_minute: int = 60
+    keepalive_seconds: float = 10.0
+    ws_ping_seconds: float = 20.0
+    unload_grace_seconds: float = 30.0
+    compact_every_updates: int = 1000
+
+    def public(self) -> dict[str, float]:
+        """The limits a client may want to know (sent in `welcome`)."""
+        keep = ("max_frame_bytes", "max_doc_bytes", "chat_max_chars", "max_sdp_bytes",
+                "max_candidate_bytes", "update_rate", "chat_rate", "signal_rate")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in keep}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8080
+    allowed_origins: tuple[str, ...] = ()  # empty: same-origin browsers and non-browser clients
+    limits: Limits = field(default_factory=Limits)
+    sqlite_synchronous: str = "NORMAL"  # survives a process crash; FULL also survives power loss
+
+    def with_limits(self, **changes: float) -> Settings:
+        return replace(self, limits=replace(self.limits, **changes))
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("collabd"))
+
+
+def load_secret(data_dir: Path) -> bytes:
+    """COLLABD_SECRET, or a random secret kept in the data directory (created on first use)."""
+    env = os.environ.get("COLLABD_SECRET")
+    if env:
+        return env.encode()
+    path = data_dir / "secret"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(32))
+    return path.read_bytes()

@@ -1,0 +1,248 @@
+"""A room: one document, its connections, and the order in which things reach them.
+
+Document updates are applied to the in-memory doc at once (so the next update is checked against
+it), appended to the store, and relayed strictly in arrival order once their commit is done.
+SyncStep2 answers wait until everything applied is durable, so no peer ever holds content a
+crash could lose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from collab_protocol import (
+    AwarenessMessage,
+    CollabMessage,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+    decode_awareness,
+    encode,
+    encode_awareness,
+)
+from collab_protocol.errors import DecodeError
+
+from ..core.awareness import AwarenessTable
+from ..core.docsync import ApplyResult, DocTooLarge, InvalidUpdate, RoomDoc
+from .connection import (
+    CLOSE_BAD,
+    CLOSE_DOC_TOO_LARGE,
+    CLOSE_INTERNAL,
+    CLOSE_PENDING,
+    CLOSE_RATE,
+    Conn,
+)
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+log = logging.getLogger("collabd.room")
+
+
+class RoomState(enum.Enum):
+    LOADING = "loading"
+    LOADED = "loaded"
+    UNLOADING = "unloading"
+    UNLOADED = "unloaded"
+
+
+class Room:
+    def __init__(self, name: str, hub: Hub) -> None:
+        self.name = name
+        self.hub = hub
+        limits = hub.settings.limits
+        self.limits = limits
+        self.state = RoomState.LOADING
+        self.loaded = asyncio.Event()
+        self.unloaded = asyncio.Event()
+        self.load_error: BaseException | None = None
+        self.doc = RoomDoc(limits.max_doc_bytes)
+        self.awareness = AwarenessTable(limits.awareness_state_bytes)
+        self.conns: set[Conn] = set()
+        self.read_only = False  # set by the session layer once the interview has ended
+        self.extension: Any = None  # per-room state of the session layer, if any
+        self._relay: deque[tuple[asyncio.Future[int], bytes, Conn | None]] = deque()
+        self._relayer: asyncio.Task[None] | None = None
+        self._last_id = 0
+        self._since_snapshot = 0
+        self._compactor: asyncio.Task[None] | None = None
+        self._unload_timer: asyncio.TimerHandle | None = None
+
+    # -- lifecycle
+
+    async def load(self) -> None:
+        try:
+            updates, self._last_id = await self.hub.persistence.call(
+                self.hub.store.load_doc, self.name
+            )
+            self.doc.load(updates)
+            self._since_snapshot = len(updates)
+            self.state = RoomState.LOADED
+        except Exception as exc:
+            log.exception("room load failed", extra={"room": self.name})
+            self.load_error = exc
+            self.state = RoomState.UNLOADED
+            self.unloaded.set()
+        finally:
+            self.loaded.set()
+
+    def schedule_unload(self) -> None:
+        if self.conns or self.state is not RoomState.LOADED:
+            return
+        self.cancel_unload()
+        loop = asyncio.get_running_loop()
+        self._unload_timer = loop.call_later(
+            self.limits.unload_grace_seconds, lambda: loop.create_task(self.hub.unload(self))
+        )
+
+    def cancel_unload(self) -> None:
+        if self._unload_timer is not None:
+            self._unload_timer.cancel()
+            self._unload_timer = None
+
+    async def flush(self) -> None:
+        """Wait until every applied update is durable and relayed."""
+        while self._relay:
+            task = self._relayer
+            if task is not None:
+                await asyncio.shield(task)
+
+    async def unload(self) -> None:
+        self.state = RoomState.UNLOADING
+        try:
+            await self.flush()
+            if self._compactor is not None:
+                await asyncio.shield(self._compactor)
+            if self._since_snapshot > 1:
+                await self._compact_now()
+        finally:
+            self.state = RoomState.UNLOADED
+            self.unloaded.set()
+
+    # -- joining and leaving
+
+    def welcome(self, conn: Conn) -> None:
+        conn.send_msg(SyncStep1(self.doc.state_vector()))
+        states = self.awareness.snapshot()
+        if states:
+            conn.send_msg(AwarenessMessage(encode_awareness(states)))
+
+    def leave(self, conn: Conn) -> None:
+        self.conns.discard(conn)
+        gone = self.awareness.remove_owner(conn)
+        if gone:
+            self.broadcast(encode(AwarenessMessage(encode_awareness(gone))), exclude=conn)
+
+    # -- messages from a connection
+
+    async def on_sync_step1(self, conn: Conn, msg: SyncStep1) -> None:
+        await self.flush()
+        try:
+            diff = self.doc.diff(msg.state_vector)
+        except InvalidUpdate:
+            conn.close(CLOSE_BAD, "invalid state vector")
+            return
+        conn.send_msg(SyncStep2(diff))
+
+    def on_update(self, conn: Conn, update: bytes) -> None:
+        if conn.closed:
+            return
+        if not conn.updates.allow(asyncio.get_running_loop().time()):
+            conn.close(CLOSE_RATE, "update rate exceeded")
+            return
+        if self.read_only:
+            self.hub.extensions.refuse_update(self, conn)
+            return
+        try:
+            result = self.doc.apply(update)
+        except InvalidUpdate:
+            log.warning("invalid update", extra={"room": self.name, "conn": conn.id})
+            conn.close(CLOSE_BAD, "invalid update")
+            return
+        except DocTooLarge:
+            conn.close(CLOSE_DOC_TOO_LARGE, "document size cap")
+            return
+        if result is ApplyResult.PENDING:
+            conn.pending_strikes += 1
+            if conn.pending_strikes > self.limits.pending_updates:
+                log.warning("pending update bound", extra={"room": self.name, "conn": conn.id})
+                conn.close(CLOSE_PENDING, "too many updates with missing dependencies")
+            return
+        if result is ApplyResult.NOOP:
+            return
+        self._enqueue(update, conn)
+
+    def on_awareness(self, conn: Conn, msg: AwarenessMessage) -> None:
+        if not conn.awareness.allow(asyncio.get_running_loop().time()):
+            return  # dropped: awareness is soft state and clients resend it every 15 s
+        try:
+            entries = decode_awareness(msg.update)
+        except DecodeError:
+            conn.close(CLOSE_BAD, "malformed awareness update")
+            return
+        out = self.awareness.apply(conn, entries, conn.user)
+        if out:
+            self.broadcast(encode(AwarenessMessage(encode_awareness(out))), exclude=conn)
+
+    def on_query_awareness(self, conn: Conn) -> None:
+        conn.send_msg(AwarenessMessage(encode_awareness(self.awareness.snapshot())))
+
+    # -- relaying
+
+    def broadcast(self, frame: bytes, exclude: Conn | None = None) -> None:
+        for c in self.conns:
+            if c is not exclude:
+                c.send(frame)
+
+    def broadcast_collab(self, msg: CollabMessage, exclude: Conn | None = None) -> None:
+        frame = encode(msg)
+        for c in self.conns:
+            if c is not exclude and c.hello:
+                c.send(frame)
+
+    def _enqueue(self, update: bytes, sender: Conn | None) -> None:
+        fut = self.hub.persistence.append(self.name, update)
+        self._relay.append((fut, encode(SyncUpdate(update)), sender))
+        if self._relayer is None:
+            self._relayer = asyncio.get_running_loop().create_task(self._relay_loop())
+
+    async def _relay_loop(self) -> None:
+        try:
+            while self._relay:
+                fut, frame, sender = self._relay[0]
+                try:
+                    self._last_id = await fut
+                except Exception:
+                    log.exception("store append failed", extra={"room": self.name})
+                    self._relay.clear()
+                    for c in list(self.conns):  # their docs may now differ from ours
+                        c.close(CLOSE_INTERNAL, "storage failure")
+                    return
+                self._relay.popleft()
+                self.broadcast(frame, exclude=sender)
+                self._since_snapshot += 1
+            if (self._since_snapshot >= self.limits.compact_every_updates
+                    and self._compactor is None):
+                self._compactor = asyncio.get_running_loop().create_task(self._compact())
+        finally:
+            self._relayer = None
+
+    async def _compact(self) -> None:
+        try:
+            await self._compact_now()
+        except Exception:
+            log.exception("compaction failed", extra={"room": self.name})
+        finally:
+            self._compactor = None
+
+    async def _compact_now(self) -> None:
+        await self.flush()
+        # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
+        snapshot, upto, count = self.doc.snapshot(), self._last_id, self._since_snapshot
+        await self.hub.persistence.call(self.hub.store.compact, self.name, snapshot, upto)
+        self._since_snapshot -= count - 1
+        log.info("compacted", extra={"room": self.name, "updates": count, "bytes": len(snapshot)})
