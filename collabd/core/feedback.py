@@ -121,7 +121,9 @@ def _checked(form: object, fields: dict[str, Kind]) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise InvalidFeedback(f"{name!r} must be a string", name)
             if len(value) > MAX_NOTES_CHARS:
-                raise InvalidFeedback(f"{name!r} must be at most {MAX_NOTES_CHARS} characters", name)
+                raise InvalidFeedback(
+                    f"{name!r} must be at most {MAX_NOTES_CHARS} characters", name
+                )
         values[name] = value
     return values
 

@@ -23,7 +23,7 @@ editing the document) are allowed only in the phases listed in ``ACTION_PHASES``
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 Role = Literal["interviewer", "interviewee"]
@@ -56,7 +56,7 @@ class IllegalTransition(SessionError):
     code = "wrong_phase"
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     LOBBY = "lobby"
     LIVE = "live"
     FEEDBACK = "feedback"
@@ -65,7 +65,7 @@ class Phase(str, Enum):
     SEALED = "sealed"
 
 
-class Event(str, Enum):
+class Event(StrEnum):
     START = "start"  # both participants have joined at least once
     END = "end"  # the interviewer or the embedder ends the interview
     TIME_UP = "time_up"  # the interview length has elapsed
@@ -106,7 +106,9 @@ def transition(phase: Phase, event: Event) -> Phase:
     try:
         return TRANSITIONS[(phase, event)]
     except KeyError:
-        raise IllegalTransition(f"{event.value!r} is not allowed in phase {phase.value!r}") from None
+        raise IllegalTransition(
+            f"{event.value!r} is not allowed in phase {phase.value!r}"
+        ) from None
 
 
 def require(phase: Phase, action: str) -> None:

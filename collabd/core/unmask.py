@@ -10,7 +10,7 @@ side said it: a side sees only its own answer, never the other's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from .feedback import IntervieweeForm, InterviewerForm
@@ -19,7 +19,7 @@ from .lifecycle import ROLES, Role, SessionError
 AnswerState = Literal["pending", "yes", "no"]
 
 
-class UnmaskPolicy(str, Enum):
+class UnmaskPolicy(StrEnum):
     """When unmasking is offered at all, judged on the two revealed forms."""
 
     MUTUAL_POSITIVE = "mutual_positive"  # would hire and would work with
@@ -34,13 +34,13 @@ class UnmaskPolicy(str, Enum):
         return interviewer.would_hire and interviewee.would_work_with
 
 
-class Answer(str, Enum):
+class Answer(StrEnum):
     YES = "yes"
     NO = "no"
     WITHDRAW = "withdraw"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     OPEN = "open"
     AGREED = "agreed"
     DECLINED = "declined"
@@ -72,11 +72,10 @@ class UnmaskHandshake:
         return Outcome.OPEN
 
     def answer(self, role: Role, answer: object) -> Outcome:
-        """Record ``role``'s answer and return the outcome; raises and changes nothing if illegal."""
-        try:
-            parsed = Answer(answer)
-        except ValueError:
-            raise InvalidAnswer("the answer must be 'yes', 'no' or 'withdraw'") from None
+        """Record ``role``'s answer and return the outcome; if illegal, raise, change nothing."""
+        if not isinstance(answer, str) or answer not in Answer.__members__.values():
+            raise InvalidAnswer("the answer must be 'yes', 'no' or 'withdraw'")
+        parsed = Answer(answer)
         if self.outcome is not Outcome.OPEN:
             raise AlreadyAnswered("the unmask question is already settled")
         mine = self.answers[role]
@@ -94,7 +93,7 @@ class UnmaskHandshake:
         return self.outcome
 
     def to_record(self) -> dict[str, Any]:
-        return dict(self.answers)
+        return {role: self.answers[role] for role in ROLES}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> UnmaskHandshake:
