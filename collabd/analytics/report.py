@@ -302,7 +302,7 @@ def _fit_section(result: dict[str, Any]) -> list[str]:
             ax.set_yticks(SCORES)
             ax.set_xlabel("actual")
             ax.set_ylabel("perceived")
-            ax.legend(fontsize="small", loc="upper left")
+            ax.legend(fontsize="small", loc="lower right")
 
         out.append(_chart(draw, "scatter of perceived vs actual with fits", size=(6, 4.6)))
     return out
