@@ -8,10 +8,12 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 from . import logs
-from .config import Settings, default_data_dir, load_secret
+from .config import Limits, Settings, default_data_dir, load_secret
 from .core.tokens import ROLES, Claims, mint
 
 
@@ -33,6 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     settings = Settings(data_dir=_data_dir(args), host=args.host, port=args.port,
                         allowed_origins=tuple(args.allow_origin or ()))
+    settings = settings.with_limits(**parse_limits(args.limit or ()))
     app = build_app(settings)
     logging.getLogger("collabd").info(
         "serving", extra={"host": args.host, "port": args.port, "data_dir": str(settings.data_dir)}
@@ -41,6 +44,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     web.run_app(app, host=args.host, port=args.port, access_log=None, print=None,
                 shutdown_timeout=10)
     return 0
+
+
+def parse_limits(items: Sequence[str]) -> dict[str, float]:
+    """`name=value` pairs naming fields of config.Limits."""
+    known = {f.name: f.type for f in fields(Limits)}
+    out: dict[str, float] = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        if name not in known:
+            raise SystemExit(f"unknown limit {name!r}; known: {', '.join(sorted(known))}")
+        out[name] = int(value) if known[name] in (int, "int") else float(value)
+    return out
 
 
 def cmd_token(args: argparse.Namespace) -> int:
@@ -60,6 +75,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir", help=f"default: {default_data_dir()}")
     s.add_argument("--allow-origin", action="append",
                    help="browser Origin allowed to connect (repeatable); default: same origin")
+    s.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                   help="override a limit (see protocol/SPEC.md), e.g. unload_grace_seconds=5")
     s.add_argument("--log-level", default="INFO")
     s.set_defaults(func=cmd_serve)
 
