@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything collabd needs on a fresh Debian machine (idempotent).
+#   scripts/setup.sh          server + web client (what `scripts/run.sh` needs)
+#   scripts/setup.sh --all    also the test tools: redis-server, coturn, chromium, npm test clients
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ALL=0
+[ "${1:-}" = "--all" ] && ALL=1
+
+apt_need=()
+if [ "$ALL" = 1 ]; then
+  command -v redis-server >/dev/null || apt_need+=(redis-server)
+  command -v turnserver >/dev/null || apt_need+=(coturn)
+  command -v chromium >/dev/null || apt_need+=(chromium)
+  command -v tmux >/dev/null || apt_need+=(tmux)
+fi
+command -v node >/dev/null || apt_need+=(nodejs npm)
+if [ ${#apt_need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_need[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+if [ "$ALL" = 1 ]; then
+  .venv/bin/python -m pip install -q -e '.[test,redis,terminal,analytics]'
+else
+  .venv/bin/python -m pip install -q -e '.[analytics]'
+fi
+
+if [ -f clients/web/package.json ]; then
+  (cd clients/web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+fi
+if [ "$ALL" = 1 ]; then
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+fi
