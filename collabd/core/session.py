@@ -365,12 +365,15 @@ class Session:
     @contextmanager
     def _change(self, now: int) -> Iterator[list[str]]:
         # All-or-nothing: due timers and the request are applied together or not at all, so
-        # a refused request leaves nothing half-done that was never persisted.
+        # a refused request leaves nothing half-done that was never persisted. Timers run
+        # before the request (a form after the deadline is late) and after it (so nothing is
+        # ever left due at ``now``, e.g. a leave with a zero grace period).
         snapshot = self.to_record()
         out: list[str] = []
         try:
             self._apply_due(now, out)
             yield out
+            self._apply_due(now, out)
         except BaseException:
             self._load(snapshot)
             raise

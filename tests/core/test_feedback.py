@@ -81,9 +81,7 @@ def test_missing_required_field_is_named(role: Role, field: str) -> None:
         ("interviewee", "notes", ["a"]),
     ],
 )
-def test_bad_values_are_rejected_naming_the_field(
-    role: Role, field: str, value: object
-) -> None:
+def test_bad_values_are_rejected_naming_the_field(role: Role, field: str, value: object) -> None:
     with pytest.raises(InvalidFeedback) as info:
         parse_form(role, FORMS[role](**{field: value}))
     assert info.value.field == field
@@ -173,14 +171,10 @@ def test_sealed_status_does_not_depend_on_the_other_form() -> None:
     short, long = FeedbackExchange(), FeedbackExchange()
     short.submit("interviewee", interviewee_form(notes="", would_work_with=False), 1)
     long.submit("interviewee", interviewee_form(notes="z" * MAX_NOTES_CHARS), 1)
-    assert json.dumps(short.status_for("interviewer")) == json.dumps(
-        long.status_for("interviewer")
-    )
+    assert json.dumps(short.status_for("interviewer")) == json.dumps(long.status_for("interviewer"))
 
 
-def test_reveal_hides_self_assessment_from_the_interviewer_and_calibrates_the_interviewee() -> (
-    None
-):
+def test_reveal_hides_self_assessment_from_the_interviewer_and_calibrates_the_interviewee() -> None:
     exchange = FeedbackExchange()
     exchange.submit("interviewer", interviewer_form(technical=4), 1)
     exchange.submit("interviewee", interviewee_form(self_assessment=1), 2)
