@@ -3,9 +3,6 @@
 import json
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from collab_protocol import (
     AwarenessEntry,
     AwarenessMessage,
@@ -17,6 +14,8 @@ from collab_protocol import (
 )
 from collab_protocol.awareness import MAX_ENTRIES
 from collab_protocol.lib0 import MAX_SAFE_INTEGER
+from hypothesis import given
+from hypothesis import strategies as st
 
 entries_st = st.lists(
     st.builds(
@@ -38,7 +37,9 @@ def test_hand_computed_single_entry() -> None:
 def test_hand_computed_non_ascii_state_and_big_ids() -> None:
     state = json.dumps({"n": "é"}, separators=(",", ":"), ensure_ascii=False)  # {"n":"é"}
     data = encode_awareness([AwarenessEntry(300, 128, state), AwarenessEntry(0, 0, "null")])
-    expected = "02" + "ac02" + "8001" + "0a" + state.encode().hex() + "00" + "00" + "04" + "6e756c6c"
+    expected = (
+        "02" + "ac02" + "8001" + "0a" + state.encode().hex() + "00" + "00" + "04" + "6e756c6c"
+    )
     assert data.hex() == expected
 
 
