@@ -22,7 +22,7 @@ try:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 except ImportError as exc:
-    raise MissingExtraError(exc.name or "matplotlib") from exc
+    raise MissingExtraError((exc.name or "matplotlib").partition(".")[0]) from exc
 
 SCORES = [1, 2, 3, 4]
 ACTUAL_COLOR = "#3b6ea5"
