@@ -613,7 +613,7 @@ def packb(obj: Any) -> bytes:
 
 
 def invalid_cases() -> list[tuple[str, bytes, type[cp.ProtocolError]]]:
-    D, I, U = cp.DecodeError, cp.InvalidMessage, cp.UnknownKind  # noqa: E741
+    D, P, I, U = cp.DecodeError, cp.BadPayload, cp.InvalidMessage, cp.UnknownKind  # noqa: E741
     return [
         ("empty frame", b"", D),
         ("unknown message type 4", vu(4), D),
@@ -629,13 +629,13 @@ def invalid_cases() -> list[tuple[str, bytes, type[cp.ProtocolError]]]:
         ("auth reason that is not UTF-8", vu(2) + vu(0) + arr(b"\xc3\x28"), D),
         ("a valid message followed by a truncated one", vu(3) + vu(0) + vu(0), D),
         ("too many messages in one frame (101 query-awareness)", vu(3) * 101, D),
-        ("collabd payload that is not msgpack (0xc1)", collab(b"\xc1"), D),
-        ("collabd payload with trailing bytes", collab(packb({"t": "session.end"}) + b"\xc0"), D),
-        ("collabd payload with an integer map key", collab(packb({1: "x"})), D),
+        ("collabd payload that is not msgpack (0xc1)", collab(b"\xc1"), P),
+        ("collabd payload with trailing bytes", collab(packb({"t": "session.end"}) + b"\xc0"), P),
+        ("collabd payload with an integer map key", collab(packb({1: "x"})), P),
         (
             "collabd payload holding a msgpack extension type",
             collab(packb({"t": "hello", "v": 1})[:-1] + b"\xd4\x01\x00"),
-            D,
+            P,
         ),
         ("collabd payload that is a list", collab(packb(["hello", 1])), I),
         ("collabd map without 't'", collab(packb({"v": 1})), I),
@@ -802,6 +802,7 @@ def _invalid_case(
             "hex": data.hex(),
             "error": expected.__name__,
             "code": expected.code,
+            "in_payload": expected.in_payload,
         }
     raise SystemExit(f"{description}: the codec accepted it")
 

@@ -15,7 +15,7 @@ from typing import Any
 import msgpack  # type: ignore[import-untyped]  # ships no type hints
 
 from . import messages as m
-from .errors import DecodeError, InvalidMessage, UnknownKind
+from .errors import BadPayload, DecodeError, InvalidMessage, UnknownKind
 from .lib0 import Reader, write_var_string, write_var_uint, write_var_uint8_array
 
 # y-websocket peers send one message per frame; a few may be batched. A cap keeps one 1 MiB frame
@@ -112,7 +112,7 @@ def _unpack(payload: bytes) -> Any:
     try:
         return msgpack.unpackb(payload, raw=False, strict_map_key=True, **MSGPACK_LIMITS)
     except Exception as exc:  # msgpack raises many unrelated types for bad input
-        raise DecodeError(f"bad msgpack payload: {type(exc).__name__}") from exc
+        raise BadPayload(f"bad msgpack payload: {type(exc).__name__}") from exc
 
 
 def from_map(data: Any) -> m.CollabMessage:

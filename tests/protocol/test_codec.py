@@ -9,6 +9,7 @@ import msgpack
 import pytest
 from collab_protocol import (
     KINDS,
+    BadPayload,
     CollabMessage,
     DecodeError,
     InvalidMessage,
@@ -255,10 +256,30 @@ def test_unknown_kind_has_its_own_code_and_a_bounded_message() -> None:
     assert len(str(info.value)) < 100
 
 
-def test_error_codes() -> None:
+def test_error_codes_and_where_the_fault_lies() -> None:
     assert DecodeError.code == InvalidMessage.code == ProtocolError.code == "bad_message"
+    assert BadPayload.code == "bad_message"
     assert UnknownKind.code == "unknown_kind"
-    assert issubclass(ProtocolError, ValueError)
+    assert issubclass(ProtocolError, ValueError) and issubclass(BadPayload, DecodeError)
+    # Framing faults close the connection (4400); payload faults get an `error` reply.
+    assert not DecodeError.in_payload
+    assert BadPayload.in_payload and InvalidMessage.in_payload and UnknownKind.in_payload
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        (b"\xc1", BadPayload),
+        (b"\x80\xc0", BadPayload),  # an empty map, then a stray nil
+        (b"\x81\x01\xc0", BadPayload),  # integer map key
+        (b"\x90", InvalidMessage),  # an empty array
+        (b"\x81\xa1t\xa3zzz", UnknownKind),
+    ],
+)
+def test_payload_faults_are_marked_in_payload(payload: bytes, error: type[ProtocolError]) -> None:
+    with pytest.raises(ProtocolError) as info:
+        decode_frame(collab_frame(payload))
+    assert type(info.value) is error and info.value.in_payload
 
 
 def test_message_count_cap() -> None:

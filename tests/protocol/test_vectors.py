@@ -185,6 +185,7 @@ def test_invalid_frames(case: dict[str, Any]) -> None:
         decode_frame(bytes.fromhex(case["hex"]))
     assert type(info.value) is expected
     assert info.value.code == case["code"]
+    assert info.value.in_payload is case["in_payload"]
 
 
 # ---------------------------------------------------------------- join token and TURN
