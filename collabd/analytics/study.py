@@ -41,7 +41,7 @@ try:
 except ImportError as exc:
     raise MissingExtraError("numpy") from exc
 try:
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped, unused-ignore]
 except ImportError as exc:
     raise MissingExtraError("scipy") from exc
 
