@@ -30,13 +30,34 @@ export const SYNC_STEP1 = 0
 export const SYNC_STEP2 = 1
 export const SYNC_UPDATE = 2
 
-/** Raised for any frame that cannot be decoded or any message that breaks the schema. */
+/**
+ * Codec errors, mirroring protocol/collab_protocol/errors.py:
+ *   ProtocolError     base: the bytes or the message break the spec
+ *     DecodeError     not a well-formed frame (bad varUint, truncated, unknown type)
+ *       BadPayload    a collabd payload that is not exactly one msgpack value
+ *     InvalidMessage  well-formed, but a collabd message has missing or mistyped fields
+ *     UnknownKind     a collabd kind this version does not know
+ * `kind` is the class name, `code` the server's error code, `inPayload` true when the fault lies
+ * inside a type-100 payload (the frame's framing was intact).
+ */
 export class ProtocolError extends Error {
-  constructor (message) {
+  constructor (message, kind = 'DecodeError') {
     super(message)
     this.name = 'ProtocolError'
+    this.kind = kind
+    this.code = kind === 'UnknownKind' ? 'unknown_kind' : 'bad_message'
+    this.inPayload = kind !== 'DecodeError'
   }
 }
+
+const decodeError = (message) => new ProtocolError(message, 'DecodeError')
+const badPayload = (message) => new ProtocolError(message, 'BadPayload')
+const invalid = (message) => new ProtocolError(message, 'InvalidMessage')
+const unknownKind = (message) => new ProtocolError(message, 'UnknownKind')
+
+/** y-websocket peers send one message per frame; a few may be batched. */
+export const MAX_MESSAGES_PER_FRAME = 100
+export const MAX_AWARENESS_ENTRIES = 1000
 
 // Field types: 'int' | 'bool' | 'str' | 'dict' | 'list', optionally nullable.
 const f = (name, type, opts = {}) => ({
@@ -100,15 +121,15 @@ function matches (value, field) {
  */
 export function toMap (msg) {
   const fields = KINDS[msg.t]
-  if (!fields) throw new ProtocolError(`unknown message kind ${String(msg.t).slice(0, 40)}`)
+  if (!fields) throw unknownKind(`unknown message kind ${String(msg.t).slice(0, 40)}`)
   const out = { t: msg.t }
   for (const field of fields) {
     let value = msg[field.name]
     if (value === undefined) {
-      if (field.required) throw new ProtocolError(`${msg.t}.${field.name} is missing`)
+      if (field.required) throw invalid(`${msg.t}.${field.name} is missing`)
       value = field.default
     }
-    if (!matches(value, field)) throw new ProtocolError(`${msg.t}.${field.name} has the wrong type`)
+    if (!matches(value, field)) throw invalid(`${msg.t}.${field.name} has the wrong type`)
     if (value !== null) out[field.name] = value
   }
   return out
@@ -116,21 +137,21 @@ export function toMap (msg) {
 
 /** Check a decoded msgpack value against the schema and fill in defaults. */
 export function fromMap (data) {
-  if (!isDict(data)) throw new ProtocolError('collabd payload must be a map')
+  if (!isDict(data)) throw invalid('collabd payload must be a map')
   const kind = data.t
-  if (typeof kind !== 'string') throw new ProtocolError("collabd payload needs a string 't'")
-  const fields = KINDS[kind]
+  if (typeof kind !== 'string') throw invalid("collabd payload needs a string 't'")
   if (!Object.prototype.hasOwnProperty.call(KINDS, kind)) {
-    throw new ProtocolError(`unknown message kind ${kind.slice(0, 40)}`)
+    throw unknownKind(`unknown message kind ${kind.slice(0, 40)}`)
   }
+  const fields = KINDS[kind]
   const msg = { t: kind }
   for (const field of fields) {
     if (Object.prototype.hasOwnProperty.call(data, field.name)) {
       const value = data[field.name]
-      if (!matches(value, field)) throw new ProtocolError(`${kind}.${field.name} has the wrong type`)
+      if (!matches(value, field)) throw invalid(`${kind}.${field.name} has the wrong type`)
       msg[field.name] = value
     } else if (field.required) {
-      throw new ProtocolError(`${kind}.${field.name} is missing`)
+      throw invalid(`${kind}.${field.name} is missing`)
     } else {
       msg[field.name] = field.default
     }
@@ -148,7 +169,12 @@ const MSGPACK_LIMITS = {
   maxBinLength: 1 << 20,
   maxArrayLength: 10000,
   maxMapLength: 1000,
-  maxExtLength: 0
+  maxExtLength: 0,
+  // Map keys must be strings (the Python decoder uses strict_map_key).
+  mapKeyConverter: (key) => {
+    if (typeof key !== 'string') throw new TypeError('map key is not a string')
+    return key
+  }
 }
 
 export function unpackPayload (bytes) {
@@ -156,7 +182,7 @@ export function unpackPayload (bytes) {
   try {
     data = mpDecode(bytes, MSGPACK_LIMITS)
   } catch (err) {
-    throw new ProtocolError(`bad msgpack payload: ${err && err.name}`)
+    throw badPayload(`bad msgpack payload: ${err && err.name}`)
   }
   return fromMap(data)
 }
@@ -215,29 +241,31 @@ export function encodeMessage (message) {
       writeCollab(encoder, message.payload)
       break
     default:
-      throw new ProtocolError(`not a protocol message: ${message.type}`)
+      throw new TypeError(`not a protocol message: ${message.type}`)
   }
   return encoding.toUint8Array(encoder)
 }
 
 // lib0's decoder reads past the end silently or throws plain Errors; guard every read.
 function readVarUint (decoder) {
-  if (decoder.pos >= decoder.arr.length) throw new ProtocolError('unexpected end of data')
   let value = 0
   let mult = 1
   for (let i = 0; i < 8; i++) {
-    if (decoder.pos >= decoder.arr.length) throw new ProtocolError('unexpected end of data')
+    if (decoder.pos >= decoder.arr.length) throw decodeError('unexpected end of data')
     const b = decoder.arr[decoder.pos++]
     value += (b & 0x7f) * mult
-    if (b < 0x80) return value
+    if (b < 0x80) {
+      if (value > Number.MAX_SAFE_INTEGER) throw decodeError('varUint above 2^53-1')
+      return value
+    }
     mult *= 128
   }
-  throw new ProtocolError('varUint too long')
+  throw decodeError('varUint too long')
 }
 
 function readBytes (decoder) {
   const len = readVarUint(decoder)
-  if (decoder.pos + len > decoder.arr.length) throw new ProtocolError('length exceeds data')
+  if (decoder.pos + len > decoder.arr.length) throw decodeError('length exceeds data')
   const out = decoder.arr.slice(decoder.pos, decoder.pos + len)
   decoder.pos += len
   return out
@@ -254,36 +282,78 @@ function readMessage (decoder) {
       if (sub === SYNC_STEP1) return { type: 'sync_step1', state_vector: data }
       if (sub === SYNC_STEP2) return { type: 'sync_step2', update: data }
       if (sub === SYNC_UPDATE) return { type: 'sync_update', update: data }
-      throw new ProtocolError(`unknown sync message type ${sub}`)
+      throw decodeError(`unknown sync message type ${sub}`)
     }
     case MSG_AWARENESS:
       return { type: 'awareness', update: readBytes(decoder) }
     case MSG_AUTH: {
       const sub = readVarUint(decoder)
-      if (sub !== 0) throw new ProtocolError(`unknown auth message type ${sub}`)
-      let reason
-      try {
-        reason = utf8.decode(readBytes(decoder))
-      } catch (err) {
-        if (err instanceof ProtocolError) throw err
-        throw new ProtocolError('string is not valid UTF-8')
-      }
-      return { type: 'auth_denied', reason }
+      if (sub !== 0) throw decodeError(`unknown auth message type ${sub}`)
+      return { type: 'auth_denied', reason: readString(decoder) }
     }
     case MSG_QUERY_AWARENESS:
       return { type: 'query_awareness' }
     case MSG_COLLAB:
       return { type: 'collab', payload: readCollab(decoder) }
     default:
-      throw new ProtocolError(`unknown message type ${type}`)
+      throw decodeError(`unknown message type ${type}`)
   }
 }
 
 /** Every message in a frame (a frame may hold several back to back). */
 export function decodeFrame (frame) {
-  if (!(frame instanceof Uint8Array) || frame.length === 0) throw new ProtocolError('empty frame')
+  if (!(frame instanceof Uint8Array) || frame.length === 0) throw decodeError('empty frame')
   const decoder = decoding.createDecoder(frame)
   const out = []
-  while (decoder.pos < frame.length) out.push(readMessage(decoder))
+  while (decoder.pos < frame.length) {
+    if (out.length === MAX_MESSAGES_PER_FRAME) throw decodeError('too many messages in one frame')
+    out.push(readMessage(decoder))
+  }
   return out
+}
+
+function readString (decoder) {
+  const bytes = readBytes(decoder)
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    throw decodeError('string is not valid UTF-8')
+  }
+}
+
+/**
+ * The entries of an awareness update (the bytes inside a type-1 message):
+ *   varUint(n) { varUint(clientID) varUint(clock) varString(stateJSON) }*n
+ * Each entry is {client_id, clock, state}; state null means the client left.
+ */
+export function decodeAwareness (update) {
+  const decoder = decoding.createDecoder(update)
+  const n = readVarUint(decoder)
+  if (n > MAX_AWARENESS_ENTRIES) throw decodeError('too many awareness entries')
+  const entries = []
+  for (let i = 0; i < n; i++) {
+    const clientId = readVarUint(decoder)
+    const clock = readVarUint(decoder)
+    const json = readString(decoder)
+    let state
+    try {
+      state = JSON.parse(json)
+    } catch {
+      throw decodeError('awareness state is not JSON')
+    }
+    entries.push({ client_id: clientId, clock, state })
+  }
+  if (decoder.pos < update.length) throw decodeError('trailing bytes after awareness update')
+  return entries
+}
+
+export function encodeAwareness (entries) {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const e of entries) {
+    encoding.writeVarUint(encoder, e.client_id)
+    encoding.writeVarUint(encoder, e.clock)
+    encoding.writeVarString(encoder, JSON.stringify(e.state))
+  }
+  return encoding.toUint8Array(encoder)
 }

@@ -1,0 +1,304 @@
+/**
+ * The voice call: one RTCPeerConnection to the other participant, negotiated through the
+ * server's signaling relay (collabd `signal` messages; the server stamps `from` and may strip
+ * candidates that reveal addresses). ICE servers, including short-lived TURN credentials, come
+ * from the server's `ice.servers`; with relay_only the browser gathers relay candidates only.
+ *
+ * States: idle -> outgoing (we offered) | incoming (they offered) -> connecting -> connected
+ *         (-> reconnecting -> connected) -> ended;  failed on errors.
+ * Glare (both offer at once): the interviewee is "polite" and yields to the interviewer's offer.
+ * If the connection fails, the offerer restarts ICE; the answerer asks it to with `restart`.
+ */
+
+export const CALL_LABELS = {
+  idle: 'No call',
+  outgoing: 'Calling…',
+  incoming: 'Incoming call',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  ended: 'Call ended',
+  failed: 'Call failed'
+}
+
+export class CallController {
+  /**
+   * @param {object} o
+   * @param {(msg: object) => boolean} o.send    send a collabd message
+   * @param {() => string} o.peerId              the other participant's id ('' if unknown)
+   * @param {() => boolean} o.polite             true for the side that yields on glare
+   * @param {() => {servers: any[], relay_only: boolean}} o.ice
+   * @param {HTMLAudioElement} o.audio           plays the remote stream
+   */
+  constructor ({ send, peerId, polite, ice, audio, mediaDevices = globalThis.navigator?.mediaDevices, RTCPeerConnectionImpl = globalThis.RTCPeerConnection }) {
+    this._send = send
+    this._peerId = peerId
+    this._polite = polite
+    this._ice = ice
+    this._audio = audio
+    this._media = mediaDevices
+    this._PC = RTCPeerConnectionImpl
+    this.state = 'idle'
+    this.muted = false
+    this.error = ''
+    this.pc = null
+    this.stream = null
+    this.isOfferer = false
+    this._pendingOffer = null
+    this._pendingIce = []
+    this._listeners = new Set()
+  }
+
+  onChange (fn) {
+    this._listeners.add(fn)
+    return () => this._listeners.delete(fn)
+  }
+
+  _set (state, error = '') {
+    this.state = state
+    this.error = error
+    for (const fn of this._listeners) fn(state)
+  }
+
+  get active () {
+    return ['outgoing', 'connecting', 'connected', 'reconnecting'].includes(this.state)
+  }
+
+  _signal (kind, data) {
+    return this._send({ t: 'signal', kind, data, to: this._peerId() })
+  }
+
+  _config () {
+    const { servers, relay_only: relayOnly } = this._ice()
+    const config = { iceServers: Array.isArray(servers) ? servers : [] }
+    if (relayOnly) config.iceTransportPolicy = 'relay'
+    return config
+  }
+
+  async _openMic () {
+    if (this.stream) return this.stream
+    if (!this._media || !this._media.getUserMedia) throw new Error('This browser cannot capture audio.')
+    this.stream = await this._media.getUserMedia({ audio: true, video: false })
+    this._applyMute()
+    return this.stream
+  }
+
+  _newPeer () {
+    const pc = new this._PC(this._config())
+    pc.onicecandidate = (e) => {
+      if (this.pc !== pc || !e.candidate || !e.candidate.candidate) return
+      const c = e.candidate
+      this._signal('ice', { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex })
+    }
+    pc.ontrack = (e) => {
+      if (this.pc !== pc) return
+      const [stream] = e.streams
+      this._audio.srcObject = stream || new MediaStream([e.track])
+      const played = this._audio.play()
+      if (played && played.catch) played.catch(() => {}) // autoplay policy: the user clicked already
+    }
+    pc.onconnectionstatechange = () => {
+      if (this.pc !== pc) return
+      switch (pc.connectionState) {
+        case 'connected':
+          this._set('connected')
+          break
+        case 'disconnected':
+          this._set('reconnecting')
+          break
+        case 'failed':
+          this._restart()
+          break
+      }
+    }
+    for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream)
+    this.pc = pc
+    return pc
+  }
+
+  async _restart () {
+    if (!this.pc) return
+    this._set('reconnecting')
+    if (this.isOfferer) {
+      try {
+        const offer = await this.pc.createOffer({ iceRestart: true })
+        await this.pc.setLocalDescription(offer)
+        this._signal('offer', { sdp: offer.sdp, type: offer.type })
+      } catch (err) {
+        this._fail(err)
+      }
+    } else {
+      this._signal('restart', {})
+    }
+  }
+
+  /** Start a call, or accept the incoming one. */
+  async start () {
+    if (this.state === 'incoming') return this.accept()
+    if (this.active) return
+    if (!this._peerId()) {
+      this._set('idle', 'The other participant has not joined yet.')
+      return
+    }
+    this._set('outgoing')
+    try {
+      await this._openMic()
+      if (this.state !== 'outgoing') return // cancelled or glare-resolved meanwhile
+      const pc = this._newPeer()
+      this.isOfferer = true
+      const offer = await pc.createOffer()
+      if (this.pc !== pc) return
+      await pc.setLocalDescription(offer)
+      this._signal('offer', { sdp: offer.sdp, type: offer.type })
+    } catch (err) {
+      this._fail(err)
+    }
+  }
+
+  async accept () {
+    const offer = this._pendingOffer
+    if (!offer) return
+    this._pendingOffer = null
+    this._set('connecting')
+    try {
+      await this._openMic()
+      const pc = this._newPeer()
+      this.isOfferer = false
+      await pc.setRemoteDescription(offer)
+      await this._flushIce()
+      const answer = await pc.createAnswer()
+      await pc.setLocalDescription(answer)
+      this._signal('answer', { sdp: answer.sdp, type: answer.type })
+    } catch (err) {
+      this._fail(err)
+    }
+  }
+
+  decline () {
+    if (this.state !== 'incoming') return
+    this._pendingOffer = null
+    this._pendingIce = []
+    this._signal('hangup', {})
+    this._set('idle')
+  }
+
+  hangup () {
+    if (this.state === 'incoming') return this.decline()
+    const had = this.pc !== null || this.state === 'outgoing'
+    this._close()
+    if (had) this._signal('hangup', {})
+    this._set('ended')
+  }
+
+  toggleMute () {
+    this.muted = !this.muted
+    this._applyMute()
+    this._set(this.state, this.error)
+  }
+
+  _applyMute () {
+    if (!this.stream) return
+    for (const t of this.stream.getAudioTracks()) t.enabled = !this.muted
+  }
+
+  _close () {
+    if (this.pc) {
+      this.pc.onicecandidate = null
+      this.pc.ontrack = null
+      this.pc.onconnectionstatechange = null
+      this.pc.close()
+      this.pc = null
+    }
+    if (this.stream) {
+      for (const t of this.stream.getTracks()) t.stop()
+      this.stream = null
+    }
+    this._audio.srcObject = null
+    this._pendingIce = []
+    this._pendingOffer = null
+    this.isOfferer = false
+  }
+
+  _fail (err) {
+    this._close()
+    const message = err && err.name === 'NotAllowedError'
+      ? 'Microphone access was refused.'
+      : `The call could not be set up${err && err.message ? `: ${err.message}` : '.'}`
+    this._set('failed', message)
+  }
+
+  async _flushIce () {
+    const queued = this._pendingIce
+    this._pendingIce = []
+    for (const c of queued) await this._addIce(c)
+  }
+
+  async _addIce (data) {
+    try {
+      await this.pc.addIceCandidate(data)
+    } catch (err) {
+      console.warn('collabd: ignoring an ICE candidate the browser refused:', err && err.message)
+    }
+  }
+
+  /** A `signal` message relayed by the server. */
+  async handleSignal (msg) {
+    const data = msg.data || {}
+    switch (msg.kind) {
+      case 'offer': {
+        const desc = { type: 'offer', sdp: String(data.sdp || '') }
+        if (this.pc && (this.state === 'connected' || this.state === 'reconnecting' || this.state === 'connecting') && !this.isOfferer) {
+          // renegotiation or ICE restart from the offerer
+          try {
+            await this.pc.setRemoteDescription(desc)
+            const answer = await this.pc.createAnswer()
+            await this.pc.setLocalDescription(answer)
+            this._signal('answer', { sdp: answer.sdp, type: answer.type })
+          } catch (err) {
+            this._fail(err)
+          }
+          return
+        }
+        if (this.state === 'outgoing' || (this.pc && this.isOfferer)) {
+          if (!this._polite()) return // impolite side keeps its own offer
+          // polite side yields: drop our offer and take theirs, accepting at once (we wanted a call)
+          const keepStream = this.stream
+          this.stream = null
+          this._close()
+          this.stream = keepStream
+          this._pendingOffer = desc
+          this._set('incoming')
+          return this.accept()
+        }
+        this._close()
+        this._pendingOffer = desc
+        this._pendingIce = []
+        this._set('incoming')
+        return
+      }
+      case 'answer':
+        if (!this.pc || !this.isOfferer) return
+        try {
+          await this.pc.setRemoteDescription({ type: 'answer', sdp: String(data.sdp || '') })
+          if (this.state === 'outgoing') this._set('connecting')
+          await this._flushIce()
+        } catch (err) {
+          this._fail(err)
+        }
+        return
+      case 'ice': {
+        const cand = { candidate: String(data.candidate || ''), sdpMid: data.sdpMid ?? null, sdpMLineIndex: data.sdpMLineIndex ?? null }
+        if (this.pc && this.pc.remoteDescription) await this._addIce(cand)
+        else this._pendingIce.push(cand)
+        return
+      }
+      case 'hangup':
+        if (this.state === 'idle' || this.state === 'ended' || this.state === 'failed') return
+        this._close()
+        this._set('ended', 'The other participant left the call.')
+        return
+      case 'restart':
+        if (this.pc && this.isOfferer) this._restart()
+    }
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * One participant's connection to a room: the Y.Doc, the stock y-websocket provider (which speaks
+ * message types 0-3) and collabd's own messages (type 100) on the same socket.
+ *
+ * After every (re)connect the client sends `hello` with the highest chat id it has seen, so the
+ * server replays only the chat it missed. Connection state for the header:
+ *   'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
+ * plus `offlineEdits`: local document changes made while not connected (kept, and synced by the
+ * provider's SyncStep1/2 exchange on reconnect).
+ */
+import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
+import { WebsocketProvider } from 'y-websocket'
+import { MSG_COLLAB, PROTOCOL_VERSION, encodeCollab, readCollab, ProtocolError } from './codec.js'
+
+export class RoomConnection {
+  /**
+   * @param {object} opts
+   * @param {string} opts.url        ws(s)://host/rooms
+   * @param {string} opts.room
+   * @param {string} opts.token
+   * @param {import('./state.js').RoomState} opts.state
+   * @param {() => number} [opts.now]
+   */
+  constructor ({ url, room, token, state, now = () => Date.now(), WebSocketPolyfill }) {
+    this.state = state
+    this.now = now
+    this.doc = new Y.Doc()
+    this.status = 'connecting'
+    this.everConnected = false
+    this.offlineEdits = 0
+    this.closeInfo = null
+    this._listeners = new Set()
+    this._browserOffline = typeof navigator !== 'undefined' && navigator.onLine === false
+
+    const opts = {
+      params: { token },
+      // Both participants of a practice session often use two tabs of one browser; a
+      // BroadcastChannel would sync them directly, around the server's checks. Never use it.
+      disableBc: true,
+      maxBackoffTime: 2500
+    }
+    if (WebSocketPolyfill) opts.WebSocketPolyfill = WebSocketPolyfill
+    this.provider = new WebsocketProvider(url, room, this.doc, opts)
+    this.awareness = this.provider.awareness
+    this.provider.messageHandlers[MSG_COLLAB] = (_encoder, decoder) => this._onCollab(decoder)
+
+    this.provider.on('status', ({ status }) => this._onStatus(status))
+    this.provider.on('sync', (synced) => {
+      if (synced) {
+        this.offlineEdits = 0
+        this._changed()
+      }
+    })
+    this.provider.on('closed', (info) => {
+      this.closeInfo = info
+      this.status = 'closed'
+      this._changed()
+    })
+    this.doc.on('update', (_update, origin) => {
+      if (origin !== this.provider && !this.provider.synced) {
+        this.offlineEdits += 1
+        this._changed()
+      }
+    })
+  }
+
+  /** Called with no arguments whenever status / offlineEdits change. */
+  onChange (fn) {
+    this._listeners.add(fn)
+    return () => this._listeners.delete(fn)
+  }
+
+  _changed () {
+    for (const fn of this._listeners) fn()
+  }
+
+  _onStatus (status) {
+    if (this.status === 'closed') return
+    if (status === 'connected') {
+      this.everConnected = true
+      this.status = 'connected'
+      this.send({ t: 'hello', v: PROTOCOL_VERSION, client: 'web', chat_after: this.state.chat.maxId })
+    } else if (status === 'disconnected') {
+      this.state.failPendingChat('Connection lost before the server confirmed this message.')
+      this.status = this._browserOffline ? 'offline' : 'reconnecting'
+    } else if (status === 'connecting') {
+      this.status = this._browserOffline ? 'offline' : (this.everConnected ? 'reconnecting' : 'connecting')
+    }
+    this._changed()
+  }
+
+  /** The browser went offline / online (window events). */
+  setBrowserOnline (online) {
+    this._browserOffline = !online
+    if (this.status === 'closed') return
+    if (!online && this.status !== 'connected') this.status = 'offline'
+    if (!online && this.status === 'connected') {
+      // The socket may linger half-open; show the truth now rather than after the watchdog.
+      this.status = 'offline'
+    }
+    if (online && this.status === 'offline') {
+      this.status = this.provider.wsconnected ? 'connected' : 'reconnecting'
+      if (!this.provider.wsconnected) this.reconnectNow()
+    }
+    this._changed()
+  }
+
+  /** Skip the backoff wait: drop whatever socket there is and connect again. */
+  reconnectNow () {
+    if (this.provider.wsconnected) return
+    this.provider.disconnect()
+    this.provider.connect()
+  }
+
+  _onCollab (decoder) {
+    let msg
+    try {
+      msg = readCollab(decoder)
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        console.warn('collabd: ignoring a malformed message:', err.message)
+        return
+      }
+      throw err
+    }
+    this.state.receive(msg, this.now())
+    // A frame may hold further collabd messages back to back.
+    while (decoding.hasContent(decoder)) {
+      const type = decoding.readVarUint(decoder)
+      if (type !== MSG_COLLAB) break
+      try {
+        this.state.receive(readCollab(decoder), this.now())
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err
+        break
+      }
+    }
+  }
+
+  /** Send one collabd message; false if not connected (nothing is queued). */
+  send (msg) {
+    const ws = this.provider.ws
+    if (!this.provider.wsconnected || !ws || ws.readyState !== 1) return false
+    ws.send(encodeCollab(msg))
+    return true
+  }
+
+  get connected () {
+    return this.provider.wsconnected
+  }
+
+  destroy () {
+    this.provider.destroy()
+    this.doc.destroy()
+  }
+}

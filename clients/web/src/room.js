@@ -1,0 +1,375 @@
+/**
+ * The interview room: header (both pseudonyms, phase, remaining time, connection state, call
+ * controls, chat toggle, end button), tabs for the code editor, the whiteboard and (after the
+ * end) the feedback views, and the chat side panel.
+ */
+import { h, dot, replaceChildren, safeColor } from './dom.js'
+import { RoomState } from './state.js'
+import { RoomConnection } from './connection.js'
+import { createEditor, LANGUAGES } from './editor.js'
+import { createWhiteboard } from './whiteboard.js'
+import { createChat } from './chat.js'
+import { CallController, CALL_LABELS } from './call.js'
+import { createFeedbackView } from './feedback-view.js'
+import { formatRemaining, phaseLabel, timerLabel, roleLabel, statusLabel } from './format.js'
+
+const AFTER_PHASES = new Set(['ended', 'feedback', 'revealed', 'unmasked', 'sealed'])
+const NARROW = '(max-width: 900px)'
+
+export function mountRoom (app, { token, payload }) {
+  const state = new RoomState({ role: payload.role, room: payload.room })
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  const conn = new RoomConnection({ url: `${scheme}://${location.host}/rooms`, room: payload.room, token, state })
+  const send = (msg) => conn.send(msg)
+
+  // ---------------------------------------------------------------- header
+  const youChip = h('span', { class: 'person you' })
+  const otherChip = h('span', { class: 'person other' })
+  const phaseEl = h('span', { class: 'phase' }, 'Connecting')
+  const timerEl = h('span', { class: 'timer', role: 'timer', 'aria-live': 'off' })
+  const connText = h('span', { class: 'conn-text' })
+  const retryBtn = h('button', { type: 'button', class: 'link', hidden: true, onclick: () => conn.reconnectNow() }, 'Retry now')
+  const connEl = h('div', { class: 'conn', role: 'status' }, h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), connText, retryBtn)
+
+  const callState = h('span', { class: 'call-state' })
+  const callBtn = h('button', { type: 'button', class: 'call-start' })
+  const declineBtn = h('button', { type: 'button', class: 'call-decline', hidden: true }, 'Decline')
+  const muteBtn = h('button', { type: 'button', class: 'call-mute', 'aria-pressed': 'false', hidden: true }, 'Mute')
+  const audio = h('audio', { autoplay: true, class: 'remote-audio' })
+  const callEl = h('div', { class: 'call', role: 'group', 'aria-label': 'Voice call' }, callState, callBtn, declineBtn, muteBtn, audio)
+
+  const unreadBadge = h('span', { class: 'badge', hidden: true })
+  const chatToggle = h('button', { type: 'button', class: 'chat-toggle', 'aria-expanded': 'true', 'aria-controls': 'sidebar' }, 'Chat', unreadBadge)
+  const endBtn = h('button', { type: 'button', class: 'danger end-btn', hidden: true }, 'End interview')
+
+  const header = h('header', { class: 'room-header' },
+    h('a', { class: 'brand', href: '/', 'aria-label': 'collabd home' }, 'collabd'),
+    h('div', { class: 'people', 'aria-label': 'Participants' }, youChip, otherChip),
+    h('div', { class: 'session-info' }, phaseEl, timerEl),
+    connEl,
+    callEl,
+    h('div', { class: 'header-actions' }, chatToggle, endBtn))
+  const banner = h('div', { class: 'banner', role: 'status', hidden: true })
+
+  // ---------------------------------------------------------------- tabs
+  const tabs = [
+    { id: 'feedback', label: 'Feedback' },
+    { id: 'code', label: 'Code' },
+    { id: 'board', label: 'Whiteboard' }
+  ]
+  const tabButtons = {}
+  const panels = {}
+  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Workspace' })
+  for (const t of tabs) {
+    tabButtons[t.id] = h('button', {
+      type: 'button',
+      role: 'tab',
+      id: `tab-${t.id}`,
+      'aria-controls': `panel-${t.id}`,
+      'aria-selected': 'false',
+      tabindex: '-1',
+      onclick: () => selectTab(t.id),
+      onkeydown: (e) => tabKey(e, t.id)
+    }, t.label)
+    panels[t.id] = h('div', { class: `panel panel-${t.id}`, role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, hidden: true })
+    tablist.append(tabButtons[t.id])
+  }
+  let currentTab = 'code'
+
+  function visibleTabs () {
+    return tabs.filter((t) => !tabButtons[t.id].hidden).map((t) => t.id)
+  }
+
+  function selectTab (id, focus = false) {
+    currentTab = id
+    for (const t of tabs) {
+      const on = t.id === id
+      tabButtons[t.id].setAttribute('aria-selected', String(on))
+      tabButtons[t.id].tabIndex = on ? 0 : -1
+      panels[t.id].hidden = !on
+    }
+    if (focus) tabButtons[id].focus()
+    if (id === 'board') whiteboard.refresh()
+    if (id === 'code') editor.view.requestMeasure()
+  }
+
+  function tabKey (e, id) {
+    const ids = visibleTabs()
+    const i = ids.indexOf(id)
+    let next = null
+    if (e.key === 'ArrowRight') next = ids[(i + 1) % ids.length]
+    else if (e.key === 'ArrowLeft') next = ids[(i - 1 + ids.length) % ids.length]
+    else if (e.key === 'Home') next = ids[0]
+    else if (e.key === 'End') next = ids[ids.length - 1]
+    if (next) {
+      e.preventDefault()
+      selectTab(next, true)
+    }
+  }
+
+  // ---------------------------------------------------------------- code panel
+  const langSelect = h('select', { class: 'lang-select', 'aria-label': 'Language' },
+    LANGUAGES.map((l) => h('option', { value: l.id }, l.label)))
+  const editorHost = h('div', { class: 'editor-host' })
+  panels.code.append(
+    h('div', { class: 'pane-toolbar' },
+      h('label', {}, 'Language ', langSelect),
+      h('span', { class: 'hint' }, 'Esc then Tab leaves the editor')),
+    editorHost)
+  const editor = createEditor(editorHost, { doc: conn.doc, awareness: conn.awareness })
+  langSelect.value = editor.language
+  langSelect.addEventListener('change', () => editor.setLanguage(langSelect.value))
+  editor.onLanguageChange((id) => { langSelect.value = id })
+
+  const whiteboard = createWhiteboard(panels.board, { doc: conn.doc, awareness: conn.awareness })
+  const feedbackView = createFeedbackView(panels.feedback, { state, send })
+
+  // ---------------------------------------------------------------- sidebar
+  const sidebar = h('aside', { class: 'sidebar', id: 'sidebar' })
+  const chat = createChat(sidebar, { state, send })
+  const workspace = h('main', { class: 'workspace' }, tablist, Object.values(panels))
+  const toasts = h('div', { class: 'toasts', 'aria-live': 'assertive' })
+
+  const confirmDialog = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title' },
+    h('form', { method: 'dialog' },
+      h('h2', { id: 'confirm-title' }, 'End the interview?'),
+      h('p', {}, 'The code and whiteboard become read-only and you both move on to feedback. This cannot be undone.'),
+      h('div', { class: 'actions' },
+        h('button', { value: 'cancel', type: 'submit' }, 'Keep going'),
+        h('button', { value: 'end', type: 'submit', class: 'danger' }, 'End interview'))))
+  confirmDialog.addEventListener('close', () => {
+    if (confirmDialog.returnValue === 'end' && !send({ t: 'session.end' })) {
+      state.toast('You are offline; the interview was not ended. Try again when reconnected.')
+    }
+  })
+  endBtn.addEventListener('click', () => {
+    confirmDialog.returnValue = ''
+    confirmDialog.showModal()
+  })
+
+  const root = h('div', { class: 'room' }, header, banner, h('div', { class: 'room-body' }, workspace, sidebar), toasts, confirmDialog)
+  replaceChildren(app, root)
+
+  // ---------------------------------------------------------------- chat visibility + unread
+  const narrow = window.matchMedia(NARROW)
+  let sidebarOpen = !narrow.matches
+  function applySidebar () {
+    root.classList.toggle('sidebar-open', sidebarOpen)
+    chatToggle.setAttribute('aria-expanded', String(sidebarOpen))
+    state.setChatVisible(sidebarOpen && document.visibilityState === 'visible')
+  }
+  chatToggle.addEventListener('click', () => {
+    sidebarOpen = !sidebarOpen
+    applySidebar()
+    if (sidebarOpen) chat.focus()
+  })
+  narrow.addEventListener('change', () => {
+    sidebarOpen = !narrow.matches
+    applySidebar()
+  })
+  document.addEventListener('visibilitychange', applySidebar)
+  sidebar.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && narrow.matches && sidebarOpen) {
+      sidebarOpen = false
+      applySidebar()
+      chatToggle.focus()
+    }
+  })
+
+  function renderUnread () {
+    const n = state.chat.unread
+    unreadBadge.hidden = n === 0
+    unreadBadge.textContent = String(n)
+    chatToggle.setAttribute('aria-label', n ? `Chat, ${n} unread` : 'Chat')
+    document.title = `${n ? `(${n}) ` : ''}collabd — ${phaseLabel(state.phase)}`
+  }
+  state.on('chat', renderUnread)
+
+  // ---------------------------------------------------------------- call
+  const call = new CallController({
+    send,
+    peerId: () => (state.other ? state.other.id : ''),
+    polite: () => state.role === 'interviewee',
+    ice: () => state.ice,
+    audio
+  })
+  state.on('signal', (msg) => { call.handleSignal(msg) })
+  callBtn.addEventListener('click', () => {
+    if (call.active) call.hangup()
+    else call.start()
+  })
+  declineBtn.addEventListener('click', () => call.decline())
+  muteBtn.addEventListener('click', () => call.toggleMute())
+  function renderCall () {
+    const s = call.state
+    callEl.dataset.callState = s
+    callState.textContent = call.error && (s === 'failed' || s === 'ended' || s === 'idle') ? `${CALL_LABELS[s]}: ${call.error}` : CALL_LABELS[s]
+    if (s === 'idle' && call.error) callState.textContent = call.error
+    const canCall = !AFTER_PHASES.has(state.phase)
+    if (s === 'incoming') callBtn.textContent = 'Join call'
+    else if (call.active) callBtn.textContent = 'Hang up'
+    else callBtn.textContent = 'Start call'
+    callBtn.classList.toggle('danger', call.active)
+    callBtn.classList.toggle('primary', s === 'incoming')
+    callBtn.disabled = !canCall && !call.active
+    declineBtn.hidden = s !== 'incoming'
+    muteBtn.hidden = !call.active
+    muteBtn.textContent = call.muted ? 'Unmute' : 'Mute'
+    muteBtn.setAttribute('aria-pressed', String(call.muted))
+  }
+  call.onChange(renderCall)
+
+  // ---------------------------------------------------------------- header rendering
+  function chip (el, person, label) {
+    if (!person || !person.name) {
+      replaceChildren(el, h('span', { class: 'person-label' }, label), ' ', h('span', { class: 'muted' }, 'not here yet'))
+      el.dataset.status = 'absent'
+      return
+    }
+    const status = person.status || 'connected'
+    el.dataset.status = status
+    el.style.setProperty('--person-color', safeColor(person.color))
+    replaceChildren(el,
+      dot(person.color),
+      h('span', { class: 'person-label' }, label),
+      ' ',
+      h('strong', { class: 'person-name' }, person.name),
+      h('span', { class: 'person-role' }, ` · ${roleLabel(person.role)}`),
+      label === 'You' ? null : h('span', { class: `person-status status-${status}` }, ` · ${statusLabel(status)}`))
+  }
+
+  function renderPeople () {
+    chip(youChip, state.you.name ? state.you : null, 'You')
+    if (!isInterview()) {
+      // A plain pairing room (guest tokens): no session, so list who is here from awareness.
+      const names = []
+      for (const [clientId, s] of conn.awareness.getStates()) {
+        if (clientId !== conn.doc.clientID && s && s.user && typeof s.user.name === 'string') names.push(s.user)
+      }
+      otherChip.dataset.status = names.length ? 'connected' : 'absent'
+      replaceChildren(otherChip, names.length
+        ? names.slice(0, 4).map((u) => [dot(u.color), h('strong', { class: 'person-name' }, u.name), ' '])
+        : h('span', { class: 'muted' }, 'Nobody else here yet'))
+      return
+    }
+    const other = state.other
+    const otherRole = state.role === 'interviewer' ? 'interviewee' : 'interviewer'
+    chip(otherChip, other, roleLabel(other ? other.role : otherRole))
+  }
+
+  function renderTimer () {
+    const s = state.session
+    if (!s || typeof s.ends_at !== 'number') {
+      timerEl.textContent = ''
+      return
+    }
+    const left = s.ends_at - Date.now()
+    timerEl.textContent = `${formatRemaining(left)} ${timerLabel(s.phase)}`
+    timerEl.classList.toggle('urgent', s.phase === 'live' && left < 5 * 60 * 1000)
+  }
+  const timerTick = setInterval(renderTimer, 1000)
+
+  function isInterview () {
+    return state.role === 'interviewer' || state.role === 'interviewee' || state.session !== null
+  }
+
+  function renderPhase () {
+    const phase = state.phase
+    if (phase) phaseEl.textContent = phaseLabel(phase)
+    else if (!conn.everConnected) phaseEl.textContent = 'Connecting'
+    else phaseEl.textContent = isInterview() ? '' : 'Pairing'
+  }
+
+  let lastPhase = ''
+  function renderSession () {
+    const phase = state.phase
+    root.dataset.phase = phase
+    renderPhase()
+    renderPeople()
+    renderTimer()
+    renderUnread()
+    const after = AFTER_PHASES.has(phase)
+    tabButtons.feedback.hidden = !after
+    if (after && !AFTER_PHASES.has(lastPhase)) selectTab('feedback')
+    if (!after && currentTab === 'feedback') selectTab('code')
+    endBtn.hidden = !(state.role === 'interviewer' && (phase === 'live' || phase === 'lobby'))
+    const readOnly = state.readOnly || after
+    editor.setReadOnly(readOnly)
+    whiteboard.setReadOnly(readOnly)
+    langSelect.disabled = readOnly
+    if (after && call.active) call.hangup()
+    if (after && call.state === 'incoming') call.decline()
+    renderCall()
+    renderBanner()
+    lastPhase = phase
+  }
+
+  function renderBanner () {
+    let text = ''
+    const phase = state.phase
+    if (conn.status === 'closed') {
+      const reason = conn.closeInfo && conn.closeInfo.reason
+      text = `The server closed this connection${reason ? `: ${reason}` : ''}. Your join link may have expired or been replaced.`
+    } else if (phase === 'lobby') {
+      const other = state.role === 'interviewer' ? 'the candidate' : 'the interviewer'
+      text = `Waiting for ${other} to join. You can already write code and draw.`
+    } else if (AFTER_PHASES.has(phase) && currentTab !== 'feedback') {
+      text = 'The interview has ended: the code and whiteboard are read-only.'
+    }
+    banner.hidden = !text
+    banner.textContent = text
+  }
+
+  function renderConn () {
+    const s = conn.status
+    connEl.dataset.state = s
+    const edits = conn.offlineEdits
+    const kept = edits ? ` ${edits} local change${edits === 1 ? '' : 's'} kept; they sync when you reconnect.` : ' Your edits are kept.'
+    const labels = {
+      connecting: 'Connecting…',
+      connected: 'Connected',
+      reconnecting: `Reconnecting…${kept}`,
+      offline: `Offline.${kept}`,
+      closed: 'Disconnected'
+    }
+    connText.textContent = labels[s] || s
+    retryBtn.hidden = !(s === 'reconnecting' || s === 'offline')
+    renderPhase()
+    renderBanner()
+  }
+  conn.onChange(renderConn)
+  window.addEventListener('online', () => conn.setBrowserOnline(true))
+  window.addEventListener('offline', () => conn.setBrowserOnline(false))
+
+  // ---------------------------------------------------------------- state wiring
+  state.on('you', () => {
+    const you = state.you
+    conn.awareness.setLocalStateField('user', { name: you.name, color: safeColor(you.color), colorLight: `${safeColor(you.color)}33` })
+    root.dataset.role = you.role
+    renderSession()
+  })
+  state.on('session', renderSession)
+  conn.awareness.on('change', () => { if (!isInterview()) renderPeople() })
+  state.on('toast', ({ text }) => {
+    const t = h('div', { class: 'toast', role: 'alert' }, text, h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', onclick: () => t.remove() }, '×'))
+    toasts.append(t)
+    setTimeout(() => t.remove(), 8000)
+  })
+
+  root.dataset.role = state.role
+  selectTab('code')
+  applySidebar()
+  renderSession()
+  renderConn()
+
+  // A handle for debugging in the console and for the end-to-end tests.
+  window.collabdRoom = { state, conn, doc: conn.doc, call, editor, whiteboard }
+  window.addEventListener('pagehide', () => {
+    clearInterval(timerTick)
+    if (call.active) call.hangup()
+    chat.destroy()
+    feedbackView.destroy()
+    conn.destroy()
+  })
+  return { state, conn }
+}
