@@ -99,14 +99,16 @@ def _missing(reason: str | None) -> list[str]:
 
 def _rows(header: list[str], rows: list[list[str]]) -> str:
     """An HTML table; cells are already escaped/formatted; the first column is left-aligned."""
-    head = "".join(f'<th class="{"l" if i == 0 else ""}">{h}</th>' for i, h in enumerate(header))
-    body = "".join(
-        "<tr>"
-        + "".join(f'<td class="{"l" if i == 0 else ""}">{c}</td>' for i, c in enumerate(r))
-        + "</tr>"
-        for r in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
+
+    def line(cells: list[str], tag: str) -> str:
+        first, *rest = cells
+        return (
+            f'<tr><{tag} class="l">{first}</{tag}>'
+            + "".join(f"<{tag}>{c}</{tag}>" for c in rest)
+            + "</tr>"
+        )
+
+    return "<table>" + line(header, "th") + "".join(line(r, "td") for r in rows) + "</table>"
 
 
 def _chart(draw: Callable[[Figure], None], alt: str, size: tuple[float, float] = (6, 3.6)) -> str:

@@ -17,8 +17,8 @@ A number that cannot be computed is null, and the object holding it carries a "r
 saying why (no sessions, one session, zero variance, an empty row, ...). When every number in
 an object is present its "reason" is null. The result never holds NaN or infinity.
 
-compute() is synchronous and CPU-bound (it is fast: 10^5 sessions in well under a second);
-call it from a thread (e.g. `loop.run_in_executor`) in an async handler.
+compute() is synchronous and CPU-bound (about a second per 10^5 sessions on one core): call it
+from a thread (e.g. `loop.run_in_executor`) in an async handler.
 """
 
 from __future__ import annotations
@@ -73,8 +73,16 @@ def compute(
     *,
     include_simulated: bool = True,
     participant: str | None = None,
+    r2_points_max: int = 1000,
 ) -> dict[str, Any]:
-    """Run the whole study over `records`; see the module docstring and SCHEMA.md."""
+    """Run the whole study over `records`; see the module docstring and SCHEMA.md.
+
+    include_simulated: count sessions made by `collabd simulate` (the report then says so).
+    participant: also return this interviewee's calibration history (admin only).
+    r2_points_max: cap on r2_over_time.points (every prefix is still used for max_r2).
+    """
+    if r2_points_max < 1:
+        raise ValueError("r2_points_max must be at least 1")
     records = list(records)
     excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
     obs: list[Observation] = []
@@ -127,7 +135,7 @@ def compute(
             "hirable": _shares([o for o in obs if o.actual >= HIRABLE_MIN]),
             "not_hirable": _shares([o for o in obs if o.actual < HIRABLE_MIN]),
         },
-        "r2_over_time": _r2_over_time(obs),
+        "r2_over_time": _r2_over_time(obs, r2_points_max),
         "interviewer_rating_vs_error": _rating_vs_error(obs),
         "did_well_vs_would_work_with": _willingness(obs),
         "participant": None if participant is None else _participant(records, obs, participant),
@@ -254,27 +262,36 @@ def _shares(group: Sequence[Observation]) -> dict[str, Any]:
     }
 
 
-def _r2_over_time(obs: Sequence[Observation]) -> dict[str, Any]:
-    """R² of the linear fit over the first k sessions by end time, for every k."""
+def _r2_over_time(obs: Sequence[Observation], max_points: int) -> dict[str, Any]:
+    """R² of the linear fit over the first k sessions by end time.
+
+    Every k is computed (max_r2 sees them all); past max_points the list keeps every step-th
+    prefix and the last one, which is plenty for a line chart and keeps the JSON small.
+    """
+    total = len(obs)
+    step = max(1, math.ceil(total / max_points))
     sums = _Sums()
     points = []
+    best: float | None = None
     for o in obs:
         sums.add(o.actual, o.perceived)
         fit = sums.fit()
-        points.append(
-            {"n": sums.n, "ended_at": o.ended_at, "r2": fit["r2"], "reason": fit["reason"]}
-        )
-    stable = [p["r2"] for p in points if p["n"] >= STABLE_MIN_N and p["r2"] is not None]
+        r2 = fit["r2"]
+        if r2 is not None and sums.n >= STABLE_MIN_N and (best is None or r2 > best):
+            best = r2
+        if sums.n % step == 0 or sums.n == total:
+            points.append({"n": sums.n, "ended_at": o.ended_at, "r2": r2, "reason": fit["reason"]})
     if not points:
-        reason = "no complete sessions"
-    elif not stable:
+        reason: str | None = "no complete sessions"
+    elif best is None:
         reason = f"R² is not defined for any prefix of at least {STABLE_MIN_N} sessions"
     else:
         reason = None
     return {
         "points": points,
+        "points_step": step,
         "final_r2": points[-1]["r2"] if points else None,
-        "max_r2": max(stable) if stable else None,
+        "max_r2": best,
         "max_r2_min_n": STABLE_MIN_N,
         "reason": reason,
     }

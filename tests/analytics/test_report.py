@@ -56,7 +56,7 @@ def test_report_states_n_exclusions_and_definitions():
     page = render_html(compute(records))
     assert "<strong>n = 8</strong>" in page
     assert "out of 9 stored (1 excluded)" in page
-    assert '<td class="l">not ended</td><td class="">1</td>' in page
+    assert '<td class="l">not ended</td><td>1</td>' in page
     assert "actual == 1: 2 removed" in page  # the worst interviews, stated
     assert "mean of the interviewee&#x27;s question_quality and helpfulness" in page
     assert "Includes simulated sessions" not in page

@@ -68,3 +68,24 @@ def test_max_r2_ignores_short_prefixes():
     assert over["max_r2"] == pytest.approx(expected, rel=1e-12)
     assert over["max_r2_min_n"] == STABLE_MIN_N
     assert over["reason"] is None
+
+
+def test_long_histories_are_thinned_but_max_sees_every_prefix():
+    rng = np.random.default_rng(11)
+    pairs = [(int(a), int(p)) for a, p in rng.integers(1, 5, size=(47, 2))]
+    records = [record(i, a, p) for i, (a, p) in enumerate(pairs)]
+    over = compute(records, r2_points_max=10)["r2_over_time"]
+    assert over["points_step"] == 5  # ceil(47 / 10)
+    assert [pt["n"] for pt in over["points"]] == [5, 10, 15, 20, 25, 30, 35, 40, 45, 47]
+    a, p = np.array(pairs).T
+    for pt in over["points"]:
+        k = pt["n"]
+        assert pt["r2"] == pytest.approx(stats.linregress(a[:k], p[:k]).rvalue ** 2, rel=1e-12)
+    every = [stats.linregress(a[:k], p[:k]).rvalue ** 2 for k in range(STABLE_MIN_N, 48)]
+    assert over["max_r2"] == pytest.approx(max(every), rel=1e-12)
+    assert compute(records)["r2_over_time"]["points_step"] == 1
+
+
+def test_r2_points_max_must_be_positive():
+    with pytest.raises(ValueError, match="r2_points_max"):
+        compute([], r2_points_max=0)
