@@ -138,6 +138,7 @@ LIMITS = {
     "signal_burst": 100,
     "max_sdp_bytes": 32768,
     "max_candidate_bytes": 1024,
+    "feedback_notes_max_chars": 5000,
 }
 
 SDP_OFFER = (
