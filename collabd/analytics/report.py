@@ -21,6 +21,7 @@ try:
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 except ImportError as exc:
     raise MissingExtraError((exc.name or "matplotlib").partition(".")[0]) from exc
 
@@ -55,6 +56,7 @@ def render_html(result: dict[str, Any]) -> str:
         f"<style>{_CSS}</style></head><body>",
         "<h1>Perceived vs actual interview performance</h1>",
         *_overview(result),
+        *_summary(result),
         *_distribution_section(result),
         *_table_section(result),
         *_fit_section(result),
@@ -154,6 +156,30 @@ def _overview(result: dict[str, Any]) -> list[str]:
     out.append("<h2>Definitions</h2>")
     out.append(_rows(["term", "meaning"], [[_e(k), _e(v)] for k, v in defs.items()]))
     return out
+
+
+def _summary(result: dict[str, Any]) -> list[str]:
+    """The headline numbers, each as in its own section below ("—" when not computed)."""
+    lin = result["fits"]["linear"]
+    low = result["fits"]["linear_without_worst"]
+    shares = result["rating_shares"]
+    will = result["did_well_vs_would_work_with"]
+    signed = result["interviewer_rating_vs_error"]["signed_error"]["pearson"]
+    items = [
+        f"Perceived on actual: R² = {_num(lin['r2'])} (n = {lin['n']}); without the worst "
+        f"interviews (actual = 1): R² = {_num(low['r2'])} (n = {low['n']}).",
+        f"Highest R² as data accumulated (n ≥ {result['r2_over_time']['max_r2_min_n']}): "
+        f"{_num(result['r2_over_time']['max_r2'])}.",
+        f"Under-rated themselves: {_pct(shares['overall']['shares']['under'])} of all "
+        f"interviews, {_pct(shares['hirable']['shares']['under'])} of hirable ones; over-rated: "
+        f"{_pct(shares['overall']['shares']['over'])}.",
+        f"Interviewer rating vs signed self-assessment error: Pearson r = {_num(signed['r'])} "
+        f"(p = {_p(signed['p'])}).",
+        f"Those who thought they did well were {_num(will['willingness_ratio'], 2)} times as "
+        f"likely to want to work with the interviewer (Fisher's p = "
+        f"{_p(will['fisher_exact']['p'])}).",
+    ]
+    return ["<h2>Summary</h2>", "<ul>", *(f"<li>{item}</li>" for item in items), "</ul>"]
 
 
 def _distribution_section(result: dict[str, Any]) -> list[str]:
@@ -334,8 +360,8 @@ def _shares_section(result: dict[str, Any]) -> list[str]:
     header = [
         "group",
         "n",
-        "under-rate (actual > self)",
-        "over-rate (actual < self)",
+        "under-rate (actual &gt; self)",
+        "over-rate (actual &lt; self)",
         "exact",
         "mean error",
         "mean |error|",
@@ -438,6 +464,7 @@ def _participant_section(result: dict[str, Any]) -> list[str]:
             ax.plot(x, [s["self"] for s in sessions], "s--", color=PERCEIVED_COLOR, label="self")
             ax.set_ylim(0.5, 4.5)
             ax.set_yticks(SCORES)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("session (by end time)")
             ax.set_ylabel("score")
             ax.legend()
@@ -449,7 +476,7 @@ def _participant_section(result: dict[str, Any]) -> list[str]:
                 _date(s["ended_at"]),
                 str(s["self"]),
                 str(s["actual"]),
-                f"{s['error']:+d}",
+                f"{s['error']:+d}" if s["error"] else "0",
                 "yes" if s["simulated"] else "",
             ]
             for s in sessions

@@ -58,6 +58,9 @@ def test_report_states_n_exclusions_and_definitions():
     assert "out of 9 stored (1 excluded)" in page
     assert '<td class="l">not ended</td><td>1</td>' in page
     assert "actual == 1: 2 removed" in page  # the worst interviews, stated
+    # summary: R² 3025/4977 = 0.6078 and 6/17 = 0.3529 (worked out in test_study_fits.py)
+    assert "R² = 0.608 (n = 8)" in page
+    assert "(actual = 1): R² = 0.353 (n = 6)" in page
     assert "mean of the interviewee&#x27;s question_quality and helpfulness" in page
     assert "Includes simulated sessions" not in page
     assert "Simulated sessions: included" in page
