@@ -298,7 +298,7 @@ export class CallController {
         this._set('ended', 'The other participant left the call.')
         return
       case 'restart':
-        if (this.pc && this.isOfferer) this._restart()
+        if (this.pc && this.isOfferer) return this._restart()
     }
   }
 }

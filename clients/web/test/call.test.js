@@ -1,0 +1,185 @@
+// CallController against fake WebRTC objects: the negotiation logic (offer/answer, ICE queueing,
+// glare, hang-up, restart, mute) without a browser. The real browser call is in the e2e tests.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CallController } from '../src/call.js'
+
+class FakeTrack {
+  constructor () { this.enabled = true; this.stopped = false }
+  stop () { this.stopped = true }
+}
+class FakeStream {
+  constructor () { this.tracks = [new FakeTrack()] }
+  getTracks () { return this.tracks }
+  getAudioTracks () { return this.tracks }
+}
+let pcCounter = 0
+class FakePC {
+  constructor (config) {
+    this.config = config
+    this.id = ++pcCounter
+    this.localDescription = null
+    this.remoteDescription = null
+    this.candidates = []
+    this.tracks = []
+    this.closed = false
+    this.connectionState = 'new'
+    FakePC.all.push(this)
+  }
+  addTrack (t) { this.tracks.push(t) }
+  async createOffer (opts = {}) { return { type: 'offer', sdp: `offer-${this.id}${opts.iceRestart ? '-restart' : ''}` } }
+  async createAnswer () { return { type: 'answer', sdp: `answer-${this.id}` } }
+  async setLocalDescription (d) { this.localDescription = d }
+  async setRemoteDescription (d) { this.remoteDescription = d }
+  async addIceCandidate (c) {
+    if (!this.remoteDescription) throw new Error('no remote description')
+    this.candidates.push(c)
+  }
+  close () { this.closed = true }
+  emitCandidate (candidate) { this.onicecandidate({ candidate: { candidate, sdpMid: '0', sdpMLineIndex: 0 } }) }
+  setState (s) { this.connectionState = s; this.onconnectionstatechange() }
+}
+FakePC.all = []
+
+function side (role, { media } = {}) {
+  const sent = []
+  const ctl = new CallController({
+    send: (m) => { sent.push(m); return true },
+    peerId: () => (role === 'interviewer' ? 'p-ee' : 'p-er'),
+    polite: () => role === 'interviewee',
+    ice: () => ({ servers: [{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'c' }], relay_only: true }),
+    audio: { srcObject: null, play: () => Promise.resolve() },
+    mediaDevices: media || { getUserMedia: async () => new FakeStream() },
+    RTCPeerConnectionImpl: FakePC
+  })
+  return { ctl, sent }
+}
+
+const relay = (from, to, fromId) => from.sent.splice(0).map((m) => to.ctl.handleSignal({ ...m, from: { id: fromId } }))
+
+test('a call: offer, ring, accept, answer, ICE both ways, connected', async () => {
+  const er = side('interviewer')
+  const ee = side('interviewee')
+  await er.ctl.start()
+  assert.equal(er.ctl.state, 'outgoing')
+  assert.equal(er.sent[0].kind, 'offer')
+  assert.equal(er.sent[0].to, 'p-ee')
+  const pcA = er.ctl.pc
+  assert.equal(pcA.config.iceTransportPolicy, 'relay')
+  assert.equal(pcA.config.iceServers[0].urls[0], 'turn:127.0.0.1:3478')
+  pcA.emitCandidate('candidate:1 1 udp 1 127.0.0.1 5000 typ relay') // before the answer: queued there
+  await Promise.all(relay(er, ee, 'p-er'))
+  assert.equal(ee.ctl.state, 'incoming')
+  await ee.ctl.accept()
+  assert.equal(ee.ctl.state, 'connecting')
+  const pcB = ee.ctl.pc
+  assert.equal(pcB.remoteDescription.sdp, pcA.localDescription.sdp)
+  assert.equal(pcB.candidates.length, 1, 'queued candidate applied after the offer')
+  assert.equal(ee.sent[0].kind, 'answer')
+  pcB.emitCandidate('candidate:2 1 udp 1 127.0.0.1 5001 typ relay')
+  await Promise.all(relay(ee, er, 'p-ee'))
+  assert.equal(er.ctl.state, 'connecting')
+  assert.equal(pcA.remoteDescription.sdp, 'answer-' + pcB.id)
+  assert.equal(pcA.candidates.length, 1)
+  pcA.setState('connected')
+  pcB.setState('connected')
+  assert.equal(er.ctl.state, 'connected')
+  assert.equal(ee.ctl.state, 'connected')
+})
+
+test('end-of-candidates (empty candidate) is not sent', async () => {
+  const er = side('interviewer')
+  await er.ctl.start()
+  er.ctl.pc.onicecandidate({ candidate: null })
+  er.ctl.pc.onicecandidate({ candidate: { candidate: '', sdpMid: '0', sdpMLineIndex: 0 } })
+  assert.deepEqual(er.sent.map((m) => m.kind), ['offer'])
+})
+
+test('glare: the polite side (interviewee) yields and answers, the other keeps its offer', async () => {
+  const er = side('interviewer')
+  const ee = side('interviewee')
+  await er.ctl.start()
+  await ee.ctl.start()
+  const erOffer = er.sent.splice(0)
+  const eeOffer = ee.sent.splice(0)
+  await er.ctl.handleSignal({ ...eeOffer[0], from: { id: 'p-ee' } })
+  assert.equal(er.ctl.state, 'outgoing', 'impolite side ignores the competing offer')
+  await ee.ctl.handleSignal({ ...erOffer[0], from: { id: 'p-er' } })
+  assert.equal(ee.ctl.state, 'connecting')
+  assert.equal(ee.sent[0].kind, 'answer')
+  assert.equal(ee.ctl.isOfferer, false)
+})
+
+test('hang up closes both sides and stops the microphone', async () => {
+  const er = side('interviewer')
+  const ee = side('interviewee')
+  await er.ctl.start()
+  await Promise.all(relay(er, ee, 'p-er'))
+  await ee.ctl.accept()
+  await Promise.all(relay(ee, er, 'p-ee'))
+  const track = er.ctl.stream.getTracks()[0]
+  const pc = er.ctl.pc
+  er.ctl.hangup()
+  assert.equal(er.ctl.state, 'ended')
+  assert.ok(pc.closed)
+  assert.ok(track.stopped)
+  await Promise.all(relay(er, ee, 'p-er'))
+  assert.equal(ee.ctl.state, 'ended')
+  assert.match(ee.ctl.error, /left the call/)
+})
+
+test('declining an incoming call tells the caller', async () => {
+  const er = side('interviewer')
+  const ee = side('interviewee')
+  await er.ctl.start()
+  await Promise.all(relay(er, ee, 'p-er'))
+  ee.ctl.decline()
+  assert.equal(ee.ctl.state, 'idle')
+  await Promise.all(relay(ee, er, 'p-ee'))
+  assert.equal(er.ctl.state, 'ended')
+})
+
+test('mute disables the microphone track and back', async () => {
+  const er = side('interviewer')
+  await er.ctl.start()
+  const track = er.ctl.stream.getAudioTracks()[0]
+  er.ctl.toggleMute()
+  assert.equal(track.enabled, false)
+  er.ctl.toggleMute()
+  assert.equal(track.enabled, true)
+})
+
+test('a failed connection: the offerer restarts ICE, the answerer asks it to', async () => {
+  const er = side('interviewer')
+  const ee = side('interviewee')
+  await er.ctl.start()
+  await Promise.all(relay(er, ee, 'p-er'))
+  await ee.ctl.accept()
+  await Promise.all(relay(ee, er, 'p-ee'))
+  ee.ctl.pc.setState('failed')
+  assert.equal(ee.ctl.state, 'reconnecting')
+  assert.equal(ee.sent.at(-1).kind, 'restart')
+  await Promise.all(relay(ee, er, 'p-ee'))
+  assert.equal(er.sent.at(-1).kind, 'offer')
+  assert.match(er.sent.at(-1).data.sdp, /-restart$/)
+  await Promise.all(relay(er, ee, 'p-er'))
+  assert.equal(ee.sent.at(-1).kind, 'answer', 'the answerer answers the restart offer on the same connection')
+})
+
+test('a refused microphone ends in failed with a readable reason', async () => {
+  const denied = Object.assign(new Error('denied'), { name: 'NotAllowedError' })
+  const er = side('interviewer', { media: { getUserMedia: async () => { throw denied } } })
+  await er.ctl.start()
+  assert.equal(er.ctl.state, 'failed')
+  assert.equal(er.ctl.error, 'Microphone access was refused.')
+  assert.deepEqual(er.sent, [])
+})
+
+test('no call before the other participant is known', async () => {
+  const { ctl, sent } = side('interviewer')
+  ctl._peerId = () => ''
+  await ctl.start()
+  assert.equal(ctl.state, 'idle')
+  assert.match(ctl.error, /not joined/)
+  assert.deepEqual(sent, [])
+})

@@ -1,0 +1,159 @@
+// RoomConnection over a fake WebSocket: the stock y-websocket provider plus collabd's type-100
+// messages on the same socket; hello after every (re)connect; connection state for the header.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
+import { RoomConnection } from '../src/connection.js'
+import { RoomState } from '../src/state.js'
+import { decodeFrame, encodeCollab } from '../src/codec.js'
+
+class FakeSocket {
+  constructor (url) {
+    this.url = url
+    this.readyState = 0
+    this.sent = []
+    FakeSocket.all.push(this)
+  }
+
+  send (data) { this.sent.push(new Uint8Array(data)) }
+  close () { this.readyState = 3 }
+  open () {
+    this.readyState = 1
+    this.onopen()
+  }
+
+  receive (bytes) { this.onmessage({ data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) }) }
+  drop () {
+    this.readyState = 3
+    this.onclose({ code: 1006, reason: '' })
+  }
+
+  collab () {
+    return this.sent.flatMap((f) => decodeFrame(f)).filter((m) => m.type === 'collab').map((m) => m.payload)
+  }
+}
+FakeSocket.OPEN = 1
+FakeSocket.all = []
+
+/** Wait until `cond()` holds, checking on every turn of the event loop (bounded). */
+async function until (cond, ms = 5000) {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+function connect () {
+  FakeSocket.all = []
+  const state = new RoomState({ role: 'interviewee', room: 'room-1' })
+  const conn = new RoomConnection({ url: 'ws://127.0.0.1:1/rooms', room: 'room-1', token: 'v1.a.b', state, WebSocketPolyfill: FakeSocket })
+  return { state, conn, ws: FakeSocket.all[0] }
+}
+
+function step2From (doc) {
+  const enc = encoding.createEncoder()
+  encoding.writeVarUint(enc, 0)
+  syncProtocol.writeSyncStep2(enc, doc)
+  return encoding.toUint8Array(enc)
+}
+
+test('connects to /rooms/<room> with the token and says hello after the socket opens', (t) => {
+  const { conn, ws } = connect()
+  t.after(() => conn.destroy())
+  assert.equal(ws.url, 'ws://127.0.0.1:1/rooms/room-1?token=v1.a.b')
+  assert.equal(conn.status, 'connecting')
+  assert.equal(conn.send({ t: 'chat.post', text: 'x' }), false, 'nothing is sent before the socket is open')
+  ws.open()
+  assert.equal(conn.status, 'connected')
+  assert.deepEqual(ws.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 0 }])
+  assert.ok(ws.sent.some((f) => f[0] === 0 && f[1] === 0), 'the provider sent SyncStep1 itself')
+})
+
+test('collabd messages from the server reach the room state; a frame may hold several', (t) => {
+  const { conn, ws, state } = connect()
+  t.after(() => conn.destroy())
+  ws.open()
+  const welcome = encodeCollab({ t: 'welcome', v: 1, room: 'room-1', you: { id: 'p1', name: 'Teal Heron', color: '#1abc9c', role: 'interviewee' }, limits: {} })
+  const msg = encodeCollab({ t: 'chat.msg', id: 4, ts: 1, from: { id: 'p2', name: 'A', color: '#000000' }, text: 'hi' })
+  ws.receive(new Uint8Array([...welcome, ...msg]))
+  assert.equal(state.you.name, 'Teal Heron')
+  assert.equal(state.chat.maxId, 4)
+})
+
+test('a malformed collabd message is ignored without breaking the connection', (t) => {
+  const { conn, ws, state } = connect()
+  t.after(() => conn.destroy())
+  ws.open()
+  const warn = console.warn
+  const warnings = []
+  console.warn = (...a) => warnings.push(a.join(' '))
+  try {
+    ws.receive(new Uint8Array([100, 1, 0xc1]))
+  } finally {
+    console.warn = warn
+  }
+  assert.equal(warnings.length, 1)
+  ws.receive(encodeCollab({ t: 'ack', ref: 'x' }))
+  assert.equal(conn.status, 'connected')
+  assert.equal(state.toasts.length, 0)
+})
+
+test('after a drop: reconnecting, edits kept and counted, then hello with the last chat id and a full sync', async (t) => {
+  const { conn, ws, state } = connect()
+  t.after(() => conn.destroy())
+  ws.open()
+  const server = new Y.Doc()
+  server.getText('code').insert(0, 'server text ')
+  ws.receive(step2From(server))
+  assert.equal(conn.provider.synced, true)
+  ws.receive(encodeCollab({ t: 'chat.msg', id: 9, ts: 1, from: { id: 'p2', name: 'A', color: '#000000' }, text: 'hi' }))
+  const post = state.postChat('lost in flight')
+  assert.equal(conn.send(post), true)
+
+  ws.drop()
+  assert.equal(conn.status, 'reconnecting')
+  assert.equal(state.chat.pending[0].status, 'failed')
+  assert.equal(conn.send({ t: 'chat.typing', on: true }), false)
+  conn.doc.getText('code').insert(0, 'offline edit ')
+  conn.doc.getText('code').insert(0, '+')
+  assert.equal(conn.offlineEdits, 2)
+
+  await until(() => FakeSocket.all.length === 2)
+  const ws2 = FakeSocket.all[1]
+  ws2.open()
+  assert.deepEqual(ws2.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 9 }])
+  // the provider's SyncStep1 lets the server ask for what it lacks; the server's step 2 syncs us
+  ws2.receive(step2From(server))
+  assert.equal(conn.offlineEdits, 0)
+  assert.equal(conn.status, 'connected')
+  assert.equal(conn.doc.getText('code').toString(), '+offline edit server text ')
+})
+
+test('a 44xx close from the server is final: closed, no reconnect', (t) => {
+  const { conn, ws } = connect()
+  t.after(() => conn.destroy())
+  ws.open()
+  ws.readyState = 3
+  ws.onclose({ code: 4401, reason: 'token expired' })
+  assert.equal(conn.status, 'closed')
+  assert.deepEqual(conn.closeInfo, { code: 4401, reason: 'token expired' })
+  assert.equal(conn.provider.shouldConnect, false)
+})
+
+test('browser offline/online: shown at once, and coming back online reconnects without waiting', async (t) => {
+  const { conn, ws } = connect()
+  t.after(() => conn.destroy())
+  ws.open()
+  conn.setBrowserOnline(false)
+  assert.equal(conn.status, 'offline')
+  ws.drop()
+  assert.equal(conn.status, 'offline')
+  const before = FakeSocket.all.length
+  conn.setBrowserOnline(true)
+  assert.equal(FakeSocket.all.length, before + 1, 'a new socket at once')
+  FakeSocket.all.at(-1).open()
+  assert.equal(conn.status, 'connected')
+})

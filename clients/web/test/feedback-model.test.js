@@ -1,0 +1,51 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { validateFeedback, describeTheirs, describeForm, calibrationText, FORMS } from '../src/feedback-model.js'
+
+test('a complete interviewer form becomes the wire form', () => {
+  const { form, errors } = validateFeedback('interviewer', { would_hire: 'yes', technical: '3', problem_solving: '4', communication: '2', notes: '  good  ' })
+  assert.deepEqual(errors, {})
+  assert.deepEqual(form, { would_hire: true, technical: 3, problem_solving: 4, communication: 2, notes: 'good' })
+})
+
+test('the interviewee form carries the private self-assessment', () => {
+  const { form } = validateFeedback('interviewee', { would_work_with: 'no', question_quality: '4', helpfulness: '1', self_assessment: '2' })
+  assert.deepEqual(form, { would_work_with: false, question_quality: 4, helpfulness: 1, self_assessment: 2, notes: '' })
+  assert.equal(FORMS.interviewee.private.name, 'self_assessment')
+  assert.match(FORMS.interviewee.private.help, /never shown to the interviewer/)
+})
+
+test('missing or out-of-range answers are reported per field', () => {
+  const { form, errors } = validateFeedback('interviewer', { technical: '5', problem_solving: '0', communication: 'x' })
+  assert.equal(form, null)
+  assert.deepEqual(Object.keys(errors).sort(), ['communication', 'problem_solving', 'technical', 'would_hire'])
+  assert.ok(validateFeedback('interviewee', { would_work_with: 'yes', question_quality: '3', helpfulness: '3' }).errors.self_assessment)
+  assert.ok(validateFeedback('interviewer', { would_hire: 'no', technical: '1', problem_solving: '1', communication: '1', notes: 'x'.repeat(5000) }).errors.notes)
+  assert.ok(validateFeedback('guest', {}).errors._)
+})
+
+test('the interviewer never sees the candidate\'s self-assessment, even if it arrived', () => {
+  const theirs = { would_work_with: true, question_quality: 4, helpfulness: 3, self_assessment: 1, notes: 'thanks' }
+  const rows = describeTheirs('interviewer', theirs)
+  assert.deepEqual(rows.map((r) => r.name), ['would_work_with', 'question_quality', 'helpfulness', 'notes'])
+  assert.ok(rows.every((r) => !/how well do you think/i.test(r.label)))
+})
+
+test('the candidate sees their own private answer, marked private', () => {
+  const rows = describeForm('interviewee', { would_work_with: true, question_quality: 4, helpfulness: 3, self_assessment: 2, notes: '' }, { includePrivate: true })
+  const priv = rows.find((r) => r.name === 'self_assessment')
+  assert.equal(priv.private, true)
+  assert.equal(priv.value, '2 / 4 (Mixed)')
+  assert.equal(describeTheirs('interviewee', { would_hire: false, technical: 2 }).map((r) => r.value).join('|'), 'No|2 / 4 (Mixed)')
+})
+
+test('calibration compares the guess with the technical score, encouragingly', () => {
+  const better = calibrationText({ self: 2, actual: 3 })
+  assert.equal(better.headline, 'You did better than you thought.')
+  assert.match(better.body, /poor judges of their own interview performance/)
+  assert.match(better.rule, /3 or more is roughly hirable/)
+  assert.match(calibrationText({ self: 4, actual: 2 }).headline, /differently/)
+  assert.match(calibrationText({ self: 3, actual: 3 }).headline, /matched/)
+  assert.equal(calibrationText(null), null)
+  assert.equal(calibrationText({ self: 'x', actual: 3 }), null)
+})
