@@ -58,7 +58,7 @@ export class RoomConnection {
       this._changed()
     })
     this.doc.on('update', (_update, origin) => {
-      if (origin !== this.provider && !this.provider.synced) {
+      if (origin !== this.provider && (!this.provider.synced || !this.provider.wsconnected)) {
         this.offlineEdits += 1
         this._changed()
       }
@@ -90,18 +90,20 @@ export class RoomConnection {
     this._changed()
   }
 
-  /** The browser went offline / online (window events). */
+  /**
+   * The browser went offline / online (window events). Offline, the socket is dead even if it
+   * has not noticed yet: close it, so edits are unambiguously kept locally; online, connect at
+   * once (no backoff) and let the SyncStep1/2 exchange merge both sides' edits.
+   */
   setBrowserOnline (online) {
     this._browserOffline = !online
     if (this.status === 'closed') return
-    if (!online && this.status !== 'connected') this.status = 'offline'
-    if (!online && this.status === 'connected') {
-      // The socket may linger half-open; show the truth now rather than after the watchdog.
+    if (!online) {
+      if (this.provider.ws) this.provider.disconnect()
       this.status = 'offline'
-    }
-    if (online && this.status === 'offline') {
-      this.status = this.provider.wsconnected ? 'connected' : 'reconnecting'
-      if (!this.provider.wsconnected) this.reconnectNow()
+    } else if (this.status === 'offline') {
+      this.status = 'reconnecting'
+      this.provider.connect()
     }
     this._changed()
   }
@@ -111,6 +113,10 @@ export class RoomConnection {
     if (this.provider.wsconnected) return
     this.provider.disconnect()
     this.provider.connect()
+    if (this.status === 'offline') {
+      this.status = 'reconnecting'
+      this._changed()
+    }
   }
 
   _onCollab (decoder) {

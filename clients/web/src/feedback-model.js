@@ -44,7 +44,7 @@ export const FORMS = {
   }
 }
 
-export const NOTES_MAX = 4000
+export const NOTES_MAX = 5000 // code points (protocol/SPEC.md 12.3)
 
 /**
  * Turn raw form values ({name: string}) into the wire form, or errors ({name: message}).
@@ -66,7 +66,7 @@ export function validateFeedback (role, raw) {
     else errors[s.name] = 'Please choose a score from 1 to 4.'
   }
   const notes = typeof raw.notes === 'string' ? raw.notes.trim() : ''
-  if (notes.length > NOTES_MAX) errors.notes = `Notes can be at most ${NOTES_MAX} characters.`
+  if ([...notes].length > NOTES_MAX) errors.notes = `Notes can be at most ${NOTES_MAX} characters.`
   form.notes = notes
   return Object.keys(errors).length ? { form: null, errors } : { form, errors }
 }

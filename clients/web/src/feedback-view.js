@@ -83,7 +83,8 @@ export function createFeedbackView (parent, { state, send }) {
     const notesId = uid('notes')
     const notes = h('div', { class: 'field' },
       h('label', { for: notesId }, spec.notesLabel),
-      h('textarea', { id: notesId, name: 'notes', rows: '4', maxlength: String(NOTES_MAX) }, draft.notes || ''),
+      h('textarea', { id: notesId, name: 'notes', rows: '4', 'aria-describedby': `${notesId}-help` }, draft.notes || ''),
+      h('p', { class: 'help', id: `${notesId}-help` }, `Up to ${NOTES_MAX} characters.`),
       errorFor('notes'))
     const privateField = spec.private
       ? h('fieldset', { class: 'field scale private', dataset: { name: spec.private.name } },

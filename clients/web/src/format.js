@@ -53,6 +53,7 @@ export const STATUS_LABELS = {
   online: 'online',
   reconnecting: 'reconnecting',
   absent: 'not here yet',
+  away: 'away',
   waiting: 'not here yet',
   left: 'left',
   offline: 'offline'

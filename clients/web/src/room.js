@@ -293,7 +293,8 @@ export function mountRoom (app, { token, payload }) {
     if (after && !AFTER_PHASES.has(lastPhase)) selectTab('feedback')
     if (!after && currentTab === 'feedback') selectTab('code')
     endBtn.hidden = !(state.role === 'interviewer' && (phase === 'live' || phase === 'lobby'))
-    const readOnly = state.readOnly || after
+    // Guests in an interview session are observers (SPEC 12.1): they cannot edit.
+    const readOnly = state.readOnly || after || (state.role === 'guest' && state.session !== null)
     editor.setReadOnly(readOnly)
     whiteboard.setReadOnly(readOnly)
     langSelect.disabled = readOnly

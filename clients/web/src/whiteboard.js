@@ -9,6 +9,7 @@
  */
 import * as Y from 'yjs'
 import { h, uid, safeColor } from './dom.js'
+import { icon } from './icons.js'
 import {
   listElements, addElement, deleteElements, clearBoard, shapeFromDrag, strokeFromPoints, shapeAt,
   elementsAt, describe, Viewport
@@ -25,14 +26,14 @@ export const COLORS = [
 export const WIDTHS = [{ value: 2, name: 'Thin' }, { value: 4, name: 'Medium' }, { value: 8, name: 'Thick' }]
 
 const TOOLS = [
-  { id: 'pen', label: 'Pen', key: 'p', icon: '✎' },
-  { id: 'line', label: 'Line', key: 'l', icon: '╱' },
-  { id: 'rect', label: 'Rectangle', key: 'r', icon: '▭' },
-  { id: 'ellipse', label: 'Ellipse', key: 'o', icon: '◯' },
-  { id: 'arrow', label: 'Arrow', key: 'a', icon: '➔' },
-  { id: 'text', label: 'Text', key: 't', icon: 'T' },
-  { id: 'eraser', label: 'Eraser', key: 'e', icon: '⌫' },
-  { id: 'hand', label: 'Pan', key: 'h', icon: '✋' }
+  { id: 'pen', label: 'Pen', key: 'p' },
+  { id: 'line', label: 'Line', key: 'l' },
+  { id: 'rect', label: 'Rectangle', key: 'r' },
+  { id: 'ellipse', label: 'Ellipse', key: 'o' },
+  { id: 'arrow', label: 'Arrow', key: 'a' },
+  { id: 'text', label: 'Text', key: 't' },
+  { id: 'eraser', label: 'Eraser', key: 'e' },
+  { id: 'hand', label: 'Pan', key: 'h' }
 ]
 const DRAW_TOOLS = new Set(['pen', 'line', 'rect', 'ellipse', 'arrow', 'text', 'eraser'])
 const TEXT_SIZE = 20
@@ -66,8 +67,8 @@ export function createWhiteboard (parent, { doc, awareness }) {
   const listId = uid('board-list')
   const list = h('ul', { class: 'board-list', id: listId })
   const zoomLabel = h('output', { class: 'zoom-label', 'aria-live': 'polite' }, '100%')
-  const undoBtn = h('button', { type: 'button', class: 'tool', title: 'Undo (Ctrl+Z)', 'aria-label': 'Undo', onclick: () => undo() }, '↶')
-  const redoBtn = h('button', { type: 'button', class: 'tool', title: 'Redo (Ctrl+Shift+Z)', 'aria-label': 'Redo', onclick: () => redo() }, '↷')
+  const undoBtn = h('button', { type: 'button', class: 'tool', title: 'Undo (Ctrl+Z)', 'aria-label': 'Undo', onclick: () => undo() }, icon('undo'))
+  const redoBtn = h('button', { type: 'button', class: 'tool', title: 'Redo (Ctrl+Shift+Z)', 'aria-label': 'Redo', onclick: () => redo() }, icon('redo'))
   const clearBtn = h('button', { type: 'button', class: 'tool text-tool', onclick: () => clear() }, 'Clear')
   const widthSelect = h('select', { 'aria-label': 'Stroke width', class: 'width-select', onchange: (e) => { width = Number(e.target.value) } },
     WIDTHS.map((w) => h('option', { value: String(w.value) }, w.name)))
@@ -82,7 +83,7 @@ export function createWhiteboard (parent, { doc, awareness }) {
         'aria-pressed': 'false',
         dataset: { tool: t.id },
         onclick: () => setTool(t.id)
-      }, h('span', { 'aria-hidden': 'true' }, t.icon))
+      }, icon(t.id))
       toolButtons.set(t.id, b)
       return b
     })),

@@ -143,17 +143,21 @@ test('a 44xx close from the server is final: closed, no reconnect', (t) => {
   assert.equal(conn.provider.shouldConnect, false)
 })
 
-test('browser offline/online: shown at once, and coming back online reconnects without waiting', async (t) => {
+test('browser offline: the socket is closed at once and edits are counted; online: reconnect without waiting', async (t) => {
   const { conn, ws } = connect()
   t.after(() => conn.destroy())
   ws.open()
+  ws.receive(step2From(new Y.Doc()))
   conn.setBrowserOnline(false)
   assert.equal(conn.status, 'offline')
-  ws.drop()
-  assert.equal(conn.status, 'offline')
-  const before = FakeSocket.all.length
+  assert.equal(ws.readyState, 3, 'the old socket was closed')
+  conn.doc.getText('code').insert(0, 'kept')
+  assert.equal(conn.offlineEdits, 1)
+  assert.equal(FakeSocket.all.length, 1, 'no reconnect attempts while the browser is offline')
   conn.setBrowserOnline(true)
-  assert.equal(FakeSocket.all.length, before + 1, 'a new socket at once')
-  FakeSocket.all.at(-1).open()
+  assert.equal(conn.status, 'reconnecting')
+  assert.equal(FakeSocket.all.length, 2, 'a new socket at once')
+  FakeSocket.all[1].open()
   assert.equal(conn.status, 'connected')
+  assert.ok(FakeSocket.all[1].sent.some((f) => f[0] === 0 && f[1] === 0), 'SyncStep1 starts the merge')
 })

@@ -20,7 +20,9 @@ test('missing or out-of-range answers are reported per field', () => {
   assert.equal(form, null)
   assert.deepEqual(Object.keys(errors).sort(), ['communication', 'problem_solving', 'technical', 'would_hire'])
   assert.ok(validateFeedback('interviewee', { would_work_with: 'yes', question_quality: '3', helpfulness: '3' }).errors.self_assessment)
-  assert.ok(validateFeedback('interviewer', { would_hire: 'no', technical: '1', problem_solving: '1', communication: '1', notes: 'x'.repeat(5000) }).errors.notes)
+  assert.ok(validateFeedback('interviewer', { would_hire: 'no', technical: '1', problem_solving: '1', communication: '1', notes: 'x'.repeat(5001) }).errors.notes)
+  // the limit counts code points, as the server does: 5000 emoji (10000 UTF-16 units) are fine
+  assert.deepEqual(validateFeedback('interviewer', { would_hire: 'no', technical: '1', problem_solving: '1', communication: '1', notes: '🌍'.repeat(5000) }).errors, {})
   assert.ok(validateFeedback('guest', {}).errors._)
 })
 
