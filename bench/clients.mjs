@@ -71,6 +71,23 @@ const procCpuSeconds = (pid) => {
     return NaN
   }
 }
+// CPU seconds of the server's main thread (tid == pid) and of all its other threads
+// (collabd's SQLite worker, libuv workers, node's helper threads)
+const threadCpuSeconds = (pid) => {
+  let main = 0
+  let others = 0
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      const v = procCpuSeconds(`${pid}/task/${tid}`)
+      if (Number.isNaN(v)) continue
+      if (tid === String(pid)) main += v
+      else others += v
+    }
+  } catch {
+    return [NaN, NaN]
+  }
+  return [main, others]
+}
 const selfCpuSeconds = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1e6
@@ -79,6 +96,17 @@ const rssMiB = (pid) => {
   try {
     const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
     return m ? parseInt(m[1]) / 1024 : NaN
+  } catch {
+    return NaN
+  }
+}
+
+// whole-machine busy CPU seconds (all cores) from /proc/stat, to see what else was running
+const machineBusySeconds = () => {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    // user nice system idle iowait irq softirq steal
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) / clkTck
   } catch {
     return NaN
   }
@@ -235,8 +263,12 @@ const main = async () => {
   // window edges: sample CPU as close to them as the timers allow
   await sleep(tWinStart - performance.now())
   const cpu0 = procCpuSeconds(serverPid); const self0 = selfCpuSeconds(); const w0 = performance.now()
+  const busy0 = machineBusySeconds()
+  const threads0 = threadCpuSeconds(serverPid)
   await sleep(tWinEnd - performance.now())
   const cpu1 = procCpuSeconds(serverPid); const self1 = selfCpuSeconds(); const w1 = performance.now()
+  const busy1 = machineBusySeconds()
+  const threads1 = threadCpuSeconds(serverPid)
   await typingFinished
   const wall = (w1 - w0) / 1000
 
@@ -286,9 +318,14 @@ const main = async () => {
     server_cpu_seconds: serverCpu,
     server_cpu_percent: 100 * serverCpu / wall,
     server_cpu_seconds_per_1k_deliveries: stats.deliveredMeasured ? 1000 * serverCpu / stats.deliveredMeasured : null,
+    // threads that ended inside the window are missing from these two
+    server_main_thread_cpu_seconds: threads1[0] - threads0[0],
+    server_other_threads_cpu_seconds: threads1[1] - threads0[1],
     server_rss_mib: rssMiB(serverPid),
     client_cpu_seconds: self1 - self0,
     client_cpu_percent: 100 * (self1 - self0) / wall,
+    // CPU used on this machine by anything but the server and this process (100 = one core)
+    background_cpu_percent: 100 * ((busy1 - busy0) - serverCpu - (self1 - self0)) / wall,
     rooms_converged: converged,
     rooms_diverged: diverged.slice(0, 10),
     doc_chars_per_room: rooms.length ? rooms[0][0].text.length : 0
