@@ -69,7 +69,7 @@ class Recorder:
     """A pycrdt Doc with a fixed client id that records each transaction's update."""
 
     def __init__(self, client_id: int) -> None:
-        self.doc: Doc = Doc(client_id=client_id)
+        self.doc: Doc[Any] = Doc(client_id=client_id)
         self.updates: list[bytes] = []
         self.doc.observe(lambda event: self.updates.append(event.update))
         self.code = self.doc.get("code", type=Text)
@@ -108,7 +108,7 @@ def yjs_docs() -> dict[str, Any]:
         }
     )
     del a.code[0:4]  # updates[5]: a deletion
-    empty = Doc(client_id=2002)
+    empty: Doc[Any] = Doc(client_id=2002)
     return {
         "a": a,
         "empty_sv": empty.get_state(),
@@ -607,7 +607,7 @@ def collab(payload: bytes) -> bytes:
 
 
 def packb(obj: Any) -> bytes:
-    import msgpack
+    import msgpack  # type: ignore[import-untyped]
 
     return bytes(msgpack.packb(obj, use_bin_type=True))
 

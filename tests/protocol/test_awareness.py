@@ -22,7 +22,7 @@ entries_st = st.lists(
         AwarenessEntry,
         st.integers(0, MAX_SAFE_INTEGER),
         st.integers(0, MAX_SAFE_INTEGER),
-        st.text(st.characters(blacklist_categories=("Cs",))),
+        st.text(st.characters(codec="utf-8")),
     ),
     max_size=20,
 )

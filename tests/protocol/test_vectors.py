@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 import pytest
 from collab_protocol import (
     KINDS,
