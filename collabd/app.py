@@ -22,6 +22,23 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def add_web_client(app: web.Application) -> None:
+    """The built browser client (clients/web -> collabd/web): index.html at / and /join."""
+
+    async def page(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(WEB_DIR / "index.html")
+
+    async def asset(request: web.Request) -> web.FileResponse:
+        path = WEB_DIR / request.match_info["name"]
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
+
+    app.router.add_get("/", page)
+    app.router.add_get("/join", page)
+    app.router.add_get(r"/{name:[A-Za-z0-9_-]+\.(?:js|css|map|svg|png|ico|txt)}", asset)
+
+
 def build_app(settings: Settings, extensions: Any = None) -> web.Application:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_secret(settings.data_dir)
@@ -35,14 +52,7 @@ def build_app(settings: Settings, extensions: Any = None) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/rooms/{room}", endpoint.handle)
     if (WEB_DIR / "index.html").exists():
-        index = WEB_DIR / "index.html"
-
-        async def page(request: web.Request) -> web.FileResponse:
-            return web.FileResponse(index)
-
-        app.router.add_get("/", page)
-        app.router.add_get("/join", page)
-        app.router.add_static("/assets", WEB_DIR / "assets", show_index=False)
+        add_web_client(app)
 
     async def lifecycle(app: web.Application) -> Any:
         hub.start()

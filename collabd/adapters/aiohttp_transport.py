@@ -82,11 +82,11 @@ class RoomEndpoint:
         limits = self.hub.settings.limits
         ws = web.WebSocketResponse(
             heartbeat=limits.ws_ping_seconds, compress=False,
-            max_msg_size=limits.max_frame_bytes,
+            max_msg_size=limits.max_frame_bytes, timeout=5.0,
         )
         await ws.prepare(request)
         self.sockets.add(ws)
-        conn = Conn(ws, claims, self.hub.extensions.pseudonym(claims), limits)
+        conn = Conn(ws, claims, self.hub.extensions.pseudonym(claims), limits, request.transport)
         log.info("connected", extra={"room": name, "conn": conn.id, "role": claims.role})
         try:
             room = await self.hub.join(name, conn)

@@ -34,15 +34,17 @@ CLOSE_DOC_TOO_LARGE = 4413
 CLOSE_PENDING = 4422
 
 KEEPALIVE_FRAME = b"\x01\x01\x00"  # an awareness update with no entries
+SLOW_CLOSE_SECONDS = 1.0
 
 
 class Conn:
     def __init__(self, ws: web.WebSocketResponse, claims: Claims, profile: dict[str, Any],
-                 limits: Limits) -> None:
+                 limits: Limits, transport: asyncio.BaseTransport | None = None) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
         self.id = next(_ids)
         self.ws = ws
+        self.transport = transport
         self.claims = claims
         self.profile = profile  # pseudonym: {id, name, color, colorLight, role}
         # what the server stamps into this connection's awareness states
@@ -60,6 +62,7 @@ class Conn:
         self._outbox: deque[bytes] = deque()
         self._outbox_bytes = 0
         self._wake = asyncio.Event()
+        self._close_reason = b""
         self.writer = loop.create_task(self._write_loop())
 
     def __repr__(self) -> str:
@@ -71,7 +74,7 @@ class Conn:
         if (len(self._outbox) >= self.limits.outbox_max_frames
                 or self._outbox_bytes + len(frame) > self.limits.outbox_max_bytes):
             log.warning("slow consumer", extra={"conn": self.id, "queued": len(self._outbox)})
-            self.close(CLOSE_SLOW, "slow consumer")
+            self.close(CLOSE_SLOW, "slow consumer", drop_queued=True)
             return
         self._outbox.append(frame)
         self._outbox_bytes += len(frame)
@@ -85,28 +88,47 @@ class Conn:
         if self.hello:
             self.send(encode(msg))
 
-    def close(self, code: int, reason: str = "") -> None:
+    def close(self, code: int, reason: str = "", drop_queued: bool = False) -> None:
+        """Close after the queued frames went out (an error before the close is delivered);
+        with drop_queued, at once (a slow consumer would never drain its queue)."""
         if self.closed:
             return
         self.closed = True
         self.close_code = code
-        self._outbox.clear()
+        self._close_reason = reason.encode()[:120]
+        if drop_queued:
+            self._outbox.clear()
+            asyncio.get_running_loop().create_task(self._close_now())
         self._wake.set()
-        asyncio.get_running_loop().create_task(
-            self.ws.close(code=code, message=reason.encode()[:120])
-        )
+
+    async def _close_now(self) -> None:
+        # A peer that reads nothing may never take the close frame: give it a moment, then cut.
+        try:
+            await asyncio.wait_for(
+                self.ws.close(code=self.close_code or CLOSE_SLOW, message=self._close_reason),
+                SLOW_CLOSE_SECONDS,
+            )
+            return
+        except (TimeoutError, ConnectionError, RuntimeError):
+            pass
+        if self.transport is not None:
+            self.transport.abort()  # close() would wait for a buffer that never drains
 
     async def _write_loop(self) -> None:
         loop = asyncio.get_running_loop()
         try:
-            while not self.closed:
+            while True:
                 while self._outbox:
                     frame = self._outbox.popleft()
                     self._outbox_bytes -= len(frame)
                     await self.ws.send_bytes(frame)
                     self.last_sent = loop.time()
+                if self.closed:
+                    break
                 self._wake.clear()
                 await self._wake.wait()
+            if self.close_code is not None and not self.ws.closed:
+                await self.ws.close(code=self.close_code, message=self._close_reason)
         except (ConnectionError, RuntimeError):
             self.closed = True  # the socket went away under us; the reader will notice
 
@@ -116,6 +138,7 @@ class Conn:
             self.last_sent = now
 
     async def finish(self) -> None:
+        """The reader is done: let the writer flush what is queued, then stop."""
         self.closed = True
         self._wake.set()
         await asyncio.gather(self.writer, return_exceptions=True)
