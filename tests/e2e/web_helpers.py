@@ -251,7 +251,7 @@ class Participant:
 
     def send_chat(self, text: str) -> None:
         self.open_chat()
-        box = self.page.get_by_label("Chat message")
+        box = self.page.get_by_label("Chat message", exact=True)
         box.fill(text)
         box.press("Enter")
 

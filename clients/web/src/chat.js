@@ -9,8 +9,8 @@ import { formatClock } from './format.js'
 const TYPING_IDLE_MS = 3000
 const DEFAULT_MAX_LEN = 2000
 
-export function createChat (parent, { state, send }) {
-  const log = h('ol', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Chat messages' })
+export function createChat (parent, { state, send, onClose }) {
+  const log = h('ol', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' })
   const typing = h('p', { class: 'chat-typing', 'aria-live': 'polite' })
   const input = h('textarea', {
     class: 'chat-input',
@@ -22,7 +22,10 @@ export function createChat (parent, { state, send }) {
   const notice = h('p', { class: 'chat-notice', role: 'status' })
   const form = h('form', { class: 'chat-form', onsubmit: (e) => { e.preventDefault(); submit() } }, input, sendBtn)
   const root = h('section', { class: 'chat-panel', 'aria-label': 'Chat' },
-    h('h2', { class: 'panel-title' }, 'Chat'), log, typing, notice, form)
+    h('div', { class: 'panel-head' },
+      h('h2', { class: 'panel-title' }, 'Chat'),
+      onClose ? h('button', { type: 'button', class: 'link chat-close', 'aria-label': 'Close chat', onclick: onClose }, '×') : null),
+    log, typing, notice, form)
   parent.append(root)
 
   let typingOn = false

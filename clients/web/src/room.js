@@ -126,7 +126,15 @@ export function mountRoom (app, { token, payload }) {
 
   // ---------------------------------------------------------------- sidebar
   const sidebar = h('aside', { class: 'sidebar', id: 'sidebar' })
-  const chat = createChat(sidebar, { state, send })
+  const chat = createChat(sidebar, {
+    state,
+    send,
+    onClose: () => {
+      sidebarOpen = false
+      applySidebar()
+      chatToggle.focus()
+    }
+  })
   const workspace = h('main', { class: 'workspace' }, tablist, Object.values(panels))
   const toasts = h('div', { class: 'toasts', 'aria-live': 'assertive' })
 
@@ -220,26 +228,25 @@ export function mountRoom (app, { token, payload }) {
   call.onChange(renderCall)
 
   // ---------------------------------------------------------------- header rendering
-  function chip (el, person, label) {
+  function chip (el, person, isYou) {
     if (!person || !person.name) {
-      replaceChildren(el, h('span', { class: 'person-label' }, label), ' ', h('span', { class: 'muted' }, 'not here yet'))
-      el.dataset.status = 'absent'
+      const role = state.role === 'interviewer' ? 'interviewee' : 'interviewer'
+      replaceChildren(el, isYou ? h('span', { class: 'person-label' }, 'You') : h('span', { class: 'muted' }, `${roleLabel(role)}: not here yet`))
+      el.dataset.status = 'waiting'
       return
     }
     const status = person.status || 'connected'
     el.dataset.status = status
-    el.style.setProperty('--person-color', safeColor(person.color))
     replaceChildren(el,
       dot(person.color),
-      h('span', { class: 'person-label' }, label),
-      ' ',
+      isYou ? h('span', { class: 'person-label' }, 'You') : null,
       h('strong', { class: 'person-name' }, person.name),
       h('span', { class: 'person-role' }, ` · ${roleLabel(person.role)}`),
-      label === 'You' ? null : h('span', { class: `person-status status-${status}` }, ` · ${statusLabel(status)}`))
+      isYou ? null : h('span', { class: `person-status status-${status}` }, ` · ${statusLabel(status)}`))
   }
 
   function renderPeople () {
-    chip(youChip, state.you.name ? state.you : null, 'You')
+    chip(youChip, state.you.name ? state.you : null, true)
     if (!isInterview()) {
       // A plain pairing room (guest tokens): no session, so list who is here from awareness.
       const names = []
@@ -252,9 +259,7 @@ export function mountRoom (app, { token, payload }) {
         : h('span', { class: 'muted' }, 'Nobody else here yet'))
       return
     }
-    const other = state.other
-    const otherRole = state.role === 'interviewer' ? 'interviewee' : 'interviewer'
-    chip(otherChip, other, roleLabel(other ? other.role : otherRole))
+    chip(otherChip, state.other, false)
   }
 
   function renderTimer () {
