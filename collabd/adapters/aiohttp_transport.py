@@ -8,19 +8,16 @@ import time
 from collections import defaultdict, deque
 
 from aiohttp import WSMsgType, web
-
 from collab_protocol import (
     AuthDenied,
     AwarenessMessage,
     CollabMessage,
     Error,
-    InvalidMessage,
     ProtocolError,
     QueryAwareness,
     SyncStep1,
     SyncStep2,
     SyncUpdate,
-    UnknownKind,
     decode_frame,
 )
 
@@ -118,11 +115,11 @@ class RoomEndpoint:
                 break
             try:
                 messages = decode_frame(raw.data)
-            except (InvalidMessage, UnknownKind) as exc:
-                # a collabd message this server cannot use: say so, keep the connection
-                conn.send_collab(Error(exc.code, str(exc)))
-                continue
             except ProtocolError as exc:
+                if exc.in_payload:
+                    # a collabd message this server cannot use: say so, keep the connection
+                    conn.send_collab(Error(exc.code, str(exc)))
+                    continue
                 log.warning("bad frame", extra={"conn": conn.id, "error": str(exc)})
                 conn.close(CLOSE_BAD, "malformed frame")
                 break

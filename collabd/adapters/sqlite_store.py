@@ -48,7 +48,9 @@ class SqliteStore:
         """The room's snapshot (if any) then its updates, in order; and the last update id."""
         out: list[bytes] = []
         last = 0
-        row = self.db.execute("SELECT data, upto FROM doc_snapshots WHERE room=?", (room,)).fetchone()
+        row = self.db.execute(
+            "SELECT data, upto FROM doc_snapshots WHERE room=?", (room,)
+        ).fetchone()
         if row:
             out.append(row[0])
             last = row[1]

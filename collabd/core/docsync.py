@@ -9,6 +9,7 @@ it reports as APPLIED may be stored and relayed.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from pycrdt import Doc
 
@@ -30,7 +31,7 @@ class DocTooLarge(ValueError):
 
 class RoomDoc:
     def __init__(self, max_bytes: int) -> None:
-        self.doc: Doc = Doc()
+        self.doc: Doc[Any] = Doc()
         self.max_bytes = max_bytes
         self.size = 0  # bytes of updates applied since the last snapshot, plus the snapshot
         self.state: dict[int, int] = {}

@@ -13,7 +13,6 @@ from collections import deque
 from typing import Any
 
 from aiohttp import web
-
 from collab_protocol import CollabMessage, Message, encode
 
 from ..config import Limits
@@ -84,7 +83,7 @@ class Conn:
         self.send(encode(msg))
 
     def send_collab(self, msg: CollabMessage) -> None:
-        """collabd messages go only to clients that said hello (stock Yjs clients never see them)."""
+        """collabd messages go only to clients that said hello; stock Yjs clients never see them."""
         if self.hello:
             self.send(encode(msg))
 

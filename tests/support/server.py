@@ -88,8 +88,10 @@ class ServerProcess:
                 "--port", str(self.port), "--data-dir", str(self.data_dir)]
         for item in self.limits:
             args += ["--limit", item]
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(args, stdout=log, stderr=log, env={**os.environ, **self.env})
+        log = open(self.log_path, "ab")  # noqa: ASYNC230 - a quick local open
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - we keep the handle to kill -9 it
+            args, stdout=log, stderr=log, env={**os.environ, **self.env}
+        )
         log.close()
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as http:

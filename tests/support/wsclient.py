@@ -7,9 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import websockets
-from websockets.asyncio.client import ClientConnection
-
 from collab_protocol import Message, decode_frame, encode
+from websockets.asyncio.client import ClientConnection
 
 KEEPALIVE = b"\x01\x01\x00"
 
