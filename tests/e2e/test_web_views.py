@@ -351,3 +351,53 @@ def test_incoming_call_rings_and_can_be_declined(open_room: Any) -> None:
     assert (hangup.kind, hangup.to) == ("hangup", ER["id"])
     expect(call).to_have_attribute("data-call-state", "idle")
     assert errors == []
+
+
+def test_start_page_creates_a_practice_session_and_shows_both_links(browser: Browser) -> None:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = ctx.new_page()
+        page.route(f"{ORIGIN}/**", _serve_web)
+        calls: list[str] = []
+
+        def practice(route: Any) -> None:
+            calls.append(route.request.method)
+            route.fulfill(status=201, content_type="application/json", body=json.dumps({
+                "session_id": "s-1",
+                "links": {"interviewer": "/join#token=v1.aaa.bbb", "interviewee": f"{ORIGIN}/join#token=v1.ccc.ddd"},
+            }))
+
+        page.route(f"{ORIGIN}/api/practice", practice)
+        page.goto(f"{ORIGIN}/")
+        expect(page.get_by_role("heading", name="collabd")).to_be_visible()
+        page.get_by_role("button", name="Start a practice interview").click()
+        interviewer = page.get_by_label("Interviewer link")
+        expect(interviewer).to_have_value(f"{ORIGIN}/join#token=v1.aaa.bbb")  # relative made absolute
+        expect(page.get_by_label("Candidate link")).to_have_value(f"{ORIGIN}/join#token=v1.ccc.ddd")
+        expect(page.get_by_role("link", name="Open as interviewer")).to_have_attribute(
+            "href", f"{ORIGIN}/join#token=v1.aaa.bbb")
+        assert calls == ["POST"]
+        shot(page, "views-start-links")
+
+        page.unroute(f"{ORIGIN}/api/practice")
+        page.route(f"{ORIGIN}/api/practice", lambda r: r.fulfill(status=404, body="{}"))
+        page.get_by_role("button", name="Start a practice interview").click()
+        expect(page.locator(".start-status")).to_contain_text("does not offer practice sessions")
+    finally:
+        ctx.close()
+
+
+def test_a_broken_join_link_says_so_on_the_start_page(browser: Browser) -> None:
+    ctx = browser.new_context()
+    try:
+        page = ctx.new_page()
+        page.route(f"{ORIGIN}/**", _serve_web)
+        page.goto(f"{ORIGIN}/join#token=not-a-token")
+        expect(page.get_by_role("alert")).to_contain_text("This join link is not valid")
+        expired = fake_token("interviewee", "p-x").split(".")
+        body = json.dumps({"room": "r", "pid": "p", "role": "interviewee", "exp": 1})
+        expired[1] = base64.urlsafe_b64encode(body.encode()).rstrip(b"=").decode()
+        page.goto(f"{ORIGIN}/join#token={'.'.join(expired)}")  # a new hash: the page starts over
+        expect(page.get_by_role("alert")).to_contain_text("expired")
+    finally:
+        ctx.close()

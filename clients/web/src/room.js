@@ -209,6 +209,8 @@ export function mountRoom (app, { token, payload }) {
   declineBtn.addEventListener('click', () => call.decline())
   muteBtn.addEventListener('click', () => call.toggleMute())
   function renderCall () {
+    // Calls are between the interviewer and the interviewee only (guests get not_allowed).
+    callEl.hidden = !(state.role === 'interviewer' || state.role === 'interviewee')
     const s = call.state
     callEl.dataset.callState = s
     callState.textContent = call.error && (s === 'failed' || s === 'ended' || s === 'idle') ? `${CALL_LABELS[s]}: ${call.error}` : CALL_LABELS[s]
