@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
-
 from e2e.web_helpers import WebServer, ensure_web_build, launch_browser, participants
+from playwright.sync_api import Browser, expect, sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +68,8 @@ def test_text_and_shapes_appear_in_the_other_browser(browser: Browser, server: W
         b.page.wait_for_function(
             "() => [...window.collabdRoom.conn.awareness.getStates().entries()].some(([id, s]) =>"
             " id !== window.collabdRoom.doc.clientID && s.pointer &&"
-            " Math.abs(s.pointer.x - 200) < 2 && Math.abs(s.pointer.y - 100) < 2)")
+            " Math.abs(s.pointer.x - 200) < 2 && Math.abs(s.pointer.y - 100) < 2)"
+        )
 
         a.shot("collab-whiteboard-a")
         b.shot("collab-whiteboard-b")
@@ -87,8 +87,11 @@ def test_text_and_shapes_appear_in_the_other_browser(browser: Browser, server: W
 
 def test_keyboard_drawing_text_and_language(browser: Browser, server: WebServer) -> None:
     room = "web-collab-2"
-    with participants(browser, ("a", server.join_url(server.token(room, pid="ka"))),
-                      ("b", server.join_url(server.token(room, pid="kb")))) as (a, b):
+    with participants(
+        browser,
+        ("a", server.join_url(server.token(room, pid="ka"))),
+        ("b", server.join_url(server.token(room, pid="kb"))),
+    ) as (a, b):
         a.wait_connected()
         b.wait_connected()
         a.tab("Whiteboard")
@@ -96,7 +99,8 @@ def test_keyboard_drawing_text_and_language(browser: Browser, server: WebServer)
         canvas.focus()
         a.page.keyboard.press("r")  # rectangle tool
         expect(a.page.get_by_role("button", name="Rectangle", exact=True)).to_have_attribute(
-            "aria-pressed", "true")
+            "aria-pressed", "true"
+        )
         a.page.keyboard.press("Enter")  # draws it in the middle of the view
         a.page.keyboard.press("a")
         a.page.keyboard.press("Enter")
@@ -136,8 +140,11 @@ def test_keyboard_drawing_text_and_language(browser: Browser, server: WebServer)
 
 def test_offline_edits_converge_after_reconnect(browser: Browser, server: WebServer) -> None:
     room = "web-collab-3"
-    with participants(browser, ("a", server.join_url(server.token(room, pid="ra"))),
-                      ("b", server.join_url(server.token(room, pid="rb")))) as (a, b):
+    with participants(
+        browser,
+        ("a", server.join_url(server.token(room, pid="ra"))),
+        ("b", server.join_url(server.token(room, pid="rb"))),
+    ) as (a, b):
         a.wait_connected()
         b.wait_connected()
         a.type_code("start\n")

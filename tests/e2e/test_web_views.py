@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
-
 from collab_protocol import (
     Ack,
     ChatHistory,
@@ -45,6 +43,7 @@ from collab_protocol import (
     encode,
 )
 from e2e.web_helpers import ARTIFACTS, ensure_web_build, launch_browser
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 
 ORIGIN = "http://collabd.test"  # never resolved: every request is answered by the test
 ER = {"id": "p-er", "name": "Teal Heron", "color": "#1abc9c", "role": "interviewer"}
@@ -131,8 +130,9 @@ def browser() -> Iterator[Browser]:
 def open_room(browser: Browser) -> Iterator[Callable[..., tuple[Page, ScriptedRoom, list[str]]]]:
     contexts = []
 
-    def open_(you: dict[str, Any], phase: str = "live", width: int = 1280,
-              height: int = 800) -> tuple[Page, ScriptedRoom, list[str]]:
+    def open_(
+        you: dict[str, Any], phase: str = "live", width: int = 1280, height: int = 800
+    ) -> tuple[Page, ScriptedRoom, list[str]]:
         ctx = browser.new_context(viewport={"width": width, "height": height})
         ctx.set_default_timeout(10_000)
         contexts.append(ctx)
@@ -161,8 +161,17 @@ def _serve_web(route: Any) -> None:
     if not file.is_file():
         route.fulfill(status=404, body="not found")
         return
-    types = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".map": "application/json"}
-    route.fulfill(status=200, body=file.read_bytes(), content_type=types.get(file.suffix, "application/octet-stream"))
+    types = {
+        ".js": "text/javascript",
+        ".css": "text/css",
+        ".html": "text/html",
+        ".map": "application/json",
+    }
+    route.fulfill(
+        status=200,
+        body=file.read_bytes(),
+        content_type=types.get(file.suffix, "application/octet-stream"),
+    )
 
 
 def shot(page: Page, name: str) -> None:
@@ -183,8 +192,12 @@ def test_hello_then_header_shows_both_pseudonyms_phase_and_time(open_room: Any) 
     expect(page.locator(".phase")).to_have_text("Interview in progress")
     expect(page.locator(".timer")).to_contain_text(re.compile(r"^4[45]:\d\d left$"))
     expect(page.get_by_role("button", name="End interview")).to_be_hidden()  # interviewee
-    room.send(SessionState(phase="live", participants=[{**ER, "status": "reconnecting"},
-                                                       {**EE, "status": "connected"}]))
+    room.send(
+        SessionState(
+            phase="live",
+            participants=[{**ER, "status": "reconnecting"}, {**EE, "status": "connected"}],
+        )
+    )
     expect(page.locator(".person.other")).to_contain_text("reconnecting")
     assert errors == []
 
@@ -193,11 +206,26 @@ def test_chat_history_unread_typing_and_failed_post(open_room: Any) -> None:
     page, room, errors = open_room(ER, width=700)  # narrow: the chat starts closed
     toggle = page.locator(".chat-toggle")
     expect(toggle).to_have_attribute("aria-expanded", "false")
-    room.send(ChatHistory(messages=[
-        {"id": 1, "ts": 1767225661000, "from": {k: EE[k] for k in ("id", "name", "color")}, "text": "hi 👋"},
-    ]))
-    room.send(ChatMsg(id=2, ts=1767225662000, from_={k: EE[k] for k in ("id", "name", "color")},
-                      text="can you hear me?"))
+    room.send(
+        ChatHistory(
+            messages=[
+                {
+                    "id": 1,
+                    "ts": 1767225661000,
+                    "from": {k: EE[k] for k in ("id", "name", "color")},
+                    "text": "hi 👋",
+                },
+            ]
+        )
+    )
+    room.send(
+        ChatMsg(
+            id=2,
+            ts=1767225662000,
+            from_={k: EE[k] for k in ("id", "name", "color")},
+            text="can you hear me?",
+        )
+    )
     expect(page.locator(".chat-toggle .badge")).to_have_text("2")
     expect(toggle).to_have_accessible_name("Chat, 2 unread")
     shot(page, "views-narrow-unread")
@@ -219,8 +247,15 @@ def test_chat_history_unread_typing_and_failed_post(open_room: Any) -> None:
     page.get_by_role("button", name="Retry").click()
     retry = room.wait_received(ChatPost, count=2)
     assert retry.text == "yes, loud and clear" and retry.nonce != post.nonce
-    room.send(ChatMsg(id=3, ts=1767225663000, from_={k: ER[k] for k in ("id", "name", "color")},
-                      text="yes, loud and clear", nonce=retry.nonce))
+    room.send(
+        ChatMsg(
+            id=3,
+            ts=1767225663000,
+            from_={k: ER[k] for k in ("id", "name", "color")},
+            text="yes, loud and clear",
+            nonce=retry.nonce,
+        )
+    )
     expect(page.locator(".chat-msg.pending")).to_have_count(0)
     expect(page.locator(".chat-log li[data-id='3']")).to_contain_text("You")
     shot(page, "views-narrow-chat")
@@ -248,19 +283,32 @@ def test_interviewee_feedback_reveal_calibration_and_unmask(open_room: Any) -> N
     form.get_by_label("Notes for the interviewer (optional)").fill("Très bonne question 🙏")
     form.get_by_role("button", name="Submit feedback").click()
     sub = room.wait_received(FeedbackSubmit)
-    assert sub.form == {"would_work_with": True, "question_quality": 4, "helpfulness": 3,
-                        "self_assessment": 2, "notes": "Très bonne question 🙏"}
+    assert sub.form == {
+        "would_work_with": True,
+        "question_quality": 4,
+        "helpfulness": 3,
+        "self_assessment": 2,
+        "notes": "Très bonne question 🙏",
+    }
     room.send(Ack(ref=sub.nonce))
     room.send(FeedbackStatus(mine="submitted", theirs="pending"))
     expect(page.locator(".waiting")).to_contain_text("Waiting for Teal Heron")
     shot(page, "views-waiting")
 
     room.send(session("revealed", read_only=True, unmask_offered=True))
-    room.send(FeedbackReveal(
-        mine=sub.form,
-        theirs={"would_hire": True, "technical": 3, "problem_solving": 4, "communication": 3,
-                "notes": "Clear reasoning; tested edge cases."},
-        calibration={"self": 2, "actual": 3}))
+    room.send(
+        FeedbackReveal(
+            mine=sub.form,
+            theirs={
+                "would_hire": True,
+                "technical": 3,
+                "problem_solving": 4,
+                "communication": 3,
+                "notes": "Clear reasoning; tested edge cases.",
+            },
+            calibration={"self": 2, "actual": 3},
+        )
+    )
     room.send(UnmaskStatus(mine="pending", deadline=int(time.time() * 1000) + 3_600_000))
     expect(page.locator(".card.theirs")).to_contain_text("Would you hire this candidate?")
     expect(page.locator(".card.theirs dd[data-name=technical]")).to_have_text("3 / 4 (Good)")
@@ -278,13 +326,21 @@ def test_interviewee_feedback_reveal_calibration_and_unmask(open_room: Any) -> N
     room.send(UnmaskStatus(mine="yes", deadline=int(time.time() * 1000) + 3_600_000))
     expect(page.get_by_role("button", name="Withdraw my yes")).to_be_visible()
     room.send(session("unmasked", read_only=True))
-    room.send(UnmaskResult(unmasked=True, identity={
-        "name": "Søren Nakamura 中村", "email": "soren@example.com",
-        "profile": "https://example.com/in/soren"}))
+    room.send(
+        UnmaskResult(
+            unmasked=True,
+            identity={
+                "name": "Søren Nakamura 中村",
+                "email": "soren@example.com",
+                "profile": "https://example.com/in/soren",
+            },
+        )
+    )
     result = page.locator(".unmask-result.unmasked")
     expect(result.locator(".identity-name")).to_have_text("Søren Nakamura 中村")
     expect(result.get_by_role("link", name="soren@example.com")).to_have_attribute(
-        "href", "mailto:soren@example.com")
+        "href", "mailto:soren@example.com"
+    )
     expect(result.get_by_role("link", name="https://example.com/in/soren")).to_be_visible()
     shot(page, "views-unmasked-interviewee")
     assert errors == []
@@ -315,17 +371,30 @@ def test_interviewer_ends_and_never_sees_a_self_assessment(open_room: Any) -> No
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     sub = room.wait_received(FeedbackSubmit)
-    assert sub.form == {"would_hire": True, "technical": 3, "problem_solving": 3,
-                        "communication": 3, "notes": "Good communication"}
+    assert sub.form == {
+        "would_hire": True,
+        "technical": 3,
+        "problem_solving": 3,
+        "communication": 3,
+        "notes": "Good communication",
+    }
     room.send(Error(code="wrong_phase", message="feedback is closed", ref=sub.nonce))
     expect(form.locator(".form-status")).to_have_text("feedback is closed")
 
     room.send(session("revealed", read_only=True, unmask_offered=False))
-    room.send(FeedbackReveal(
-        mine=sub.form,
-        # a server bug or a tampered relay: the private answer must still never be shown
-        theirs={"would_work_with": False, "question_quality": 2, "helpfulness": 2,
-                "self_assessment": 1, "notes": "rushed"}))
+    room.send(
+        FeedbackReveal(
+            mine=sub.form,
+            # a server bug or a tampered relay: the private answer must still never be shown
+            theirs={
+                "would_work_with": False,
+                "question_quality": 2,
+                "helpfulness": 2,
+                "self_assessment": 1,
+                "notes": "rushed",
+            },
+        )
+    )
     theirs = page.locator(".card.theirs")
     expect(theirs).to_contain_text("Would you want to work with this interviewer?")
     expect(theirs.locator("dd[data-name=self_assessment]")).to_have_count(0)
@@ -341,8 +410,14 @@ def test_interviewer_ends_and_never_sees_a_self_assessment(open_room: Any) -> No
 
 def test_incoming_call_rings_and_can_be_declined(open_room: Any) -> None:
     page, room, errors = open_room(EE)
-    room.send(Signal(kind="offer", data={"sdp": "v=0\r\n"}, to=EE["id"],
-                     from_={k: ER[k] for k in ("id", "name", "color")}))
+    room.send(
+        Signal(
+            kind="offer",
+            data={"sdp": "v=0\r\n"},
+            to=EE["id"],
+            from_={k: ER[k] for k in ("id", "name", "color")},
+        )
+    )
     call = page.locator(".call")
     expect(call).to_have_attribute("data-call-state", "incoming")
     expect(call.get_by_role("button", name="Join call")).to_be_visible()
@@ -362,20 +437,32 @@ def test_start_page_creates_a_practice_session_and_shows_both_links(browser: Bro
 
         def practice(route: Any) -> None:
             calls.append(route.request.method)
-            route.fulfill(status=201, content_type="application/json", body=json.dumps({
-                "session_id": "s-1",
-                "links": {"interviewer": "/join#token=v1.aaa.bbb", "interviewee": f"{ORIGIN}/join#token=v1.ccc.ddd"},
-            }))
+            route.fulfill(
+                status=201,
+                content_type="application/json",
+                body=json.dumps(
+                    {
+                        "session_id": "s-1",
+                        "links": {
+                            "interviewer": "/join#token=v1.aaa.bbb",
+                            "interviewee": f"{ORIGIN}/join#token=v1.ccc.ddd",
+                        },
+                    }
+                ),
+            )
 
         page.route(f"{ORIGIN}/api/practice", practice)
         page.goto(f"{ORIGIN}/")
         expect(page.get_by_role("heading", name="collabd")).to_be_visible()
         page.get_by_role("button", name="Start a practice interview").click()
         interviewer = page.get_by_label("Interviewer link")
-        expect(interviewer).to_have_value(f"{ORIGIN}/join#token=v1.aaa.bbb")  # relative made absolute
+        expect(interviewer).to_have_value(
+            f"{ORIGIN}/join#token=v1.aaa.bbb"
+        )  # relative made absolute
         expect(page.get_by_label("Candidate link")).to_have_value(f"{ORIGIN}/join#token=v1.ccc.ddd")
         expect(page.get_by_role("link", name="Open as interviewer")).to_have_attribute(
-            "href", f"{ORIGIN}/join#token=v1.aaa.bbb")
+            "href", f"{ORIGIN}/join#token=v1.aaa.bbb"
+        )
         assert calls == ["POST"]
         shot(page, "views-start-links")
 

@@ -60,8 +60,13 @@ def free_port() -> int:
 def ensure_web_build() -> None:
     """Build the client if collabd/web is missing or older than its sources."""
     out = WEB_OUT / "app.js"
-    sources = [*WEB_SRC.glob("src/*.js"), WEB_SRC / "index.html", WEB_SRC / "style.css",
-               WEB_SRC / "build.mjs", WEB_SRC / "package-lock.json"]
+    sources = [
+        *WEB_SRC.glob("src/*.js"),
+        WEB_SRC / "index.html",
+        WEB_SRC / "style.css",
+        WEB_SRC / "build.mjs",
+        WEB_SRC / "package-lock.json",
+    ]
     newest = max(p.stat().st_mtime for p in sources)
     if out.exists() and (WEB_OUT / "index.html").exists() and out.stat().st_mtime >= newest:
         return
@@ -76,8 +81,9 @@ def ensure_web_build() -> None:
 class WebServer:
     """`python -m collabd serve` on 127.0.0.1 in a child process."""
 
-    def __init__(self, data_dir: Path, args: list[str] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, args: list[str] | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.args = args or []
         self.env = env or {}
@@ -91,11 +97,23 @@ class WebServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 20.0) -> WebServer:
-        cmd = [sys.executable, "-m", "collabd", "serve", "--host", "127.0.0.1",
-               "--port", str(self.port), "--data-dir", str(self.data_dir), *self.args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "collabd",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            *self.args,
+        ]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=log,
-                                         env={**os.environ, **self.env})
+            self.proc = subprocess.Popen(
+                cmd, stdout=log, stderr=log, env={**os.environ, **self.env}
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -126,8 +144,17 @@ class WebServer:
                 self.proc.wait(5)
 
     def token(self, room: str, role: str = "guest", pid: str | None = None) -> str:
-        cmd = [sys.executable, "-m", "collabd", "token", room, "--role", role,
-               "--data-dir", str(self.data_dir)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "collabd",
+            "token",
+            room,
+            "--role",
+            role,
+            "--data-dir",
+            str(self.data_dir),
+        ]
         if pid:
             cmd += ["--pid", pid]
         return subprocess.check_output(cmd, text=True, env={**os.environ, **self.env}).strip()
@@ -139,6 +166,68 @@ class WebServer:
         req = urllib.request.Request(f"{self.base}/api/practice", method="POST", data=b"")
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())
+
+
+class TurnServer:
+    """Debian's coturn on 127.0.0.1 only: TURN REST credentials (use-auth-secret), relaying
+    between loopback addresses, no TLS, no CLI. Calls in tests go relay-only through it, so no
+    media or ICE traffic leaves the loopback interface."""
+
+    def __init__(self, workdir: Path, secret: str = "collabd-test-turn-secret") -> None:
+        self.workdir = workdir
+        self.secret = secret
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log_path = workdir / "turnserver.log"
+
+    @property
+    def url(self) -> str:
+        return f"turn:127.0.0.1:{self.port}?transport=udp"
+
+    def start(self, timeout: float = 15.0) -> TurnServer:
+        exe = shutil.which("turnserver")
+        if exe is None:
+            raise RuntimeError("coturn's turnserver is needed (scripts/setup.sh --all installs it)")
+        low = 40000 + (self.port % 200) * 100  # a relay port range of its own per server
+        cmd = [
+            exe, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+            f"--listening-port={self.port}", f"--min-port={low}", f"--max-port={low + 99}",
+            "--use-auth-secret", f"--static-auth-secret={self.secret}", "--realm=collabd.test",
+            "--allow-loopback-peers", "--no-tls", "--no-dtls", "--no-cli", "--fingerprint",
+            "--no-software-attribute", "--simple-log", f"--log-file={self.log_path}",
+            f"--pidfile={self.workdir / 'turnserver.pid'}", f"--userdb={self.workdir / 'turndb'}",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        import socket
+
+        while True:  # coturn also listens on TCP at the same port: ready once that accepts
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"turnserver exited: {self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"turnserver did not start: {self.log()}")
+            time.sleep(0.05)  # polling interval of the readiness check
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-3000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
 
 
 def launch_browser(pw: Playwright) -> Browser:
@@ -161,8 +250,9 @@ class Participant:
 
     # ---------------------------------------------------------------- setup
     @classmethod
-    def open(cls, browser: Browser, name: str, url: str, *, width: int = 1366,
-             height: int = 820) -> Participant:
+    def open(
+        cls, browser: Browser, name: str, url: str, *, width: int = 1366, height: int = 820
+    ) -> Participant:
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
@@ -215,7 +305,8 @@ class Participant:
 
     def wait_code_contains(self, text: str) -> None:
         self.page.wait_for_function(
-            "(t) => window.collabdRoom.editor.view.state.doc.toString().includes(t)", arg=text)
+            "(t) => window.collabdRoom.editor.view.state.doc.toString().includes(t)", arg=text
+        )
 
     # ---------------------------------------------------------------- whiteboard
     def board_items(self) -> list[str]:
@@ -223,8 +314,10 @@ class Participant:
         return [t for t in self.page.locator(".board-list li[data-type]").all_inner_texts()]
 
     def board_types(self) -> list[str]:
-        return [self.page.locator(".board-list li[data-type]").nth(i).get_attribute("data-type")
-                or "" for i in range(self.page.locator(".board-list li[data-type]").count())]
+        return [
+            self.page.locator(".board-list li[data-type]").nth(i).get_attribute("data-type") or ""
+            for i in range(self.page.locator(".board-list li[data-type]").count())
+        ]
 
     def draw(self, tool: str, start: tuple[float, float], end: tuple[float, float]) -> None:
         """Drag on the canvas with a tool ("Rectangle", "Ellipse", "Line", "Arrow", "Pen")."""
@@ -242,7 +335,8 @@ class Participant:
 
     def wait_board_count(self, n: int) -> None:
         self.page.wait_for_function(
-            "(n) => document.querySelectorAll('.board-list li[data-type]').length === n", arg=n)
+            "(n) => document.querySelectorAll('.board-list li[data-type]').length === n", arg=n
+        )
 
     # ---------------------------------------------------------------- chat
     def open_chat(self) -> None:
@@ -261,11 +355,15 @@ class Participant:
     def wait_chat(self, text: str) -> None:
         self.page.wait_for_function(
             "(t) => [...document.querySelectorAll('.chat-log li[data-id] .chat-text')]"
-            ".some((e) => e.textContent === t)", arg=text)
+            ".some((e) => e.textContent === t)",
+            arg=text,
+        )
 
 
 @contextmanager
-def participants(browser: Browser, *specs: tuple[str, str], **kw: Any) -> Iterator[list[Participant]]:
+def participants(
+    browser: Browser, *specs: tuple[str, str], **kw: Any
+) -> Iterator[list[Participant]]:
     """Open one isolated context per (name, url); close them all afterwards."""
     opened: list[Participant] = []
     try:
