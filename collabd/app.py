@@ -9,9 +9,11 @@ from aiohttp import web
 
 from .adapters.aiohttp_transport import RoomEndpoint
 from .adapters.sqlite_store import SqliteStore
+from .api.auth import load_api_key
+from .api.routes import SessionApi
 from .config import Settings, load_secret
-from .runtime.extensions import Basic
 from .runtime.hub import Hub
+from .runtime.services import Services
 
 HUB = web.AppKey("hub", Hub)
 ENDPOINT = web.AppKey("endpoint", RoomEndpoint)
@@ -43,20 +45,29 @@ def build_app(settings: Settings, extensions: Any = None) -> web.Application:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_secret(settings.data_dir)
     store = SqliteStore(settings.data_dir / "collabd.sqlite3", settings.sqlite_synchronous)
-    hub = Hub(settings, store, extensions or Basic())
+    services = extensions or Services()
+    hub = Hub(settings, store, services)
+    services.bind(hub, secret)
+    api_key = load_api_key(settings.data_dir)
+    if isinstance(services, Services):
+        services.webhook_key = api_key.encode()
     endpoint = RoomEndpoint(hub, secret)
 
     app = web.Application(client_max_size=settings.limits.max_frame_bytes)
     app[HUB] = hub
     app[ENDPOINT] = endpoint
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/rooms/{room}", endpoint.handle)
+    app.router.add_get(r"/rooms/{room:[A-Za-z0-9._~-]{1,128}}", endpoint.handle)
+    if isinstance(services, Services):
+        SessionApi(services, api_key, settings.public_url, settings.practice).routes(app)
     if (WEB_DIR / "index.html").exists():
         add_web_client(app)
 
     async def lifecycle(app: web.Application) -> Any:
         hub.start()
+        await services.start()
         yield
+        await services.stop()
         await hub.close()
 
     async def on_shutdown(app: web.Application) -> None:

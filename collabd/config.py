@@ -36,6 +36,7 @@ class Limits:
     ws_ping_seconds: float = 20.0
     unload_grace_seconds: float = 30.0
     compact_every_updates: int = 1000
+    turn_ttl: int = 4 * 3600
 
     def public(self) -> dict[str, float]:
         """The limits a client may want to know (sent in `welcome`)."""
@@ -52,6 +53,12 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()  # empty: same-origin browsers and non-browser clients
     limits: Limits = field(default_factory=Limits)
     sqlite_synchronous: str = "NORMAL"  # survives a process crash; FULL also survives power loss
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str = ""  # shared with the TURN server (coturn `static-auth-secret`)
+    relay_only: bool = False  # every call relay-only, whatever the session says
+    practice: bool = True  # POST /api/practice: a start page for a server run on its own
+    public_url: str = ""  # base of join links; default http://HOST:PORT
 
     def with_limits(self, **changes: float) -> Settings:
         return replace(self, limits=replace(self.limits, **changes))

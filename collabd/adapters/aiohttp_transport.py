@@ -72,7 +72,7 @@ class RoomEndpoint:
             return json_error(401, exc.code, str(exc))
         if claims.room != name:
             return json_error(403, "wrong_room", "token is for another room")
-        refused = self.hub.extensions.authorize(claims)
+        refused = await self.hub.extensions.authorize(claims)
         if refused:
             return json_error(403, refused, "not allowed in this room")
 
@@ -94,11 +94,11 @@ class RoomEndpoint:
             return ws
         try:
             room.welcome(conn)
-            self.hub.extensions.on_join(room, conn)
+            await self.hub.extensions.on_join(room, conn)
             await self._read_loop(ws, room, conn)
         finally:
             self.hub.leave(room, conn)
-            self.hub.extensions.on_leave(room, conn)
+            await self.hub.extensions.on_leave(room, conn)
             self.sockets.discard(ws)
             await conn.finish()
             log.info("disconnected", extra={"room": name, "conn": conn.id,

@@ -7,8 +7,10 @@ the new state, never neither.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS doc_updates (
@@ -17,6 +19,37 @@ CREATE TABLE IF NOT EXISTS doc_updates (
     data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS doc_updates_room ON doc_updates (room, id);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    record TEXT NOT NULL,  -- collabd.core.session.Session.to_record(), as JSON
+    simulated INTEGER NOT NULL DEFAULT 0,
+    extra TEXT NOT NULL DEFAULT '{}',  -- embedder options the core does not know: webhook_url...
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chat (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    sender TEXT NOT NULL,  -- the sender's pseudonym as JSON {id, name, color}
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chat_room ON chat (room, id);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhooks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS doc_snapshots (
     room TEXT PRIMARY KEY,
     data BLOB NOT NULL,
@@ -34,10 +67,6 @@ class SqliteStore:
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
-        self.extend_schema()
-
-    def extend_schema(self) -> None:
-        """Hook for the other tables (sessions, chat); see collabd.adapters.sqlite_session."""
 
     def close(self) -> None:
         self.db.close()
@@ -84,8 +113,91 @@ class SqliteStore:
         row = self.db.execute("SELECT COUNT(*) FROM doc_updates WHERE room=?", (room,)).fetchone()
         return int(row[0])
 
+    # -- sessions
+
+    def save_session(self, sid: str, record: dict[str, Any], now: int, simulated: bool = False,
+                     extra: dict[str, Any] | None = None) -> None:
+        """Insert or update; `simulated` and `extra` are set on insert only."""
+        with self._tx():
+            self.db.execute(
+                "INSERT INTO sessions (id, record, simulated, extra, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET record=excluded.record, "
+                "updated_at=excluded.updated_at",
+                (sid, json.dumps(record), int(simulated), json.dumps(extra or {}), now, now),
+            )
+
+    def load_session(self, sid: str) -> SessionRow | None:
+        row = self.db.execute("SELECT record, simulated, extra FROM sessions WHERE id=?",
+                              (sid,)).fetchone()
+        return _session_row(row) if row else None
+
+    def list_sessions(self, limit: int, offset: int = 0) -> list[SessionRow]:
+        rows = self.db.execute(
+            "SELECT record, simulated, extra FROM sessions ORDER BY created_at DESC, id "
+            "LIMIT ? OFFSET ?", (limit, offset),
+        ).fetchall()
+        return [_session_row(r) for r in rows]
+
+    def all_sessions(self) -> list[SessionRow]:
+        rows = self.db.execute("SELECT record, simulated, extra FROM sessions ORDER BY created_at")
+        return [_session_row(r) for r in rows]
+
+    # -- chat and the session log
+
+    def append_chat(self, room: str, ts: int, sender: dict[str, Any], text: str) -> int:
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT INTO chat (room, ts, sender, text) VALUES (?, ?, ?, ?)",
+                (room, ts, json.dumps(sender), text),
+            )
+        return cur.lastrowid or 0
+
+    def chat_after(self, room: str, after: int, limit: int) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT id, ts, sender, text FROM chat WHERE room=? AND id>? ORDER BY id LIMIT ?",
+            (room, after, limit),
+        ).fetchall()
+        return [{"id": i, "ts": ts, "from": json.loads(s), "text": t} for i, ts, s, t in rows]
+
+    def log_event(self, room: str, ts: int, kind: str, data: dict[str, Any]) -> None:
+        with self._tx():
+            self.db.execute("INSERT INTO events (room, ts, kind, data) VALUES (?, ?, ?, ?)",
+                            (room, ts, kind, json.dumps(data)))
+
+    def events(self, room: str) -> list[tuple[int, str, dict[str, Any]]]:
+        rows = self.db.execute("SELECT ts, kind, data FROM events WHERE room=? ORDER BY id",
+                               (room,)).fetchall()
+        return [(ts, k, json.loads(d)) for ts, k, d in rows]
+
+    # -- webhook outbox
+
+    def queue_webhook(self, url: str, body: str, now: int) -> None:
+        with self._tx():
+            self.db.execute("INSERT INTO webhooks (url, body, next_at) VALUES (?, ?, ?)",
+                            (url, body, now))
+
+    def due_webhooks(self, now: int, limit: int = 50) -> list[tuple[int, str, str, int]]:
+        return self.db.execute(
+            "SELECT id, url, body, attempts FROM webhooks WHERE done=0 AND next_at<=? "
+            "ORDER BY id LIMIT ?", (now, limit),
+        ).fetchall()
+
+    def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None:
+        with self._tx():
+            self.db.execute(
+                "UPDATE webhooks SET attempts=attempts+1, next_at=?, done=? WHERE id=?",
+                (next_at, 1 if delivered else (2 if give_up else 0), wid),
+            )
+
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)
+
+
+SessionRow = tuple[dict[str, Any], bool, dict[str, Any]]  # record, simulated, extra
+
+
+def _session_row(row: tuple[str, int, str]) -> SessionRow:
+    return json.loads(row[0]), bool(row[1]), json.loads(row[2])
 
 
 class _Transaction:

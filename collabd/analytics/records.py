@@ -170,3 +170,23 @@ def record_from_dict(data: Mapping[str, Any]) -> InterviewRecord:
 
 def _plain(form: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if form is None else dict(form)
+
+
+def from_session_record(record: Mapping[str, Any], simulated: bool) -> InterviewRecord:
+    """The study's view of a stored session (collabd.core.session.Session.to_record())."""
+    pids = {p["role"]: p["id"] for p in record["participants"]}
+    feedback = record.get("feedback") or {}
+
+    def form(role: str) -> Mapping[str, Any] | None:
+        entry = feedback.get(role)
+        return entry["form"] if entry else None
+
+    return InterviewRecord(
+        session_id=record["session_id"],
+        ended_at=record.get("ended_at"),
+        interviewer_pid=pids["interviewer"],
+        interviewee_pid=pids["interviewee"],
+        simulated=simulated,
+        interviewer_form=form("interviewer"),
+        interviewee_form=form("interviewee"),
+    )

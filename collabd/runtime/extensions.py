@@ -15,6 +15,7 @@ from ..core.tokens import Claims
 from .connection import CLOSE_BAD, Conn
 
 if TYPE_CHECKING:
+    from .hub import Hub
     from .room import Room
 
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#008080", "#9a6324",
@@ -22,6 +23,19 @@ PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#008080", "#9
 
 
 class Basic:
+    hub: Hub | None = None
+    secret: bytes = b""
+
+    def bind(self, hub: Hub, secret: bytes) -> None:
+        self.hub = hub
+        self.secret = secret
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
     def pseudonym(self, claims: Claims) -> dict[str, Any]:
         """{id, name, color, colorLight, role} for a participant of a plain room."""
         digest = hashlib.sha256(f"{claims.room}/{claims.pid}".encode()).digest()
@@ -29,14 +43,14 @@ class Basic:
         return {"id": claims.pid, "name": f"Guest {digest[1:3].hex()}", "color": color,
                 "colorLight": color + "33", "role": claims.role}
 
-    def authorize(self, claims: Claims) -> str | None:
+    async def authorize(self, claims: Claims) -> str | None:
         """None if the participant may join; else an error code (403)."""
         return None
 
-    def on_join(self, room: Room, conn: Conn) -> None:
+    async def on_join(self, room: Room, conn: Conn) -> None:
         pass
 
-    def on_leave(self, room: Room, conn: Conn) -> None:
+    async def on_leave(self, room: Room, conn: Conn) -> None:
         pass
 
     def on_unload(self, room: Room) -> None:
@@ -46,14 +60,14 @@ class Basic:
         conn.send_collab(Error("read_only", "the document is read-only now"))
 
     async def on_collab(self, room: Room, conn: Conn, msg: CollabMessage) -> None:
-        if isinstance(msg, Hello):
-            self.hello(room, conn, msg)
+        if isinstance(msg, Hello) and not conn.hello:
+            await self.hello(room, conn, msg)
         elif not conn.hello:
-            conn.send_collab(Error("not_allowed", "send hello first"))
+            pass  # before hello: dropped without a reply (SPEC section 9)
         else:
             await self.on_message(room, conn, msg)
 
-    def hello(self, room: Room, conn: Conn, msg: Hello) -> None:
+    async def hello(self, room: Room, conn: Conn, msg: Hello) -> None:
         if msg.v != PROTOCOL_VERSION:
             conn.hello = True
             conn.send_collab(Error("unsupported_version", f"server speaks v{PROTOCOL_VERSION}"))
@@ -62,9 +76,9 @@ class Basic:
         conn.hello = True
         you = {k: conn.profile[k] for k in ("id", "name", "color", "role")}
         conn.send_collab(Welcome(PROTOCOL_VERSION, room.name, you, room.limits.public()))
-        self.after_hello(room, conn, msg)
+        await self.after_hello(room, conn, msg)
 
-    def after_hello(self, room: Room, conn: Conn, msg: Hello) -> None:
+    async def after_hello(self, room: Room, conn: Conn, msg: Hello) -> None:
         pass
 
     async def on_message(self, room: Room, conn: Conn, msg: CollabMessage) -> None:

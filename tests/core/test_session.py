@@ -3,10 +3,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from collabd.core.feedback import MAX_NOTES_CHARS
-from collabd.core.lifecycle import Phase, SessionError
+from collabd.core.feedback import MAX_NOTES_CHARS, parse_interviewee_form, parse_interviewer_form
+from collabd.core.lifecycle import TERMINAL, Phase, SessionError
 from collabd.core.session import (
+    PHASE_EVENTS,
     Identity,
     RecordError,
     Session,
@@ -582,3 +586,256 @@ def test_damaged_records_are_refused(damage: Callable[[dict[str, Any]], object])
     damage(record)
     with pytest.raises(RecordError):
         Session.from_record(record)
+
+
+# -- the whole session as a state machine ------------------------------------------------------
+
+_LETTERS = "BCDFGHJKLMNPQRSTVWXZ"  # identity tokens are uppercase; form notes are lowercase
+_NOTES = st.text(alphabet="abc xyzé", max_size=8)
+_SCORE = st.integers(min_value=1, max_value=4)
+# mostly small steps, now and then a long one that crosses deadlines
+_DT = st.integers(0, 9).flatmap(lambda k: st.integers(0, 500) if k == 0 else st.integers(0, 3))
+_VALID_FORMS = {
+    ER: st.fixed_dictionaries(
+        {
+            "would_hire": st.booleans(),
+            "technical": _SCORE,
+            "problem_solving": _SCORE,
+            "communication": _SCORE,
+        },
+        optional={"notes": _NOTES},
+    ),
+    EE: st.fixed_dictionaries(
+        {
+            "would_work_with": st.booleans(),
+            "question_quality": _SCORE,
+            "helpfulness": _SCORE,
+            "self_assessment": _SCORE,
+        },
+        optional={"notes": _NOTES},
+    ),
+}
+# anything else: the other role's form, partial forms, wrong types, unknown keys
+_OTHER_FORMS = st.one_of(
+    *_VALID_FORMS.values(),
+    st.dictionaries(
+        st.sampled_from(["would_hire", "technical", "would_work_with", "self_assessment", "x"]),
+        st.one_of(st.booleans(), st.integers(-1, 5), _NOTES),
+    ),
+)
+_EVENT_NAMES = {"presence_changed", "feedback_submitted", "unmask_answered"} | set(
+    PHASE_EVENTS.values()
+)
+
+
+class SessionMachine(RuleBasedStateMachine):
+    @initialize(
+        token=st.text(alphabet=_LETTERS, min_size=6, max_size=6),
+        interview_ms=st.integers(1, 200),
+        feedback_ms=st.integers(1, 400),
+        unmask_ms=st.integers(1, 400),
+        grace_ms=st.integers(0, 20),
+        policy=st.sampled_from(UnmaskPolicy),
+    )
+    def create(
+        self,
+        token: str,
+        interview_ms: int,
+        feedback_ms: int,
+        unmask_ms: int,
+        grace_ms: int,
+        policy: UnmaskPolicy,
+    ) -> None:
+        self.identities = {
+            ER: Identity(
+                f"Rn{token}Er", f"em{token}er@corp.example", f"https://p.example/{token}R"
+            ),
+            EE: Identity(
+                f"Rn{token}Ee", f"em{token}ee@mail.example", f"https://p.example/{token}E"
+            ),
+        }
+        options = SessionOptions(interview_ms, feedback_ms, unmask_ms, grace_ms, policy)
+        self.now = 0
+        self.session = Session.create(
+            "sess", self.identities[ER], self.identities[EE], options, 0, token, (ER, EE)
+        )
+        self.terminal: Phase | None = None
+
+    def call(self, dt: int, method: Callable[..., list[str]], *args: object) -> None:
+        self.now += dt
+        before = self.session.to_record()
+        views_before = [self.session.view_for(ER), self.session.view_for(EE)]
+        phase_before = self.session.phase
+        try:
+            events = method(*args, self.now)
+        except SessionError:
+            assert self.session.to_record() == before  # illegal: nothing changed
+            return
+        assert set(events) <= _EVENT_NAMES
+        if not events:
+            # no event means no participant's view changed: the runtime may skip the broadcast
+            assert [self.session.view_for(ER), self.session.view_for(EE)] == views_before
+        phase_events = [e for e in events if e in PHASE_EVENTS.values()]
+        if self.session.phase is phase_before:
+            assert not phase_events
+        else:
+            assert phase_events[-1] == PHASE_EVENTS[self.session.phase]
+        assert events.count("revealed") <= 1
+        # a request that went through leaves no timer due (a refused one changes nothing at all)
+        deadline = self.session.next_deadline()
+        assert deadline is None or deadline > self.now
+
+    @rule(who=st.sampled_from([ER, EE]), dt=_DT)
+    def join(self, who: str, dt: int) -> None:
+        self.call(dt, self.session.join, who)
+
+    @rule(who=st.sampled_from([ER, EE]), dt=_DT)
+    def leave(self, who: str, dt: int) -> None:
+        self.call(dt, self.session.leave, who)
+
+    @rule(by=st.sampled_from([ER, EE, None]), dt=_DT, gate=st.integers(0, 2))
+    def end(self, by: str | None, dt: int, gate: int) -> None:
+        if gate == 0:  # rarer, or most runs would end in the lobby
+            self.call(dt, self.session.end, by)
+
+    @rule(dt=_DT, gate=st.integers(0, 9))
+    def cancel(self, dt: int, gate: int) -> None:
+        if gate == 0:  # rarer than the rest, so that sessions get far before being aborted
+            self.call(dt, self.session.cancel)
+
+    @rule(who=st.sampled_from([ER, EE]), data=st.data(), dt=_DT)
+    def submit(self, who: str, data: st.DataObject, dt: int) -> None:
+        self.call(dt, self.session.submit_feedback, who, data.draw(_VALID_FORMS[who]))
+
+    @rule(who=st.sampled_from([ER, EE]), form=_OTHER_FORMS, dt=_DT)
+    def submit_anything(self, who: str, form: dict[str, Any], dt: int) -> None:
+        self.call(dt, self.session.submit_feedback, who, form)
+
+    @rule(who=st.sampled_from([ER, EE]), answer=st.sampled_from(["yes", "no", "withdraw", "?"]))
+    def answer(self, who: str, answer: str) -> None:
+        self.call(0, self.session.answer_unmask, who, answer)
+
+    @rule(data=st.data(), steps=st.integers(1, 3))
+    def progress(self, data: st.DataObject, steps: int) -> None:
+        """A few steps along the happy path, so that runs reach the later phases often."""
+        for _ in range(steps):
+            session = self.session
+            dt = data.draw(_DT)
+            if session.phase is Phase.LOBBY:
+                who = EE if session.status(ER) == "connected" else ER
+                self.call(dt, session.join, who)
+            elif session.phase is Phase.LIVE:
+                self.call(dt, session.end, ER)
+            elif session.phase is Phase.FEEDBACK:
+                who = EE if session.feedback_submitted("interviewer") else ER
+                self.call(dt, session.submit_feedback, who, data.draw(_VALID_FORMS[who]))
+            elif session.phase is Phase.REVEALED:
+                who = EE if session.unmask_answer("interviewer") == "yes" else ER
+                answer = data.draw(st.sampled_from(["yes", "yes", "no"]))
+                self.call(dt, session.answer_unmask, who, answer)
+
+    @rule(dt=st.integers(0, 100))
+    def tick(self, dt: int) -> None:
+        self.call(dt, self.session.tick)
+
+    @rule()
+    def restart(self) -> None:
+        record = json.loads(json.dumps(self.session.to_record()))
+        self.session = Session.from_record(record)
+        self.call(0, self.session.disconnect_all)
+
+    @invariant()
+    def reveal_iff_both_submitted(self) -> None:
+        both = all(self.session.feedback_submitted(r) for r in ("interviewer", "interviewee"))
+        assert (self.session.revealed_at is not None) == both
+        for pid in (ER, EE):
+            assert (self.session.view_for(pid)["reveal"] is not None) == both
+        if self.session.phase in (Phase.REVEALED, Phase.UNMASKED):
+            assert both
+
+    @invariant()
+    def unmask_iff_both_yes_and_policy(self) -> None:
+        session = self.session
+        both_yes = all(session.unmask_answer(r) == "yes" for r in ("interviewer", "interviewee"))
+        policy_held = False
+        if session.revealed_at is not None:
+            record = session.to_record()["feedback"]
+            policy_held = session.options.policy.holds(
+                parse_interviewer_form(record["interviewer"]["form"]),
+                parse_interviewee_form(record["interviewee"]["form"]),
+            )
+            assert session.unmask_offered is policy_held
+        assert (session.phase is Phase.UNMASKED) == (both_yes and policy_held)
+        for pid in (ER, EE):
+            result = session.view_for(pid)["unmask_result"]
+            unmasked = result is not None and result["identity"] is not None
+            assert unmasked == (session.phase is Phase.UNMASKED)
+
+    @invariant()
+    def terminal_stays_terminal(self) -> None:
+        if self.terminal is not None:
+            assert self.session.phase is self.terminal
+        elif self.session.phase in TERMINAL:
+            self.terminal = self.session.phase
+
+    @invariant()
+    def no_identity_leaks_before_unmask(self) -> None:
+        for pid, other in ((ER, EE), (EE, ER)):
+            text = json.dumps(self.session.view_for(pid))
+            identity = self.identities[other]
+            if self.session.phase is Phase.UNMASKED:
+                assert identity.name in text and identity.email in text
+            else:
+                for secret in (identity.name, identity.email, identity.profile):
+                    assert secret not in text
+        admin = json.dumps(self.session.admin_view())
+        assert "Rn" not in admin and "@" not in admin
+
+    @invariant()
+    def interviewer_never_sees_self_assessment(self) -> None:
+        assert "self_assessment" not in json.dumps(self.session.view_for(ER))
+
+    @invariant()
+    def read_only_after_the_interview(self) -> None:
+        writable = self.session.phase in (Phase.LOBBY, Phase.LIVE)
+        assert self.session.is_read_only() is not writable
+
+    @invariant()
+    def timestamps_are_ordered(self) -> None:
+        s = self.session
+        times = [s.created_at, s.started_at, s.ended_at, s.revealed_at, s.closed_at]
+        present = [t for t in times if t is not None]
+        assert present == sorted(present)
+        assert max(present) <= self.now
+
+    @invariant()
+    def live_only_after_both_joined(self) -> None:
+        s = self.session
+        if s.started_at is None:
+            assert s.phase in (Phase.LOBBY, Phase.SEALED)
+        else:
+            joined = [p["joined_at"] for p in s.admin_view()["participants"]]
+            assert all(t is not None and t <= s.started_at for t in joined)
+
+    @invariant()
+    def nothing_happens_after_its_deadline(self) -> None:
+        s = self.session
+        if s.ended_at is not None and s.ends_at is not None:
+            assert s.ended_at <= s.ends_at
+        if s.revealed_at is not None:
+            assert s.feedback_deadline is not None and s.revealed_at < s.feedback_deadline
+        if s.phase is Phase.UNMASKED:
+            assert s.unmask_deadline is not None and s.closed_at is not None
+            assert s.closed_at < s.unmask_deadline
+
+    @invariant()
+    def record_round_trip_gives_equal_views(self) -> None:
+        restored = Session.from_record(json.loads(json.dumps(self.session.to_record())))
+        for pid in (ER, EE):
+            assert restored.view_for(pid) == self.session.view_for(pid)
+        assert restored.admin_view() == self.session.admin_view()
+        assert restored.next_deadline() == self.session.next_deadline()
+
+
+SessionMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
+test_session_machine = SessionMachine.TestCase

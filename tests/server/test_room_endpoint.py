@@ -10,11 +10,11 @@ import weakref
 
 import aiohttp
 import pytest
-from pycrdt import Doc, Text
-
 from collab_protocol import (
     AwarenessEntry,
     AwarenessMessage,
+    ChatMsg,
+    ChatPost,
     Error,
     Hello,
     SyncStep1,
@@ -26,11 +26,13 @@ from collab_protocol import (
     encode_awareness,
 )
 from collab_protocol.lib0 import write_var_uint, write_var_uint8_array
-from collabd.config import load_secret
-from collabd.core.tokens import Claims, mint
+from pycrdt import Doc, Text
 from support.net import wait_until
 from support.server import ServerProcess, in_process
 from support.wsclient import KEEPALIVE, RawClient
+
+from collabd.config import load_secret
+from collabd.core.tokens import Claims, mint
 
 
 def edits(n: int, text: str = "x") -> list[bytes]:
@@ -209,8 +211,9 @@ async def test_unknown_collab_kind_gets_an_error_and_the_connection_stays(server
     await c.send(bytes(payload))
     err = await c.recv_until(lambda m: isinstance(m, Error))
     assert err.code == "unknown_kind"
-    await c.send(Hello(v=1))  # still served
-    assert isinstance(await c.recv_until(lambda m: isinstance(m, Welcome)), Welcome)
+    await c.send(ChatPost("still here"))  # the connection is still served
+    msg = await c.recv_until(lambda m: isinstance(m, ChatMsg))
+    assert msg.text == "still here"
 
 
 async def test_unsupported_version_gets_error_and_4400(server):
@@ -224,8 +227,7 @@ async def test_unsupported_version_gets_error_and_4400(server):
 async def test_stock_clients_never_get_collab_messages(server):
     stock = await joined(server, "stock", "s")
     other = await joined(server, "stock", "o", hello=True)
-    await other.send(Hello(v=1))
-    await other.recv_until(lambda m: isinstance(m, Welcome))
+    await other.send(ChatPost("hi all"))
     [u] = edits(1)
     await other.send(SyncUpdate(u))
     await stock.recv_until(lambda m: isinstance(m, SyncUpdate))

@@ -1,0 +1,438 @@
+"""Room services beyond Yjs: interview sessions, chat and voice signaling.
+
+A room whose name is a session id is that interview's room: only its two participants may join,
+the server drives the pure `core.session.Session`, persists its record before anything is
+acknowledged or sent, and sends each participant only the messages derived from
+`Session.view_for` that changed. Other rooms (development tokens) get chat and signaling too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from collab_protocol import (
+    Ack,
+    ChatHistory,
+    ChatMsg,
+    ChatPost,
+    ChatTyping,
+    CollabMessage,
+    EndInterview,
+    Error,
+    FeedbackReveal,
+    FeedbackStatus,
+    FeedbackSubmit,
+    Hello,
+    IceServers,
+    SessionState,
+    Signal,
+    UnmaskAnswer,
+    UnmaskResult,
+    UnmaskStatus,
+)
+
+from ..core import signaling
+from ..core.lifecycle import Phase, SessionError
+from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
+from ..core.tokens import Claims, mint
+from .connection import Conn
+from .extensions import Basic
+from .webhooks import Webhooks
+
+if TYPE_CHECKING:
+    from .hub import Hub
+    from .room import Room
+
+log = logging.getLogger("collabd.services")
+
+# core error codes -> the wire codes of SPEC.md
+WIRE_CODES = {
+    "forbidden": "not_allowed",
+    "unknown_participant": "not_allowed",
+    "not_connected": "not_allowed",
+    "invalid_answer": "bad_message",
+    "already_answered": "bad_message",
+    "nothing_to_withdraw": "bad_message",
+}
+CALL_PHASES = (Phase.LOBBY, Phase.LIVE)
+HISTORY_CHUNK = 200
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Live:
+    """A loaded session and what the runtime keeps beside it."""
+
+    session: Session
+    simulated: bool
+    extra: dict[str, Any]  # webhook_url, relay_only
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    timer: asyncio.TimerHandle | None = None
+
+
+class Services(Basic):
+    def __init__(self) -> None:
+        self.live: dict[str, Live] = {}
+        self._sent: dict[Conn, dict[str, CollabMessage]] = {}
+        self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._in_call: dict[str, set[str]] = {}
+        self.webhooks: Webhooks | None = None
+        self.webhook_key = b""  # the API key: embedders verify webhook signatures with it
+
+    def bind(self, hub: Hub, secret: bytes) -> None:
+        super().bind(hub, secret)
+        self.webhooks = Webhooks(hub.persistence, hub.store, self)
+
+    async def start(self) -> None:
+        """Reload unfinished sessions (their timers must run even with nobody connected)."""
+        assert self.hub is not None
+        now = now_ms()
+        for record, simulated, extra in await self.call(self.hub.store.all_sessions):
+            if record["phase"] in ("unmasked", "sealed"):
+                continue
+            live = Live(Session.from_record(record), simulated, extra)
+            self.live[live.session.id] = live
+            await self.mutate(live, live.session.disconnect_all)
+        assert self.webhooks is not None
+        self.webhooks.start()
+
+    async def stop(self) -> None:
+        for live in self.live.values():
+            if live.timer is not None:
+                live.timer.cancel()
+        if self.webhooks is not None:
+            await self.webhooks.stop()
+
+    async def call(self, fn: Any, *args: Any) -> Any:
+        assert self.hub is not None
+        return await self.hub.persistence.call(fn, *args)
+
+    # -- sessions: creation and loading
+
+    async def create(self, interviewer: Identity, interviewee: Identity, options: SessionOptions,
+                     simulated: bool = False, extra: dict[str, Any] | None = None,
+                     ) -> tuple[Session, dict[str, str]]:
+        """A new session in the lobby, stored; returns it and a join token per role."""
+        assert self.hub is not None
+        now = now_ms()
+        sid = "s-" + secrets.token_urlsafe(12)
+        pids = ("p-" + secrets.token_urlsafe(9), "p-" + secrets.token_urlsafe(9))
+        session = Session.create(sid, interviewer, interviewee, options, now,
+                                 secrets.token_bytes(16), pids)
+        live = Live(session, simulated, extra or {})
+        await self.call(self.hub.store.save_session, sid, session.to_record(), now, simulated,
+                        live.extra)
+        self.live[sid] = live
+        self.arm(live)
+        # valid until the last deadline can have passed, and a day more to look at the result
+        ttl = (options.interview_ms + options.feedback_ms + options.unmask_ms) // 1000 + 86400
+        exp = now // 1000 + ttl
+        tokens = {p.role: mint(self.secret, Claims(sid, p.id, p.role, exp))
+                  for p in session.participants}
+        return session, tokens
+
+    async def get(self, sid: str) -> Live | None:
+        live = self.live.get(sid)
+        if live is not None:
+            return live
+        assert self.hub is not None
+        found = await self.call(self.hub.store.load_session, sid)
+        if found is None:
+            return None
+        record, simulated, extra = found
+        live = self.live.get(sid)  # someone else may have loaded it meanwhile
+        if live is None:
+            live = Live(Session.from_record(record), simulated, extra)
+            self.live[sid] = live
+        return live
+
+    async def mutate(self, live: Live, fn: Any, *args: Any, on_durable: Any = None) -> list[str]:
+        """Run one session method; persist before anyone hears of the change."""
+        async with live.lock:
+            events: list[str] = fn(*args, now_ms())
+            if events:
+                assert self.hub is not None
+                await self.call(self.hub.store.save_session, live.session.id,
+                                live.session.to_record(), now_ms(), live.simulated, None)
+            if on_durable is not None:
+                on_durable()
+            if events:
+                self.publish(live, events)
+            self.arm(live)
+            return events
+
+    def arm(self, live: Live) -> None:
+        if live.timer is not None:
+            live.timer.cancel()
+            live.timer = None
+        deadline = live.session.next_deadline()
+        if deadline is None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (deadline - now_ms()) / 1000)
+        live.timer = loop.call_later(delay, lambda: loop.create_task(self._tick(live)))
+
+    async def _tick(self, live: Live) -> None:
+        try:
+            await self.mutate(live, live.session.tick)
+        except Exception:
+            log.exception("session timer failed", extra={"session": live.session.id})
+
+    def publish(self, live: Live, events: list[str]) -> None:
+        session = live.session
+        assert self.hub is not None
+        room = self.hub.rooms.get(session.id)
+        if room is not None:
+            room.read_only = session.is_read_only()
+            for conn in room.conns:
+                if conn.hello:
+                    self.send_view(live, conn)
+        phase_events = [e for e in events if e in PHASE_EVENTS.values()]
+        if phase_events and self.webhooks is not None:
+            url = live.extra.get("webhook_url")
+            if url:
+                for event in phase_events:
+                    self.webhooks.queue(url, {"event": event, "session": session.admin_view()})
+
+    def send_view(self, live: Live, conn: Conn) -> None:
+        """Send `conn` the messages of its view that changed since the last ones it got."""
+        sent = self._sent.setdefault(conn, {})
+        for msg in view_messages(live.session.view_for(conn.claims.pid)):
+            if sent.get(msg.KIND) != msg:
+                sent[msg.KIND] = msg
+                conn.send_collab(msg)
+
+    # -- hooks
+
+    async def authorize(self, claims: Claims) -> str | None:
+        live = await self.get(claims.room)
+        if live is None:
+            return "not_found" if claims.role != "guest" else None
+        try:
+            p = live.session.participant(claims.pid)
+        except SessionError:
+            return "not_allowed"
+        return None if p.role == claims.role else "not_allowed"
+
+    def pseudonym(self, claims: Claims) -> dict[str, Any]:
+        live = self.live.get(claims.room)
+        if live is None:
+            return super().pseudonym(claims)
+        p = live.session.participant(claims.pid).pseudonym
+        return {"id": claims.pid, "name": p.name, "color": p.color, "colorLight": p.color_light,
+                "role": claims.role}
+
+    async def on_join(self, room: Room, conn: Conn) -> None:
+        live = self.live.get(room.name)
+        if live is not None:
+            room.read_only = live.session.is_read_only()
+            await self.mutate(live, live.session.join, conn.claims.pid)
+
+    async def on_leave(self, room: Room, conn: Conn) -> None:
+        self._sent.pop(conn, None)
+        calls = self._in_call.get(room.name)
+        if calls and conn.claims.pid in calls:
+            calls.discard(conn.claims.pid)
+        live = self.live.get(room.name)
+        if live is not None:
+            try:
+                await self.mutate(live, live.session.leave, conn.claims.pid)
+            except SessionError:
+                pass  # joined before a restart; the session already counts it gone
+
+    def on_unload(self, room: Room) -> None:
+        self._chat_locks.pop(room.name, None)
+        self._in_call.pop(room.name, None)
+        live = self.live.get(room.name)
+        if live is not None and live.session.is_terminal():
+            if live.timer is not None:
+                live.timer.cancel()
+            del self.live[room.name]
+
+    def refuse_update(self, room: Room, conn: Conn) -> None:
+        conn.send_collab(Error("read_only", "the interview has ended: the document is read-only"))
+
+    async def after_hello(self, room: Room, conn: Conn, msg: Hello) -> None:
+        assert self.hub is not None
+        settings = self.hub.settings
+        live = self.live.get(room.name)
+        if live is not None:
+            self.send_view(live, conn)
+        relay_only = settings.relay_only or bool(live and live.extra.get("relay_only"))
+        turn_secret = settings.turn_secret.encode() or None
+        servers = signaling.ice_servers(list(settings.stun_urls), list(settings.turn_urls),
+                                        turn_secret, conn.claims.pid, int(time.time()),
+                                        settings.limits.turn_ttl)
+        conn.send_collab(IceServers(servers, relay_only))
+        after = max(0, msg.chat_after)
+        while True:
+            rows = await self.call(self.hub.store.chat_after, room.name, after, HISTORY_CHUNK)
+            if rows or after == max(0, msg.chat_after):
+                conn.send_collab(ChatHistory(rows))
+            if len(rows) < HISTORY_CHUNK:
+                break
+            after = rows[-1]["id"]
+
+    async def on_message(self, room: Room, conn: Conn, msg: CollabMessage) -> None:
+        live = self.live.get(room.name)
+        try:
+            if isinstance(msg, ChatPost):
+                await self.chat_post(room, conn, msg, live)
+            elif isinstance(msg, ChatTyping):
+                self.chat_typing(room, conn, msg)
+            elif isinstance(msg, Signal):
+                await self.signal(room, conn, msg, live)
+            elif isinstance(msg, Hello):
+                conn.send_collab(Error("bad_message", "hello was already received"))
+            elif live is None:
+                conn.send_collab(Error("not_found", f"{msg.KIND} needs an interview session"))
+            elif isinstance(msg, EndInterview):
+                await self.mutate(live, live.session.end, conn.claims.pid)
+            elif isinstance(msg, FeedbackSubmit):
+                await self.mutate(live, live.session.submit_feedback, conn.claims.pid, msg.form,
+                                  on_durable=lambda: conn.send_collab(Ack(msg.nonce)))
+            elif isinstance(msg, UnmaskAnswer):
+                await self.mutate(live, live.session.answer_unmask, conn.claims.pid, msg.answer)
+            else:
+                conn.send_collab(Error("not_allowed", f"clients do not send {msg.KIND}"))
+        except SessionError as exc:
+            code = WIRE_CODES.get(exc.code, exc.code)
+            conn.send_collab(Error(code, str(exc), getattr(msg, "nonce", "")))
+
+    # -- chat
+
+    async def chat_post(self, room: Room, conn: Conn, msg: ChatPost, live: Live | None) -> None:
+        limits = room.limits
+        if live is not None and live.session.phase is Phase.SEALED:
+            conn.send_collab(Error("chat_closed", "the session is sealed", msg.nonce))
+            return
+        if len(msg.text) > limits.chat_max_chars:
+            conn.send_collab(Error("too_large", f"at most {limits.chat_max_chars} characters",
+                                   msg.nonce))
+            return
+        if not msg.text.strip():
+            conn.send_collab(Error("bad_message", "empty message", msg.nonce))
+            return
+        if not conn.chat.allow(asyncio.get_running_loop().time()):
+            conn.send_collab(Error("rate_limited", "too many chat messages", msg.nonce))
+            return
+        assert self.hub is not None
+        sender = {k: conn.profile[k] for k in ("id", "name", "color")}
+        lock = self._chat_locks.setdefault(room.name, asyncio.Lock())
+        async with lock:  # ids are handed out, stored and sent in one order
+            ts = now_ms()
+            cid = await self.call(self.hub.store.append_chat, room.name, ts, sender, msg.text)
+            for c in room.conns:
+                if c.hello:
+                    c.send_collab(ChatMsg(cid, ts, sender, msg.text,
+                                          msg.nonce if c is conn else ""))
+
+    def chat_typing(self, room: Room, conn: Conn, msg: ChatTyping) -> None:
+        if not conn.awareness.allow(asyncio.get_running_loop().time()):
+            return
+        out = ChatTyping(msg.on, {k: conn.profile[k] for k in ("id", "name", "color")})
+        room.broadcast_collab(out, exclude=conn)
+
+    # -- voice signaling
+
+    async def signal(self, room: Room, conn: Conn, msg: Signal, live: Live | None) -> None:
+        limits = room.limits
+        if msg.kind not in signaling.KINDS:
+            conn.send_collab(Error("bad_message", f"unknown signal kind {msg.kind[:20]!r}"))
+            return
+        if live is not None and msg.kind != "hangup" and live.session.phase not in CALL_PHASES:
+            conn.send_collab(Error("wrong_phase", "calls are over once the interview has ended"))
+            return
+        if not conn.signals.allow(asyncio.get_running_loop().time()):
+            conn.send_collab(Error("rate_limited", "too many signaling messages"))
+            return
+        data = dict(msg.data)
+        problem = check_signal_data(msg.kind, data, limits.max_sdp_bytes,
+                                    limits.max_candidate_bytes)
+        if problem is not None:
+            conn.send_collab(Error(*problem))
+            return
+        targets = [c for c in room.conns if c.hello and c.claims.pid == msg.to
+                   and c.claims.pid != conn.claims.pid]
+        if not targets:
+            conn.send_collab(Error("bad_target", "no such member connected"))
+            return
+        assert self.hub is not None
+        if self.hub.settings.relay_only or bool(live and live.extra.get("relay_only")):
+            if msg.kind in ("offer", "answer"):
+                data["sdp"] = signaling.relay_only_sdp(data["sdp"])
+            elif msg.kind == "ice" and data.get("candidate"):
+                kept = signaling.relay_candidate(data["candidate"])
+                if kept is None:
+                    return  # a host/srflx candidate: it would reveal an address
+                data["candidate"] = kept
+        out = Signal(msg.kind, data, msg.to, {k: conn.profile[k] for k in ("id", "name", "color")})
+        for c in targets:
+            c.send_collab(out)
+        await self.log_call(room, conn, msg.kind)
+
+    async def log_call(self, room: Room, conn: Conn, kind: str) -> None:
+        calls = self._in_call.setdefault(room.name, set())
+        event = None
+        if kind == "offer" and not calls:
+            event = "call_started"
+        if kind in ("offer", "answer"):
+            calls.add(conn.claims.pid)
+        elif kind == "hangup" and calls:
+            calls.clear()
+            event = "call_ended"
+        if event is not None:
+            assert self.hub is not None
+            await self.call(self.hub.store.log_event, room.name, now_ms(), event,
+                            {"by": conn.claims.pid})
+
+
+def check_signal_data(kind: str, data: dict[str, Any], max_sdp: int,
+                      max_candidate: int) -> tuple[str, str] | None:
+    if kind in ("offer", "answer"):
+        sdp = data.get("sdp")
+        if not isinstance(sdp, str) or not isinstance(data.get("type", kind), str):
+            return ("bad_message", f"{kind} needs data.sdp (string)")
+        if len(sdp.encode()) > max_sdp:
+            return ("too_large", f"SDP over {max_sdp} bytes")
+    elif kind == "ice":
+        cand = data.get("candidate")
+        if not isinstance(cand, str):
+            return ("bad_message", "ice needs data.candidate (string)")
+        if len(cand.encode()) > max_candidate:
+            return ("too_large", f"candidate over {max_candidate} bytes")
+        mid, index = data.get("sdpMid"), data.get("sdpMLineIndex")
+        if not (mid is None or isinstance(mid, str)) or not (
+                index is None or (isinstance(index, int) and not isinstance(index, bool))):
+            return ("bad_message", "ice data.sdpMid / sdpMLineIndex have the wrong type")
+    return None
+
+
+def view_messages(view: dict[str, Any]) -> list[CollabMessage]:
+    """The protocol messages that carry one participant's view of the session."""
+    participants = [{"id": p["id"], "name": p["name"], "color": p["color"], "role": p["role"],
+                     "status": p["status"]} for p in view["participants"]]
+    out: list[CollabMessage] = [SessionState(
+        view["phase"], participants, view["ends_at"], view["read_only"],
+        view["unmask"]["offered"],
+    )]
+    if view["phase"] not in ("lobby", "live"):
+        fb = view["feedback"]
+        out.append(FeedbackStatus(fb["mine"], fb["theirs"]))
+    if view["reveal"] is not None:
+        r = view["reveal"]
+        out.append(FeedbackReveal(r["mine"], r["theirs"], r.get("calibration")))
+    if view["unmask"]["offered"] and view["phase"] == "revealed":
+        out.append(UnmaskStatus(view["unmask"]["mine"], view["unmask"]["deadline"]))
+    if view["unmask_result"] is not None:
+        res = view["unmask_result"]
+        out.append(UnmaskResult(res["unmasked"], res["identity"]))
+    return out
