@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -72,7 +73,9 @@ def ensure_node_modules() -> None:
     )
 
 
-def collabd_command() -> list[str]:
+def collabd_command(override: str | None = None) -> list[str]:
+    if override:
+        return shlex.split(override)
     exe = shutil.which("collabd")
     if exe:
         return [exe]
@@ -83,7 +86,14 @@ def collabd_command() -> list[str]:
 class Server:
     """One server process, started in its own process group and always stopped."""
 
-    def __init__(self, kind: str, workdir: Path, logdir: Path, extra_args: list[str]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        workdir: Path,
+        logdir: Path,
+        extra_args: list[str],
+        collabd_cmd: str | None = None,
+    ) -> None:
         self.kind = kind
         self.port = free_port()
         self.workdir = workdir
@@ -94,7 +104,7 @@ class Server:
             data_dir = workdir / f"collabd-data-{self.port}"
             data_dir.mkdir()
             self.cmd = [
-                *collabd_command(),
+                *collabd_command(collabd_cmd),
                 "serve",
                 "--host",
                 HOST,
@@ -285,7 +295,9 @@ def run_one(
 ) -> dict[str, Any]:
     """Start one server, run the clients against it, stop it. Never leaves it running."""
     log(f"--- {kind}: {rooms} rooms x 2 clients at {args.rate}/s (run {rep + 1}) ---")
-    server = Server(kind, workdir, logdir, args.collabd_arg if kind == "collabd" else [])
+    server = Server(
+        kind, workdir, logdir, args.collabd_arg if kind == "collabd" else [], args.collabd_cmd
+    )
     running.append(server)
     profiler = None
     try:
@@ -534,6 +546,11 @@ def main() -> int:
         "--profile",
         action="store_true",
         help="run py-spy on collabd during the window (raw stacks to bench/results/)",
+    )
+    p.add_argument(
+        "--collabd-cmd",
+        help="command that stands for `collabd` (default: collabd on PATH), e.g. to compare "
+        "a branch: --collabd-cmd '/other/venv/bin/collabd'",
     )
     p.add_argument(
         "--collabd-arg",

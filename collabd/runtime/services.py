@@ -94,7 +94,6 @@ class Services(Basic):
     async def start(self) -> None:
         """Reload unfinished sessions (their timers must run even with nobody connected)."""
         assert self.hub is not None
-        now = now_ms()
         for record, simulated, extra in await self.call(self.hub.store.all_sessions):
             if record["phase"] in ("unmasked", "sealed"):
                 continue

@@ -76,7 +76,8 @@ class Webhooks:
                     pass
 
     async def _post(self, http: aiohttp.ClientSession, url: str, body: bytes) -> bool:
-        headers = {"Content-Type": "application/json", "X-Collabd-Signature": sign(self.keyholder.webhook_key, body)}
+        signature = sign(self.keyholder.webhook_key, body)
+        headers = {"Content-Type": "application/json", "X-Collabd-Signature": signature}
         try:
             async with http.post(url, data=body, headers=headers) as r:
                 return 200 <= r.status < 300

@@ -141,7 +141,7 @@ export function mountRoom (app, { token, payload }) {
   const confirmDialog = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title' },
     h('form', { method: 'dialog' },
       h('h2', { id: 'confirm-title' }, 'End the interview?'),
-      h('p', {}, 'The code and whiteboard become read-only and you both move on to feedback. This cannot be undone.'),
+      h('p', { class: 'confirm-text' }),
       h('div', { class: 'actions' },
         h('button', { value: 'cancel', type: 'submit' }, 'Keep going'),
         h('button', { value: 'end', type: 'submit', class: 'danger' }, 'End interview'))))
@@ -151,6 +151,9 @@ export function mountRoom (app, { token, payload }) {
     }
   })
   endBtn.addEventListener('click', () => {
+    confirmDialog.querySelector('.confirm-text').textContent = state.phase === 'lobby'
+      ? 'The candidate has not joined yet. Ending now closes the session without feedback. This cannot be undone.'
+      : 'The code and whiteboard become read-only and you both move on to feedback. This cannot be undone.'
     confirmDialog.returnValue = ''
     confirmDialog.showModal()
   })
