@@ -371,6 +371,7 @@ class Session:
         snapshot = self.to_record()
         out: list[str] = []
         try:
+            self._apply_due(now, out)
             yield out
             self._apply_due(now, out)
         except BaseException:
