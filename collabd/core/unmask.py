@@ -5,6 +5,11 @@ pending) as long as the handshake is open, which is exactly "until the other has
 the other's yes closes it as agreed and the other's no closes it as declined. Identities are
 exchanged only on two yeses. Any no closes it as declined, and nothing records or shows which
 side said it: a side sees only its own answer, never the other's.
+
+A no closes the handshake at once, so what is left after it is exactly what a lapsed deadline
+leaves. Only the moment differs: a side that has not answered and sees the handshake close
+before the deadline can infer the other said no. With two parties that is inherent unless
+every outcome but "unmasked" waited for the deadline; we chose the prompt answer.
 """
 
 from __future__ import annotations
