@@ -31,9 +31,9 @@ IDENTITY = {
 OPTIONS = {
     "type": "object", "additionalProperties": False,
     "properties": {
-        "interview_seconds": {"type": "number", "minimum": 1, "default": 2700},
-        "feedback_seconds": {"type": "number", "minimum": 1, "default": 86400},
-        "unmask_seconds": {"type": "number", "minimum": 1, "default": 86400},
+        "interview_seconds": {"type": "number", "minimum": 0.1, "default": 2700},
+        "feedback_seconds": {"type": "number", "minimum": 0.1, "default": 86400},
+        "unmask_seconds": {"type": "number", "minimum": 0.1, "default": 86400},
         "grace_seconds": {"type": "number", "minimum": 0, "default": 60,
                           "description": "how long a dropped participant shows as reconnecting"},
         "unmask_policy": {"enum": ["mutual_positive", "always", "never"],

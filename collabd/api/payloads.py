@@ -34,9 +34,9 @@ def identity(data: Any, where: str) -> Identity:
 
 
 SECONDS_FIELDS = {  # option -> (SessionOptions field, min seconds, max seconds)
-    "interview_seconds": ("interview_ms", 1, 24 * 3600),
-    "feedback_seconds": ("feedback_ms", 1, 90 * 86400),
-    "unmask_seconds": ("unmask_ms", 1, 90 * 86400),
+    "interview_seconds": ("interview_ms", 0.1, 24 * 3600),
+    "feedback_seconds": ("feedback_ms", 0.1, 90 * 86400),
+    "unmask_seconds": ("unmask_ms", 0.1, 90 * 86400),
     "grace_seconds": ("grace_ms", 0, 3600),
 }
 
