@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+
 from support.server import Running, in_process
 from support.yclient import YClient
 

@@ -8,6 +8,7 @@ import time
 from collections import defaultdict, deque
 
 from aiohttp import WSMsgType, web
+
 from collab_protocol import (
     AuthDenied,
     AwarenessMessage,

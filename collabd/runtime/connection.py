@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 from aiohttp import web
+
 from collab_protocol import CollabMessage, Message, encode
 
 from ..config import Limits

@@ -10,6 +10,8 @@ import weakref
 
 import aiohttp
 import pytest
+from pycrdt import Doc, Text
+
 from collab_protocol import (
     AwarenessEntry,
     AwarenessMessage,
@@ -26,13 +28,11 @@ from collab_protocol import (
     encode_awareness,
 )
 from collab_protocol.lib0 import write_var_uint, write_var_uint8_array
-from pycrdt import Doc, Text
+from collabd.config import load_secret
+from collabd.core.tokens import Claims, mint
 from support.net import wait_until
 from support.server import ServerProcess, in_process
 from support.wsclient import KEEPALIVE, RawClient
-
-from collabd.config import load_secret
-from collabd.core.tokens import Claims, mint
 
 
 def edits(n: int, text: str = "x") -> list[bytes]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import quote
 
@@ -86,7 +85,7 @@ class Participant:
         try:
             while True:
                 await self.c.recv(quiet)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             pass
 
     async def close(self) -> None:

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import websockets
-from collab_protocol import Message, decode_frame, encode
 from websockets.asyncio.client import ClientConnection
+
+from collab_protocol import Message, decode_frame, encode
 
 KEEPALIVE = b"\x01\x01\x00"
 
