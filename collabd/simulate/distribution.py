@@ -128,23 +128,28 @@ class FeedbackDistribution:
         """One interview's pair of forms. Deterministic given the state of `rng`."""
         skill = rng.gauss(0.0, 1.0)
         technical = _cut(skill + rng.gauss(0.0, self.technical_noise), self.technical_cuts)
-        problem_solving = _cut(skill + rng.gauss(0.0, self.problem_solving_noise),
-                               self.technical_cuts)
-        communication = _cut(self.communication_weight * skill
-                             + rng.gauss(0.0, self.communication_noise), self.technical_cuts)
+        problem_solving = _cut(
+            skill + rng.gauss(0.0, self.problem_solving_noise), self.technical_cuts
+        )
+        communication = _cut(
+            self.communication_weight * skill + rng.gauss(0.0, self.communication_noise),
+            self.technical_cuts,
+        )
         would_hire = rng.random() < (
             self.hire_prob_hirable if technical >= self.hirable_min else self.hire_prob_not_hirable
         )
 
-        self_assessment = _cut(self.self_weight * skill + rng.gauss(0.0, self.self_noise),
-                               self.self_cuts)
+        self_assessment = _cut(
+            self.self_weight * skill + rng.gauss(0.0, self.self_noise), self.self_cuts
+        )
         quality = rng.gauss(0.0, 1.0)  # the interviewer's, independent of the interviewee
-        question_quality = _cut(quality + rng.gauss(0.0, self.interviewer_noise),
-                                self.interviewer_cuts)
-        helpfulness = _cut(quality + rng.gauss(0.0, self.interviewer_noise),
-                           self.interviewer_cuts)
+        question_quality = _cut(
+            quality + rng.gauss(0.0, self.interviewer_noise), self.interviewer_cuts
+        )
+        helpfulness = _cut(quality + rng.gauss(0.0, self.interviewer_noise), self.interviewer_cuts)
         would_work_with = rng.random() < (
-            self.work_with_prob_did_well if self_assessment >= self.did_well_min
+            self.work_with_prob_did_well
+            if self_assessment >= self.did_well_min
             else self.work_with_prob_did_poorly
         )
 
@@ -162,8 +167,9 @@ class FeedbackDistribution:
             "notes": _notes(rng, INTERVIEWEE_NOTES[helpfulness]),
             "self_assessment": self_assessment,
         }
-        return Draw(skill=skill, interviewer_form=interviewer_form,
-                    interviewee_form=interviewee_form)
+        return Draw(
+            skill=skill, interviewer_form=interviewer_form, interviewee_form=interviewee_form
+        )
 
     def unmask_answer(self, rng: random.Random) -> str:
         """A `--unmask random` answer."""
@@ -178,14 +184,16 @@ class Draw:
 
 
 def _is_number(value: object) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_cuts(name: str, cuts: object) -> None:
-    if (not isinstance(cuts, tuple) or len(cuts) != 3
-            or not all(_is_number(c) for c in cuts)
-            or not all(a < b for a, b in zip(cuts, cuts[1:], strict=False))):
+    if (
+        not isinstance(cuts, tuple)
+        or len(cuts) != 3
+        or not all(_is_number(c) for c in cuts)
+        or not all(a < b for a, b in zip(cuts, cuts[1:], strict=False))
+    ):
         raise DistributionError(f"{name} must be a list of three increasing numbers")
 
 
