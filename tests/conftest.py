@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 from support.server import Running, in_process
+from support.wsclient import RawClient
 from support.yclient import YClient
+
+
+@pytest.fixture(autouse=True)
+async def _close_raw_clients() -> AsyncIterator[None]:
+    """Tests may leave protocol clients open; close them before the loop goes away."""
+    yield
+    await RawClient.close_all()
 
 
 @pytest.fixture

@@ -15,8 +15,11 @@ KEEPALIVE = b"\x01\x01\x00"
 
 
 class RawClient:
+    opened: list[RawClient] = []  # closed by the autouse fixture in tests/conftest.py
+
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
+        RawClient.opened.append(self)
         self.received: list[Message] = []
         self.frames: list[bytes] = []
 
@@ -57,3 +60,12 @@ class RawClient:
 
     async def close(self) -> None:
         await self.ws.close()
+
+    @classmethod
+    async def close_all(cls) -> None:
+        clients, cls.opened = cls.opened, []
+        for c in clients:
+            try:
+                await asyncio.wait_for(c.ws.close(), 2)
+            except (TimeoutError, OSError):
+                c.ws.transport.abort()
