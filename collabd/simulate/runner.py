@@ -164,11 +164,11 @@ async def simulate(
     on_outcome: Callable[[SessionOutcome], None] | None = None,
 ) -> SimulationResult:
     """Run config.sessions interviews, at most config.concurrency at a time."""
-    connect = connect or sdk_connect()
     limit = aiohttp.TCPConnector(limit=max(10, config.concurrency * 2))
     outcomes: list[SessionOutcome] = []
     async with aiohttp.ClientSession(connector=limit) as http:
         await preflight(http, config.bots)
+        connect = connect or sdk_connect()
         indexes = iter(range(config.sessions))  # shared by the workers: each index once
 
         async def worker() -> None:
