@@ -93,6 +93,7 @@ class SessionOutcome:
     unmask_answers: dict[str, str] = field(default_factory=dict)  # role -> answer sent
     unmasked: bool | None = None
     final_phase: str | None = None
+    cancelled: bool = False  # a failed session the simulator then cancelled (sealed)
     latencies: dict[str, list[float]] = field(default_factory=dict)  # name -> seconds
 
     def record(self, name: str, seconds: float) -> None:
@@ -113,6 +114,7 @@ class SessionOutcome:
             "unmask_offered": self.unmask_offered,
             "unmask_answers": dict(self.unmask_answers),
             "unmasked": self.unmasked,
+            "cancelled": self.cancelled,
             "final_phase": self.final_phase,
             "latencies_ms": {
                 k: [round(v * 1000, 3) for v in vs] for k, vs in self.latencies.items()
@@ -255,7 +257,24 @@ async def run_session(
                 await asyncio.shield(c.close())
             except Exception:  # noqa: BLE001, S110 - closing is best effort
                 pass
+    if not out.ok and out.session_id is not None:
+        out.cancelled = await cancel_session(http, s, out.session_id)
     return out
+
+
+async def cancel_session(http: aiohttp.ClientSession, s: BotSettings, session_id: str) -> bool:
+    """Seal a failed session (POST .../cancel) so it does not wait in the server for its
+    timers; best effort: True if the server cancelled it now."""
+    url = f"{s.server.rstrip('/')}/api/sessions/{session_id}/cancel"
+    try:
+        async with http.post(
+            url,
+            headers={"Authorization": f"Bearer {s.api_key}"},
+            timeout=aiohttp.ClientTimeout(total=s.step_timeout),
+        ) as resp:
+            return resp.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False
 
 
 async def _play(

@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -205,7 +206,8 @@ def run(
         file=err,
     )
     try:
-        result = asyncio.run(simulate(config, on_outcome=progress))
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            result = runner.run(simulate(config, on_outcome=progress))
     except SetupError as exc:
         print(f"collabd simulate: {exc}", file=err)
         return EXIT_SETUP
@@ -222,6 +224,15 @@ def run(
             )
             return EXIT_FAILED
     return EXIT_OK if not result.failed else EXIT_FAILED
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (it roughly halves the bots' per-message cost), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 def format_summary(result: SimulationResult) -> str:

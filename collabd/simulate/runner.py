@@ -21,15 +21,21 @@ from .bots import CLIENT_NAME, BotSettings, ClientLike, Connect, SessionOutcome,
 from .distribution import FeedbackDistribution
 from .plan import UnmaskMode, plan_session
 
-# Steps reported in the summary, in the order they happen.
+# Whole steps (see bots.py) and, after each, the finer measurements taken inside it.
 STEPS = (
     "create",
     "join",
+    "chat",
     "chat_seen",
+    "type",
     "edit_seen",
-    "submit_ack",
+    "chat_closing",
+    "end",
     "feedback",
+    "submit_ack",
+    "unmask",
     "unmask_result",
+    "done",
     "session",
 )
 
