@@ -357,6 +357,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     ):
         vals = [r[key] for r in ok if r.get(key) is not None]
         out[key] = statistics.median(vals) if vals else None
+    for key in ("delivered", "sent"):
+        out[key] = round(out[key]) if out[key] is not None else None
     out["latency_ms"] = {
         k: statistics.median(r["latency_ms"][k] for r in ok)
         for k in ok[0]["latency_ms"]
