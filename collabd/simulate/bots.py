@@ -43,13 +43,18 @@ class SimulationError(Exception):
 class ClientLike(Protocol):
     """The parts of collab_term.sdk.Client the bots use."""
 
-    text: Any
-    session: Any
-    chat: Any
-    reveal: Any
-    unmask_status: Any
-    unmask_result: Any
-    errors: Any
+    @property
+    def text(self) -> Any: ...  # the `code` Y.Text
+    @property
+    def session(self) -> Any: ...  # last SessionState (phase, unmask_offered) or None
+    @property
+    def chat(self) -> Any: ...  # ChatMsg list in id order
+    @property
+    def reveal(self) -> Any: ...  # FeedbackReveal or None
+    @property
+    def unmask_status(self) -> Any: ...
+    @property
+    def unmask_result(self) -> Any: ...
 
     async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = ...) -> Any: ...
     def insert(self, index: int, text: str) -> None: ...
@@ -137,6 +142,10 @@ def phase_of(client: ClientLike) -> str | None:
 
 def chat_texts(client: ClientLike) -> list[str]:
     return [m.text for m in client.chat]
+
+
+def _has_chat_line(text: str) -> Callable[[ClientLike], bool]:
+    return lambda c: text in chat_texts(c)
 
 
 async def create_session(
@@ -315,12 +324,7 @@ async def _play(
         for role, text in lines:
             t0 = time.perf_counter()
             await by_role[role].post_chat(text)
-            await _wait(
-                other[role],
-                lambda c, t=text: t in chat_texts(c),
-                T,
-                f"the chat line from the {role}",
-            )
+            await _wait(other[role], _has_chat_line(text), T, f"the chat line from the {role}")
             out.record("chat_seen", time.perf_counter() - t0)
 
     with clock.step("chat"):

@@ -83,11 +83,11 @@ class SimulationResult:
         """Per step: n, p50, p99 and max in milliseconds, over completed sessions' samples."""
         samples: dict[str, list[float]] = {}
         for o in self.outcomes:
-            for name, values in o.latencies.items():
-                samples.setdefault(name, []).extend(values)
+            for name, measured in o.latencies.items():
+                samples.setdefault(name, []).extend(measured)
         out: dict[str, dict[str, float | int]] = {}
         for name in [*STEPS, *sorted(set(samples) - set(STEPS))]:
-            values = samples.get(name)
+            values = samples.get(name, [])
             if values:
                 out[name] = {
                     "n": len(values),
