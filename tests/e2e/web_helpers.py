@@ -162,72 +162,14 @@ class WebServer:
     def join_url(self, token: str) -> str:
         return f"{self.base}/join#token={token}"
 
-    def practice(self) -> dict[str, Any]:
-        req = urllib.request.Request(f"{self.base}/api/practice", method="POST", data=b"")
+    def api(self, method: str, path: str, body: Any = None, key: str | None = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.base}{path}", method=method, data=data)
+        req.add_header("Content-Type", "application/json")
+        if key:
+            req.add_header("Authorization", f"Bearer {key}")
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())
-
-
-class TurnServer:
-    """Debian's coturn on 127.0.0.1 only: TURN REST credentials (use-auth-secret), relaying
-    between loopback addresses, no TLS, no CLI. Calls in tests go relay-only through it, so no
-    media or ICE traffic leaves the loopback interface."""
-
-    def __init__(self, workdir: Path, secret: str = "collabd-test-turn-secret") -> None:
-        self.workdir = workdir
-        self.secret = secret
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.log_path = workdir / "turnserver.log"
-
-    @property
-    def url(self) -> str:
-        return f"turn:127.0.0.1:{self.port}?transport=udp"
-
-    def start(self, timeout: float = 15.0) -> TurnServer:
-        exe = shutil.which("turnserver")
-        if exe is None:
-            raise RuntimeError("coturn's turnserver is needed (scripts/setup.sh --all installs it)")
-        low = 40000 + (self.port % 200) * 100  # a relay port range of its own per server
-        cmd = [
-            exe, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-            f"--listening-port={self.port}", f"--min-port={low}", f"--max-port={low + 99}",
-            "--use-auth-secret", f"--static-auth-secret={self.secret}", "--realm=collabd.test",
-            "--allow-loopback-peers", "--no-tls", "--no-dtls", "--no-cli", "--fingerprint",
-            "--no-software-attribute", "--simple-log", f"--log-file={self.log_path}",
-            f"--pidfile={self.workdir / 'turnserver.pid'}", f"--userdb={self.workdir / 'turndb'}",
-        ]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        import socket
-
-        while True:  # coturn also listens on TCP at the same port: ready once that accepts
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"turnserver exited: {self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"turnserver did not start: {self.log()}")
-            time.sleep(0.05)  # polling interval of the readiness check
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
 
 
 def launch_browser(pw: Playwright) -> Browser:
@@ -373,3 +315,20 @@ def participants(
     finally:
         for p in opened:
             p.close()
+
+
+def fill_feedback(p: Participant, answers: dict[str, Any]) -> None:
+    """Fill the role's feedback form as a person would and submit it.
+
+    answers: {"would_hire": True, "technical": 3, ..., "notes": "..."}; yes/no fields are bools.
+    """
+    form = p.page.locator("form.feedback-form")
+    for name, value in answers.items():
+        if name == "notes":
+            form.locator("textarea[name=notes]").fill(value)
+        elif isinstance(value, bool):
+            choice = "Yes" if value else "No"
+            form.locator("fieldset.yesno").get_by_label(choice, exact=True).check()
+        else:
+            form.locator(f"fieldset[data-name={name}] input[value='{value}']").check()
+    form.get_by_role("button", name="Submit feedback").click()

@@ -14,9 +14,9 @@ export const CALL_LABELS = {
   idle: 'No call',
   outgoing: 'Calling…',
   incoming: 'Incoming call',
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  reconnecting: 'Reconnecting…',
+  connecting: 'Call connecting…',
+  connected: 'Call connected',
+  reconnecting: 'Call reconnecting…',
   ended: 'Call ended',
   failed: 'Call failed'
 }
