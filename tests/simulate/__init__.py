@@ -1,0 +1,1 @@
+"""Tests of `collabd simulate` (collabd/simulate)."""
