@@ -306,11 +306,22 @@ async def _play(
     with clock.step("join"):
 
         async def join(role: str) -> ClientLike:
-            c = await asyncio.wait_for(connect(created[role]["token"], s.server), T)
+            # The SDK bounds its own connect (by step_timeout); the outer bound is a safety net.
+            c = await asyncio.wait_for(connect(created[role]["token"], s.server), T + 5)
             clients.append(c)
             return c
 
-        er, ee = await _both(join("interviewer"), join("interviewee"))
+        # Not _both: cancelling a connect half-way leaves the SDK with an unretrieved future;
+        # let both attempts finish, then report the first failure (the finally closes both).
+        joined = await asyncio.gather(
+            join("interviewer"), join("interviewee"), return_exceptions=True
+        )
+        pair: list[ClientLike] = []
+        for result in joined:
+            if isinstance(result, BaseException):
+                raise result
+            pair.append(result)
+        er, ee = pair
         await _both(
             _wait(er, lambda c: phase_of(c) == "live", T, "the interviewer to see live"),
             _wait(ee, lambda c: phase_of(c) == "live", T, "the interviewee to see live"),

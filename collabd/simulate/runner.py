@@ -121,7 +121,7 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def sdk_connect() -> Connect:
+def sdk_connect(timeout: float = 30.0) -> Connect:
     """Connect through collab_term.sdk.Client (the terminal client's SDK), without reconnects:
     a load generator counts a dropped connection as a failure instead of hiding it."""
     try:
@@ -134,7 +134,7 @@ def sdk_connect() -> Connect:
 
     async def connect(token: str, server: str) -> ClientLike:
         client: ClientLike = await Client.connect(
-            token, server=server, client_name=CLIENT_NAME, reconnect=False
+            token, server=server, client_name=CLIENT_NAME, reconnect=False, timeout=timeout
         )
         return client
 
@@ -174,7 +174,7 @@ async def simulate(
     outcomes: list[SessionOutcome] = []
     async with aiohttp.ClientSession(connector=limit) as http:
         await preflight(http, config.bots)
-        connect = connect or sdk_connect()
+        connect = connect or sdk_connect(config.bots.step_timeout)
         indexes = iter(range(config.sessions))  # shared by the workers: each index once
 
         async def worker() -> None:

@@ -248,6 +248,7 @@ async def test_failed_sessions_make_the_command_fail(tmp_path: Path) -> None:
         assert code == 1, out + err
         assert "1 completed, 2 failed" in out
         assert "too_many_connections" in out and "conn_attempts_per_minute" in out
+        assert "never retrieved" not in err and "Traceback" not in err, err
         sessions = json.loads(out_path.read_text())["sessions"]
         assert [s["ok"] for s in sessions] == [True, False, False]
         assert [s["failed_step"] for s in sessions] == [None, "join", "join"]
