@@ -429,6 +429,13 @@ class Client:
         self._chat_ids.add(msg.id)
         bisect.insort(self._chat, msg, key=lambda m: m.id)
 
+    def apply_update(self, update: bytes) -> None:
+        """Merge an update made elsewhere (say, on a fork of the doc) as a local change: editor
+        bindings are flushed first, and the update is sent to the server like any local edit."""
+        for cb in list(self._before_remote):
+            cb()
+        self.doc.apply_update(update)
+
     def _apply_remote(self, update: bytes) -> None:
         for cb in list(self._before_remote):
             cb()
