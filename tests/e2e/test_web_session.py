@@ -135,7 +135,11 @@ def test_whole_interview_with_call_feedback_and_mutual_unmask(
         # ------------------------------------------------------------ chat both ways
         er.send_chat("Hi! Can you walk me through your approach?")
         ee.wait_chat("Hi! Can you walk me through your approach?")
+        ee.open_chat()
+        ee.page.get_by_label("Chat message", exact=True).press_sequentially("Sure")
+        expect(er.page.locator(".chat-typing")).to_have_text(f"{ee_name} is typing…")
         ee.send_chat("Sure — a hash map from value to index.")
+        expect(er.page.locator(".chat-typing")).to_have_text("")
         er.wait_chat("Sure — a hash map from value to index.")
         expect(ee.page.locator(".chat-log li[data-id]").first).to_contain_text(er_name)
 
