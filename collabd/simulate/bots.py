@@ -1,7 +1,6 @@
 """One simulated interview: two bots driving the Python client SDK through a `SessionPlan`.
 
-The script, each step bounded by `step_timeout` (and the whole by the runner's session
-timeout):
+The script, each wait bounded by `step_timeout` and the whole by `session_timeout`:
 
     create      POST /api/sessions ("simulated": true)
     join        both connect (in parallel) and see the phase `live`
@@ -9,6 +8,7 @@ timeout):
     type        the interviewer types the prompt into `code` at `type_rate` characters per
                 second; the interviewee waits until it sees all of it, then appends a solution;
                 the interviewer waits until it sees that
+    chat_closing  two more lines, and both sides' chat is checked (order, no duplicates)
     end         the interviewer ends the interview; both see `feedback`
     feedback    both submit their forms at once (each waits for its ack); both get the reveal
     unmask      if offered, the interviewer answers, then the interviewee; both see the result
@@ -17,6 +17,11 @@ timeout):
 Along the way the bots check what the protocol promises (both sides end with the same `code`,
 chat arrives in order, the interviewer's reveal lacks `self_assessment`, the interviewee's
 carries the calibration, the unmask result and the identities) and fail the session if not.
+A failed session is cancelled through the API, so it does not linger in the lobby.
+
+Finer measurements taken inside the steps: `chat_seen` (post until the other side has the
+line), `edit_seen` (last keystroke until the other side has the whole text), `submit_ack`,
+`unmask_result` (first answer until both have the result), `session` (create to done).
 """
 
 from __future__ import annotations
@@ -58,10 +63,10 @@ class ClientLike(Protocol):
 
     async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = ...) -> Any: ...
     def insert(self, index: int, text: str) -> None: ...
-    async def post_chat(self, text: str) -> Any: ...
-    async def end_interview(self) -> Any: ...
-    async def submit_feedback(self, form: dict[str, Any]) -> Any: ...
-    async def answer_unmask(self, answer: str) -> Any: ...
+    async def post_chat(self, text: str, timeout: float = ...) -> Any: ...
+    async def end_interview(self, timeout: float = ...) -> Any: ...
+    async def submit_feedback(self, form: dict[str, Any], timeout: float = ...) -> Any: ...
+    async def answer_unmask(self, answer: str, timeout: float = ...) -> Any: ...
     async def close(self) -> None: ...
 
 
@@ -334,7 +339,7 @@ async def _play(
     async def say(lines: tuple[tuple[str, str], ...]) -> None:
         for role, text in lines:
             t0 = time.perf_counter()
-            await by_role[role].post_chat(text)
+            await by_role[role].post_chat(text, timeout=T)
             await _wait(other[role], _has_chat_line(text), T, f"the chat line from the {role}")
             out.record("chat_seen", time.perf_counter() - t0)
 
@@ -362,7 +367,7 @@ async def _play(
                 raise SimulationError(f"chat out of order or duplicated: {chat_texts(c)!r}")
 
     with clock.step("end"):
-        await er.end_interview()
+        await er.end_interview(timeout=T)
         await _both(
             _wait(er, lambda c: phase_of(c) == "feedback", T, "feedback phase"),
             _wait(ee, lambda c: phase_of(c) == "feedback", T, "feedback phase"),
@@ -372,7 +377,7 @@ async def _play(
 
         async def submit(role: str, client: ClientLike, form: dict[str, Any]) -> None:
             t0 = time.perf_counter()
-            await asyncio.wait_for(client.submit_feedback(form), T)
+            await client.submit_feedback(form, timeout=T)
             out.record("submit_ack", time.perf_counter() - t0)
             if role == "interviewer":
                 out.interviewer_form = form
@@ -431,7 +436,7 @@ async def _answer_unmask(
 ) -> None:
     """The interviewer answers first; the interviewee answers only if the question is open."""
     t0 = time.perf_counter()
-    await er.answer_unmask(plan.unmask_interviewer)
+    await er.answer_unmask(plan.unmask_interviewer, timeout=T)
     out.unmask_answers["interviewer"] = plan.unmask_interviewer
     if plan.unmask_interviewer == "yes":
         await _wait(
@@ -440,7 +445,7 @@ async def _answer_unmask(
             T,
             "the interviewer's yes to be recorded",
         )
-        await ee.answer_unmask(plan.unmask_interviewee)
+        await ee.answer_unmask(plan.unmask_interviewee, timeout=T)
         out.unmask_answers["interviewee"] = plan.unmask_interviewee
     await _both(
         _wait(er, lambda c: c.unmask_result is not None, T, "the unmask result"),
