@@ -10,8 +10,8 @@ from support.wsclient import RawClient
 from support.yclient import YClient
 
 
-@pytest.fixture(autouse=True)
-async def _close_raw_clients() -> AsyncIterator[None]:
+@pytest.fixture
+async def close_raw_clients() -> AsyncIterator[None]:
     """Tests may leave protocol clients open; close them before the loop goes away."""
     yield
     await RawClient.close_all()

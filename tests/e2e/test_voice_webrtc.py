@@ -23,6 +23,8 @@ from support.server import in_process
 from support.session import Participant, create, phase_is
 from support.turn import TurnServer
 
+pytestmark = pytest.mark.usefixtures("close_raw_clients")
+
 
 @pytest.fixture
 def turn(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -108,6 +108,7 @@ async def test_chat_survives_a_restart_and_closes_when_sealed(tmp_path):
         assert [m["text"] for m in hist.messages] == ["before restart é🌍"]
         a = await Participant.join(server, s["session_id"], s["interviewer"]["token"])
         await a.send(EndInterview())
+        await b.until(phase_is("feedback"))  # before b submits
         await a.send(FeedbackSubmit({**HIRE, "would_hire": False}, nonce="1"))
         await b.send(FeedbackSubmit(WORK, nonce="2"))
         await b.until(lambda m: isinstance(m, UnmaskResult))

@@ -127,6 +127,7 @@ async def test_no_byte_reveals_the_other_before_a_mutual_unmask(server):
     await b.send(ChatPost("hi!", nonce="c2"))
     await a.next(lambda m: isinstance(m, ChatMsg) and m.text == "hi!")
     await a.send(EndInterview())
+    await b.until(phase_is("feedback"))  # before b submits
     await a.send(FeedbackSubmit(HIRE, nonce="1"))
     await b.send(FeedbackSubmit(WORK, nonce="2"))
     await a.until(lambda m: isinstance(m, UnmaskStatus))
@@ -146,6 +147,7 @@ async def test_declined_and_expired_unmask_look_the_same(server):
     s2, a2, b2 = await both(server, unmask_seconds=30)
     for a, b in ((a1, b1), (a2, b2)):
         await a.send(EndInterview())
+        await b.until(phase_is("feedback"))  # before b submits
         await a.send(FeedbackSubmit(HIRE, nonce="1"))
         await b.send(FeedbackSubmit(WORK, nonce="2"))
         await a.until(lambda m: isinstance(m, UnmaskStatus))
@@ -164,6 +166,7 @@ async def test_declined_and_expired_unmask_look_the_same(server):
 async def test_unmask_not_offered_when_policy_fails(server):
     s, a, b = await both(server)
     await a.send(EndInterview())
+    await b.until(phase_is("feedback"))  # before b submits
     await a.send(FeedbackSubmit({**HIRE, "would_hire": False}, nonce="1"))
     await b.send(FeedbackSubmit(WORK, nonce="2"))
     await a.until(phase_is("sealed"))
@@ -177,6 +180,7 @@ async def test_invalid_feedback_is_refused_and_nothing_is_stored(server):
     await a.send(FeedbackSubmit(HIRE, nonce="early"))
     assert (await a.next(lambda m: isinstance(m, Error))).code == "wrong_phase"
     await a.send(EndInterview())
+    await b.until(phase_is("feedback"))  # before b submits
     for bad in ({**HIRE, "technical": 5}, {**HIRE, "technical": True}, {"would_hire": True},
                 {**HIRE, "extra": 1}, {**WORK}):
         await a.send(FeedbackSubmit(bad, nonce="x"))
@@ -210,6 +214,7 @@ async def test_kill_between_submissions_keeps_the_first_and_reveals_nothing(tmp_
         s, a, b = await both(server)
         sid = s["session_id"]
         await a.send(EndInterview())
+        await b.until(phase_is("feedback"))  # before b submits
         await a.send(FeedbackSubmit(HIRE, nonce="1"))
         await a.next(lambda m: isinstance(m, Ack))  # durable once acknowledged
         proc.kill()

@@ -63,14 +63,14 @@ class Participant:
         found = [m for m in self.c.received if isinstance(m, kind)]
         return found[-1] if found else None
 
-    async def until(self, check: Any, timeout: float = 5.0) -> Any:
+    async def until(self, check: Any, timeout: float = 10.0) -> Any:
         """Wait for a message satisfying check (also looking at what already arrived)."""
         for m in self.c.received:
             if check(m):
                 return m
         return await self.c.recv_until(check, timeout)
 
-    async def next(self, check: Any, timeout: float = 5.0) -> Any:
+    async def next(self, check: Any, timeout: float = 10.0) -> Any:
         """Wait for a new message satisfying check."""
         return await self.c.recv_until(check, timeout)
 

@@ -31,7 +31,7 @@ class RawClient:
     async def send(self, item: Message | bytes) -> None:
         await self.ws.send(item if isinstance(item, bytes) else encode(item))
 
-    async def recv(self, timeout: float = 5.0) -> list[Message]:
+    async def recv(self, timeout: float = 10.0) -> list[Message]:
         frame = await asyncio.wait_for(self.ws.recv(), timeout)
         assert isinstance(frame, bytes)
         self.frames.append(frame)
@@ -39,7 +39,7 @@ class RawClient:
         self.received.extend(msgs)
         return msgs
 
-    async def recv_until(self, check: Callable[[Message], bool], timeout: float = 5.0,
+    async def recv_until(self, check: Callable[[Message], bool], timeout: float = 10.0,
                          skip_keepalive: bool = True) -> Message:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -48,7 +48,7 @@ class RawClient:
                 if check(msg):
                     return msg
 
-    async def expect_close(self, timeout: float = 5.0) -> int | None:
+    async def expect_close(self, timeout: float = 10.0) -> int | None:
         """Read until the server closes; return the close code."""
         try:
             async with asyncio.timeout(timeout):
