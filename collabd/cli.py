@@ -132,6 +132,11 @@ def parser() -> argparse.ArgumentParser:
 
     a = analytics_cli.add_parser(sub)
     a.set_defaults(func=cmd_analytics)
+
+    from .simulate import cli as simulate_cli
+
+    sim = simulate_cli.add_parser(sub)
+    sim.set_defaults(func=simulate_cli.run)
     return p
 
 
