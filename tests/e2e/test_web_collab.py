@@ -174,3 +174,17 @@ def test_offline_edits_converge_after_reconnect(browser: Browser, server: WebSer
         a.wait_board_count(1)
         assert a.errors(allow_offline=True) == []
         assert b.errors(allow_offline=True) == []
+
+
+def test_a_refused_token_says_the_room_cannot_be_joined(
+    browser: Browser, server: WebServer
+) -> None:
+    token = server.token("web-collab-4", pid="x")
+    version, payload, mac = token.split(".")
+    forged = f"{version}.{payload}.{'A' * len(mac)}"  # well-formed, wrong signature: 401
+    with participants(browser, ("x", server.join_url(forged))) as (x,):
+        expect(x.page.locator(".conn")).to_have_attribute("data-state", "unreachable")
+        expect(x.page.locator(".conn-text")).to_contain_text("Cannot join the room")
+        x.shot("collab-refused-token")
+        # the only console errors are the browser's reports of the refused upgrades
+        assert x.errors() and all("WebSocket connection to" in e for e in x.errors())

@@ -85,7 +85,11 @@ export class RoomConnection {
       this.state.failPendingChat('Connection lost before the server confirmed this message.')
       this.status = this._browserOffline ? 'offline' : 'reconnecting'
     } else if (status === 'connecting') {
-      this.status = this._browserOffline ? 'offline' : (this.everConnected ? 'reconnecting' : 'connecting')
+      if (this._browserOffline) this.status = 'offline'
+      else if (this.everConnected) this.status = 'reconnecting'
+      // Browsers hide why an upgrade failed (bad or expired token, server down): after a few
+      // failed first attempts, say that joining is not working instead of "connecting" forever.
+      else this.status = this.provider.wsUnsuccessfulReconnects >= 3 ? 'unreachable' : 'connecting'
     }
     this._changed()
   }

@@ -341,10 +341,11 @@ export function mountRoom (app, { token, payload }) {
       connected: 'Connected',
       reconnecting: `Reconnecting…${kept}`,
       offline: `Offline.${kept}`,
+      unreachable: 'Cannot join the room yet: the link may have expired or been replaced, or the server is down. Still trying…',
       closed: 'Disconnected'
     }
     connText.textContent = labels[s] || s
-    retryBtn.hidden = !(s === 'reconnecting' || s === 'offline')
+    retryBtn.hidden = !(s === 'reconnecting' || s === 'offline' || s === 'unreachable')
     renderPhase()
     renderBanner()
   }

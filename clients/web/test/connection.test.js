@@ -161,3 +161,16 @@ test('browser offline: the socket is closed at once and edits are counted; onlin
   assert.equal(conn.status, 'connected')
   assert.ok(FakeSocket.all[1].sent.some((f) => f[0] === 0 && f[1] === 0), 'SyncStep1 starts the merge')
 })
+
+test('first connection attempts that keep failing say so instead of "connecting" forever', async (t) => {
+  const { conn } = connect()
+  t.after(() => conn.destroy())
+  assert.equal(conn.status, 'connecting')
+  for (let i = 1; i <= 3; i++) {
+    FakeSocket.all.at(-1).drop() // the upgrade is refused: the socket just closes
+    await until(() => FakeSocket.all.length === i + 1)
+  }
+  assert.equal(conn.status, 'unreachable')
+  FakeSocket.all.at(-1).open()
+  assert.equal(conn.status, 'connected')
+})
