@@ -212,7 +212,8 @@ export function mountRoom (app, { token, payload }) {
   declineBtn.addEventListener('click', () => call.decline())
   muteBtn.addEventListener('click', () => call.toggleMute())
   function renderCall () {
-    // Calls are between the interviewer and the interviewee only (guests get not_allowed).
+    // Calls are between the interviewer and the interviewee. (Plain rooms allow signaling between
+    // any members, but awareness carries no participant ids to address a peer with.)
     callEl.hidden = !(state.role === 'interviewer' || state.role === 'interviewee')
     const s = call.state
     callEl.dataset.callState = s
@@ -303,8 +304,7 @@ export function mountRoom (app, { token, payload }) {
     if (after && !AFTER_PHASES.has(lastPhase)) selectTab('feedback')
     if (!after && currentTab === 'feedback') selectTab('code')
     endBtn.hidden = !(state.role === 'interviewer' && (phase === 'live' || phase === 'lobby'))
-    // Guests in an interview session are observers (SPEC 12.1): they cannot edit.
-    const readOnly = state.readOnly || after || (state.role === 'guest' && state.session !== null)
+    const readOnly = state.readOnly || after
     editor.setReadOnly(readOnly)
     whiteboard.setReadOnly(readOnly)
     langSelect.disabled = readOnly
