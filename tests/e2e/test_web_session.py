@@ -256,6 +256,11 @@ def test_a_declined_unmask_shows_no_names(browser: Browser, server: WebServer) -
         assert_anonymous(er, ee)
         er.shot("session-declined-interviewer")
         ee.shot("session-declined-interviewee")
+        # the same view in a phone-sized window: nothing overflows sideways
+        ee.page.set_viewport_size({"width": 390, "height": 800})
+        expect(ee.page.locator(".chat-toggle")).to_have_attribute("aria-expanded", "false")
+        assert ee.page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        ee.shot("session-declined-interviewee-narrow")
         assert er.errors() == []
         assert ee.errors() == []
 
