@@ -18,10 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pycrdt import Doc, Map, Text
+
 import collab_protocol as cp
 from collab_protocol import messages as m
 from collab_protocol.lib0 import write_var_string, write_var_uint, write_var_uint8_array
-from pycrdt import Doc, Map, Text
 
 VECTORS = Path(__file__).resolve().parent / "vectors"
 

@@ -3,6 +3,9 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from collab_protocol import (
     AwarenessEntry,
     AwarenessMessage,
@@ -14,8 +17,6 @@ from collab_protocol import (
 )
 from collab_protocol.awareness import MAX_ENTRIES
 from collab_protocol.lib0 import MAX_SAFE_INTEGER
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 entries_st = st.lists(
     st.builds(

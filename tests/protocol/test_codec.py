@@ -7,6 +7,9 @@ from typing import Any
 
 import msgpack  # type: ignore[import-untyped]
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from collab_protocol import (
     KINDS,
     BadPayload,
@@ -24,8 +27,6 @@ from collab_protocol import (
 from collab_protocol import messages as m
 from collab_protocol.codec import MAX_MESSAGES_PER_FRAME
 from collab_protocol.lib0 import write_var_uint8_array
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 SAFE = 2**53 - 1
 ERROR_CODES = {"bad_message", "unknown_kind"}

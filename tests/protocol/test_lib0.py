@@ -1,6 +1,9 @@
 """lib0 primitives: varUint, varInt, varUint8Array, varString (byte-length-prefixed UTF-8)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from collab_protocol import DecodeError
 from collab_protocol.lib0 import (
     MAX_SAFE_INTEGER,
@@ -9,8 +12,6 @@ from collab_protocol.lib0 import (
     write_var_uint,
     write_var_uint8_array,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 # Strings that can be UTF-8 encoded: everything but lone surrogates.
 unicode_text = st.text(st.characters(codec="utf-8"))

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgpack  # type: ignore[import-untyped]
 import pytest
+
 from collab_protocol import (
     KINDS,
     AwarenessEntry,
