@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 import socket
 import time
 import weakref
@@ -332,6 +333,10 @@ async def test_sigterm_closes_sockets_with_1001_and_flushes(tmp_path):
     code = asyncio.get_running_loop().run_in_executor(None, proc.terminate)
     assert await c.expect_close(10) == 1001
     assert await code == 0
+    log = proc.log_path.read_text()
+    assert '"msg": "connected"' in log  # structured: one JSON object per line
+    assert not re.search(r"v1\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{20,}", log)  # no join token
+    assert "token=" not in log
     proc2 = ServerProcess(tmp_path / "d")
     server2 = await proc2.start()
     try:
