@@ -17,6 +17,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from e2e.web_helpers import ARTIFACTS, ensure_web_build, launch_browser
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
+
 from collab_protocol import (
     Ack,
     ChatHistory,
@@ -42,8 +45,6 @@ from collab_protocol import (
     decode_frame,
     encode,
 )
-from e2e.web_helpers import ARTIFACTS, ensure_web_build, launch_browser
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 
 ORIGIN = "http://collabd.test"  # never resolved: every request is answered by the test
 ER = {"id": "p-er", "name": "Teal Heron", "color": "#1abc9c", "role": "interviewer"}
