@@ -38,7 +38,8 @@ def add_web_client(app: web.Application) -> None:
 
     app.router.add_get("/", page)
     app.router.add_get("/join", page)
-    app.router.add_get(r"/{name:[A-Za-z0-9_-]+\.(?:js|css|map|svg|png|ico|txt)}", asset)
+    app.router.add_get(r"/{name:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(?:js|css|map|svg|png|ico|txt)}",
+                       asset)
 
 
 def build_app(settings: Settings, extensions: Any = None) -> web.Application:

@@ -28,7 +28,6 @@ class Limits:
     signal_burst: float = 100.0
     max_sdp_bytes: int = 32 * 1024
     max_candidate_bytes: int = 1024
-    outbox_max_frames: int = 512
     outbox_max_bytes: int = 4 * MiB
     pending_updates: int = 32
     conn_attempts_per_minute: int = 60

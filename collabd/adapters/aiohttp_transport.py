@@ -124,6 +124,9 @@ class RoomEndpoint:
                 log.warning("bad frame", extra={"conn": conn.id, "error": str(exc)})
                 conn.close(CLOSE_BAD, "malformed frame")
                 break
+            if len(messages) == 1 and isinstance(messages[0], SyncUpdate):
+                room.on_update(conn, messages[0].update, raw.data)  # the common case
+                continue
             for msg in messages:
                 if conn.closed:
                     break

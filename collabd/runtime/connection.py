@@ -1,7 +1,8 @@
-"""One participant's WebSocket: a bounded outbox drained by its own writer task.
+"""One participant's WebSocket.
 
-Broadcasting never awaits a peer: `send` only queues. A peer whose queue passes the bounds is
-closed with 4008 (slow consumer) so it cannot hold memory or slow anyone else.
+Broadcasting never awaits a peer: `send` writes the frame to the socket's transport, whose
+buffer holds what the peer has not taken yet. A peer whose buffer passes outbox_max_bytes is cut
+with 4008 (slow consumer), so it cannot hold memory or slow anyone else.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections import deque
 from typing import Any
 
 from aiohttp import web
@@ -37,9 +37,24 @@ KEEPALIVE_FRAME = b"\x01\x01\x00"  # an awareness update with no entries
 SLOW_CLOSE_SECONDS = 1.0
 
 
+def ws_frame(payload: bytes) -> bytes:
+    """A final, unmasked binary WebSocket frame (RFC 6455 5.2), as servers send them."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x82, n)) + payload
+    if n < 65536:
+        return bytes((0x82, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((0x82, 127)) + n.to_bytes(8, "big") + payload
+
+
 class Conn:
+    """Frames are written straight to the socket's transport: no task per connection, and the
+    transport's own buffer is the outbox, bounded by outbox_max_bytes. aiohttp still owns the
+    handshake, reading, pings and the close frame; each of our writes is one whole frame, so
+    they never interleave with its frames."""
+
     def __init__(self, ws: web.WebSocketResponse, claims: Claims, profile: dict[str, Any],
-                 limits: Limits, transport: asyncio.BaseTransport | None = None) -> None:
+                 limits: Limits, transport: asyncio.WriteTransport | None = None) -> None:
         loop = asyncio.get_running_loop()
         now = loop.time()
         self.id = next(_ids)
@@ -59,26 +74,23 @@ class Conn:
         self.awareness = TokenBucket(limits.awareness_rate, limits.awareness_burst, now)
         self.chat = TokenBucket(limits.chat_rate, limits.chat_burst, now)
         self.signals = TokenBucket(limits.signal_rate, limits.signal_burst, now)
-        self._outbox: deque[bytes] = deque()
-        self._outbox_bytes = 0
-        self._wake = asyncio.Event()
-        self._close_reason = b""
-        self.writer = loop.create_task(self._write_loop())
+        self._loop = loop
+        self._closing_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"<Conn {self.id} {self.claims.role} {self.claims.pid}>"
 
     def send(self, frame: bytes) -> None:
-        if self.closed:
+        transport = self.transport
+        if self.closed or transport is None or transport.is_closing():
             return
-        if (len(self._outbox) >= self.limits.outbox_max_frames
-                or self._outbox_bytes + len(frame) > self.limits.outbox_max_bytes):
-            log.warning("slow consumer", extra={"conn": self.id, "queued": len(self._outbox)})
+        if transport.get_write_buffer_size() + len(frame) > self.limits.outbox_max_bytes:
+            log.warning("slow consumer", extra={"conn": self.id,
+                                                "queued": transport.get_write_buffer_size()})
             self.close(CLOSE_SLOW, "slow consumer", drop_queued=True)
             return
-        self._outbox.append(frame)
-        self._outbox_bytes += len(frame)
-        self._wake.set()
+        transport.write(ws_frame(frame))
+        self.last_sent = self._loop.time()
 
     def send_msg(self, msg: Message) -> None:
         self.send(encode(msg))
@@ -89,56 +101,37 @@ class Conn:
             self.send(encode(msg))
 
     def close(self, code: int, reason: str = "", drop_queued: bool = False) -> None:
-        """Close after the queued frames went out (an error before the close is delivered);
-        with drop_queued, at once (a slow consumer would never drain its queue)."""
+        """Close after what was sent (an error sent just before is delivered first); with
+        drop_queued, give up on a peer that reads nothing (a slow consumer)."""
         if self.closed:
             return
         self.closed = True
         self.close_code = code
-        self._close_reason = reason.encode()[:120]
-        if drop_queued:
-            self._outbox.clear()
-            asyncio.get_running_loop().create_task(self._close_now())
-        self._wake.set()
+        coro = self._close_now(reason) if drop_queued else self._close(reason)
+        self._closing_task = self._loop.create_task(coro)
 
-    async def _close_now(self) -> None:
+    async def _close(self, reason: str) -> None:
+        try:
+            await self.ws.close(code=self.close_code or 1000, message=reason.encode()[:120])
+        except (ConnectionError, RuntimeError):
+            pass
+
+    async def _close_now(self, reason: str) -> None:
         # A peer that reads nothing may never take the close frame: give it a moment, then cut.
         try:
-            await asyncio.wait_for(
-                self.ws.close(code=self.close_code or CLOSE_SLOW, message=self._close_reason),
-                SLOW_CLOSE_SECONDS,
-            )
+            await asyncio.wait_for(self._close(reason), SLOW_CLOSE_SECONDS)
             return
-        except (TimeoutError, ConnectionError, RuntimeError):
+        except TimeoutError:
             pass
         if self.transport is not None:
             self.transport.abort()  # close() would wait for a buffer that never drains
 
-    async def _write_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                while self._outbox:
-                    frame = self._outbox.popleft()
-                    self._outbox_bytes -= len(frame)
-                    await self.ws.send_bytes(frame)
-                    self.last_sent = loop.time()
-                if self.closed:
-                    break
-                self._wake.clear()
-                await self._wake.wait()
-            if self.close_code is not None and not self.ws.closed:
-                await self.ws.close(code=self.close_code, message=self._close_reason)
-        except (ConnectionError, RuntimeError):
-            self.closed = True  # the socket went away under us; the reader will notice
-
     def keepalive(self, now: float) -> None:
-        if now - self.last_sent >= self.limits.keepalive_seconds and not self._outbox:
+        if now - self.last_sent >= self.limits.keepalive_seconds:
             self.send(KEEPALIVE_FRAME)
-            self.last_sent = now
 
     async def finish(self) -> None:
-        """The reader is done: let the writer flush what is queued, then stop."""
+        """The reader is done; let a close in progress end."""
         self.closed = True
-        self._wake.set()
-        await asyncio.gather(self.writer, return_exceptions=True)
+        if self._closing_task is not None:
+            await asyncio.gather(self._closing_task, return_exceptions=True)

@@ -148,7 +148,9 @@ class Room:
             return
         conn.send_msg(SyncStep2(diff))
 
-    def on_update(self, conn: Conn, update: bytes) -> None:
+    def on_update(self, conn: Conn, update: bytes, frame: bytes | None = None) -> None:
+        """`frame`, if given, is the client's frame holding exactly SyncUpdate(update): relayed
+        as it is instead of encoding it again."""
         if conn.closed:
             return
         if not conn.updates.allow(asyncio.get_running_loop().time()):
@@ -174,7 +176,7 @@ class Room:
             return
         if result is ApplyResult.NOOP:
             return
-        self._enqueue(update, conn)
+        self._enqueue(update, conn, frame)
 
     def on_awareness(self, conn: Conn, msg: AwarenessMessage) -> None:
         if not conn.awareness.allow(asyncio.get_running_loop().time()):
@@ -204,9 +206,9 @@ class Room:
             if c is not exclude and c.hello:
                 c.send(frame)
 
-    def _enqueue(self, update: bytes, sender: Conn | None) -> None:
+    def _enqueue(self, update: bytes, sender: Conn | None, frame: bytes | None = None) -> None:
         fut = self.hub.persistence.append(self.name, update)
-        self._relay.append((fut, encode(SyncUpdate(update)), sender))
+        self._relay.append((fut, frame or encode(SyncUpdate(update)), sender))
         if self._relayer is None:
             self._relayer = asyncio.get_running_loop().create_task(self._relay_loop())
 

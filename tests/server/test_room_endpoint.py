@@ -266,7 +266,7 @@ async def test_idle_connection_gets_keepalive(tmp_path):
 
 
 async def test_slow_consumer_is_cut_without_slowing_the_others(tmp_path):
-    async with in_process(tmp_path, outbox_max_frames=32, max_doc_bytes=1 << 30,
+    async with in_process(tmp_path, outbox_max_bytes=1_500_000, max_doc_bytes=1 << 30,
                           max_frame_bytes=1 << 20) as server:
         # A peer that stops reading: a tiny receive buffer and a one-frame client queue.
         slow = await RawClient.connect(server.url("slow", pid="s"), max_queue=1)
