@@ -85,7 +85,7 @@ async def test_an_existing_file_seeds_an_empty_room(server, clients, tmp_path: P
         )
     finally:
         await mirror.stop()
-    assert not any(p.name.endswith(".collab") for p in tmp_path.iterdir())
+    assert not any(p.name.endswith(".collab") for p in tmp_path.iterdir())  # noqa: ASYNC240
 
 
 async def test_saving_a_new_file_fills_an_empty_room(server, clients, tmp_path: Path):

@@ -1,0 +1,859 @@
+"""collab-term: pair-program in a collabd room from the terminal (Textual).
+
+    collab-term JOIN_URL                      # the link from the session API / practice page
+    collab-term TOKEN --server http://h:p     # or a bare token
+    collab-term --practice http://h:p         # start a practice interview, print the partner link
+    collab-term --file solution.py JOIN_URL   # also mirror the code into a file (your editor)
+    collab-term --file solution.py --headless JOIN_URL   # only the file mirror, no UI
+
+The screen: the shared editor (syntax highlighting for the room's language, the other side's
+cursor in their colour with their pseudonym), a side bar with the participants, phase, time
+left and connection state, and the chat. When the interview ends the review pane shows the
+role's feedback form, then the reveal and the unmask question.
+
+Keys: ctrl+t chat, f4 end the interview (interviewer), f2 editor/review, ctrl+q quit.
+
+Remote edits are applied to the editor without touching the local undo history's meaning: the
+history is cleared when a remote edit arrives, so ctrl+z only ever undoes your own typing since.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import sys
+import time
+import urllib.request
+from typing import Any
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text as RichText
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import ModalScreen
+from textual.strip import Strip
+from textual.widgets import (
+    Button,
+    ContentSwitcher,
+    Footer,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    RichLog,
+    Static,
+    TextArea,
+)
+from textual.widgets.text_area import Selection
+
+from collab_protocol import ChatMsg, CollabMessage
+
+from .filemirror import FileMirror
+from .positions import cp_from_utf16, utf16_from_cp
+from .sdk import Client, SdkError
+from .textbind import TextBinding
+
+# meta.language (SPEC 10; the web client offers python, javascript, typescript, plaintext) ->
+# Textual's tree-sitter language names.
+LANGUAGES = {
+    "python": "python",
+    "javascript": "javascript",
+    "typescript": "javascript",
+    "json": "json",
+    "go": "go",
+    "rust": "rust",
+    "java": "java",
+    "bash": "bash",
+    "sql": "sql",
+    "html": "html",
+    "css": "css",
+    "yaml": "yaml",
+    "toml": "toml",
+    "markdown": "markdown",
+}
+
+INTERVIEWER_FORM = [
+    ("would_hire", "bool", "Would you hire them?"),
+    ("technical", "score", "Technical ability (1-4)"),
+    ("problem_solving", "score", "Problem solving (1-4)"),
+    ("communication", "score", "Communication (1-4)"),
+]
+INTERVIEWEE_FORM = [
+    ("would_work_with", "bool", "Would you want to work with them?"),
+    ("question_quality", "score", "Quality of the question (1-4)"),
+    ("helpfulness", "score", "Helpfulness of the interviewer (1-4)"),
+    (
+        "self_assessment",
+        "score",
+        "How well do you think you did? (1-4, private: never shown to the interviewer)",
+    ),
+]
+FORM_LABELS = {name: label for name, _, label in INTERVIEWER_FORM + INTERVIEWEE_FORM}
+
+
+def textual_language(name: Any, available: set[str]) -> str | None:
+    lang = LANGUAGES.get(str(name or "").lower())
+    return lang if lang in available else None
+
+
+def format_left(ends_at_ms: int | None, now: float | None = None) -> str:
+    if not ends_at_ms:
+        return ""
+    left = max(0, int(ends_at_ms / 1000 - (time.time() if now is None else now)))
+    hours, rest = divmod(left, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
+
+
+# ---------------------------------------------------------------- editor
+
+
+class CodeArea(TextArea):
+    """A TextArea that also draws other people's cursors (a cell in their colour)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.remote_marks: list[tuple[int, int, str, str]] = []  # (row, col, color, name)
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        if not self.remote_marks:
+            return strip
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        for mark_row, col, color, _name in self.remote_marks:
+            if mark_row != row or row >= self.document.line_count:
+                continue
+            line = self.document.get_line(row)
+            x = self.gutter_width + cell_len(line[:col].expandtabs(self.indent_width)) - scroll_x
+            if self.gutter_width <= x < strip.cell_length:
+                before, cell, after = strip.divide([x, x + 1, strip.cell_length])
+                try:
+                    style = Style(bgcolor=color, color="#000000")
+                except Exception:
+                    style = Style(reverse=True)
+                strip = Strip.join([before, cell.apply_style(style), after])
+        return strip
+
+
+class TextAreaEditor:
+    """EditorAdapter (textbind) over a Textual TextArea; positions in code points."""
+
+    def __init__(self, area: TextArea) -> None:
+        self.area = area
+
+    def get_text(self) -> str:
+        return self.area.text
+
+    def replace(self, start: int, end: int, text: str) -> None:
+        doc = self.area.document
+        self.area.replace(
+            text,
+            doc.get_location_from_index(start),
+            doc.get_location_from_index(end),
+            maintain_selection_offset=False,
+        )
+
+    def get_selection(self) -> tuple[int, int]:
+        doc, sel = self.area.document, self.area.selection
+        return doc.get_index_from_location(sel.start), doc.get_index_from_location(sel.end)
+
+    def set_selection(self, anchor: int, head: int) -> None:
+        doc = self.area.document
+        self.area.selection = Selection(
+            doc.get_location_from_index(anchor), doc.get_location_from_index(head)
+        )
+
+
+# ---------------------------------------------------------------- review pane pieces
+
+
+class FeedbackForm(Vertical):
+    def __init__(self, role: str) -> None:
+        super().__init__(id="feedback-form")
+        self.role = role
+        self.fields = INTERVIEWER_FORM if role == "interviewer" else INTERVIEWEE_FORM
+
+    def compose(self) -> ComposeResult:
+        yield Label(
+            f"[b]Feedback[/b] — as the {self.role}. Both forms stay sealed until both are in."
+        )
+        for name, kind, label in self.fields:
+            yield Label(label, classes="question")
+            if kind == "bool":
+                yield RadioSet(
+                    RadioButton("Yes", id=f"fb-{name}-yes"),
+                    RadioButton("No", id=f"fb-{name}-no"),
+                    id=f"fb-{name}",
+                )
+            else:
+                yield RadioSet(
+                    *(RadioButton(str(i), id=f"fb-{name}-{i}") for i in range(1, 5)),
+                    id=f"fb-{name}",
+                    classes="scores",
+                )
+        yield Label("Notes (optional)", classes="question")
+        yield Input(placeholder="notes", id="fb-notes", max_length=5000)
+        yield Button("Submit feedback", id="fb-submit", variant="primary")
+        yield Static("", id="fb-error")
+
+    def values(self) -> dict[str, Any]:
+        form: dict[str, Any] = {}
+        for name, kind, label in self.fields:
+            pressed = self.query_one(f"#fb-{name}", RadioSet).pressed_button
+            if pressed is None or pressed.id is None:
+                raise ValueError(f"please answer: {label}")
+            value = pressed.id.rsplit("-", 1)[1]
+            form[name] = value == "yes" if kind == "bool" else int(value)
+        form["notes"] = self.query_one("#fb-notes", Input).value
+        return form
+
+
+def describe_form(form: dict[str, Any]) -> str:
+    lines = []
+    for key, value in form.items():
+        if key == "notes":
+            continue
+        shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value}/4"
+        lines.append(f"  {FORM_LABELS.get(key, key)}: {shown}")
+    if form.get("notes"):
+        lines.append(f"  Notes: {form['notes']}")
+    return "\n".join(lines)
+
+
+class ConfirmEnd(ModalScreen[bool]):
+    BINDINGS = [Binding("escape", "dismiss(False)", "cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Label(
+                "End the interview for both of you? The code becomes read-only and "
+                "you both fill in feedback."
+            )
+            with Horizontal():
+                yield Button("End interview", id="confirm-end", variant="error")
+                yield Button("Keep going", id="confirm-cancel")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-end")
+
+
+# ---------------------------------------------------------------- the app
+
+
+class CollabTerm(App[int]):
+    TITLE = "collab-term"
+    CSS = """
+    #status { height: 1; background: $boost; padding: 0 1; }
+    #main { height: 1fr; }
+    #left { width: 2fr; }
+    #editor { height: 1fr; }
+    #cursors { height: 1; padding: 0 1; }
+    #side { width: 42; border-left: solid $primary-darken-2; }
+    #people { height: auto; padding: 0 1; }
+    #end { width: 100%; }
+    #chat-log { height: 1fr; }
+    #typing { height: 1; color: $text-muted; padding: 0 1; }
+    #review { padding: 1 2; }
+    .question { margin-top: 1; }
+    RadioSet { layout: horizontal; height: auto; }
+    #confirm { width: 60; height: auto; border: thick $error; padding: 1 2; background: $surface; }
+    ConfirmEnd { align: center middle; }
+    #unmask-buttons, #confirm Horizontal { height: auto; }
+    .hidden { display: none; }
+    """
+    BINDINGS = [
+        Binding("ctrl+t", "focus_chat", "Chat"),
+        Binding("f4", "end_interview", "End interview"),
+        Binding("f2", "toggle_view", "Editor/Review"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        link: str,
+        *,
+        server: str | None = None,
+        file: str | None = None,
+        client_name: str = "collab-term",
+        notice: str = "",
+    ) -> None:
+        super().__init__()
+        self.link = link
+        self.server = server
+        self.file = file
+        self.client_name = client_name
+        self.notice = notice
+        self.client: Client | None = None
+        self.binding: TextBinding | None = None
+        self.mirror: FileMirror | None = None
+        self._shown_chat: set[int] = set()
+        self._review_key: tuple[tuple[str, str], ...] | None = None
+        self._cursor_timer: Any = None
+        self._typing_until = 0.0
+        self.error: str | None = None
+        self._unsubscribe: list[Any] = []
+        self._cursors_pending = False
+        self._review_scheduled = False
+        self._review_lock = asyncio.Lock()
+
+    # -- layout
+
+    def compose(self) -> ComposeResult:
+        yield Static("connecting…", id="status")
+        with Horizontal(id="main"):
+            with ContentSwitcher(initial="editor-pane", id="left"):
+                with Vertical(id="editor-pane"):
+                    yield CodeArea(
+                        id="editor",
+                        soft_wrap=False,
+                        show_line_numbers=True,
+                        tab_behavior="indent",
+                        read_only=True,
+                    )
+                    yield Static("", id="cursors")
+                yield VerticalScroll(id="review")
+            with Vertical(id="side"):
+                yield Static("", id="people")
+                yield Button("End interview", id="end", variant="error", classes="hidden")
+                yield RichLog(id="chat-log", wrap=True, markup=False, auto_scroll=True)
+                yield Static("", id="typing")
+                yield Input(
+                    placeholder="Message… (Enter to send)", id="chat-input", max_length=2000
+                )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        area = self.query_one("#editor", CodeArea)
+        area.theme = "monokai"
+        self.set_interval(1.0, self.refresh_status)
+        if self.notice:
+            self.query_one("#chat-log", RichLog).write(RichText(self.notice, style="italic"))
+        self.connect()
+
+    @work(exclusive=True, group="connect")
+    async def connect(self) -> None:
+        try:
+            client = await Client.connect(
+                self.link, server=self.server, client_name=self.client_name
+            )
+        except (SdkError, ValueError, TimeoutError) as exc:
+            self.error = f"cannot join: {exc}"
+            self.query_one("#status", Static).update(f"[b red]{self.error}[/]")
+            self.notify(self.error, severity="error", timeout=30)
+            return
+        self.client = client
+        await client.wait_synced(timeout=30)
+        area = self.query_one("#editor", CodeArea)
+        self.binding = TextBinding(
+            client.doc, client.text, TextAreaEditor(area), on_remote=self._after_remote_edit
+        )
+        area.history.clear()
+        area.move_cursor((0, 0))
+        self._unsubscribe = [
+            client.before_remote_update(self.binding.flush),
+            client.on_message(self.on_collab),
+            client.on_status(self.on_client_status),
+        ]
+        client.meta.observe(lambda _e: self.call_later(self.apply_language))
+        self.apply_language()
+        self.refresh_everything()
+        if self.file:
+            self.mirror = FileMirror(client, self.file)
+            self.mirror.start()
+            self.notify(f"mirroring the code into {self.file}")
+        area.focus()
+
+    async def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        if self.binding is not None:
+            self.binding.close()
+        if self.mirror is not None:
+            await self.mirror.stop()
+        if self.client is not None:
+            await self.client.close()
+
+    # -- editor
+
+    @on(TextArea.Changed, "#editor")
+    def editor_changed(self) -> None:
+        if self.binding is not None:
+            self.binding.flush()
+            self.schedule_cursor()
+
+    @on(TextArea.SelectionChanged, "#editor")
+    def selection_changed(self) -> None:
+        self.schedule_cursor()
+
+    def schedule_cursor(self) -> None:
+        if self._cursor_timer is not None:
+            self._cursor_timer.stop()
+        self._cursor_timer = self.set_timer(0.05, self.publish_cursor)
+
+    def publish_cursor(self) -> None:
+        client, binding = self.client, self.binding
+        if client is None or binding is None or not client.connected:
+            return
+        binding.flush()
+        anchor, head = binding.editor.get_selection()
+        text = binding.mirror
+        try:
+            client.set_cursor(utf16_from_cp(text, anchor), utf16_from_cp(text, head))
+        except ValueError:
+            pass
+
+    def _after_remote_edit(self, _edits: Any) -> None:
+        area = self.query_one("#editor", CodeArea)
+        area.history.clear()  # ctrl+z must never undo the other person's typing
+        self.schedule_cursors()
+
+    def schedule_cursors(self) -> None:
+        """Redraw remote cursors soon: resolving them reads the doc, which cannot happen inside
+        the doc's own change callbacks (pycrdt: "Already in a transaction")."""
+        if not self._cursors_pending:
+            self._cursors_pending = True
+            self.call_later(self.refresh_cursors)
+
+    def apply_language(self) -> None:
+        if self.client is None:
+            return
+        area = self.query_one("#editor", CodeArea)
+        area.language = textual_language(
+            self.client.meta.get("language"), set(area.available_languages)
+        )
+        self.refresh_status()
+
+    def refresh_cursors(self) -> None:
+        self._cursors_pending = False
+        client = self.client
+        if client is None:
+            return
+        area = self.query_one("#editor", CodeArea)
+        text = self.binding.mirror if self.binding else client.code
+        marks = []
+        labels = []
+        for cur in client.remote_cursors():
+            if cur["head"] is None:
+                continue
+            try:
+                cp = cp_from_utf16(text, cur["head"])
+                row, col = area.document.get_location_from_index(cp)
+            except ValueError:
+                continue
+            marks.append((row, col, cur["color"], cur["name"]))
+            labels.append(f"[{cur['color']}]▍{cur['name']}[/] {row + 1}:{col + 1}")
+        area.remote_marks = marks
+        area.refresh()
+        self.query_one("#cursors", Static).update("  ".join(labels))
+
+    # -- client events
+
+    def on_client_status(self, kind: str) -> None:
+        with contextlib.suppress(NoMatches):  # the app may be shutting down
+            self._on_client_status(kind)
+
+    def _on_client_status(self, kind: str) -> None:
+        if kind in ("awareness", "doc"):
+            self.schedule_cursors()
+        if kind in ("connected", "disconnected", "stopped", "closed"):
+            self.refresh_status()
+
+    def on_collab(self, msg: CollabMessage) -> None:
+        with contextlib.suppress(NoMatches):  # the app may be shutting down
+            self.refresh_everything()
+
+    def refresh_everything(self) -> None:
+        self.refresh_status()
+        self.refresh_people()
+        self.refresh_chat()
+        self.refresh_review()
+        self.refresh_editable()
+
+    def refresh_editable(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        session = client.session
+        role = (client.you or {}).get("role")
+        read_only = role == "guest" or (session is not None and session.read_only)
+        self.query_one("#editor", CodeArea).read_only = read_only
+
+    def refresh_status(self) -> None:
+        status = self.query_one("#status", Static)
+        client = self.client
+        if client is None:
+            if self.error is None:
+                status.update("connecting…")
+            return
+        you = client.you or {}
+        if client.connected and client.synced:
+            conn = "[green]● connected[/]"
+        elif client.closed_reason is not None and client.closed_reason not in ("closed",):
+            conn = f"[red]✕ {client.closed_reason}[/]"
+        else:
+            conn = "[yellow]○ reconnecting…[/]"
+        parts = [f"[b]{you.get('name', '?')}[/] ({you.get('role', '?')})"]
+        if client.session is not None:
+            parts.append(f"phase: [b]{client.session.phase}[/]")
+            left = format_left(client.session.ends_at)
+            if left:
+                parts.append(f"{left} left")
+        area = self.query_one("#editor", CodeArea)
+        lang = client.meta.get("language") or "plain"
+        parts.append(f"{lang}" + ("" if area.language or lang == "plain" else " (no highlighter)"))
+        if self.file:
+            parts.append(f"file: {self.file}")
+        parts.append(conn)
+        status.update("  ·  ".join(parts))
+
+    def refresh_people(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        lines = []
+        me = (client.you or {}).get("id")
+        if client.session is not None:
+            for p in client.session.participants:
+                mark = {"connected": "●", "reconnecting": "◌", "away": "○"}.get(
+                    str(p.get("status")), "·"
+                )
+                you = " (you)" if p.get("id") == me else ""
+                lines.append(
+                    f"[{p.get('color', '#888888')}]{mark} {p.get('name')}[/] "
+                    f"{p.get('role')}{you} — {p.get('status')}"
+                )
+        else:
+            for st in client.awareness.values():
+                user = st.get("user") or {}
+                lines.append(f"[{user.get('color', '#888888')}]● {user.get('name', '?')}[/]")
+        self.query_one("#people", Static).update("\n".join(lines) or "nobody here yet")
+        can_end = (client.you or {}).get("role") == "interviewer" and (
+            client.session is not None and client.session.phase in ("lobby", "live")
+        )
+        self.query_one("#end", Button).set_class(not can_end, "hidden")
+
+    def refresh_chat(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        log = self.query_one("#chat-log", RichLog)
+        for msg in client.chat:
+            if msg.id in self._shown_chat:
+                continue
+            self._shown_chat.add(msg.id)
+            log.write(chat_line(msg))
+        typing = [
+            pid for pid, on in client.typing.items() if on and pid != (client.you or {}).get("id")
+        ]
+        names = {
+            p.get("id"): p.get("name")
+            for p in (client.session.participants if client.session else [])
+        }
+        self.query_one("#typing", Static).update(
+            ", ".join(str(names.get(pid, "someone")) for pid in typing) + " typing…"
+            if typing
+            else ""
+        )
+
+    # -- review pane: feedback form, reveal, unmask
+
+    def refresh_review(self) -> None:
+        if not self._review_scheduled:
+            self._review_scheduled = True
+            self.call_later(self._rebuild_review)
+
+    async def _rebuild_review(self) -> None:
+        self._review_scheduled = False
+        async with self._review_lock:
+            await self._rebuild_review_locked()
+
+    def review_plan(self) -> tuple[tuple[str, str], ...]:
+        """What the review pane shows, as data: it is rebuilt only when this changes, so a
+        half-filled form survives unrelated messages."""
+        client = self.client
+        if client is None or client.session is None:
+            return ()
+        phase = client.session.phase
+        fs = client.feedback_status
+        role = str((client.you or {}).get("role", "guest"))
+        plan: list[tuple[str, str]] = []
+        if phase in ("lobby", "live"):
+            plan.append(("info", "The interview is on. Feedback opens when it ends."))
+        elif (
+            phase == "feedback"
+            and role in ("interviewer", "interviewee")
+            and (fs is None or fs.mine != "submitted")
+        ):
+            plan.append(("form", role))
+        elif phase == "feedback":
+            theirs = fs.theirs if fs else "pending"
+            plan.append(
+                (
+                    "info",
+                    f"Feedback submitted. The other side: {theirs}. Both forms "
+                    "are revealed once both are in.",
+                )
+            )
+        if client.reveal is not None:
+            plan.append(("reveal", reveal_text(client.reveal, role)))
+        if client.unmask_result is not None:
+            res = client.unmask_result
+            if res.unmasked and res.identity:
+                who = f"{res.identity.get('name')} <{res.identity.get('email')}>"
+                plan.append(("result", f"[b]Unmasked.[/b] You were talking with {who}."))
+            else:
+                plan.append(("result", "No mutual unmask: identities stay private."))
+        elif client.unmask_status is not None and client.session.unmask_offered:
+            plan.append(("unmask", client.unmask_status.mine))
+        elif phase == "sealed" and client.reveal is None:
+            plan.append(("info", "The session is sealed."))
+        return tuple(plan)
+
+    async def _rebuild_review_locked(self) -> None:
+        plan = self.review_plan()
+        if not plan or plan == self._review_key:
+            return
+        self._review_key = plan
+        review = self.query_one("#review", VerticalScroll)
+        await review.remove_children()
+        widgets: list[Any] = []
+        for kind, value in plan:
+            if kind == "info":
+                widgets.append(Static(value, id="review-info"))
+            elif kind == "form":
+                widgets.append(FeedbackForm(value))
+            elif kind == "reveal":
+                widgets.append(Static(value, id="reveal"))
+            elif kind == "result":
+                widgets.append(Static(value, id="unmask-result"))
+            elif kind == "unmask":
+                widgets.append(
+                    Static(
+                        "You both gave positive feedback. Reveal your identities to each other? "
+                        "This happens only if you both say yes; a no is never attributed.\n"
+                        f"Your answer: [b]{value}[/b]",
+                        id="unmask-prompt",
+                    )
+                )
+                first = (
+                    Button("Withdraw my yes", id="unmask-withdraw")
+                    if value == "yes"
+                    else Button("Yes, unmask", id="unmask-yes", variant="success")
+                )
+                widgets.append(
+                    Horizontal(
+                        first, Button("No", id="unmask-no", variant="error"), id="unmask-buttons"
+                    )
+                )
+        await review.mount_all(widgets)
+        if plan[0] != ("info", "The interview is on. Feedback opens when it ends."):
+            self.query_one("#left", ContentSwitcher).current = "review"
+
+    @on(Button.Pressed, "#fb-submit")
+    def submit_feedback(self) -> None:
+        form_widget = self.query_one(FeedbackForm)
+        error = self.query_one("#fb-error", Static)
+        try:
+            form = form_widget.values()
+        except ValueError as exc:
+            error.update(f"[red]{exc}[/]")
+            return
+        error.update("sending…")
+        self.send_feedback(form)
+
+    @work(group="requests")
+    async def send_feedback(self, form: dict[str, Any]) -> None:
+        assert self.client is not None
+        try:
+            await self.client.submit_feedback(form)
+        except (SdkError, TimeoutError) as exc:
+            for error in self.query("#fb-error").results(Static):
+                error.update(f"[red]{exc}[/]")
+
+    @on(Button.Pressed, "#unmask-yes, #unmask-no, #unmask-withdraw")
+    def unmask_pressed(self, event: Button.Pressed) -> None:
+        assert event.button.id is not None
+        self.answer_unmask(event.button.id.split("-", 1)[1])
+
+    @work(group="requests")
+    async def answer_unmask(self, answer: str) -> None:
+        assert self.client is not None
+        try:
+            await self.client.answer_unmask(answer)
+        except (SdkError, TimeoutError) as exc:
+            self.notify(f"unmask: {exc}", severity="error")
+
+    # -- actions
+
+    def action_focus_chat(self) -> None:
+        self.query_one("#chat-input", Input).focus()
+
+    def action_toggle_view(self) -> None:
+        switcher = self.query_one("#left", ContentSwitcher)
+        switcher.current = "review" if switcher.current == "editor-pane" else "editor-pane"
+
+    @on(Button.Pressed, "#end")
+    def action_end_interview(self) -> None:
+        client = self.client
+        if client is None or (client.you or {}).get("role") != "interviewer":
+            self.notify("only the interviewer can end the interview", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.end_interview()
+
+        self.push_screen(ConfirmEnd(), confirmed)
+
+    @work(group="requests")
+    async def end_interview(self) -> None:
+        assert self.client is not None
+        try:
+            await self.client.end_interview()
+        except (SdkError, TimeoutError) as exc:
+            self.notify(f"cannot end: {exc}", severity="error")
+
+    @on(Input.Submitted, "#chat-input")
+    def chat_submitted(self, event: Input.Submitted) -> None:
+        text = event.value
+        if not text.strip() or self.client is None:
+            return
+        event.input.value = ""
+        self.post_chat(text)
+
+    @on(Input.Changed, "#chat-input")
+    def chat_typing(self, event: Input.Changed) -> None:
+        client = self.client
+        if client is None or not client.connected:
+            return
+        now = time.monotonic()
+        if event.value and now > self._typing_until:
+            self._typing_until = now + 3
+            asyncio.ensure_future(client.set_typing(True))
+
+    @work(group="requests")
+    async def post_chat(self, text: str) -> None:
+        assert self.client is not None
+        try:
+            if self._typing_until:
+                self._typing_until = 0.0
+                await self.client.set_typing(False)
+            await self.client.post_chat(text)
+        except (SdkError, TimeoutError) as exc:
+            self.notify(f"chat: {exc}", severity="error")
+            self.query_one("#chat-input", Input).value = text
+
+
+def chat_line(msg: ChatMsg) -> RichText:
+    sender = msg.from_ or {}
+    stamp = time.strftime("%H:%M", time.localtime(msg.ts / 1000))
+    line = RichText()
+    line.append(f"{stamp} ", style="dim")
+    try:
+        style = Style(color=str(sender.get("color", "#888888")), bold=True)
+    except Exception:
+        style = Style(bold=True)
+    line.append(str(sender.get("name", "?")), style=style)
+    line.append(f": {msg.text}")
+    return line
+
+
+def reveal_text(reveal: Any, role: str) -> str:
+    parts = [
+        "[b]Feedback revealed[/b]",
+        "",
+        "Your answers:",
+        describe_form(reveal.mine),
+        "",
+        "Their answers:",
+        describe_form(reveal.theirs),
+    ]
+    if reveal.calibration:
+        parts += [
+            "",
+            f"Calibration: you rated yourself {reveal.calibration.get('self')}/4; the "
+            f"interviewer scored your technical ability "
+            f"{reveal.calibration.get('actual')}/4.",
+        ]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def practice_links(server: str) -> dict[str, str]:
+    req = urllib.request.Request(server.rstrip("/") + "/api/practice", method="POST", data=b"")
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - the user's own server
+        return dict(json.loads(resp.read())["links"])
+
+
+async def run_headless(link: str, server: str | None, file: str, client_name: str) -> int:
+    client = await Client.connect(link, server=server, client_name=client_name)
+    mirror = FileMirror(client, file)
+    task = mirror.start()
+    print(f"mirroring the room's code into {file}; Ctrl-C to stop", flush=True)
+    try:
+        await task
+    finally:
+        await mirror.stop()
+        await client.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="collab-term", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "link",
+        help="join link (http://host:port/join#token=...) or token; "
+        "with --practice, the server URL",
+    )
+    parser.add_argument("--server", help="server URL when LINK is a bare token")
+    parser.add_argument("--file", help="mirror the shared code into this file")
+    parser.add_argument(
+        "--headless", action="store_true", help="with --file: no UI, only the file mirror"
+    )
+    parser.add_argument(
+        "--practice",
+        action="store_true",
+        help="create a practice interview on the server LINK and join it as "
+        "the interviewer (prints the interviewee's link)",
+    )
+    parser.add_argument("--name", default="collab-term", help="client name sent in hello")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    link, notice = args.link, ""
+    if args.practice:
+        links = practice_links(args.link)
+        link = links["interviewer"]
+        notice = f"Practice interview. Send the interviewee this link: {links['interviewee']}"
+        print(notice, flush=True)
+    if args.headless:
+        if not args.file:
+            parser.error("--headless needs --file")
+        try:
+            return asyncio.run(run_headless(link, args.server, args.file, args.name))
+        except KeyboardInterrupt:
+            return 0
+        except SdkError as exc:
+            print(f"collab-term: {exc}", file=sys.stderr)
+            return 2
+    app = CollabTerm(link, server=args.server, file=args.file, client_name=args.name, notice=notice)
+    app.run()
+    if app.error:
+        print(f"collab-term: {app.error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

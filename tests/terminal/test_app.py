@@ -1,0 +1,211 @@
+"""collab-term under Textual's Pilot against a real server, with an SDK client on the other
+side: typing, remote edits and cursors, chat, ending, feedback, reveal and unmask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input, RichLog, Static
+
+from collab_term.app import CodeArea, CollabTerm, format_left, textual_language
+from collab_term.positions import utf16_len
+from support.net import wait_until
+
+from .helpers import GOOD_INTERVIEWEE_FORM, GOOD_INTERVIEWER_FORM, create_session
+
+SIZE = (140, 45)
+
+
+def editor(app: CollabTerm) -> CodeArea:
+    return app.query_one("#editor", CodeArea)
+
+
+async def started(app: CollabTerm) -> None:
+    await wait_until(lambda: app.binding is not None, timeout=15, what="the app to join")
+
+
+async def click(pilot: Any, app: CollabTerm, selector: str) -> None:
+    """Click a widget in the review pane (once it is mounted), scrolling it into view first."""
+    await wait_until(lambda: bool(app.query(selector)), what=f"{selector} to be mounted")
+    app.query_one(selector).scroll_visible(animate=False)
+    await pilot.pause()
+    assert await pilot.click(selector), f"the click on {selector} missed"
+
+
+def static_text(app: CollabTerm, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+def log_text(app: CollabTerm) -> str:
+    return "\n".join(strip.text for strip in app.query_one("#chat-log", RichLog).lines)
+
+
+async def test_typing_in_the_tui_reaches_the_other_side_and_back(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    await other.wait_for(lambda c: c.synced)
+    other.meta["language"] = "python"
+    other.insert(0, "x = 1\n")
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        area = editor(app)
+        assert area.text == "x = 1\n"
+        await wait_until(lambda: area.language == "python", what="python highlighting")
+        assert area.has_focus and not area.read_only
+        area.move_cursor(area.document.end)
+        for key in ("p", "r", "i", "n", "t", "(", "'", "é", "🌍", "'", ")"):
+            await pilot.press(key) if len(key) == 1 and key.isascii() else area.insert(key)
+        await other.wait_for(lambda c: c.code.startswith("x = 1\nprint('é🌍"))
+        # a remote edit before the caret moves it; one after it does not
+        caret_before = area.cursor_location
+        other.insert(0, "# 漢字\n")
+        await wait_until(lambda: area.text.startswith("# 漢字\n"), what="remote edit")
+        assert area.cursor_location == (caret_before[0] + 1, caret_before[1])
+        caret = area.cursor_location
+        other.insert(utf16_len(other.code), "\n# tail")
+        await wait_until(lambda: area.text.endswith("# tail"), what="remote edit after")
+        assert area.cursor_location == caret
+        assert area.text == other.code
+        # the other side's cursor is shown with its pseudonym and colour
+        other.set_cursor(2, 2)  # inside the comment line, after "# "
+        name = other.you["name"]  # type: ignore[index]
+        await wait_until(lambda: name in static_text(app, "#cursors"), what="remote cursor")
+        assert area.remote_marks == [(0, 2, other.you["color"], name)]  # type: ignore[index]
+        await pilot.pause()
+        # and ours reaches the other side, as a Yjs relative position
+        await wait_until(
+            lambda: any(
+                c["head"]
+                == utf16_len(
+                    area.text[: area.document.get_index_from_location(area.cursor_location)]
+                )
+                for c in other.remote_cursors()
+            ),
+            what="our cursor",
+        )
+
+
+async def test_chat_and_typing_indicator(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await other.post_chat("hello from the SDK 👋")
+        await wait_until(lambda: "hello from the SDK 👋" in log_text(app), what="chat in")
+        await pilot.press("ctrl+t")
+        assert app.query_one("#chat-input", Input).has_focus
+        await pilot.press(*"hi there")
+        await other.wait_for(lambda c: any(c.typing.values()))
+        await pilot.press("enter")
+        await other.wait_for(lambda c: [m.text for m in c.chat][-1:] == ["hi there"])
+        await wait_until(lambda: "hi there" in log_text(app), what="own echo")
+        assert log_text(app).count("hi there") == 1
+        assert app.query_one("#chat-input", Input).value == ""
+
+
+async def test_end_feedback_reveal_and_unmask_in_the_terminal(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await wait_until(lambda: app.client.phase == "live", what="live")  # type: ignore[union-attr]
+        await pilot.press("f4")
+        await wait_until(lambda: bool(app.screen.query("#confirm-end")), what="confirm dialog")
+        await pilot.click("#confirm-end")
+        await other.wait_for(lambda c: c.phase == "feedback")
+        await wait_until(lambda: bool(app.query("#fb-submit")), what="the feedback form")
+        assert editor(app).read_only
+        # a missing answer is reported in the form, nothing is sent
+        await click(pilot, app, "#fb-submit")
+        await wait_until(lambda: "please answer" in static_text(app, "#fb-error"), what="error")
+        for button in (
+            "#fb-would_hire-yes",
+            "#fb-technical-3",
+            "#fb-problem_solving-4",
+            "#fb-communication-3",
+        ):
+            await click(pilot, app, button)
+        app.query_one("#fb-notes", Input).value = "solid"
+        await click(pilot, app, "#fb-submit")
+        await other.wait_for(
+            lambda c: c.feedback_status is not None and c.feedback_status.theirs == "submitted"
+        )
+        await wait_until(
+            lambda: (
+                bool(app.query("#review-info")) and "submitted" in static_text(app, "#review-info")
+            ),
+            what="waiting note",
+        )
+        await other.submit_feedback(GOOD_INTERVIEWEE_FORM)
+        await wait_until(lambda: bool(app.query("#reveal")), what="the reveal")
+        reveal = static_text(app, "#reveal")
+        assert "Would want" not in reveal and "How well do you think" not in reveal
+        assert "Quality of the question (1-4): 4/4" in reveal
+        assert other.reveal is not None and other.reveal.theirs == {
+            **GOOD_INTERVIEWER_FORM,
+            "notes": "solid",
+        }
+        await wait_until(lambda: bool(app.query("#unmask-yes")), what="the unmask prompt")
+        await click(pilot, app, "#unmask-yes")
+        await wait_until(lambda: bool(app.query("#unmask-withdraw")), what="withdraw offered")
+        await other.answer_unmask("yes")
+        await wait_until(lambda: bool(app.query("#unmask-result")), what="the unmask result")
+        assert "Grace Hopper <grace@example.com>" in static_text(app, "#unmask-result")
+
+
+async def test_the_interviewee_sees_a_no_without_attribution(server, clients):
+    created = await create_session(server)
+    interviewer = await clients(created.interviewer["join_url"])
+    app = CollabTerm(created.interviewee["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await wait_until(lambda: app.client.phase == "live", what="live")  # type: ignore[union-attr]
+        assert "hidden" in app.query_one("#end").classes  # not the interviewer's to end
+        await pilot.press("f4")
+        await pilot.pause()
+        assert app.client.phase == "live"  # type: ignore[union-attr]
+        await interviewer.end_interview()
+        await wait_until(lambda: bool(app.query("#fb-submit")), what="the feedback form")
+        form = app.query_one("#feedback-form")
+        assert "private" in "\n".join(str(w.render()) for w in form.query("Label"))
+        for button in (
+            "#fb-would_work_with-yes",
+            "#fb-question_quality-4",
+            "#fb-helpfulness-3",
+            "#fb-self_assessment-2",
+        ):
+            await click(pilot, app, button)
+        await click(pilot, app, "#fb-submit")
+        await interviewer.submit_feedback(GOOD_INTERVIEWER_FORM)
+        await wait_until(lambda: bool(app.query("#reveal")), what="the reveal")
+        assert "Calibration: you rated yourself 2/4" in static_text(app, "#reveal")
+        await wait_until(lambda: bool(app.query("#unmask-no")), what="the unmask prompt")
+        await interviewer.answer_unmask("no")
+        await wait_until(lambda: bool(app.query("#unmask-result")), what="the result")
+        assert "No mutual unmask" in static_text(app, "#unmask-result")
+        assert "Ada" not in static_text(app, "#unmask-result")
+
+
+async def test_a_refused_link_is_reported(server):
+    created = await create_session(server)
+    bad = created.interviewee["join_url"][:-3] + "AAA"
+    app = CollabTerm(bad)
+    async with app.run_test(size=SIZE):
+        await wait_until(lambda: app.error is not None, what="the error")
+        assert "bad_token" in app.error  # type: ignore[operator]
+        assert "bad_token" in static_text(app, "#status")
+
+
+def test_language_and_time_helpers():
+    available = {"python", "javascript"}
+    assert textual_language("python", available) == "python"
+    assert textual_language("typescript", available) == "javascript"
+    assert textual_language("plaintext", available) is None
+    assert textual_language("rust", available) is None  # not installed: plain text
+    assert format_left(None) == ""
+    assert format_left(125_000, now=0) == "02:05"
+    assert format_left(3_725_000, now=0) == "1:02:05"
+    assert format_left(1_000, now=5) == "00:00"
