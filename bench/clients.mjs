@@ -61,15 +61,20 @@ const mintToken = (room, pid) => {
 }
 
 // ---- CPU sampling ----
-const procCpuSeconds = (pid) => {
+// [user, system] CPU seconds of a process (all threads) or of one thread ("pid/task/tid")
+const procUserSys = (pid) => {
   try {
     const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
     // after "pid (comm) " the fields start at field 3 (state); utime=14, stime=15
-    return (parseInt(f[14 - 3]) + parseInt(f[15 - 3])) / clkTck
+    return [parseInt(f[14 - 3]) / clkTck, parseInt(f[15 - 3]) / clkTck]
   } catch {
-    return NaN
+    return [NaN, NaN]
   }
+}
+const procCpuSeconds = (pid) => {
+  const [u, s] = procUserSys(pid)
+  return u + s
 }
 // CPU seconds of the server's main thread (tid == pid) and of all its other threads
 // (collabd's SQLite worker, libuv workers, node's helper threads)
@@ -262,10 +267,12 @@ const main = async () => {
 
   // window edges: sample CPU as close to them as the timers allow
   await sleep(tWinStart - performance.now())
+  const us0 = procUserSys(serverPid)
   const cpu0 = procCpuSeconds(serverPid); const self0 = selfCpuSeconds(); const w0 = performance.now()
   const busy0 = machineBusySeconds()
   const threads0 = threadCpuSeconds(serverPid)
   await sleep(tWinEnd - performance.now())
+  const us1 = procUserSys(serverPid)
   const cpu1 = procCpuSeconds(serverPid); const self1 = selfCpuSeconds(); const w1 = performance.now()
   const busy1 = machineBusySeconds()
   const threads1 = threadCpuSeconds(serverPid)
@@ -317,6 +324,8 @@ const main = async () => {
     server_pid: serverPid,
     server_cpu_seconds: serverCpu,
     server_cpu_percent: 100 * serverCpu / wall,
+    server_user_cpu_seconds: us1[0] - us0[0],
+    server_system_cpu_seconds: us1[1] - us0[1], // syscalls: socket and file I/O
     server_cpu_seconds_per_1k_deliveries: stats.deliveredMeasured ? 1000 * serverCpu / stats.deliveredMeasured : null,
     // threads that ended inside the window are missing from these two
     server_main_thread_cpu_seconds: threads1[0] - threads0[0],

@@ -347,6 +347,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "server_cpu_seconds",
         "server_cpu_percent",
         "server_cpu_seconds_per_1k_deliveries",
+        "server_user_cpu_seconds",
+        "server_system_cpu_seconds",
         "server_main_thread_cpu_seconds",
         "server_other_threads_cpu_seconds",
         "server_rss_mib",
