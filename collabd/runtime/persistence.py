@@ -1,55 +1,82 @@
-"""Runs the blocking store on one worker thread, with group commit for document updates.
+"""Calls into the store: writes on the loop's thread, batched; reads on one worker thread.
 
-`append` returns a future that resolves (to the row id) once the update is committed. Appends
-that arrive while a commit is running go into the next transaction together.
+`append` is the group commit of document updates: every update appended during one turn of the
+event loop goes into one transaction at the end of that turn, and each caller's callback runs,
+in append order, right after the commit (no future, no task switch per update). Other writes
+(store methods marked @writes) run inline. Reads and checkpoints (the fsync) run on the worker
+thread, so the loop never waits on a disk.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+log = logging.getLogger("collabd.persistence")
 T = TypeVar("T")
+# called with (row id, None) once committed, or (None, the error)
+Committed = Callable[[int | None, BaseException | None], None]
+
+CHECKPOINT_SECONDS = 1.0
 
 
 class Persistence:
     def __init__(self, store: Any) -> None:
         self.store = store
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collabd-store")
-        self._pending: list[tuple[str, bytes, asyncio.Future[int]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._pending: list[tuple[str, bytes, Committed]] = []
+        self._scheduled = False
+        self._dirty = False
+        self._checkpointer: asyncio.Task[None] | None = None
 
-    def append(self, room: str, data: bytes) -> asyncio.Future[int]:
-        fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._pending.append((room, data, fut))
-        if self._flusher is None:
-            self._flusher = asyncio.get_running_loop().create_task(self._flush())
-        return fut
+    def append(self, room: str, data: bytes, committed: Committed) -> None:
+        self._pending.append((room, data, committed))
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
-    async def _flush(self) -> None:
+    def _flush(self) -> None:
+        batch, self._pending, self._scheduled = self._pending, [], False
         try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    ids = await self.call(self.store.append_updates, [(r, d) for r, d, _ in batch])
-                except Exception as exc:  # the store failed: every waiter must hear of it
-                    for _, _, fut in batch:
-                        if not fut.done():
-                            fut.set_exception(exc)
-                    continue
-                for (_, _, fut), rid in zip(batch, ids, strict=True):
-                    if not fut.done():
-                        fut.set_result(rid)
-        finally:
-            self._flusher = None
+            ids = self.store.append_updates([(r, d) for r, d, _ in batch])
+        except Exception as exc:  # the store failed: every waiter must hear of it
+            for _, _, committed in batch:
+                committed(None, exc)
+            return
+        self._wrote()
+        for (_, _, committed), rid in zip(batch, ids, strict=True):
+            try:
+                committed(rid, None)
+            except Exception:  # one room's failure must not keep the others from relaying
+                log.exception("after-commit callback failed")
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        if getattr(fn, "writes", False):
+            result = fn(*args)
+            self._wrote()
+            return result
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
+    def _wrote(self) -> None:
+        self._dirty = True
+        if self._checkpointer is None:
+            self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoints())
+
+    async def _checkpoints(self) -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            if self._dirty:
+                self._dirty = False
+                await self.call(self.store.checkpoint)
+
     async def close(self) -> None:
-        while self._flusher is not None:
-            await asyncio.shield(self._flusher)
-        await self.call(self.store.close)
+        if self._pending:
+            self._flush()
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            await asyncio.gather(self._checkpointer, return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(self._executor, self.store.close)
         self._executor.shutdown(wait=True)

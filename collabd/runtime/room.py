@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from collab_protocol import (
@@ -65,8 +64,9 @@ class Room:
         self.conns: set[Conn] = set()
         self.read_only = False  # set by the session layer once the interview has ended
         self.extension: Any = None  # per-room state of the session layer, if any
-        self._relay: deque[tuple[asyncio.Future[int], bytes, Conn | None]] = deque()
-        self._relayer: asyncio.Task[None] | None = None
+        self._in_flight = 0  # updates applied, not yet committed and relayed
+        self._durable = asyncio.Event()  # set whenever _in_flight is 0
+        self._durable.set()
         self._last_id = 0
         self._since_snapshot = 0
         self._compactor: asyncio.Task[None] | None = None
@@ -106,10 +106,8 @@ class Room:
 
     async def flush(self) -> None:
         """Wait until every applied update is durable and relayed."""
-        while self._relay:
-            task = self._relayer
-            if task is not None:
-                await asyncio.shield(task)
+        while self._in_flight:
+            await self._durable.wait()
 
     async def unload(self) -> None:
         self.state = RoomState.UNLOADING
@@ -207,31 +205,29 @@ class Room:
                 c.send(frame)
 
     def _enqueue(self, update: bytes, sender: Conn | None, frame: bytes | None = None) -> None:
-        fut = self.hub.persistence.append(self.name, update)
-        self._relay.append((fut, frame or encode(SyncUpdate(update)), sender))
-        if self._relayer is None:
-            self._relayer = asyncio.get_running_loop().create_task(self._relay_loop())
+        relay = frame or encode(SyncUpdate(update))
+        self._in_flight += 1
+        self._durable.clear()
 
-    async def _relay_loop(self) -> None:
-        try:
-            while self._relay:
-                fut, frame, sender = self._relay[0]
-                try:
-                    self._last_id = await fut
-                except Exception:
-                    log.exception("store append failed", extra={"room": self.name})
-                    self._relay.clear()
-                    for c in list(self.conns):  # their docs may now differ from ours
-                        c.close(CLOSE_INTERNAL, "storage failure")
-                    return
-                self._relay.popleft()
-                self.broadcast(frame, exclude=sender)
-                self._since_snapshot += 1
+        def committed(row_id: int | None, error: BaseException | None) -> None:
+            # called by the group commit, in append order, right after the transaction
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._durable.set()
+            if error is not None:
+                log.error("store append failed", extra={"room": self.name, "error": str(error)})
+                for c in list(self.conns):  # their docs may now differ from ours
+                    c.close(CLOSE_INTERNAL, "storage failure")
+                return
+            assert row_id is not None
+            self._last_id = row_id
+            self.broadcast(relay, exclude=sender)
+            self._since_snapshot += 1
             if (self._since_snapshot >= self.limits.compact_every_updates
-                    and self._compactor is None):
+                    and self._compactor is None and self.state is RoomState.LOADED):
                 self._compactor = asyncio.get_running_loop().create_task(self._compact())
-        finally:
-            self._relayer = None
+
+        self.hub.persistence.append(self.name, update, committed)
 
     async def _compact(self) -> None:
         try:
