@@ -15,10 +15,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright
+
+from support.server import ServerProcess
 
 REPO = Path(__file__).resolve().parents[2]
 WEB_SRC = REPO / "clients" / "web"
@@ -47,14 +47,6 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
 ]
 TIMEOUT_MS = 15_000
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def ensure_web_build() -> None:
@@ -78,70 +70,22 @@ def ensure_web_build() -> None:
     subprocess.run([npm, "run", "build", "--silent"], cwd=WEB_SRC, check=True)
 
 
-class WebServer:
-    """`python -m collabd serve` on 127.0.0.1 in a child process."""
+class WebServer(ServerProcess):
+    """`python -m collabd serve` on 127.0.0.1 in a child process (tests/support/server.py),
+    started synchronously for the sync Playwright tests."""
 
     def __init__(
         self, data_dir: Path, args: list[str] | None = None, env: dict[str, str] | None = None
     ) -> None:
-        self.data_dir = data_dir
-        self.args = args or []
-        self.env = env or {}
-        self.port = free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = data_dir / "server.log"
+        super().__init__(data_dir, env=env, args=args)
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> WebServer:
-        cmd = [
-            sys.executable,
-            "-m",
-            "collabd",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(self.data_dir),
-            *self.args,
-        ]
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=log, env={**os.environ, **self.env}
-            )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not become healthy:\n{self.log()}")
-            time.sleep(0.05)  # polling interval of the health check, not a wait for an effect
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+    def start(self, timeout: float = 20.0) -> WebServer:  # type: ignore[override]
+        self.start_blocking(timeout)
+        return self
 
     def token(self, room: str, role: str = "guest", pid: str | None = None) -> str:
         cmd = [

@@ -8,12 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from collabd.app import HUB, build_app
@@ -71,11 +72,13 @@ async def in_process(data_dir: Path, extensions: Any = None,  # type: ignore[no-
 
 
 class ServerProcess:
-    """`python -m collabd serve` in a child process; stop() or kill() it."""
+    """`python -m collabd serve` in a child process; stop(), terminate() or kill() it."""
 
-    def __init__(self, data_dir: Path, *limits: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *limits: str, env: dict[str, str] | None = None,
+                 args: list[str] | None = None) -> None:
         self.data_dir = data_dir
         self.limits = limits
+        self.args = args or []
         self.env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -86,29 +89,37 @@ class ServerProcess:
     def running(self) -> Running:
         return Running("127.0.0.1", self.port, self.data_dir)
 
-    async def start(self, timeout: float = 20.0) -> Running:
+    def start_blocking(self, timeout: float = 20.0) -> Running:
         args = [sys.executable, "-m", "collabd", "serve", "--host", "127.0.0.1",
-                "--port", str(self.port), "--data-dir", str(self.data_dir)]
+                "--port", str(self.port), "--data-dir", str(self.data_dir), *self.args]
         for item in self.limits:
             args += ["--limit", item]
-        log = open(self.log_path, "ab")  # noqa: ASYNC230 - a quick local open
-        self.proc = subprocess.Popen(  # noqa: ASYNC220 - we keep the handle to kill -9 it
-            args, stdout=log, stderr=log, env={**os.environ, **self.env}
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=log,
+                                         env={**os.environ, **self.env})
         deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
-                try:
-                    async with http.get(f"http://127.0.0.1:{self.port}/healthz") as r:
-                        if r.status == 200:
-                            return self.running
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.05)
-        raise RuntimeError("server did not become healthy")
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log()}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz",
+                                            timeout=1) as r:
+                    if r.status == 200:
+                        return self.running
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not become healthy: {self.log()}")
+            time.sleep(0.05)  # polling interval of the health check
+
+    async def start(self, timeout: float = 20.0) -> Running:
+        return await asyncio.to_thread(self.start_blocking, timeout)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -120,6 +131,13 @@ class ServerProcess:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        """SIGTERM, and SIGKILL if it does not stop in time."""
+        try:
+            self.terminate(15)
+        except subprocess.TimeoutExpired:
+            self.kill()
 
     def __del__(self) -> None:
         self.kill()
