@@ -11,17 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e.web_helpers import WebServer, ensure_web_build, launch_browser, participants
-from playwright.sync_api import Browser, expect, sync_playwright
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ensure_web_build()
-    with sync_playwright() as pw:
-        b = launch_browser(pw)
-        yield b
-        b.close()
+from e2e.web_helpers import WebServer, participants
+from playwright.sync_api import Browser, expect
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,10 @@ import pytest
 from e2e.web_helpers import (
     Participant,
     WebServer,
-    ensure_web_build,
     fill_feedback,
-    launch_browser,
     participants,
 )
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from support.turn import TurnServer
 
@@ -31,15 +29,6 @@ ER_ID = {"name": "Ingrid Østergaard", "email": "ingrid@example.org",
          "profile": "https://example.org/in/ingrid"}  # fmt: skip
 EE_ID = {"name": "Kenji Watanabe 渡辺", "email": "kenji@example.com"}
 REAL = ("Ingrid", "Østergaard", "ingrid@example.org", "Kenji", "Watanabe", "kenji@example.com")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ensure_web_build()
-    with sync_playwright() as pw:
-        b = launch_browser(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

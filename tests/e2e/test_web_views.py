@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from e2e.web_helpers import ARTIFACTS, ensure_web_build, launch_browser
-from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
+from e2e.web_helpers import ARTIFACTS
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
 from collab_protocol import (
     Ack,
@@ -116,15 +116,6 @@ class ScriptedRoom:
         """The count-th message of this class the browser sent, waiting (bounded) for it."""
         self.wait_until(lambda: len(self.all(cls)) >= count, f"{count} x {cls.__name__}")
         return self.all(cls)[count - 1]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    ensure_web_build()
-    with sync_playwright() as pw:
-        b = launch_browser(pw)
-        yield b
-        b.close()
 
 
 @pytest.fixture
