@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 SCHEMA = """
+-- seq counts a room's updates from 1; the room hands them out. Clustered by (room, seq), so an
+-- append writes one b-tree page: no rowid, no separate index, no AUTOINCREMENT bookkeeping.
 CREATE TABLE IF NOT EXISTS doc_updates (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
     room TEXT NOT NULL,
-    data BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS doc_updates_room ON doc_updates (room, id);
+    seq INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     record TEXT NOT NULL,  -- collabd.core.session.Session.to_record(), as JSON
@@ -60,7 +62,7 @@ CREATE TABLE IF NOT EXISTS webhooks (
 CREATE TABLE IF NOT EXISTS doc_snapshots (
     room TEXT PRIMARY KEY,
     data BLOB NOT NULL,
-    upto INTEGER NOT NULL  -- the snapshot includes every update of the room with id <= upto
+    upto INTEGER NOT NULL  -- the snapshot includes every update of the room with seq <= upto
 );
 """
 
@@ -96,7 +98,7 @@ class SqliteStore:
     # -- documents
 
     def load_doc(self, room: str) -> tuple[list[bytes], int]:
-        """The room's snapshot (if any) then its updates, in order; and the last update id."""
+        """The room's snapshot (if any) then its updates, in order; and the last update's seq."""
         out: list[bytes] = []
         last = 0
         row = self.reader.execute(
@@ -106,22 +108,18 @@ class SqliteStore:
             out.append(row[0])
             last = row[1]
         for rid, data in self.reader.execute(
-            "SELECT id, data FROM doc_updates WHERE room=? AND id>? ORDER BY id", (room, last)
+            "SELECT seq, data FROM doc_updates WHERE room=? AND seq>? ORDER BY seq", (room, last)
         ):
             out.append(data)
             last = rid
         return out, last
 
     @writes
-    def append_updates(self, batch: list[tuple[str, bytes]]) -> list[int]:
-        """Append many updates in one transaction (group commit); return their ids in order."""
-        ids = []
+    def append_updates(self, batch: list[tuple[str, int, bytes]]) -> None:
+        """Append (room, seq, update) rows in one transaction (group commit)."""
         with self._tx():
-            for room, data in batch:
-                cur = self.db.execute("INSERT INTO doc_updates (room, data) VALUES (?, ?)",
-                                      (room, data))
-                ids.append(cur.lastrowid or 0)
-        return ids
+            self.db.executemany("INSERT INTO doc_updates (room, seq, data) VALUES (?, ?, ?)",
+                                batch)
 
     @writes
     def compact(self, room: str, snapshot: bytes, upto: int) -> None:
@@ -131,7 +129,7 @@ class SqliteStore:
                 "ON CONFLICT(room) DO UPDATE SET data=excluded.data, upto=excluded.upto",
                 (room, snapshot, upto),
             )
-            self.db.execute("DELETE FROM doc_updates WHERE room=? AND id<=?", (room, upto))
+            self.db.execute("DELETE FROM doc_updates WHERE room=? AND seq<=?", (room, upto))
 
     def count_updates(self, room: str) -> int:
         row = self.reader.execute("SELECT COUNT(*) FROM doc_updates WHERE room=?",

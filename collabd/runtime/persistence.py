@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 log = logging.getLogger("collabd.persistence")
 T = TypeVar("T")
-# called with (row id, None) once committed, or (None, the error)
-Committed = Callable[[int | None, BaseException | None], None]
+# called with None once committed, or with the error
+Committed = Callable[[BaseException | None], None]
 
 CHECKPOINT_SECONDS = 1.0
 
@@ -27,13 +27,13 @@ class Persistence:
     def __init__(self, store: Any) -> None:
         self.store = store
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collabd-store")
-        self._pending: list[tuple[str, bytes, Committed]] = []
+        self._pending: list[tuple[str, int, bytes, Committed]] = []
         self._scheduled = False
         self._dirty = False
         self._checkpointer: asyncio.Task[None] | None = None
 
-    def append(self, room: str, data: bytes, committed: Committed) -> None:
-        self._pending.append((room, data, committed))
+    def append(self, room: str, seq: int, data: bytes, committed: Committed) -> None:
+        self._pending.append((room, seq, data, committed))
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
@@ -41,15 +41,15 @@ class Persistence:
     def _flush(self) -> None:
         batch, self._pending, self._scheduled = self._pending, [], False
         try:
-            ids = self.store.append_updates([(r, d) for r, d, _ in batch])
+            self.store.append_updates([(r, s, d) for r, s, d, _ in batch])
         except Exception as exc:  # the store failed: every waiter must hear of it
-            for _, _, committed in batch:
-                committed(None, exc)
+            for *_, committed in batch:
+                committed(exc)
             return
         self._wrote()
-        for (_, _, committed), rid in zip(batch, ids, strict=True):
+        for *_, committed in batch:
             try:
-                committed(rid, None)
+                committed(None)
             except Exception:  # one room's failure must not keep the others from relaying
                 log.exception("after-commit callback failed")
 

@@ -67,7 +67,8 @@ class Room:
         self._in_flight = 0  # updates applied, not yet committed and relayed
         self._durable = asyncio.Event()  # set whenever _in_flight is 0
         self._durable.set()
-        self._last_id = 0
+        self._seq = 0  # the last update's sequence number handed out
+        self._durable_seq = 0  # the last one committed
         self._since_snapshot = 0
         self._compactor: asyncio.Task[None] | None = None
         self._unload_timer: asyncio.TimerHandle | None = None
@@ -76,9 +77,10 @@ class Room:
 
     async def load(self) -> None:
         try:
-            updates, self._last_id = await self.hub.persistence.call(
+            updates, self._seq = await self.hub.persistence.call(
                 self.hub.store.load_doc, self.name
             )
+            self._durable_seq = self._seq
             self.doc.load(updates)
             self._since_snapshot = len(updates)
             self.state = RoomState.LOADED
@@ -209,7 +211,10 @@ class Room:
         self._in_flight += 1
         self._durable.clear()
 
-        def committed(row_id: int | None, error: BaseException | None) -> None:
+        self._seq += 1
+        seq = self._seq
+
+        def committed(error: BaseException | None) -> None:
             # called by the group commit, in append order, right after the transaction
             self._in_flight -= 1
             if self._in_flight == 0:
@@ -219,15 +224,14 @@ class Room:
                 for c in list(self.conns):  # their docs may now differ from ours
                     c.close(CLOSE_INTERNAL, "storage failure")
                 return
-            assert row_id is not None
-            self._last_id = row_id
+            self._durable_seq = seq
             self.broadcast(relay, exclude=sender)
             self._since_snapshot += 1
             if (self._since_snapshot >= self.limits.compact_every_updates
                     and self._compactor is None and self.state is RoomState.LOADED):
                 self._compactor = asyncio.get_running_loop().create_task(self._compact())
 
-        self.hub.persistence.append(self.name, update, committed)
+        self.hub.persistence.append(self.name, seq, update, committed)
 
     async def _compact(self) -> None:
         try:
@@ -240,7 +244,7 @@ class Room:
     async def _compact_now(self) -> None:
         await self.flush()
         # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
-        snapshot, upto, count = self.doc.snapshot(), self._last_id, self._since_snapshot
+        snapshot, upto, count = self.doc.snapshot(), self._durable_seq, self._since_snapshot
         await self.hub.persistence.call(self.hub.store.compact, self.name, snapshot, upto)
         self._since_snapshot -= count - 1
         log.info("compacted", extra={"room": self.name, "updates": count, "bytes": len(snapshot)})
