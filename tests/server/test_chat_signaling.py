@@ -18,7 +18,7 @@ from collab_protocol import (
     Signal,
     UnmaskResult,
 )
-from collabd.core.signaling import relay_candidate, relay_only_sdp, turn_credential
+from collabd.core.signaling import turn_credential
 from support.server import in_process
 from support.session import ALICE, BOB, HIRE, WORK, Participant, create, phase_is
 from support.wsclient import RawClient
@@ -186,22 +186,3 @@ async def test_relay_only_strips_host_and_srflx_candidates(tmp_path):
         assert got.data["candidate"].endswith("typ relay raddr 0.0.0.0 rport 0")
         await b.drain()
         assert not [m for m in b.received if isinstance(m, Signal) and "192.0.2" in str(m)]
-
-
-def test_relay_only_filters():
-    assert relay_candidate(HOST) is None and relay_candidate(SRFLX) is None
-    assert relay_candidate("candidate:9 1 udp 1 abc.local 5 typ host") is None
-    assert relay_candidate(RELAY) == (
-        "candidate:3 1 udp 16777215 127.0.0.1 41000 typ relay raddr 0.0.0.0 rport 0")
-    out = relay_only_sdp(SDP)
-    assert out.count("a=candidate") == 1 and out.endswith("\r\n")
-
-
-def test_turn_credentials_follow_the_rest_scheme():
-    import base64
-    import hashlib
-    import hmac
-
-    user, cred = turn_credential(b"k", "p-1", 1000, 60)
-    assert user == "1060:p-1"
-    assert base64.b64decode(cred) == hmac.new(b"k", b"1060:p-1", hashlib.sha1).digest()

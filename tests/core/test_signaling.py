@@ -1,0 +1,33 @@
+import base64
+import hashlib
+import hmac
+
+from collabd.core.signaling import ice_servers, relay_candidate, relay_only_sdp, turn_credential
+
+HOST = "candidate:1 1 udp 2130706431 192.0.2.10 50000 typ host"
+SRFLX = "candidate:2 1 udp 1694498815 198.51.100.7 40000 typ srflx raddr 192.0.2.10 rport 50000"
+RELAY = "candidate:3 1 udp 16777215 127.0.0.1 41000 typ relay raddr 198.51.100.7 rport 40000"
+SDP = "\r\n".join(["v=0", "o=- 1 1 IN IP4 0.0.0.0", "s=-", "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+                   "a=" + HOST, "a=" + SRFLX, "a=" + RELAY, "a=end-of-candidates", ""])
+
+
+def test_relay_only_filters():
+    assert relay_candidate(HOST) is None and relay_candidate(SRFLX) is None
+    assert relay_candidate("candidate:9 1 udp 1 abc.local 5 typ host") is None
+    assert relay_candidate(RELAY) == (
+        "candidate:3 1 udp 16777215 127.0.0.1 41000 typ relay raddr 0.0.0.0 rport 0")
+    out = relay_only_sdp(SDP)
+    assert out.count("a=candidate") == 1 and out.endswith("\r\n")
+
+
+def test_turn_credentials_follow_the_rest_scheme():
+    user, cred = turn_credential(b"k", "p-1", 1000, 60)
+    assert user == "1060:p-1"
+    assert base64.b64decode(cred) == hmac.new(b"k", b"1060:p-1", hashlib.sha1).digest()
+
+
+def test_ice_servers_hold_no_static_password():
+    servers = ice_servers(["stun:127.0.0.1:3478"], ["turn:127.0.0.1:3478"], b"k", "p-1", 1000, 60)
+    assert servers[0] == {"urls": ["stun:127.0.0.1:3478"]}
+    assert servers[1]["username"] == "1060:p-1" and servers[1]["credential"] != "k"
+    assert ice_servers([], ["turn:x"], None, "p", 0, 1) == []  # no secret, no TURN
