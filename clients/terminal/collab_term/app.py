@@ -271,9 +271,11 @@ class CollabTerm(App[int]):
     .hidden { display: none; }
     """
     BINDINGS = [
-        Binding("ctrl+t", "focus_chat", "Chat"),
-        Binding("f4", "end_interview", "End interview"),
-        Binding("f2", "toggle_view", "Editor/Review"),
+        # priority: checked before the focused editor sees the key, so keys typed right after
+        # (say "ctrl+t hello") are not overtaken while the binding bubbles up
+        Binding("ctrl+t", "focus_chat", "Chat", priority=True),
+        Binding("f4", "end_interview", "End interview", priority=True),
+        Binding("f2", "toggle_view", "Editor/Review", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -358,6 +360,7 @@ class CollabTerm(App[int]):
         )
         area.history.clear()
         area.move_cursor((0, 0))
+        area.focus()
         self._unsubscribe = [
             client.before_remote_update(self.binding.flush),
             client.on_message(self.on_collab),
@@ -495,7 +498,7 @@ class CollabTerm(App[int]):
                 status.update("connecting…")
             return
         you = client.you or {}
-        if client.connected and client.synced:
+        if client.connected and client.synced and self.binding is not None:
             conn = "[green]● connected[/]"
         elif client.closed_reason is not None and client.closed_reason not in ("closed",):
             conn = f"[red]✕ {client.closed_reason}[/]"
@@ -695,7 +698,8 @@ class CollabTerm(App[int]):
     # -- actions
 
     def action_focus_chat(self) -> None:
-        self.query_one("#chat-input", Input).focus()
+        # set_focus at once (focus() is deferred): keys typed right after ctrl+t go to the chat
+        self.screen.set_focus(self.query_one("#chat-input", Input))
 
     def action_toggle_view(self) -> None:
         switcher = self.query_one("#left", ContentSwitcher)

@@ -11,10 +11,10 @@ offset in UTF-8 bytes, while Yjs clocks count UTF-16 units, so after a non-ASCII
 clock it reports is wrong for every Yjs peer; and it panics (a Rust abort message on stderr) at
 the end of the text or for an unknown client. This module works around both:
 
-* encoding: it asks pycrdt for the raw (client, clock), then walks back over the non-ASCII
-  characters of the same item and subtracts the difference between their UTF-8 and UTF-16
-  lengths. Whether a character belongs to the same item is recognised by pycrdt's raw clocks
-  running in step with byte offsets. The end of the text is encoded by hand.
+* encoding: it inserts a character at the position in a throw-away copy of the document and
+  reads the id of the new item's right neighbour (its right origin) from the copy's update,
+  where Yjs integration has written it in true Yjs clocks. The end of the text is encoded by
+  hand. (tests/terminal/test_relpos.py checks both directions against the real Yjs.)
 * decoding: pycrdt's answer is never past the true position; from there it steps forward one
   character at a time, tracking the corrected clock, until it reaches the wanted clock. Ids of
   clients the document has never seen are refused before pycrdt can panic on them.
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pycrdt import Assoc, StickyIndex, Text
+from pycrdt import Assoc, Doc, StickyIndex, Text
 
 from collab_protocol.lib0 import Reader
 
@@ -52,27 +52,45 @@ def _raw(text: Text, offset: int) -> tuple[int, int]:
 
 
 def encode(text: Text, offset: int, s: str | None = None) -> dict[str, Any]:
-    """The Yjs relative position (JSON form, assoc 0) of byte offset `offset`."""
+    """The Yjs relative position (JSON form, assoc 0) of byte offset `offset`: the id of the
+    character at that offset, exactly as Yjs numbers it.
+
+    pycrdt cannot tell us that id directly (see the module docstring), but Yjs integration can:
+    a character inserted at `offset` into a throw-away copy of the document gets, as its *right
+    origin*, the id of the item right of the insertion point, and that id is written into the
+    copy's update in plain Yjs clocks. Resolved by any Yjs peer it gives back `offset` (when the
+    right neighbour is a deleted item, Yjs resolves it to where it was, which is the same place).
+    """
     if s is None:
         s = str(text)
     raw = s.encode("utf-8")
     if offset >= len(raw):
         return {"tname": TEXT_NAME, "assoc": 0}
-    client, clock = _raw(text, offset)
-    correction = 0
-    # Walk back over the non-ASCII characters before the offset while they are in the same item.
-    prefix = raw[:offset].decode("utf-8")
-    pos = offset
-    for ch in reversed(prefix):
-        nb = len(ch.encode("utf-8"))
-        pos -= nb
-        if nb == 1:
-            continue
-        c2, k2 = _raw(text, pos)
-        if c2 != client or k2 != clock - (offset - pos):
-            break
-        correction += nb - (2 if ord(ch) > 0xFFFF else 1)
-    return {"item": {"client": client, "clock": clock - correction}, "assoc": 0}
+    doc = text.doc
+    fork = Doc()
+    fork.apply_update(doc.get_update())
+    before = fork.get_state()
+    fork.get(TEXT_NAME, type=Text).insert(offset, "\u0000")
+    right = _right_origin(fork.get_update(before))
+    if right is None:
+        return {"tname": TEXT_NAME, "assoc": 0}
+    return {"item": {"client": right[0], "clock": right[1]}, "assoc": 0}
+
+
+def _right_origin(update: bytes) -> tuple[int, int] | None:
+    """The right origin of the single item a one-insert v1 update carries."""
+    r = Reader(update)
+    if r.read_var_uint() != 1 or r.read_var_uint() < 1:
+        return None
+    r.read_var_uint()  # client
+    r.read_var_uint()  # clock
+    info = r.read_uint8()
+    if info & 0x80:  # has an origin (the left neighbour)
+        r.read_var_uint()
+        r.read_var_uint()
+    if info & 0x40:  # has a right origin
+        return r.read_var_uint(), r.read_var_uint()
+    return None
 
 
 def decode(text: Text, rel: Any, state: dict[int, int], s: str | None = None) -> int | None:
