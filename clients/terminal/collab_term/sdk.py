@@ -575,7 +575,11 @@ class Client:
         current = str(self.text)
         head_utf16 = anchor_utf16 if head_utf16 is None else head_utf16
         anchor = relpos.encode(self.text, bytes_from_utf16(current, anchor_utf16), current)
-        head = relpos.encode(self.text, bytes_from_utf16(current, head_utf16), current)
+        head = (
+            anchor
+            if head_utf16 == anchor_utf16
+            else relpos.encode(self.text, bytes_from_utf16(current, head_utf16), current)
+        )
         self.set_awareness_field("cursor", {"anchor": anchor, "head": head})
 
     def set_awareness_field(self, key: str, value: Any) -> None:
