@@ -444,6 +444,7 @@ def print_level(level: dict[str, Any]) -> None:
             print(f"{kind:<10} ERROR: {r['error'].splitlines()[0][:90]}")
             continue
         lat = r.get("latency_ms", {})
+        bg = r.get("background_cpu_percent")  # can dip a little below 0: accounting noise
         threads = (
             f"{fmt(r.get('server_main_thread_cpu_seconds'))}"
             f"+{fmt(r.get('server_other_threads_cpu_seconds'))}"
@@ -455,7 +456,7 @@ def print_level(level: dict[str, Any]) -> None:
             f"{fmt(r['server_cpu_percent'], '.1f'):>6} "
             f"{fmt(r['server_cpu_seconds_per_1k_deliveries'], '.3f'):>8} "
             f"{fmt(r['server_rss_mib'], '.0f'):>8} {fmt(r['client_cpu_percent'], '.1f'):>8} "
-            f"{fmt(r.get('background_cpu_percent'), '.0f'):>7} "
+            f"{fmt(bg if bg is None else max(0.0, bg), '.0f'):>7} "
             f"{r['rooms_converged']:>3}/{r['rooms']:<3}"
         )
         if r.get("error"):
