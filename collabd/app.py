@@ -42,16 +42,15 @@ def add_web_client(app: web.Application) -> None:
                        asset)
 
 
-def build_app(settings: Settings, extensions: Any = None) -> web.Application:
+def build_app(settings: Settings, services: Services | None = None) -> web.Application:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_secret(settings.data_dir)
     store = SqliteStore(settings.data_dir / "collabd.sqlite3", settings.sqlite_synchronous)
-    services = extensions or Services()
+    services = services or Services()
     hub = Hub(settings, store, services)
     services.bind(hub, secret)
     api_key = load_api_key(settings.data_dir)
-    if isinstance(services, Services):
-        services.webhook_key = api_key.encode()
+    services.webhook_key = api_key.encode()
     endpoint = RoomEndpoint(hub, secret)
 
     app = web.Application(client_max_size=settings.limits.max_frame_bytes)
@@ -59,8 +58,7 @@ def build_app(settings: Settings, extensions: Any = None) -> web.Application:
     app[ENDPOINT] = endpoint
     app.router.add_get("/healthz", healthz)
     app.router.add_get(r"/rooms/{room:[A-Za-z0-9._~-]{1,128}}", endpoint.handle)
-    if isinstance(services, Services):
-        SessionApi(services, api_key, settings.public_url, settings.practice).routes(app)
+    SessionApi(services, api_key, settings.public_url, settings.practice).routes(app)
     if (WEB_DIR / "index.html").exists():
         add_web_client(app)
 

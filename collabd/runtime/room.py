@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from collab_protocol import (
     AwarenessMessage,
@@ -63,7 +63,6 @@ class Room:
         self.awareness = AwarenessTable(limits.awareness_state_bytes)
         self.conns: set[Conn] = set()
         self.read_only = False  # set by the session layer once the interview has ended
-        self.extension: Any = None  # per-room state of the session layer, if any
         self._in_flight = 0  # updates applied, not yet committed and relayed
         self._durable = asyncio.Event()  # set whenever _in_flight is 0
         self._durable.set()

@@ -54,12 +54,12 @@ class Running:
 
 
 @asynccontextmanager
-async def in_process(data_dir: Path, extensions: Any = None,  # type: ignore[no-untyped-def]
+async def in_process(data_dir: Path,  # type: ignore[no-untyped-def]
                      settings: dict[str, Any] | None = None, **limits: Any):
     """A server in this event loop; `settings` overrides Settings fields, `limits` Limits."""
     base = Settings(data_dir=data_dir, **(settings or {}))
     settings_obj = base.with_limits(**limits)
-    app = build_app(settings_obj, extensions)
+    app = build_app(settings_obj)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = free_port()
