@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import numpy as np
 import pytest
 
@@ -25,6 +25,7 @@ from collabd.simulate.distribution import FeedbackDistribution
 from collabd.simulate.plan import plan_session
 from collabd.simulate.runner import SimulationConfig, SimulationResult, simulate
 from support.server import Running, ServerProcess
+from support.session import api as api_request
 
 API_KEY = "simulate-e2e-key"
 SEED = 11  # its first six sessions: some unmask, some decline, some are never offered
@@ -32,15 +33,16 @@ SESSIONS = 6
 
 
 class Api:
-    def __init__(self, http: aiohttp.ClientSession, base: str) -> None:
-        self.http, self.base = http, base
+    """GET requests to a server started with API_KEY (support.session.api underneath)."""
+
+    def __init__(self, running: Running) -> None:
+        self.running = running
 
     async def get(self, path: str, **params: str) -> Any:
-        async with self.http.get(
-            self.base + path, params=params, headers={"Authorization": f"Bearer {API_KEY}"}
-        ) as r:
-            assert r.status == 200, await r.text()
-            return await r.json()
+        query = ("?" + urllib.parse.urlencode(params)) if params else ""
+        status, body = await api_request(self.running, "GET", path + query, key=API_KEY)
+        assert status == 200, body
+        return body
 
 
 @pytest.fixture
@@ -48,8 +50,7 @@ async def served(tmp_path: Path) -> AsyncIterator[tuple[ServerProcess, Running, 
     proc = ServerProcess(tmp_path / "data", env={"COLLABD_API_KEY": API_KEY})
     running = await proc.start()
     try:
-        async with aiohttp.ClientSession() as http:
-            yield proc, running, Api(http, running.http)
+        yield proc, running, Api(running)
     finally:
         proc.kill()
 
@@ -252,17 +253,16 @@ async def test_failed_sessions_make_the_command_fail(tmp_path: Path) -> None:
         sessions = json.loads(out_path.read_text())["sessions"]
         assert [s["ok"] for s in sessions] == [True, False, False]
         assert [s["failed_step"] for s in sessions] == [None, "join", "join"]
-        async with aiohttp.ClientSession() as http:
-            api = Api(http, running.http)
-            for s in sessions[1:]:
-                # failed sessions are cancelled, not left waiting in the lobby
-                assert s["cancelled"] is True
-                state = await api.get(f"/api/sessions/{s['session_id']}")
-                assert state["phase"] == "sealed" and state["close_reason"] == "cancelled"
-            study = await api.get("/api/analytics")
-            assert study["counts"]["included"] == 1
-            # cancelled before anyone submitted: excluded, with the interviewer's form missing
-            assert study["counts"]["excluded_total"] == 2
-            assert study["counts"]["excluded"]["interviewer_form_missing"] == 2
+        api = Api(running)
+        for s in sessions[1:]:
+            # failed sessions are cancelled, not left waiting in the lobby
+            assert s["cancelled"] is True
+            state = await api.get(f"/api/sessions/{s['session_id']}")
+            assert state["phase"] == "sealed" and state["close_reason"] == "cancelled"
+        study = await api.get("/api/analytics")
+        assert study["counts"]["included"] == 1
+        # cancelled before anyone submitted: excluded, with the interviewer's form missing
+        assert study["counts"]["excluded_total"] == 2
+        assert study["counts"]["excluded"]["interviewer_form_missing"] == 2
     finally:
         proc.kill()

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
 from collabd.api.auth import load_api_key
 from support.server import Running
+from support.session import api
 
 INTERVIEWER_ID = {"name": "Ada Lovelace", "email": "ada@example.com"}
 INTERVIEWEE_ID = {"name": "Grace Hopper", "email": "grace@example.com"}
@@ -45,12 +44,6 @@ async def create_session(server: Running, **options: Any) -> Created:
         "options": options,
         "simulated": True,
     }
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{server.http}/api/sessions", json=body, headers={"Authorization": f"Bearer {key}"}
-        ) as r,
-    ):
-        data = await r.json()
-        assert r.status == 201, data
+    status, data = await api(server, "POST", "/api/sessions", body, key=key)
+    assert status == 201, data
     return Created(data["session_id"], data["interviewer"], data["interviewee"])
