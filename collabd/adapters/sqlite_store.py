@@ -117,9 +117,12 @@ class SqliteStore:
     @writes
     def append_updates(self, batch: list[tuple[str, int, bytes]]) -> None:
         """Append (room, seq, update) rows in one transaction (group commit)."""
+        sql = "INSERT INTO doc_updates (room, seq, data) VALUES (?, ?, ?)"
+        if len(batch) == 1:
+            self.db.execute(sql, batch[0])  # a statement alone is its own transaction
+            return
         with self._tx():
-            self.db.executemany("INSERT INTO doc_updates (room, seq, data) VALUES (?, ?, ?)",
-                                batch)
+            self.db.executemany(sql, batch)
 
     @writes
     def compact(self, room: str, snapshot: bytes, upto: int) -> None:

@@ -52,6 +52,10 @@ class Reader:
         return b
 
     def read_var_uint(self) -> int:
+        buf, pos = self.buf, self.pos
+        if pos < len(buf) and buf[pos] < 0x80:  # one byte: most lengths, types and clocks
+            self.pos = pos + 1
+            return buf[pos]
         value = 0
         shift = 0
         for _ in range(MAX_VAR_UINT_BYTES):
