@@ -10,6 +10,7 @@ from ..config import Settings
 from .connection import Conn
 from .persistence import Persistence
 from .room import Room, RoomState
+from .stats import Stats
 
 log = logging.getLogger("collabd.hub")
 
@@ -25,6 +26,7 @@ class Hub:
         self.persistence = Persistence(store)
         self.extensions = extensions
         self.rooms: dict[str, Room] = {}
+        self.stats = Stats()
         self._keepalive: asyncio.Task[None] | None = None
         self.closing = False
 
