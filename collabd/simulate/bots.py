@@ -46,7 +46,7 @@ class SimulationError(Exception):
 
 
 class ClientLike(Protocol):
-    """The parts of collab_term.sdk.Client the bots use."""
+    """The parts of collab_client.Client the bots use."""
 
     @property
     def text(self) -> Any: ...  # the `code` Y.Text

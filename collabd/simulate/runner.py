@@ -122,14 +122,14 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 
 def sdk_connect(timeout: float = 30.0) -> Connect:
-    """Connect through collab_term.sdk.Client (the terminal client's SDK), without reconnects:
+    """Connect through collab_client.Client (the Python client SDK), without reconnects:
     a load generator counts a dropped connection as a failure instead of hiding it."""
     try:
-        from collab_term.sdk import Client
+        from collab_client import Client
     except ImportError as exc:
         raise SetupError(
-            f"the Python client SDK (collab_term.sdk) cannot be imported: {exc}. "
-            "Install the terminal extra: pip install 'collabd[terminal]'"
+            f"the Python client SDK (collab_client) cannot be imported: {exc}. "
+            "Install the client extra: pip install 'collabd[client]'"
         ) from None
 
     async def connect(token: str, server: str) -> ClientLike:

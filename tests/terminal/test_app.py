@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from client.helpers import GOOD_INTERVIEWEE_FORM, GOOD_INTERVIEWER_FORM, create_session
 from textual.widgets import Input, RichLog, Static
 
+from collab_client.positions import utf16_len
 from collab_term.app import CodeArea, CollabTerm, format_left, textual_language
-from collab_term.positions import utf16_len
 from support.net import wait_until
-
-from .helpers import GOOD_INTERVIEWEE_FORM, GOOD_INTERVIEWER_FORM, create_session
 
 SIZE = (140, 45)
 

@@ -7,10 +7,10 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from client.helpers import create_session
+
 from collab_term.filemirror import FileMirror
 from support.net import wait_until
-
-from .helpers import create_session
 
 
 async def live_pair(server, clients):  # type: ignore[no-untyped-def]

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from client.helpers import create_session
 
 from support.net import wait_until
 from support.server import ServerProcess
-
-from .helpers import create_session
 
 pytestmark = pytest.mark.slow
 

@@ -53,12 +53,11 @@ from textual.widgets import (
 )
 from textual.widgets.text_area import Selection
 
+from collab_client import Client, SdkError, TextBinding
+from collab_client.positions import cp_from_utf16, utf16_from_cp
 from collab_protocol import ChatMsg, CollabMessage
 
 from .filemirror import FileMirror
-from .positions import cp_from_utf16, utf16_from_cp
-from .sdk import Client, SdkError
-from .textbind import TextBinding
 
 # meta.language (SPEC 10; the web client offers python, javascript, typescript, plaintext) ->
 # Textual's tree-sitter language names.

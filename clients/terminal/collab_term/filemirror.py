@@ -25,8 +25,8 @@ from pathlib import Path
 
 from pycrdt import Doc, Text
 
-from .positions import diff
-from .sdk import Client, apply_edit
+from collab_client import Client, apply_edit
+from collab_client.positions import diff
 
 log = logging.getLogger("collab_term.file")
 

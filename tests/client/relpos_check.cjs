@@ -1,4 +1,4 @@
-// Cross-check collab_term.relpos against the real Yjs: reads {update, positions} as JSON on
+// Cross-check collab_client.relpos against the real Yjs: reads {update, positions} as JSON on
 // stdin, prints {text, fromPython, fromYjs}. argv[2]: a folder whose node_modules has yjs.
 const { createRequire } = require('module')
 const path = require('path')

@@ -67,7 +67,7 @@ def encode(text: Text, offset: int, s: str | None = None) -> dict[str, Any]:
     if offset >= len(raw):
         return {"tname": TEXT_NAME, "assoc": 0}
     doc = text.doc
-    fork = Doc()
+    fork: Doc[Any] = Doc()
     fork.apply_update(doc.get_update())
     before = fork.get_state()
     fork.get(TEXT_NAME, type=Text).insert(offset, "\u0000")

@@ -71,7 +71,7 @@ from . import relpos
 from .links import JoinInfo, parse_join
 from .positions import Edit, bytes_from_utf16, diff, utf16_from_cp
 
-log = logging.getLogger("collab_term.sdk")
+log = logging.getLogger("collab_client")
 
 # Close codes after which reconnecting cannot help (SPEC 16.2): the same input would fail again.
 FATAL_CLOSE_CODES = {1009} | set(range(4400, 4500))
@@ -105,7 +105,7 @@ class Client:
         self.client_name = client_name
         self.reconnect = reconnect
         self.backoff = backoff
-        self.doc = Doc()
+        self.doc: Doc[Any] = Doc()
         self.text: Text = self.doc.get("code", type=Text)
         self.meta: Map[Any] = self.doc.get("meta", type=Map)
         # state followed from the server
@@ -197,15 +197,15 @@ class Client:
                     max_size=None,
                     proxy=None,
                     open_timeout=10,
-                    user_agent_header=f"collab-term/{self.client_name}",
+                    user_agent_header=f"collab-client/{self.client_name}",
                 )
             except InvalidStatus as exc:
                 status = exc.response.status_code
-                code, message = _rejection(exc)
+                err_code, message = _rejection(exc)
                 if status not in RETRY_STATUSES:
-                    self._fatal(SdkError(code, message))
+                    self._fatal(SdkError(err_code, message))
                     return
-                self._fail_first(SdkError(code, message))
+                self._fail_first(SdkError(err_code, message))
             except (OSError, TimeoutError, InvalidHandshake) as exc:
                 self._fail_first(SdkError("unreachable", str(exc) or type(exc).__name__))
             else:
@@ -611,7 +611,8 @@ class Client:
             cursor = st.get("cursor")
             if not isinstance(cursor, dict):
                 continue
-            user = st.get("user") if isinstance(st.get("user"), dict) else {}
+            raw_user = st.get("user")
+            user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
             ends = []
             for key in ("anchor", "head"):
                 b = relpos.decode(self.text, cursor.get(key), state, current)
@@ -697,7 +698,7 @@ class Client:
             raise SdkError(err.code, err.message)
 
 
-def apply_edit(doc: Doc, text: Text, current: str, edit: Edit) -> None:
+def apply_edit(doc: Doc[Any], text: Text, current: str, edit: Edit) -> None:
     """Apply a code-point Edit computed against `current` (== str(text)) in one transaction."""
     raw_start = len(current[: edit.start].encode("utf-8"))
     raw_end = raw_start + len(current[edit.start : edit.end].encode("utf-8"))

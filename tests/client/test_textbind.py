@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pycrdt import Doc, Text
 
-from collab_term.positions import Edit, bytes_from_utf16, diff, utf16_from_cp, utf16_len
-from collab_term.textbind import TextBinding, _map_around, delta_to_edits
+from collab_client.positions import Edit, bytes_from_utf16, diff, utf16_from_cp, utf16_len
+from collab_client.textbind import TextBinding, _map_around, delta_to_edits
 
 PIECES = list("ab \n") + ["é", "e\u0301", "漢字", "🌍", "👩‍💻", "ß", "Ω"]
 

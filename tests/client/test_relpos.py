@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pycrdt import Doc, Text
 
-from collab_term import relpos
-from collab_term.positions import bytes_from_cp, cp_from_utf16, utf16_from_cp
+from collab_client import relpos
+from collab_client.positions import bytes_from_cp, cp_from_utf16, utf16_from_cp
 
 HERE = Path(__file__).resolve().parent
 INTEROP = HERE.parent / "interop"

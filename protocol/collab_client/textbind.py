@@ -70,7 +70,7 @@ def delta_to_edits(old: str, delta: list[dict[str, Any]]) -> list[Edit]:
 class TextBinding:
     def __init__(
         self,
-        doc: Doc,
+        doc: Doc[Any],
         text: Text,
         editor: EditorAdapter,
         on_remote: Callable[[list[Edit]], None] | None = None,

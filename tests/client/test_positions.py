@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collab_term.positions import (
+from collab_client.positions import (
     Edit,
     bytes_from_cp,
     bytes_from_utf16,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from collab_client import Client, SdkError
+from collab_client.links import parse_join
+from collab_client.positions import utf16_len
 from collab_protocol import ChatMsg, SessionState
-from collab_term.links import parse_join
-from collab_term.positions import utf16_len
-from collab_term.sdk import Client, SdkError
 from support.server import ServerProcess, in_process
 
 from .helpers import GOOD_INTERVIEWEE_FORM, GOOD_INTERVIEWER_FORM, create_session

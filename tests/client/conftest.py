@@ -1,0 +1,3 @@
+from client.fixtures import clients
+
+__all__ = ["clients"]
