@@ -361,6 +361,30 @@ def collab_cases() -> dict[str, list[Case]]:
                     ],
                 ),
             ),
+            (
+                "feedback: ends_at is the feedback deadline",
+                m.SessionState(
+                    phase="feedback",
+                    ends_at=T0 + 24 * 3_600_000,
+                    read_only=True,
+                    participants=[
+                        connected,
+                        dict(INTERVIEWEE, role="interviewee", status="connected"),
+                    ],
+                ),
+            ),
+            (
+                "sealed with its close reason: a form was missing at the feedback deadline",
+                m.SessionState(
+                    phase="sealed",
+                    read_only=True,
+                    close_reason="feedback_expired",
+                    participants=[
+                        connected,
+                        dict(INTERVIEWEE, role="interviewee", status="away"),
+                    ],
+                ),
+            ),
         ],
         "session.end": [("the interviewer ends the interview", m.EndInterview())],
         "chat.post": [

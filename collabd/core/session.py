@@ -245,14 +245,19 @@ class Session:
     def unmask_answer(self, role: Role) -> str:
         return self._unmask.answers[role]
 
-    def next_deadline(self) -> int | None:
-        """When ``tick`` next has something to do, or None."""
-        due: list[int] = []
-        phase_deadline = {
+    def phase_deadline(self) -> int | None:
+        """When the current phase's timer fires: the interview's end while live, the feedback
+        deadline in feedback, the unmask deadline while the question is open; else None."""
+        return {
             Phase.LIVE: self.ends_at,
             Phase.FEEDBACK: self.feedback_deadline,
             Phase.REVEALED: self.unmask_deadline,
         }.get(self.phase)
+
+    def next_deadline(self) -> int | None:
+        """When ``tick`` next has something to do, or None."""
+        due: list[int] = []
+        phase_deadline = self.phase_deadline()
         if phase_deadline is not None:
             due.append(phase_deadline)
         for presence in self._presence.values():
@@ -459,8 +464,9 @@ class Session:
                 }
                 for p in self.participants
             ],
-            "ends_at": self.ends_at if self.phase is Phase.LIVE else None,
+            "ends_at": self.phase_deadline(),
             "read_only": self.is_read_only(),
+            "close_reason": self.close_reason if self.is_terminal() else None,
             "feedback": {**self._feedback.status_for(me.role), "deadline": self.feedback_deadline},
             "reveal": self._feedback.reveal_for(me.role) if self.revealed_at is not None else None,
             "unmask": {

@@ -421,7 +421,7 @@ def view_messages(view: dict[str, Any]) -> list[CollabMessage]:
                      "status": p["status"]} for p in view["participants"]]
     out: list[CollabMessage] = [SessionState(
         view["phase"], participants, view["ends_at"], view["read_only"],
-        view["unmask"]["offered"],
+        view["unmask"]["offered"], view["close_reason"],
     )]
     if view["phase"] not in ("lobby", "live"):
         fb = view["feedback"]

@@ -130,6 +130,7 @@ class SessionState(CollabMessage):
     ends_at: int | None = None  # ms since epoch, end of the current phase's timer
     read_only: bool = False
     unmask_offered: bool = False
+    close_reason: str | None = None  # why a closed (terminal) session closed; SPEC 8.2
 
 
 @_kind("session.end")

@@ -40,6 +40,7 @@ VIEW_KEYS = {
     "participants",
     "ends_at",
     "read_only",
+    "close_reason",
     "feedback",
     "reveal",
     "unmask",
@@ -210,7 +211,8 @@ def test_interviewer_ends_the_interview() -> None:
     assert (session.ended_at, session.ended_by) == (T0 + 1_000, "interviewer")
     assert session.next_deadline() == session.feedback_deadline == T0 + 1_000 + OPTIONS.feedback_ms
     view = session.view_for(EE)
-    assert view["read_only"] is True and view["ends_at"] is None
+    # SPEC 8.2: in the feedback phase `ends_at` is the feedback deadline (issue 13, item 3)
+    assert view["read_only"] is True and view["ends_at"] == session.feedback_deadline
     assert view["feedback"] == {
         "mine": "pending",
         "theirs": "pending",
@@ -839,3 +841,67 @@ class SessionMachine(RuleBasedStateMachine):
 
 SessionMachine.TestCase.settings = settings(max_examples=200, stateful_step_count=40, deadline=None)
 test_session_machine = SessionMachine.TestCase
+
+
+# -- what the view tells each side about deadlines and endings (issue 13) ----------------------
+
+
+def test_view_ends_at_is_the_current_phase_deadline() -> None:
+    session = live_session()
+    assert session.view_for(ER)["ends_at"] == session.ends_at
+    session.end(ER, T0 + 1_000)
+    assert session.view_for(EE)["ends_at"] == session.feedback_deadline
+    session.submit_feedback(ER, interviewer_form(), T0 + 2_000)
+    session.submit_feedback(EE, interviewee_form(), T0 + 3_000)
+    assert session.phase is Phase.REVEALED
+    assert session.view_for(EE)["ends_at"] == session.unmask_deadline == T0 + 3_000 + (
+        OPTIONS.unmask_ms
+    )
+    session.answer_unmask(ER, "no", T0 + 4_000)
+    assert session.view_for(ER)["ends_at"] is None
+
+
+def _closed_by(path: str) -> Session:
+    if path == "ended_in_lobby":
+        session = new_session()
+        session.join(ER, T0)
+        session.end(ER, T0 + 5)
+    elif path == "cancelled":
+        session = feedback_session()
+        session.cancel(T0 + 5_000)
+    elif path == "feedback_expired":
+        session = feedback_session()
+        session.submit_feedback(EE, interviewee_form(), T0 + 2_000)
+        assert session.feedback_deadline is not None
+        session.tick(session.feedback_deadline)
+    elif path == "not_offered":
+        session = feedback_session()
+        session.submit_feedback(ER, interviewer_form(would_hire=False), T0 + 2_000)
+        session.submit_feedback(EE, interviewee_form(), T0 + 3_000)
+    elif path == "no_mutual_unmask":
+        session = revealed_session()
+        session.answer_unmask(EE, "no", T0 + 4_000)
+    else:
+        session = revealed_session()
+        session.answer_unmask(EE, "yes", T0 + 4_000)
+        session.answer_unmask(ER, "yes", T0 + 5_000)
+    return session
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["ended_in_lobby", "cancelled", "feedback_expired", "not_offered", "no_mutual_unmask",
+     "unmasked"],
+)
+def test_a_closed_view_says_why_it_closed(path: str) -> None:
+    session = _closed_by(path)
+    assert session.is_terminal()
+    for pid in (ER, EE):
+        assert session.view_for(pid)["close_reason"] == path
+
+
+def test_close_reason_is_absent_until_the_session_is_closed() -> None:
+    session = feedback_session()
+    session.submit_feedback(EE, interviewee_form(), T0 + 2_000)
+    assert session.view_for(EE)["close_reason"] is None
+    assert session.view_for(ER)["close_reason"] is None

@@ -80,7 +80,8 @@ export const KINDS = {
     f('participants', 'list'),
     f('ends_at', 'int', OPT_NULL),
     f('read_only', 'bool', { default: false }),
-    f('unmask_offered', 'bool', { default: false })
+    f('unmask_offered', 'bool', { default: false }),
+    f('close_reason', 'str', OPT_NULL)
   ],
   'session.end': [],
   'chat.post': [f('text', 'str'), f('nonce', 'str', { default: '' })],

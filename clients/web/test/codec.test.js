@@ -11,7 +11,7 @@ const SAMPLE = {
   welcome: { v: 1, room: 'r', you: { id: 'p1', name: 'Teal Heron', color: '#1abc9c', role: 'interviewer' }, limits: {} },
   error: { code: 'x', message: 'y', ref: 'c-1' },
   ack: { ref: 'f-1' },
-  session: { phase: 'live', participants: [], ends_at: 1767225600000, read_only: false, unmask_offered: false },
+  session: { phase: 'live', participants: [], ends_at: 1767225600000, read_only: false, unmask_offered: false, close_reason: null },
   'session.end': {},
   'chat.post': { text: 'hi 👋', nonce: 'c-1' },
   'chat.msg': { id: 1, ts: 1767225600000, from: { id: 'p1', name: 'A', color: '#000000' }, text: 'é', nonce: '' },
