@@ -1,10 +1,14 @@
 """Yjs relative positions for the `code` text, computed on a pycrdt document.
 
 A relative position names the character a cursor sits before by that character's Yjs item id
-(client, clock), so it survives concurrent edits. y-codemirror puts them in awareness as
-`cursor: {anchor, head}` in `Y.relativePositionToJSON` form:
-`{"item": {"client": c, "clock": k}, "assoc": 0}`, or `{"tname": "code", "assoc": 0}` for the end
-of the text.
+(client, clock), so it survives concurrent edits. y-codemirror.next puts Yjs `RelativePosition`
+objects in awareness as `cursor: {anchor, head}`, which JSON turns into all four fields:
+`{"type": null, "tname": null, "item": {"client": c, "clock": k}, "assoc": 0}`, or
+`{"type": null, "tname": "code", "item": null, "assoc": 0}` for the end of the text. We publish
+exactly that shape. Every field must be there: y-codemirror.next hands the plain awareness object
+to `Y.createAbsolutePositionFromRelativePosition`, which tests `item !== null` and `type !==
+null`, so a missing `item` reads as present and crashes the browser's cursor plugin for the
+rest of the session (issue 13).
 
 pycrdt 0.14's `Text.sticky_index` is not usable for this as is: inside one item it counts the
 offset in UTF-8 bytes, while Yjs clocks count UTF-16 units, so after a non-ASCII character the
@@ -14,7 +18,7 @@ the end of the text or for an unknown client. This module works around both:
 * encoding: it inserts a character at the position in a throw-away copy of the document and
   reads the id of the new item's right neighbour (its right origin) from the copy's update,
   where Yjs integration has written it in true Yjs clocks. The end of the text is encoded by
-  hand. (tests/terminal/test_relpos.py checks both directions against the real Yjs.)
+  hand. (tests/client/test_relpos.py checks both directions against the real Yjs.)
 * decoding: pycrdt's answer is never past the true position; from there it steps forward one
   character at a time, tracking the corrected clock, until it reaches the wanted clock. Ids of
   clients the document has never seen are refused before pycrdt can panic on them.
@@ -65,7 +69,7 @@ def encode(text: Text, offset: int, s: str | None = None) -> dict[str, Any]:
         s = str(text)
     raw = s.encode("utf-8")
     if offset >= len(raw):
-        return {"tname": TEXT_NAME, "assoc": 0}
+        return end_of_text()
     doc = text.doc
     fork: Doc[Any] = Doc()
     fork.apply_update(doc.get_update())
@@ -73,8 +77,18 @@ def encode(text: Text, offset: int, s: str | None = None) -> dict[str, Any]:
     fork.get(TEXT_NAME, type=Text).insert(offset, "\u0000")
     right = _right_origin(fork.get_update(before))
     if right is None:
-        return {"tname": TEXT_NAME, "assoc": 0}
-    return {"item": {"client": right[0], "clock": right[1]}, "assoc": 0}
+        return end_of_text()
+    return {
+        "type": None,
+        "tname": None,
+        "item": {"client": right[0], "clock": right[1]},
+        "assoc": 0,
+    }
+
+
+def end_of_text() -> dict[str, Any]:
+    """The relative position of the end of the `code` text, as Yjs writes it."""
+    return {"type": None, "tname": TEXT_NAME, "item": None, "assoc": 0}
 
 
 def _right_origin(update: bytes) -> tuple[int, int] | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pycrdt import Doc, Text
 
-from collab_client import relpos
+from collab_client import Client, JoinInfo, relpos
 from collab_client.positions import bytes_from_cp, cp_from_utf16, utf16_from_cp
 
 HERE = Path(__file__).resolve().parent
@@ -66,6 +66,7 @@ def test_relative_positions_match_yjs(seed):
     assert result["text"] == s
     # ours, resolved by Yjs, land where we meant them (UTF-16 indexes)
     assert result["fromPython"] == [utf16_from_cp(s, cp) for cp in range(len(s) + 1)]
+    assert result["fromPythonRaw"] == result["fromPython"]
     # Yjs's own, resolved by us
     state = relpos.state_vector(doc.get_state())
     for index16, rel in enumerate(result["fromYjs"]):
@@ -85,3 +86,54 @@ def test_unknown_or_malformed_positions_are_refused_without_panicking():
     n = len(str(text).encode())
     assert relpos.decode(text, {"tname": "code", "assoc": 0}, state) == n
     assert relpos.decode(text, {"tname": "code", "assoc": -1}, state) == 0
+
+
+def typed(content: str) -> Doc:
+    """A document whose text was typed by one client (the issue's case: browser typed it)."""
+    doc: Doc = Doc()
+    doc.get("code", type=Text).insert(0, content)
+    return doc
+
+
+CURSOR_DOCS = {
+    "empty": lambda: typed(""),
+    "one letter": lambda: typed("x"),
+    "the issue's function": lambda: typed("def f():\n    pass\n"),
+    "accents": lambda: typed("café e\u0301"),
+    "cjk": lambda: typed("漢字\n字"),
+    "emoji at the end": lambda: typed("a🌍"),
+    "zwj emoji": lambda: typed("👩‍💻 ok 🌍"),
+    "three clients": lambda: build(7)[0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CURSOR_DOCS))
+def test_every_published_cursor_is_read_by_yjs_as_y_codemirror_reads_it(name):
+    """Every cursor the terminal can publish (Client.set_cursor, called by the app with the
+    caret and selection ends): start, middle, end, empty document, after emoji/accents/CJK,
+    collapsed and ranges both ways. Yjs must resolve the awareness JSON as y-codemirror.next
+    does (the plain object, no createRelativePositionFromJSON) to the same UTF-16 indexes;
+    an end-of-text position without `item: null` crashed it (issue 13, bug 1)."""
+    doc = CURSOR_DOCS[name]()
+    client = Client(JoinInfo("http://127.0.0.1:9", "t", "room", "p", "interviewer", 0))
+    client.doc.apply_update(doc.get_update())
+    s = client.code
+    ends = [utf16_from_cp(s, cp) for cp in range(len(s) + 1)]
+    rng = random.Random(len(s))
+    pairs = [(i, i) for i in ends]  # collapsed carets everywhere
+    pairs += [(ends[0], ends[-1]), (ends[-1], ends[0])]  # select all, both directions
+    pairs += [(rng.choice(ends), rng.choice(ends)) for _ in range(20)]  # ranges
+    published = []
+    for anchor, head in pairs:
+        client.set_cursor(anchor, head)
+        assert client.local_state is not None
+        # exactly what goes on the wire: the awareness state as JSON
+        published.append(json.loads(json.dumps(client.local_state["cursor"])))
+    flat = [pos for cursor in published for pos in (cursor["anchor"], cursor["head"])]
+    result = run_yjs(client.doc.get_update(), flat)
+    assert result["text"] == s
+    want = [end for pair in pairs for end in pair]
+    assert result["fromPythonRaw"] == want
+    assert result["fromPython"] == want
+    for pos in flat:  # the full RelativePosition shape y-codemirror.next itself publishes
+        assert set(pos) == {"type", "tname", "item", "assoc"}, pos
