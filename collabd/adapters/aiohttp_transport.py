@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 
 from aiohttp import WSMsgType, web
 
@@ -31,6 +33,23 @@ log = logging.getLogger("collabd.ws")
 
 def json_error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+async def run_all(*steps: tuple[str, Callable[[], object]]) -> None:
+    """Run every cleanup step even if an earlier one raises (or the task is cancelled): nothing a
+    client sent may leave a participant "connected" or a room loaded forever."""
+    cancelled: asyncio.CancelledError | None = None
+    for what, step in steps:
+        try:
+            result = step()
+            if inspect.isawaitable(result):
+                await result
+        except asyncio.CancelledError as exc:
+            cancelled = exc
+        except Exception:
+            log.exception("cleanup step failed", extra={"step": what})
+    if cancelled is not None:
+        raise cancelled
 
 
 class RoomEndpoint:
@@ -98,10 +117,12 @@ class RoomEndpoint:
             await self.hub.extensions.on_join(room, conn)
             await self._read_loop(ws, room, conn)
         finally:
-            self.hub.leave(room, conn)
-            await self.hub.extensions.on_leave(room, conn)
-            self.sockets.discard(ws)
-            await conn.finish()
+            await run_all(
+                ("leave room", lambda: self.hub.leave(room, conn)),
+                ("on_leave", lambda: self.hub.extensions.on_leave(room, conn)),
+                ("forget socket", lambda: self.sockets.discard(ws)),
+                ("finish", conn.finish),
+            )
             log.info("disconnected", extra={"room": name, "conn": conn.id,
                                             "code": conn.close_code or ws.close_code})
         return ws

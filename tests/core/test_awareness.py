@@ -36,3 +36,107 @@ def test_null_state_removes():
     t.apply(a, [AwarenessEntry(7, 1, "{}")], ALICE)
     assert t.apply(a, [AwarenessEntry(7, 2, "null")], ALICE) == [AwarenessEntry(7, 2, "null")]
     assert t.snapshot() == []
+
+
+# -- issue 10: states every stock peer can read; issue 10 item 6: the largest clock
+
+
+def test_a_removal_at_the_largest_clock_still_encodes():
+    from collab_protocol import encode_awareness
+
+    t = AwarenessTable(max_state_bytes=1000)
+    a = object()
+    top = 2**53 - 1
+    t.apply(a, [AwarenessEntry(1, top, "{}")], ALICE)
+    removal = t.remove_owner(a)
+    # a peer applies a null state at an equal clock, so the removal needs no clock + 1
+    assert removal == [AwarenessEntry(1, top, "null")]
+    assert encode_awareness(removal)
+
+
+def test_strict_json_only():
+    t = AwarenessTable(max_state_bytes=1000)
+    a = object()
+    bad = ['{"x": NaN}', '{"x": Infinity}', '{"x": -Infinity}', '{"x": 1e999}',
+           '{"x": -1e400}', '{"x": ' + "9" * 400 + "}", '{"x": "\\ud800"}',
+           '{"\\udfff": 1}', '{"x": "a\\ud83c"}']
+    out = t.apply(a, [AwarenessEntry(i, 1, s) for i, s in enumerate(bad)], ALICE)
+    assert out == []
+    fine = t.apply(a, [AwarenessEntry(50, 1, '{"x": 1e300, "e": "\\ud83c\\udf0d", "n": 12}')],
+                   ALICE)
+    assert json.loads(fine[0].state_json)["e"] == "🌍"
+
+
+def test_deep_nesting_is_dropped_without_raising():
+    t = AwarenessTable(max_state_bytes=100_000, max_depth=16)
+    a = object()
+    deep = '{"x": ' + "[" * 4000 + "]" * 4000 + "}"
+    deep_obj = '{"x": ' + '{"y": ' * 4000 + "1" + "}" * 4000 + "}"
+    ok = '{"x": ' + "[" * 15 + "]" * 15 + "}"  # 16 levels with the outer object
+    too_deep = '{"x": ' + "[" * 16 + "]" * 16 + "}"
+    out = t.apply(a, [AwarenessEntry(1, 1, deep), AwarenessEntry(2, 1, deep_obj),
+                      AwarenessEntry(3, 1, ok), AwarenessEntry(4, 1, too_deep)], ALICE)
+    assert [e.client_id for e in out] == [3]
+
+
+def test_size_limit_counts_utf8_bytes():
+    t = AwarenessTable(max_state_bytes=100)
+    a = object()
+    emoji = json.dumps({"x": "🌍" * 30}, ensure_ascii=False)  # 40 characters, 130 bytes
+    assert len(emoji) <= 100 < len(emoji.encode())
+    assert t.apply(a, [AwarenessEntry(1, 1, emoji)], ALICE) == []
+    fits = json.dumps({"x": "é" * 40}, ensure_ascii=False)  # 49 characters, 89 bytes
+    assert len(t.apply(a, [AwarenessEntry(2, 1, fits)], ALICE)) == 1
+
+
+def test_a_departed_id_is_kept_for_its_participant_only():
+    t = AwarenessTable(max_state_bytes=1000, tombstones=2, owner_key=lambda o: o[0])
+    a1, a2, b = ("alice", 1), ("alice", 2), ("bob", 1)
+    t.apply(a1, [AwarenessEntry(7, 3, "{}")], ALICE)
+    assert t.remove_owner(a1) == [AwarenessEntry(7, 4, "null")]
+    assert t.apply(b, [AwarenessEntry(7, 9, "{}")], BOB) == []  # bob may not take it
+    assert len(t.apply(a2, [AwarenessEntry(7, 5, "{}")], ALICE)) == 1  # alice reconnecting may
+    # a voluntary leave (null state) leaves a tombstone too
+    assert t.apply(a2, [AwarenessEntry(7, 6, "null")], ALICE) == [AwarenessEntry(7, 6, "null")]
+    assert t.apply(b, [AwarenessEntry(7, 9, "{}")], BOB) == []
+    # bounded: the oldest tombstones are forgotten
+    for cid in (8, 9):
+        t.apply(a1, [AwarenessEntry(cid, 1, "{}")], ALICE)
+    t.remove_owner(a1)
+    assert len(t._tombstones) == 2
+    assert len(t.apply(b, [AwarenessEntry(7, 9, "{}")], BOB)) == 1
+
+
+STOCK = {"type": None, "tname": "code", "item": None, "assoc": 0}
+ITEM = {"type": None, "tname": None, "item": {"client": 5, "clock": 2}, "assoc": -1}
+
+
+def _cursor_out(t: AwarenessTable, cid: int, cursor: object) -> object:
+    [out] = t.apply(object(), [AwarenessEntry(cid, 1, json.dumps({"cursor": cursor}))], ALICE)
+    return json.loads(out.state_json)["cursor"]
+
+
+def test_cursors_are_normalised_to_the_stock_shape():
+    t = AwarenessTable(max_state_bytes=1000)
+    # issue 13: collab-term published this; y-codemirror read the missing item as present
+    short = {"tname": "code", "assoc": 0}
+    assert _cursor_out(t, 1, {"anchor": short, "head": short}) == {"anchor": STOCK, "head": STOCK}
+    to_json = {"item": {"client": 5, "clock": 2}, "assoc": -1}  # Y.relativePositionToJSON
+    assert _cursor_out(t, 2, {"anchor": to_json, "head": ITEM}) == {"anchor": ITEM, "head": ITEM}
+    assert _cursor_out(t, 3, None) is None
+
+
+def test_unreadable_cursors_become_null():
+    t = AwarenessTable(max_state_bytes=1000)
+    bad = [5, "x", [1], {}, {"anchor": STOCK}, {"anchor": STOCK, "head": 3},
+           {"anchor": STOCK, "head": {"item": 5}},
+           {"anchor": STOCK, "head": {"item": {"client": 1, "clock": -1}}},
+           {"anchor": STOCK, "head": {"item": {"client": 1, "clock": 1.5}}},
+           {"anchor": STOCK, "head": {"item": {"client": 1}}},
+           {"anchor": STOCK, "head": {"type": 3, "item": None}},
+           {"anchor": STOCK, "head": {"tname": 5}},
+           {"anchor": STOCK, "head": {"type": None, "tname": None, "item": None}},
+           {"anchor": STOCK, "head": {"tname": "code", "assoc": "x"}},
+           {"anchor": STOCK, "head": {"tname": "code", "assoc": True}}]
+    for i, cursor in enumerate(bad):
+        assert _cursor_out(t, 10 + i, cursor) is None, cursor
