@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 ROLES = ("interviewer", "interviewee", "guest")
+MAX_EXP = 2**53 - 1  # JSON integers a JavaScript embedder can write exactly
 
 
 class TokenError(ValueError):
@@ -52,18 +53,31 @@ def mint(secret: bytes, claims: Claims) -> str:
 
 def verify(secret: bytes, token: str, now: int) -> Claims:
     parts = token.split(".")
-    if len(parts) != 3 or parts[0] != "v1":
+    if len(parts) != 3 or parts[0] != "v1" or not token.isascii():
         raise TokenError("bad_token", "malformed token")
     body, sig = parts[1], parts[2]
-    if not hmac.compare_digest(_sign(secret, body), sig):
+    if not hmac.compare_digest(_sign(secret, body).encode(), sig.encode()):
         raise TokenError("bad_token", "bad token signature")
     try:
         data = json.loads(_unb64(body))
-        claims = Claims(str(data["room"]), str(data["pid"]), str(data["role"]), int(data["exp"]))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, RecursionError) as exc:  # binascii.Error, UnicodeError, JSONDecodeError
         raise TokenError("bad_token", "malformed token claims") from exc
-    if claims.role not in ROLES:
-        raise TokenError("bad_token", "unknown role")
+    claims = _claims(data)
     if claims.exp <= now:
         raise TokenError("expired_token", "token expired")
     return claims
+
+
+def _claims(data: object) -> Claims:
+    """The four claims, each of its documented type (SPEC 3.1), or TokenError("bad_token")."""
+    if not isinstance(data, dict):
+        raise TokenError("bad_token", "token claims must be a JSON object")
+    for name in ("room", "pid", "role"):
+        if not isinstance(data.get(name), str):
+            raise TokenError("bad_token", f"token claim {name!r} must be a string")
+    exp = data.get("exp")
+    if not isinstance(exp, int) or isinstance(exp, bool) or not 0 <= exp <= MAX_EXP:
+        raise TokenError("bad_token", "token claim 'exp' must be an integer (Unix seconds)")
+    if data["role"] not in ROLES:
+        raise TokenError("bad_token", "unknown role")
+    return Claims(data["room"], data["pid"], data["role"], exp)

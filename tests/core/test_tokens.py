@@ -35,3 +35,45 @@ def test_signature_and_expiry():
 def test_unknown_role_is_refused_when_minting():
     with pytest.raises(ValueError):
         mint(SECRET, Claims("r", "p", "admin", NOW))
+
+
+def _forge(payload: object, secret: bytes = SECRET) -> str:
+    import base64
+    import json
+
+    from collabd.core.tokens import _sign
+
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    return f"v1.{body}.{_sign(secret, body)}"
+
+
+GOOD = {"room": "r", "pid": "p", "role": "guest", "exp": NOW + 60}
+
+
+@pytest.mark.parametrize("change", [
+    {"room": 5}, {"room": None}, {"pid": ["p"]}, {"role": 1}, {"role": "admin"},
+    {"exp": str(NOW + 60)}, {"exp": 1e300}, {"exp": float(NOW + 60)}, {"exp": True},
+    {"exp": 2**53}, {"exp": -1}, {"exp": None},
+])
+def test_signed_claims_of_the_wrong_type_are_bad_tokens(change):
+    # issue 10 item 15: signed but mistyped claims were coerced with str()/int() or raised
+    with pytest.raises(TokenError) as err:
+        verify(SECRET, _forge({**GOOD, **change}), NOW)
+    assert err.value.code == "bad_token"
+
+
+@pytest.mark.parametrize("payload", [[1, 2], "room", 5, None, {"room": "r"}])
+def test_signed_payloads_that_are_not_claim_objects(payload):
+    with pytest.raises(TokenError) as err:
+        verify(SECRET, _forge(payload), NOW)
+    assert err.value.code == "bad_token"
+
+
+def test_non_ascii_anywhere_is_a_bad_token_not_a_crash():
+    token = mint(SECRET, Claims("r", "p", "guest", NOW + 60))
+    head, body, sig = token.split(".")
+    for bad in (f"{head}.{body}.{sig[:-1]}é", f"{head}.{body}é.{sig}", f"{head}.{body}.\udcff"):
+        with pytest.raises(TokenError) as err:
+            verify(SECRET, bad, NOW)
+        assert err.value.code == "bad_token"
+    assert verify(SECRET, _forge(GOOD), NOW) == Claims("r", "p", "guest", NOW + 60)

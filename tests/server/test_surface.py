@@ -169,3 +169,34 @@ async def relayed_until(c: RawClient, check: Callable[[dict[int, AwarenessEntry]
         if check(table):
             return table
         await c.recv(max(0.01, deadline - loop.time()))
+
+
+# -- item 15 and issue 13 (first bullet): tokens that are signed but wrong, or not ASCII
+
+
+def _forged(server: Running, payload: object) -> str:
+    import base64
+
+    from collabd.config import load_secret
+    from collabd.core.tokens import _sign
+
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    return f"v1.{body}.{_sign(load_secret(server.data_dir), body)}"
+
+
+async def test_bad_tokens_get_401_not_500(server):
+    import time
+
+    import aiohttp
+
+    good = {"room": "tok", "pid": "p", "role": "guest", "exp": int(time.time()) + 60}
+    token = server.token("tok")
+    tokens = [token[:-1] + "%C3%A9", token[:-1] + "%F0%9F%8C%8D", token + "%00",
+              _forged(server, {**good, "room": 7}), _forged(server, {**good, "exp": "99999999999"}),
+              _forged(server, {**good, "exp": 1e300}), _forged(server, {**good, "role": ["x"]}),
+              _forged(server, {**good, "pid": {"a": 1}}), _forged(server, [good])]
+    async with aiohttp.ClientSession() as http:
+        for t in tokens:
+            async with http.get(f"{server.http}/rooms/tok?token={t}") as r:
+                assert r.status == 401, (t, r.status, await r.text())
+                assert (await r.json())["error"]["code"] == "bad_token"
