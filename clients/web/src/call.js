@@ -8,7 +8,23 @@
  *         (-> reconnecting -> connected) -> ended;  failed on errors.
  * Glare (both offer at once): the interviewee is "polite" and yields to the interviewer's offer.
  * If the connection fails, the offerer restarts ICE; the answerer asks it to with `restart`.
+ *
+ * Nothing waits forever: an unanswered call gives up after `answerTimeoutMs` (the other side may
+ * use a client without audio, e.g. the terminal), and a call that never connects gives up after
+ * `connectTimeoutMs` with the likely reason. A relay-only server that hands out no TURN server
+ * cannot carry a call at all: that is said at once instead of waiting.
  */
+
+export const ANSWER_TIMEOUT_MS = 30000
+export const CONNECT_TIMEOUT_MS = 20000
+
+/** The reason a call cannot work before trying, or '' (relay-only needs a TURN server). */
+export function callBlocker (ice) {
+  if (!ice || !ice.relay_only) return ''
+  const servers = Array.isArray(ice.servers) ? ice.servers : []
+  const hasTurn = servers.some((s) => [].concat(s && s.urls ? s.urls : []).some((u) => /^turns?:/i.test(String(u))))
+  return hasTurn ? '' : 'This server allows relayed calls only, and no relay (TURN) server is configured. Ask the organiser to set one up; use the chat meanwhile.'
+}
 
 export const CALL_LABELS = {
   idle: 'No call',
@@ -30,7 +46,10 @@ export class CallController {
    * @param {() => {servers: any[], relay_only: boolean}} o.ice
    * @param {HTMLAudioElement} o.audio           plays the remote stream
    */
-  constructor ({ send, peerId, polite, ice, audio, mediaDevices = globalThis.navigator?.mediaDevices, RTCPeerConnectionImpl = globalThis.RTCPeerConnection }) {
+  constructor ({ send, peerId, polite, ice, audio, mediaDevices = globalThis.navigator?.mediaDevices, RTCPeerConnectionImpl = globalThis.RTCPeerConnection, answerTimeoutMs = ANSWER_TIMEOUT_MS, connectTimeoutMs = CONNECT_TIMEOUT_MS }) {
+    this._answerTimeoutMs = answerTimeoutMs
+    this._connectTimeoutMs = connectTimeoutMs
+    this._timer = null
     this._send = send
     this._peerId = peerId
     this._polite = polite
@@ -55,9 +74,38 @@ export class CallController {
   }
 
   _set (state, error = '') {
+    if (state !== this.state) this._arm(state)
     this.state = state
     this.error = error
     for (const fn of this._listeners) fn(state)
+  }
+
+  // One timer for the state that must not last forever.
+  _arm (state) {
+    clearTimeout(this._timer)
+    this._timer = null
+    if (state === 'outgoing') {
+      this._timer = setTimeout(() => this._giveUp('No answer. The other participant did not pick up; their client may not take calls (the terminal client has no audio).'), this._answerTimeoutMs)
+    } else if (state === 'connecting' || state === 'reconnecting') {
+      this._timer = setTimeout(() => {
+        const relayOnly = Boolean(this._ice() && this._ice().relay_only)
+        this._giveUp(relayOnly
+          ? 'The call could not connect through the relay server. Try again, or use the chat.'
+          : 'The call could not connect: the network between you may block it. Try again, or use the chat.')
+      }, this._connectTimeoutMs)
+    }
+  }
+
+  _giveUp (reason) {
+    const had = this.pc !== null || this.state === 'outgoing'
+    this._close()
+    if (had) this._signal('hangup', {})
+    this._set('failed', reason)
+  }
+
+  /** Forget a finished call's message (e.g. when the other participant comes back). */
+  clear () {
+    if (this.state === 'ended' || this.state === 'failed' || (this.state === 'idle' && this.error)) this._set('idle')
   }
 
   get active () {
@@ -140,6 +188,11 @@ export class CallController {
       this._set('idle', 'The other participant has not joined yet.')
       return
     }
+    const blocked = callBlocker(this._ice())
+    if (blocked) {
+      this._set('failed', blocked)
+      return
+    }
     this._set('outgoing')
     try {
       await this._openMic()
@@ -159,6 +212,12 @@ export class CallController {
     const offer = this._pendingOffer
     if (!offer) return
     this._pendingOffer = null
+    const blocked = callBlocker(this._ice())
+    if (blocked) {
+      this._signal('hangup', {})
+      this._set('failed', blocked)
+      return
+    }
     this._set('connecting')
     try {
       await this._openMic()
@@ -292,11 +351,17 @@ export class CallController {
         else this._pendingIce.push(cand)
         return
       }
-      case 'hangup':
+      case 'hangup': {
         if (this.state === 'idle' || this.state === 'ended' || this.state === 'failed') return
+        const unanswered = this.state === 'outgoing'
+        const unsupported = data.reason === 'unsupported'
         this._close()
-        this._set('ended', 'The other participant left the call.')
+        if (unsupported) this._set('failed', 'The other participant\'s client cannot take voice calls. Use the chat instead.')
+        else if (unanswered) this._set('ended', 'The other participant declined the call.')
+        else if (this.state === 'incoming') this._set('idle', 'The other participant cancelled the call.')
+        else this._set('ended', 'The other participant left the call.')
         return
+      }
       case 'restart':
         if (this.pc && this.isOfferer) return this._restart()
     }

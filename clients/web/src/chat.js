@@ -3,13 +3,14 @@
  * composer. Enter sends, Shift+Enter starts a new line. The panel reports whether it is on
  * screen to RoomState, which keeps the unread count.
  */
-import { h, dot, safeColor } from './dom.js'
+import { h, dot } from './dom.js'
+import { readableOn } from './color.js'
 import { formatClock } from './format.js'
 
 const TYPING_IDLE_MS = 3000
 const DEFAULT_MAX_LEN = 2000
 
-export function createChat (parent, { state, send, onClose }) {
+export function createChat (parent, { state, send, onClose, whyNotSent = () => 'the connection to the server is down.', textBackground = () => '#ffffff' }) {
   const log = h('ol', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' })
   const typing = h('p', { class: 'chat-typing', 'aria-live': 'polite' })
   const input = h('textarea', {
@@ -54,7 +55,7 @@ export function createChat (parent, { state, send, onClose }) {
     }
     const msg = state.postChat(text)
     if (!send(msg)) {
-      state.failPendingChat('Not sent: you are offline.')
+      state.failPendingChat(whyNotSent())
     }
     if (textOverride === undefined) input.value = ''
     notice.textContent = ''
@@ -83,7 +84,7 @@ export function createChat (parent, { state, send, onClose }) {
     },
     h('span', { class: 'chat-meta' },
       dot(m.from.color),
-      h('span', { class: 'chat-name', style: { color: safeColor(m.from.color, '#374151') } }, nameOf(m.from)),
+      h('span', { class: 'chat-name', style: { color: readableOn(m.from.color, textBackground()) } }, nameOf(m.from)),
       typeof m.ts === 'number' ? h('time', { datetime: new Date(m.ts).toISOString() }, formatClock(m.ts)) : null),
     h('span', { class: 'chat-text' }, m.text)))
     for (const p of state.chat.pending) {
@@ -97,7 +98,10 @@ export function createChat (parent, { state, send, onClose }) {
             h('button', { type: 'button', class: 'link', onclick: () => state.dropPending(p.nonce) }, 'Discard'))
           : null))
     }
-    if (items.length === 0) items.push(h('li', { class: 'chat-empty' }, 'No messages yet. Say hello!'))
+    if (items.length === 0) {
+      const closed = state.phase === 'sealed' || state.phase === 'unmasked'
+      items.push(h('li', { class: 'chat-empty' }, closed ? 'No messages were sent in this interview.' : 'No messages yet. Say hello!'))
+    }
     log.replaceChildren(...items)
     if (nearBottom || state.chat.pending.length) log.scrollTop = log.scrollHeight
   }
@@ -113,6 +117,7 @@ export function createChat (parent, { state, send, onClose }) {
     input.disabled = closed
     sendBtn.disabled = closed
     if (closed) notice.textContent = 'The chat is closed.'
+    renderLog()
   }
 
   state.on('chat', renderLog)
@@ -126,6 +131,7 @@ export function createChat (parent, { state, send, onClose }) {
   return {
     root,
     focus: () => input.focus(),
+    rerender: renderLog,
     destroy: () => clearInterval(typingSweep)
   }
 }

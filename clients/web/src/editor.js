@@ -7,21 +7,62 @@
 import * as Y from 'yjs'
 import { EditorView, keymap, lineNumbers, highlightActiveLineGutter, highlightSpecialChars, drawSelection, dropCursor, highlightActiveLine } from '@codemirror/view'
 import { EditorState, Compartment } from '@codemirror/state'
-import { indentOnInput, syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentUnit } from '@codemirror/language'
+import { indentOnInput, syntaxHighlighting, defaultHighlightStyle, bracketMatching, indentUnit, HighlightStyle } from '@codemirror/language'
+import { tags as t } from '@lezer/highlight'
 import { defaultKeymap, indentWithTab } from '@codemirror/commands'
 import { searchKeymap, highlightSelectionMatches } from '@codemirror/search'
 import { closeBrackets, closeBracketsKeymap } from '@codemirror/autocomplete'
 import { python } from '@codemirror/lang-python'
 import { javascript } from '@codemirror/lang-javascript'
+import { java } from '@codemirror/lang-java'
+import { cpp } from '@codemirror/lang-cpp'
+import { go } from '@codemirror/lang-go'
+import { rust } from '@codemirror/lang-rust'
+import { sql } from '@codemirror/lang-sql'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 
 export const LANGUAGES = [
   { id: 'python', label: 'Python', extension: () => python() },
   { id: 'javascript', label: 'JavaScript', extension: () => javascript() },
   { id: 'typescript', label: 'TypeScript', extension: () => javascript({ typescript: true }) },
+  { id: 'java', label: 'Java', extension: () => java() },
+  { id: 'cpp', label: 'C++', extension: () => cpp() },
+  { id: 'go', label: 'Go', extension: () => go() },
+  { id: 'rust', label: 'Rust', extension: () => rust() },
+  { id: 'sql', label: 'SQL', extension: () => sql() },
   { id: 'plaintext', label: 'Plain text', extension: () => [] }
 ]
 export const DEFAULT_LANGUAGE = 'python'
+
+// Dark theme: CodeMirror's default highlight colours are made for a light background.
+const darkHighlight = HighlightStyle.define([
+  { tag: t.keyword, color: '#c4a7ff' },
+  { tag: [t.name, t.deleted, t.character, t.macroName], color: '#e6e9ef' },
+  { tag: [t.function(t.variableName), t.labelName], color: '#8cc8ff' },
+  { tag: [t.color, t.constant(t.name), t.standard(t.name)], color: '#ffb86b' },
+  { tag: [t.definition(t.name), t.separator], color: '#e6e9ef' },
+  { tag: [t.typeName, t.className, t.number, t.changed, t.annotation, t.modifier, t.self, t.namespace], color: '#ffcb6b' },
+  { tag: [t.operator, t.operatorKeyword, t.url, t.escape, t.regexp, t.link, t.special(t.string)], color: '#89ddff' },
+  { tag: [t.meta, t.comment], color: '#9aa5b1', fontStyle: 'italic' },
+  { tag: t.strong, fontWeight: 'bold' },
+  { tag: t.emphasis, fontStyle: 'italic' },
+  { tag: [t.atom, t.bool, t.special(t.variableName)], color: '#ff9e80' },
+  { tag: [t.processingInstruction, t.string, t.inserted], color: '#a5e075' },
+  { tag: t.invalid, color: '#ff6b6b' }
+])
+const darkTheme = [
+  EditorView.theme({
+    '&': { color: '#e6e9ef', backgroundColor: '#15191e' },
+    '.cm-content': { caretColor: '#ffffff' },
+    '.cm-cursor, .cm-dropCursor': { borderLeftColor: '#ffffff' },
+    '&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, .cm-content ::selection': { backgroundColor: '#2f4466' },
+    '.cm-gutters': { backgroundColor: '#15191e', color: '#9aa5b1', border: 'none' },
+    '.cm-activeLine': { backgroundColor: '#1f252d' },
+    '.cm-activeLineGutter': { backgroundColor: '#1f252d' },
+    '.cm-selectionMatch': { backgroundColor: '#2b3a2b' }
+  }, { dark: true }),
+  syntaxHighlighting(darkHighlight)
+]
 
 export function languageById (id) {
   return LANGUAGES.find((l) => l.id === id) || LANGUAGES.find((l) => l.id === DEFAULT_LANGUAGE)
@@ -37,6 +78,7 @@ export function createEditor (parent, { doc, awareness }) {
   const undoManager = new Y.UndoManager(ytext)
   const language = new Compartment()
   const editable = new Compartment()
+  const theme = new Compartment()
   let current = languageById(ymeta.get('language')).id
 
   const view = new EditorView({
@@ -65,6 +107,7 @@ export function createEditor (parent, { doc, awareness }) {
         ]),
         language.of(languageById(current).extension()),
         editable.of([]),
+        theme.of([]),
         EditorView.contentAttributes.of({ 'aria-label': 'Shared code editor' }),
         yCollab(ytext, awareness, { undoManager })
       ]
@@ -72,12 +115,14 @@ export function createEditor (parent, { doc, awareness }) {
   })
 
   const listeners = new Set()
-  const applyLanguage = () => {
+  const applyLanguage = (event) => {
     const next = languageById(ymeta.get('language')).id
     if (next === current) return
     current = next
     view.dispatch({ effects: language.reconfigure(languageById(current).extension()) })
-    for (const fn of listeners) fn(current)
+    // remote: another participant chose it (the view announces that); local: this tab did
+    const remote = Boolean(event && event.transaction && !event.transaction.local)
+    for (const fn of listeners) fn(current, { remote })
   }
   ymeta.observe(applyLanguage)
 
@@ -94,6 +139,16 @@ export function createEditor (parent, { doc, awareness }) {
     },
     onLanguageChange (fn) {
       listeners.add(fn)
+    },
+    /**
+     * Write the default language into the shared meta if nobody has chosen one yet, so every
+     * client (the terminal too) agrees on it. Call once the document has synced.
+     */
+    seedLanguage () {
+      if (ymeta.get('language') === undefined) ymeta.set('language', current)
+    },
+    setDark (dark) {
+      view.dispatch({ effects: theme.reconfigure(dark ? darkTheme : []) })
     },
     setReadOnly (readOnly) {
       view.dispatch({

@@ -39,7 +39,8 @@ export const FORMS = {
     private: {
       name: 'self_assessment',
       label: 'How well do you think you did?',
-      help: 'Private: only you will see this answer. It is never shown to the interviewer.'
+      help: 'Never shown to the interviewer. After the reveal you see it beside their score. ' +
+        'The operator of this service keeps it with the other answers for a study of how well people judge their own interviews, reported only in aggregate.'
     }
   }
 }
@@ -107,17 +108,23 @@ export function calibrationText (calibration) {
   const self = Number(calibration.self)
   const actual = Number(calibration.actual)
   if (!Number.isFinite(self) || !Number.isFinite(actual)) return null
+  // Each case gets its own explanation: the text must describe what actually happened.
   let headline
+  let body
   if (actual > self) {
     headline = 'You did better than you thought.'
+    body = 'Many candidates underestimate themselves: in the moment, struggles feel bigger than they ' +
+      'look from the other side of the table. Use the gap as information, not as a verdict.'
   } else if (actual < self) {
-    headline = 'Your interviewer saw it a little differently than you did.'
+    headline = actual <= self - 2
+      ? 'Your interviewer scored you well below your own guess.'
+      : 'Your interviewer scored you a little below your own guess.'
+    body = 'It is easy to overestimate how an interview went when the conversation felt smooth. ' +
+      'Read the interviewer\'s notes for what they missed, and use the gap as information, not as a verdict.'
   } else {
     headline = 'Your self-assessment matched your interviewer\'s score.'
+    body = 'You judged this interview the way your interviewer did: that calibration is a useful skill in itself.'
   }
-  const body = 'Most people are poor judges of their own interview performance: in the moment, ' +
-    'struggles feel bigger than they look from the other side of the table, and many candidates ' +
-    'who think they failed actually passed. Use the gap as information, not as a verdict.'
   const rule = actual >= 3
     ? 'As a rule of thumb, a technical score of 3 or more is roughly hirable, and that is where you landed.'
     : 'As a rule of thumb, a technical score of 3 or more is roughly hirable. One interview is one sample: practice moves this number quickly.'

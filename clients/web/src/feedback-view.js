@@ -4,13 +4,18 @@
  */
 import { h, uid, replaceChildren } from './dom.js'
 import { FORMS, SCALE, validateFeedback, describeTheirs, describeForm, calibrationText, NOTES_MAX } from './feedback-model.js'
-import { formatRemaining } from './format.js'
+import { formatRemaining, formatClock } from './format.js'
+import { closedExplanation } from './closed.js'
+import { loadDraft, saveDraft, clearDraft } from './drafts.js'
 
-export function createFeedbackView (parent, { state, send }) {
+const TERMINAL = ['unmasked', 'sealed']
+
+export function createFeedbackView (parent, { state, send, draftRoom = '', draftWho = '' }) {
   const root = h('section', { class: 'after-pane', 'aria-labelledby': 'after-title' })
   parent.append(root)
   let formEl = null // keep a half-filled form across re-renders
-  let draft = {}
+  // ... and across reloads: a local draft until the server acknowledges the submission
+  let draft = loadDraft(draftRoom, draftWho)
   let lastKey = ''
   let lastReveal = null
 
@@ -26,10 +31,12 @@ export function createFeedbackView (parent, { state, send }) {
     }
     lastKey = key
     lastReveal = state.feedback.reveal
+    root.dataset.view = key
     switch (key) {
       case 'form': return replaceChildren(root, renderForm())
       case 'waiting': return replaceChildren(root, renderWaiting())
       case 'reveal': return replaceChildren(root, renderReveal())
+      case 'closed': return replaceChildren(root, renderClosed())
       default: return replaceChildren(root, renderNotYet())
     }
   }
@@ -39,17 +46,42 @@ export function createFeedbackView (parent, { state, send }) {
     if (fb.reveal) return 'reveal'
     const phase = state.phase
     if (phase === 'ended' || phase === 'feedback') return fb.mine === 'submitted' ? 'waiting' : 'form'
-    if (phase === 'revealed' || phase === 'unmasked' || phase === 'sealed') return fb.mine === 'submitted' ? 'reveal' : 'closed'
+    if (TERMINAL.includes(phase)) return 'closed'
+    if (phase === 'revealed') return 'waiting' // the reveal message follows the phase change
     return 'none'
   }
 
-  function renderNotYet () {
-    const closed = ['revealed', 'unmasked', 'sealed'].includes(state.phase)
+  function explanation () {
+    const other = state.other
+    return closedExplanation({
+      reason: state.session ? state.session.close_reason : null,
+      role: state.role,
+      feedback: state.feedback,
+      unmaskMine: state.unmask.mine,
+      otherName: other ? other.name : ''
+    })
+  }
+
+  // A terminal session without a reveal: one true explanation of how it ended.
+  function renderClosed () {
+    const e = explanation()
     return [
-      h('h2', { id: 'after-title' }, closed ? 'Feedback is closed' : 'Feedback'),
-      h('p', {}, closed
-        ? 'The feedback window for this interview has closed.'
-        : 'When the interview ends you will be asked for feedback here.')
+      h('h2', { id: 'after-title' }, e.title),
+      h('p', { class: 'closed-reason', dataset: { reason: e.key } }, e.text)
+    ]
+  }
+
+  /** "2:59:58 left to submit feedback (until 14:03)" for the current phase's deadline. */
+  function deadlineLine (what) {
+    const s = state.session
+    if (!s || typeof s.ends_at !== 'number') return null
+    return h('p', { class: 'help deadline', dataset: { deadline: String(s.ends_at), what } }, deadlineText(s.ends_at, what))
+  }
+
+  function renderNotYet () {
+    return [
+      h('h2', { id: 'after-title' }, 'Feedback'),
+      h('p', {}, 'When the interview ends you will be asked for feedback here.')
     ]
   }
 
@@ -95,12 +127,16 @@ export function createFeedbackView (parent, { state, send }) {
       : null
     statusLine = h('p', { class: 'form-status', role: 'status' })
     submitBtn = h('button', { type: 'submit', class: 'primary' }, 'Submit feedback')
+    const keep = () => {
+      draft = readForm()
+      saveDraft(draftRoom, draftWho, draft)
+    }
     formEl = h('form', {
       class: 'feedback-form',
       dataset: { role },
       novalidate: true,
-      oninput: () => { draft = readForm() },
-      onchange: () => { draft = readForm() },
+      oninput: keep,
+      onchange: keep,
       onsubmit: (e) => {
         e.preventDefault()
         const { form, errors } = validateFeedback(role, readForm())
@@ -124,7 +160,9 @@ export function createFeedbackView (parent, { state, send }) {
     updateFormStatus()
     return [
       h('h2', { id: 'after-title' }, 'The interview has ended'),
-      h('p', { class: 'lead' }, 'Each of you sees the other\'s feedback only once both have submitted. Submissions are final.'),
+      h('p', { class: 'lead' }, 'Each of you sees the other\'s feedback only once both have submitted. Submissions are final. ' +
+        'A half-filled form is kept in this browser until you submit it.'),
+      deadlineLine('to submit your feedback'),
       h('h3', {}, spec.title),
       formEl
     ]
@@ -156,7 +194,9 @@ export function createFeedbackView (parent, { state, send }) {
         theirs
           ? h('p', {}, 'Both sides have submitted. Revealing…')
           : h('p', {}, `Waiting for ${other ? other.name : 'the other participant'} to submit theirs. ` +
-            'You will see each other\'s feedback at the same moment.'))
+            'You will see each other\'s feedback at the same moment.')),
+      theirs ? null : deadlineLine(`for ${other ? other.name : 'the other participant'} to submit`),
+      theirs ? null : h('p', { class: 'help' }, 'If the deadline passes before both forms are in, neither is revealed.')
     ]
   }
 
@@ -165,9 +205,6 @@ export function createFeedbackView (parent, { state, send }) {
 
   function renderReveal () {
     const reveal = state.feedback.reveal
-    if (!reveal) {
-      return [h('h2', { id: 'after-title' }, 'Feedback'), h('p', {}, 'Your feedback was submitted; the reveal is on its way.'), unmaskBox]
-    }
     const role = state.role
     const other = state.other
     const theirRows = describeTheirs(role, reveal.theirs)
@@ -216,12 +253,13 @@ export function createFeedbackView (parent, { state, send }) {
             id.email ? [h('dt', {}, 'Email'), h('dd', {}, h('a', { href: `mailto:${id.email}` }, String(id.email)))] : null,
             profile ? [h('dt', {}, 'Profile'), h('dd', {}, h('a', { href: profile, target: '_blank', rel: 'noopener noreferrer' }, profile))] : null)))
       } else {
+        const e = explanation()
         parts.push(h('div', { class: 'unmask-result sealed', role: 'status' },
-          h('p', { class: 'big' }, 'No mutual unmask.'),
-          h('p', {}, 'Your identities stay private. Nobody learns who chose what.')))
+          h('p', { class: 'big' }, `${e.title}.`),
+          h('p', { class: 'closed-reason', dataset: { reason: e.key } }, e.text)))
       }
     } else if (s && s.unmask_offered) {
-      const deadline = typeof u.deadline === 'number' ? h('p', { class: 'help deadline', dataset: { deadline: String(u.deadline) } }, deadlineText(u.deadline)) : null
+      const deadline = typeof u.deadline === 'number' ? h('p', { class: 'help deadline', dataset: { deadline: String(u.deadline), what: 'to answer' } }, deadlineText(u.deadline, 'to answer')) : null
       if (u.mine === 'yes') {
         parts.push(h('div', { class: 'unmask-prompt', role: 'status' },
           h('p', {}, 'You said yes. Waiting for the other participant to answer…'),
@@ -239,15 +277,18 @@ export function createFeedbackView (parent, { state, send }) {
             h('button', { type: 'button', onclick: () => answer('no') }, 'No, stay anonymous'))))
       }
     } else if (state.phase === 'sealed') {
-      parts.push(h('p', {}, 'Your identities stay private.'))
+      const e = explanation()
+      parts.push(h('p', { class: 'closed-reason', dataset: { reason: e.key } }, e.text))
     } else {
       parts.push(h('p', {}, 'Unmasking is not offered for this interview. Your identities stay private.'))
     }
     replaceChildren(unmaskBox, parts)
   }
 
-  function deadlineText (deadline) {
-    return `${formatRemaining(deadline - Date.now())} left to answer.`
+  function deadlineText (deadline, what) {
+    const left = deadline - Date.now()
+    if (left <= 0) return `Time is up ${what}.`
+    return `${formatRemaining(left)} left ${what} (until ${formatClock(deadline)}).`
   }
 
   function answer (value) {
@@ -255,15 +296,19 @@ export function createFeedbackView (parent, { state, send }) {
   }
 
   const tick = setInterval(() => {
-    const el = unmaskBox.querySelector('.deadline')
-    if (el) el.textContent = deadlineText(Number(el.dataset.deadline))
+    for (const el of root.querySelectorAll('.deadline')) el.textContent = deadlineText(Number(el.dataset.deadline), el.dataset.what)
   }, 1000)
+  state.on('feedback', () => {
+    if (state.feedback.mine === 'submitted') clearDraft(draftRoom, draftWho)
+  })
 
   state.on('session', render)
   state.on('feedback', render)
   state.on('you', render)
   state.on('unmask', () => {
-    if (viewKey() === 'reveal') renderUnmask()
+    const key = viewKey()
+    if (key === 'reveal') renderUnmask()
+    else if (key === 'closed') replaceChildren(root, renderClosed())
   })
   render()
   return { root, destroy: () => clearInterval(tick) }

@@ -14,7 +14,7 @@ export class RoomState {
     this.you = { id: '', name: '', color: '', role }
     this.room = room
     this.limits = {}
-    this.session = null // {phase, participants, ends_at, read_only, unmask_offered}
+    this.session = null // {phase, participants, ends_at, read_only, unmask_offered, close_reason}
     this.chat = {
       messages: [], // confirmed messages, ordered by id
       pending: [], // {nonce, text, status: 'sending'|'failed', error}
@@ -27,6 +27,7 @@ export class RoomState {
     this.unmask = { mine: 'pending', deadline: null, result: null }
     this.ice = { servers: [], relay_only: false }
     this.toasts = []
+    this.readOnlyRefusals = 0
     this._listeners = new Map()
     this._nonceCounter = 0
   }
@@ -172,7 +173,8 @@ const HANDLERS = {
       participants: Array.isArray(msg.participants) ? msg.participants : [],
       ends_at: msg.ends_at,
       read_only: msg.read_only,
-      unmask_offered: msg.unmask_offered
+      unmask_offered: msg.unmask_offered,
+      close_reason: msg.close_reason ?? null
     }
     s.emit('session', { previousPhase: before ? before.phase : '' })
   },
@@ -207,6 +209,12 @@ const HANDLERS = {
       s.feedback.submitting = false
       s.feedback.error = msg.message || msg.code
       s.emit('feedback')
+      return
+    }
+    // The page already says the interview has ended and the document is read-only; the
+    // refusal of a document update (e.g. the editor's sync reply on page load) is not news.
+    if (msg.code === 'read_only') {
+      s.readOnlyRefusals += 1
       return
     }
     s.toast(msg.message || msg.code)

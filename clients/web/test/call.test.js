@@ -2,7 +2,7 @@
 // glare, hang-up, restart, mute) without a browser. The real browser call is in the e2e tests.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CallController } from '../src/call.js'
+import { CallController, callBlocker } from '../src/call.js'
 
 class FakeTrack {
   constructor () { this.enabled = true; this.stopped = false }
@@ -41,13 +41,15 @@ class FakePC {
 }
 FakePC.all = []
 
-function side (role, { media } = {}) {
+function side (role, { media, ice, answerTimeoutMs, connectTimeoutMs } = {}) {
   const sent = []
   const ctl = new CallController({
+    answerTimeoutMs,
+    connectTimeoutMs,
     send: (m) => { sent.push(m); return true },
     peerId: () => (role === 'interviewer' ? 'p-ee' : 'p-er'),
     polite: () => role === 'interviewee',
-    ice: () => ({ servers: [{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'c' }], relay_only: true }),
+    ice: () => ice || ({ servers: [{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'c' }], relay_only: true }),
     audio: { srcObject: null, play: () => Promise.resolve() },
     mediaDevices: media || { getUserMedia: async () => new FakeStream() },
     RTCPeerConnectionImpl: FakePC
@@ -182,4 +184,56 @@ test('no call before the other participant is known', async () => {
   assert.equal(ctl.state, 'idle')
   assert.match(ctl.error, /not joined/)
   assert.deepEqual(sent, [])
+})
+
+// -- nothing waits forever (issue 13, item 7)
+
+const until = async (cond, ms = 2000) => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+test('relay-only with no TURN server: the call fails at once with the reason, nothing is sent', async () => {
+  const er = side('interviewer', { ice: { servers: [{ urls: ['stun:127.0.0.1:3478'] }], relay_only: true } })
+  await er.ctl.start()
+  assert.equal(er.ctl.state, 'failed')
+  assert.match(er.ctl.error, /relayed calls only, and no relay \(TURN\) server/)
+  assert.deepEqual(er.sent, [])
+  assert.equal(callBlocker({ servers: [{ urls: 'turns:relay.example:5349' }], relay_only: true }), '')
+  assert.equal(callBlocker({ servers: [], relay_only: false }), '')
+})
+
+test('an unanswered call gives up with a reason and hangs up', async () => {
+  const er = side('interviewer', { answerTimeoutMs: 30 })
+  await er.ctl.start()
+  assert.equal(er.ctl.state, 'outgoing')
+  await until(() => er.ctl.state === 'failed')
+  assert.match(er.ctl.error, /No answer.*may not take calls/)
+  assert.equal(er.sent.at(-1).kind, 'hangup')
+  assert.equal(er.ctl.pc, null)
+})
+
+test('a call that never connects gives up after the connect timeout', async () => {
+  const er = side('interviewer', { connectTimeoutMs: 30 })
+  const ee = side('interviewee', { connectTimeoutMs: 30 })
+  await er.ctl.start()
+  await Promise.all(relay(er, ee, 'p-er'))
+  await ee.ctl.accept()
+  assert.equal(ee.ctl.state, 'connecting')
+  await until(() => ee.ctl.state === 'failed')
+  assert.match(ee.ctl.error, /could not connect through the relay server/)
+})
+
+test('a callee whose client cannot take calls is named as such; a finished call can be cleared', async () => {
+  const er = side('interviewer')
+  await er.ctl.start()
+  await er.ctl.handleSignal({ t: 'signal', kind: 'hangup', data: { reason: 'unsupported' }, from: { id: 'p-ee' } })
+  assert.equal(er.ctl.state, 'failed')
+  assert.match(er.ctl.error, /cannot take voice calls/)
+  er.ctl.clear()
+  assert.equal(er.ctl.state, 'idle')
+  assert.equal(er.ctl.error, '')
 })

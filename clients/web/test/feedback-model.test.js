@@ -12,7 +12,7 @@ test('the interviewee form carries the private self-assessment', () => {
   const { form } = validateFeedback('interviewee', { would_work_with: 'no', question_quality: '4', helpfulness: '1', self_assessment: '2' })
   assert.deepEqual(form, { would_work_with: false, question_quality: 4, helpfulness: 1, self_assessment: 2, notes: '' })
   assert.equal(FORMS.interviewee.private.name, 'self_assessment')
-  assert.match(FORMS.interviewee.private.help, /never shown to the interviewer/)
+  assert.match(FORMS.interviewee.private.help, /never shown to the interviewer/i)
 })
 
 test('missing or out-of-range answers are reported per field', () => {
@@ -44,10 +44,27 @@ test('the candidate sees their own private answer, marked private', () => {
 test('calibration compares the guess with the technical score, encouragingly', () => {
   const better = calibrationText({ self: 2, actual: 3 })
   assert.equal(better.headline, 'You did better than you thought.')
-  assert.match(better.body, /poor judges of their own interview performance/)
+  assert.match(better.body, /underestimate/)
   assert.match(better.rule, /3 or more is roughly hirable/)
-  assert.match(calibrationText({ self: 4, actual: 2 }).headline, /differently/)
+  assert.match(calibrationText({ self: 4, actual: 2 }).headline, /well below your own guess/)
   assert.match(calibrationText({ self: 3, actual: 3 }).headline, /matched/)
   assert.equal(calibrationText(null), null)
   assert.equal(calibrationText({ self: 'x', actual: 3 }), null)
+})
+
+test('calibration: an overestimate is called one, never explained as an underestimate (issue 13, item 9)', () => {
+  const over = calibrationText({ self: 4, actual: 1 })
+  assert.match(over.headline, /below your own guess/)
+  assert.doesNotMatch(over.headline, /differently/)
+  assert.doesNotMatch(`${over.body} ${over.headline}`, /underestimate|better than you thought|struggles feel bigger/)
+  assert.match(over.body, /overestimate/)
+  assert.match(calibrationText({ self: 3, actual: 2 }).headline, /a little below/)
+})
+
+test('the self-assessment says honestly who uses it (issue 13, item 9)', () => {
+  const help = FORMS.interviewee.private.help
+  assert.doesNotMatch(help, /only you will see/i)
+  assert.match(help, /Never shown to the interviewer/)
+  assert.match(help, /study/)
+  assert.match(help, /aggregate/)
 })

@@ -132,9 +132,21 @@ test('errors that refer to nothing pending become toasts; ice servers and signal
   const seen = []
   s.on('toast', (t) => seen.push(t.text))
   s.on('signal', (m) => seen.push(m.kind))
-  s.receive({ t: 'error', code: 'read_only', message: 'the document is read-only', ref: '' }, 0)
+  s.receive({ t: 'error', code: 'wrong_phase', message: 'calls are over', ref: '' }, 0)
   s.receive({ t: 'ice.servers', servers: [{ urls: ['turn:127.0.0.1'] }], relay_only: true }, 0)
   s.receive({ t: 'signal', kind: 'offer', data: {}, to: '', from: THEM }, 0)
-  assert.deepEqual(seen, ['the document is read-only', 'offer'])
+  assert.deepEqual(seen, ['calls are over', 'offer'])
   assert.equal(s.ice.relay_only, true)
+})
+
+test('a read_only refusal is not shown as a toast: the page already says so (issue 13, item 5)', () => {
+  const s = joined()
+  const toasts = []
+  s.on('toast', (t) => toasts.push(t))
+  s.receive({ t: 'session', phase: 'sealed', participants: [], ends_at: null, read_only: true, unmask_offered: false, close_reason: 'ended_in_lobby' }, 0)
+  s.receive({ t: 'error', code: 'read_only', message: 'the interview has ended: the document is read-only', ref: '' }, 0)
+  assert.deepEqual(toasts, [])
+  assert.equal(s.session.close_reason, 'ended_in_lobby')
+  s.receive({ t: 'error', code: 'rate_limited', message: 'too many', ref: '' }, 0)
+  assert.equal(toasts.length, 1)
 })
