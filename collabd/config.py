@@ -36,12 +36,12 @@ class Limits:
     unload_grace_seconds: float = 30.0
     compact_every_updates: int = 1000
     turn_ttl: int = 4 * 3600
-
-    def public(self) -> dict[str, float]:
     awareness_max_depth: int = 16
     awareness_tombstones: int = 1024
     practice_per_minute: int = 10  # POST /api/practice per client address (no key needed)
     practice_lobby_seconds: float = 3600.0  # a practice lobby not started by then is cancelled
+
+    def public(self) -> dict[str, float]:
         """The limits a client may want to know (sent in `welcome`)."""
         keep = ("max_frame_bytes", "max_doc_bytes", "chat_max_chars", "max_sdp_bytes",
                 "max_candidate_bytes", "update_rate", "chat_rate", "signal_rate")
