@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,18 +11,34 @@ from aiohttp import web
 from .adapters.aiohttp_transport import RoomEndpoint
 from .adapters.sqlite_store import SqliteStore
 from .api.auth import load_api_key
-from .api.routes import SessionApi
+from .api.payloads import Health
+from .api.routes import SessionApi, answer
 from .config import Settings, load_secret
+from .metrics import Metrics
 from .runtime.hub import Hub
 from .runtime.services import Services
 
 HUB = web.AppKey("hub", Hub)
 ENDPOINT = web.AppKey("endpoint", RoomEndpoint)
 WEB_DIR = Path(__file__).parent / "web"
+log = logging.getLogger("collabd.app")
+
+NO_BUNDLE_PAGE = """<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>collabd: web client not built</title>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>The web client is not installed</h1>
+<p>This collabd server runs, but its package has no built browser client
+(<code>collabd/web/index.html</code> is missing), so join links cannot open here.</p>
+<p>Install collabd from a wheel (it carries the client), or build it from a clone:
+<code>cd clients/web &amp;&amp; npm ci &amp;&amp; npm run build</code> (or run
+<code>scripts/setup.sh</code>), then restart the server. The REST API and the WebSocket rooms
+work without it.</p>
+</body></html>
+"""
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
+    return answer({"ok": True}, Health)
 
 
 def add_web_client(app: web.Application) -> None:
@@ -42,6 +59,16 @@ def add_web_client(app: web.Application) -> None:
                        asset)
 
 
+def add_missing_web_client(app: web.Application) -> None:
+    """No bundle: say so at start, and explain it at / and /join instead of a bare 404."""
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text=NO_BUNDLE_PAGE, status=503, content_type="text/html")
+
+    app.router.add_get("/", page)
+    app.router.add_get("/join", page)
+
+
 def build_app(settings: Settings, services: Services | None = None) -> web.Application:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_secret(settings.data_dir)
@@ -58,11 +85,18 @@ def build_app(settings: Settings, services: Services | None = None) -> web.Appli
     app[ENDPOINT] = endpoint
     app.router.add_get("/healthz", healthz)
     app.router.add_get(r"/rooms/{room:[A-Za-z0-9._~-]{1,128}}", endpoint.handle)
-    SessionApi(services, api_key, settings.public_url, settings.practice).routes(app)
+    metrics = Metrics(hub, services)
+    SessionApi(services, api_key, settings.public_url, settings.practice,
+               metrics.handle).routes(app)
     if (WEB_DIR / "index.html").exists():
         add_web_client(app)
+    else:
+        add_missing_web_client(app)
 
     async def lifecycle(app: web.Application) -> Any:
+        if not (WEB_DIR / "index.html").exists():
+            log.warning("web client not built: / explains how to build it",
+                        extra={"missing": str(WEB_DIR / "index.html")})
         hub.start()
         await services.start()
         yield

@@ -1,4 +1,10 @@
-"""Command line: `collabd serve`, `collabd token`."""
+"""collabd: a real-time collaboration server for anonymous technical interviews.
+
+Commands: serve (run the server), token (a development join token), api-key (the session API
+key), backup and restore (a consistent copy of a running server's store), analytics (the
+perceived-vs-actual study), simulate (simulated interviews through a server). `collabd COMMAND
+--help` tells more; docs/operations.md is the operator's guide.
+"""
 
 from __future__ import annotations
 
@@ -85,6 +91,31 @@ def cmd_analytics(args: argparse.Namespace) -> int:
     return analytics_cli.run(args, records)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import BackupError, backup
+
+    try:
+        counts = backup(_data_dir(args), Path(args.out))
+    except BackupError as exc:
+        print(f"collabd backup: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {args.out}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import BackupError, restore
+
+    try:
+        counts = restore(Path(args.backup), _data_dir(args), force=args.force)
+    except BackupError as exc:
+        print(f"collabd restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.backup} into {_data_dir(args)}: "
+          + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     secret = load_secret(_data_dir(args))
     pid = args.pid or uuid.uuid4().hex[:12]
@@ -93,40 +124,74 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="collabd", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+    p = argparse.ArgumentParser(prog="collabd", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    data_help = f"the data directory: store, token secret, API key (default: {default_data_dir()})"
 
-    s = sub.add_parser("serve", help="run the server (embedded SQLite storage)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8080)
-    s.add_argument("--data-dir", help=f"default: {default_data_dir()}")
-    s.add_argument("--allow-origin", action="append",
+    s = sub.add_parser("serve", help="run the server (embedded SQLite storage)",
+                       description="Run the server: rooms at /rooms/NAME, the session API at "
+                                   "/api, the web client at /, metrics at /metrics (API key).")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    s.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    s.add_argument("--data-dir", help=data_help)
+    s.add_argument("--allow-origin", action="append", metavar="URL",
                    help="browser Origin allowed to connect (repeatable); default: same origin")
     s.add_argument("--stun", action="append", metavar="URL", help="STUN server (repeatable)")
     s.add_argument("--turn", action="append", metavar="URL",
                    help="TURN server URL (repeatable), e.g. turn:127.0.0.1:3478?transport=udp")
-    s.add_argument("--turn-secret", help="TURN REST shared secret (or COLLABD_TURN_SECRET)")
+    s.add_argument("--turn-secret", metavar="S",
+                   help="TURN REST shared secret (or COLLABD_TURN_SECRET)")
     s.add_argument("--relay-only", action="store_true",
                    help="every call relay-only: host/srflx candidates never reach the peer")
-    s.add_argument("--public-url", help="base URL of join links (default: the request's host)")
+    s.add_argument("--public-url", metavar="URL",
+                   help="base URL of join links (default: the request's host)")
     s.add_argument("--no-practice", action="store_true",
                    help="disable POST /api/practice (the start page's practice interviews)")
     s.add_argument("--limit", action="append", metavar="NAME=VALUE",
-                   help="override a limit (see protocol/SPEC.md), e.g. unload_grace_seconds=5")
-    s.add_argument("--log-level", default="INFO")
+                   help="override a limit (see protocol/SPEC.md and docs/operations.md), e.g. "
+                        "unload_grace_seconds=5 (repeatable)")
+    s.add_argument("--log-level", default="INFO", metavar="LEVEL",
+                   help="DEBUG, INFO, WARNING or ERROR (INFO); logs are JSON lines on stderr")
     s.set_defaults(func=cmd_serve)
 
-    t = sub.add_parser("token", help="print a join token for development")
-    t.add_argument("room")
-    t.add_argument("--role", choices=ROLES, default="guest")
+    t = sub.add_parser("token", help="print a join token for development",
+                       description="Print a signed join token for ROOM (for stock Yjs clients "
+                                   "and development; interview sessions get theirs from the "
+                                   "API).")
+    t.add_argument("room", metavar="ROOM", help="room name")
+    t.add_argument("--role", choices=ROLES, default="guest", help="role in the room (guest)")
     t.add_argument("--pid", help="participant id (default: random)")
-    t.add_argument("--ttl", type=int, default=24 * 3600, help="seconds until it expires")
-    t.add_argument("--data-dir")
+    t.add_argument("--ttl", type=int, default=24 * 3600, metavar="S",
+                   help="seconds until it expires (86400)")
+    t.add_argument("--data-dir", help=data_help)
     t.set_defaults(func=cmd_token)
 
-    k = sub.add_parser("api-key", help="print the session API key (created on first use)")
-    k.add_argument("--data-dir")
+    k = sub.add_parser("api-key", help="print the session API key (created on first use)",
+                       description="Print the key of the session API and /metrics "
+                                   "(COLLABD_API_KEY if set, else the data directory's).")
+    k.add_argument("--data-dir", help=data_help)
     k.set_defaults(func=cmd_api_key)
+
+    b = sub.add_parser("backup", help="copy a (running) server's store into one file",
+                       description="Write a consistent copy of the store, the token secret "
+                                   "and the API key to OUT, while the server runs (SQLite "
+                                   "online backup: one snapshot of what was committed). OUT "
+                                   "holds identities and secrets: it is created with mode "
+                                   "0600.")
+    b.add_argument("out", metavar="OUT", help="the backup file to create (must not exist)")
+    b.add_argument("--data-dir", help=data_help)
+    b.set_defaults(func=cmd_backup)
+
+    r = sub.add_parser("restore", help="put a backup in place (server stopped)",
+                       description="Restore BACKUP as the store of the data directory. Stop "
+                                   "the server first. Existing files are renamed "
+                                   "*.before-restore-TIME, never deleted.")
+    r.add_argument("backup", metavar="BACKUP", help="a file written by `collabd backup`")
+    r.add_argument("--data-dir", help=data_help)
+    r.add_argument("--force", action="store_true",
+                   help="replace an existing store (it is kept beside, renamed)")
+    r.set_defaults(func=cmd_restore)
 
     from .analytics import cli as analytics_cli
 

@@ -36,6 +36,8 @@ class Limits:
     unload_grace_seconds: float = 30.0
     compact_every_updates: int = 1000
     turn_ttl: int = 4 * 3600
+    practice_per_minute: int = 10  # POST /api/practice per client address (no key needed)
+    practice_lobby_seconds: float = 3600.0  # a practice lobby not started by then is cancelled
     awareness_max_depth: int = 16
     awareness_tombstones: int = 1024
     practice_per_minute: int = 10  # POST /api/practice per client address (no key needed)

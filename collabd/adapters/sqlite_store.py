@@ -170,6 +170,26 @@ class SqliteStore:
             "SELECT record, simulated, extra FROM sessions ORDER BY created_at")
         return [_session_row(r) for r in rows]
 
+    def timed_sessions(self) -> list[SessionRow]:
+        """Unfinished sessions that have a timer to run with nobody connected: a phase deadline
+        (live, feedback, revealed) or a lobby with someone (re)connecting. The others are loaded
+        on demand."""
+        rows = self.reader.execute(
+            "SELECT record, simulated, extra FROM sessions "
+            "WHERE json_extract(record, '$.phase') IN ('live', 'feedback', 'revealed') "
+            "OR (json_extract(record, '$.phase') = 'lobby' AND EXISTS (SELECT 1 FROM "
+            "json_each(record, '$.presence') WHERE json_extract(value, '$.status') IN "
+            "('connected', 'reconnecting'))) ORDER BY created_at")
+        return [_session_row(r) for r in rows]
+
+    def stale_practice_lobbies(self, created_before: int, limit: int) -> list[str]:
+        """Ids of practice sessions still in the lobby that were created before the time."""
+        rows = self.reader.execute(
+            "SELECT id FROM sessions WHERE created_at < ? AND json_extract(record, '$.phase') = "
+            "'lobby' AND json_extract(extra, '$.practice') ORDER BY created_at LIMIT ?",
+            (created_before, limit))
+        return [r[0] for r in rows]
+
     # -- chat and the session log
 
     @writes
@@ -220,6 +240,13 @@ class SqliteStore:
                 "UPDATE webhooks SET attempts=attempts+1, next_at=?, done=? WHERE id=?",
                 (next_at, 1 if delivered else (2 if give_up else 0), wid),
             )
+
+    def webhook_counts(self) -> dict[str, int]:
+        """For the metrics: outbox depth, failed attempts so far, webhooks given up."""
+        pending, failed, given_up = self.reader.execute(
+            "SELECT COALESCE(SUM(done = 0), 0), COALESCE(SUM(attempts) - SUM(done = 1), 0), "
+            "COALESCE(SUM(done = 2), 0) FROM webhooks").fetchone()
+        return {"pending": pending, "failed_attempts": failed, "given_up": given_up}
 
     def _tx(self) -> _Transaction:
         return _Transaction(self.db)

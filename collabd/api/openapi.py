@@ -1,147 +1,181 @@
-"""The OpenAPI 3.1 document of the session API (served at GET /api/openapi.json)."""
+"""The OpenAPI 3.1 document of the session API (served at GET /api/openapi.json).
+
+Generated from the payload Structs of payloads.py, the same types that decode requests and build
+answers; only the prose (summaries, error meanings) and the examples are written here, and a
+test checks every example against the generated schemas.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
+from . import payloads as p
 
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+REF = "#/components/schemas/{name}"
 
 
-ERRORS = {
-    "400": _json(_ref("Error"), "invalid_payload: the body is not valid (the message names the "
-                                "field)"),
-    "401": _json(_ref("Error"), "unauthorized: missing or wrong API key"),
-}
-NOT_FOUND = {"404": _json(_ref("Error"), "not_found: no such session")}
-WRONG_PHASE = {"409": _json(_ref("Error"), "wrong_phase: not possible in the current phase")}
+def _ref(kind: type) -> dict[str, str]:
+    return {"$ref": REF.format(name=kind.__name__)}
+
+
+def _json(kind: type, description: str, example: Any = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": _ref(kind)}
+    if example is not None:
+        media["example"] = example
+    return {"description": description, "content": {"application/json": media}}
+
+
+def _error(code: str, meaning: str, message: str) -> dict[str, Any]:
+    return _json(p.ErrorAnswer, f"`{code}`: {meaning}",
+                 {"error": {"code": code, "message": message}})
+
+
+def _query_parameters(kind: type) -> list[dict[str, Any]]:
+    _, components = msgspec.json.schema_components([kind], ref_template=REF)
+    props = components[kind.__name__]["properties"]
+    return [{"name": name, "in": "query", "required": False, "schema": prop}
+            for name, prop in props.items()]
+
+
+BAD = {"400": _error("invalid_payload", "the body or a parameter is not valid (the message "
+                     "names the field)", "Expected `float` <= 86400.0 - at "
+                     "`$.options.interview_seconds`")}
+AUTH = {"401": _error("unauthorized", "missing or wrong API key",
+                      "a valid API key is required (Bearer)")}
+NOT_FOUND = {"404": _error("not_found", "no such session", "no such session")}
+WRONG_PHASE = {"409": _error("wrong_phase", "not possible in the current phase",
+                             "end is not possible in phase sealed")}
 SID = [{"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}]
 
-IDENTITY = {
-    "type": "object", "required": ["name", "email"], "additionalProperties": False,
-    "properties": {"name": {"type": "string", "maxLength": 200},
-                   "email": {"type": "string", "maxLength": 320},
-                   "profile": {"type": "string", "maxLength": 2000}},
-}
-OPTIONS = {
-    "type": "object", "additionalProperties": False,
-    "properties": {
-        "interview_seconds": {"type": "number", "minimum": 0.1, "default": 2700},
-        "feedback_seconds": {"type": "number", "minimum": 0.1, "default": 86400},
-        "unmask_seconds": {"type": "number", "minimum": 0.1, "default": 86400},
-        "grace_seconds": {"type": "number", "minimum": 0, "default": 60,
-                          "description": "how long a dropped participant shows as reconnecting"},
-        "unmask_policy": {"enum": ["mutual_positive", "always", "never"],
-                          "default": "mutual_positive"},
-        "relay_only": {"type": "boolean", "default": False,
-                       "description": "calls only through TURN: no IP address reaches the peer"},
-        "webhook_url": {"type": "string", "format": "uri",
-                        "description": "POSTed on every phase change, signed with "
-                                       "X-Collabd-Signature: sha256=HMAC(api key, body)"},
-    },
-}
-STATUS = {
-    "type": "object",
-    "description": "Phases, presence, times and flags: never form contents or identities.",
-    "properties": {
-        "session_id": {"type": "string"},
-        "phase": {"enum": ["lobby", "live", "feedback", "revealed", "unmasked", "sealed"]},
-        "read_only": {"type": "boolean"},
-        "created_at": {"type": "integer"}, "started_at": {"type": ["integer", "null"]},
-        "ends_at": {"type": ["integer", "null"]}, "ended_at": {"type": ["integer", "null"]},
-        "ended_by": {"type": ["string", "null"]},
-        "feedback_deadline": {"type": ["integer", "null"]},
-        "revealed_at": {"type": ["integer", "null"]},
-        "unmask_deadline": {"type": ["integer", "null"]},
-        "closed_at": {"type": ["integer", "null"]}, "close_reason": {"type": ["string", "null"]},
-        "next_deadline": {"type": ["integer", "null"]},
-        "participants": {"type": "array", "items": {"type": "object"}},
-        "unmask": {"type": "object"},
-        "simulated": {"type": "boolean"},
-    },
-}
-JOIN = {"type": "object", "properties": {"pid": {"type": "string"}, "token": {"type": "string"},
-                                         "join_url": {"type": "string"}}}
+# -- examples (checked against the schemas by tests/api/test_openapi.py)
 
-OPENAPI: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "collabd session API", "version": "1",
-             "description": "Create and follow anonymous interview sessions. Times are ms since "
-                            "the epoch. Authenticate with `Authorization: Bearer <api key>` "
-                            "(COLLABD_API_KEY, or `collabd api-key`)."},
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
-            "Identity": IDENTITY, "Options": OPTIONS, "Status": STATUS, "Join": JOIN,
-        },
-    },
-    "security": [{"bearer": []}],
-    "paths": {
-        "/api/sessions": {
-            "post": {
-                "summary": "Create a session; returns a join link per participant",
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["interviewer", "interviewee"],
-                    "additionalProperties": False,
-                    "properties": {"interviewer": _ref("Identity"),
-                                   "interviewee": _ref("Identity"),
-                                   "options": _ref("Options"),
-                                   "simulated": {"type": "boolean", "default": False}}}}}},
-                "responses": {"201": _json({"type": "object", "properties": {
-                    "session_id": {"type": "string"}, "status": _ref("Status"),
-                    "interviewer": _ref("Join"), "interviewee": _ref("Join")}}, "created"),
-                    **ERRORS},
-            },
-            "get": {
-                "summary": "List sessions, newest first",
-                "parameters": [
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 100,
-                                                                "maximum": 500}},
-                    {"name": "offset", "in": "query", "schema": {"type": "integer",
-                                                                 "default": 0}}],
-                "responses": {"200": _json({"type": "object", "properties": {
-                    "sessions": {"type": "array", "items": _ref("Status")}}}, "sessions"),
-                    **ERRORS},
-            },
-        },
-        "/api/sessions/{sid}": {"get": {
-            "summary": "Status of a session", "parameters": SID,
-            "responses": {"200": _json(_ref("Status"), "status"), **ERRORS, **NOT_FOUND}}},
-        "/api/sessions/{sid}/end": {"post": {
-            "summary": "End the interview (live -> feedback; lobby -> sealed)", "parameters": SID,
-            "responses": {"200": _json(_ref("Status"), "ended"), **ERRORS, **NOT_FOUND,
-                          **WRONG_PHASE}}},
-        "/api/sessions/{sid}/cancel": {"post": {
-            "summary": "Cancel: sealed at once, nothing revealed", "parameters": SID,
-            "responses": {"200": _json(_ref("Status"), "cancelled"), **ERRORS, **NOT_FOUND,
-                          **WRONG_PHASE}}},
-        "/api/sessions/{sid}/chat": {"get": {
-            "summary": "The session's chat log, in order (pseudonymous senders)",
-            "parameters": SID,
-            "responses": {"200": _json({"type": "object"}, "chat log"), **ERRORS, **NOT_FOUND}}},
-        "/api/analytics": {"get": {
-            "summary": "The perceived-vs-actual study over stored feedback (admin)",
-            "parameters": [
-                {"name": "include_simulated", "in": "query", "schema": {"type": "boolean"}},
-                {"name": "participant", "in": "query", "schema": {"type": "string"}}],
-            "responses": {"200": _json({"type": "object"}, "collabd.analytics.study v1"),
-                          **ERRORS,
-                          "503": _json(_ref("Error"), "analytics extra not installed")}}},
-        "/api/practice": {"post": {
-            "summary": "Start a practice session (servers run on their own; no key)",
-            "security": [],
-            "responses": {"201": _json({"type": "object", "properties": {
-                "session_id": {"type": "string"}, "links": {"type": "object"}}}, "created"),
-                "404": _json(_ref("Error"), "practice disabled")}}},
-        "/api/openapi.json": {"get": {"summary": "This document", "security": [],
-                                      "responses": {"200": {"description": "OpenAPI"}}}},
-    },
+ALICE = {"name": "Alice Example", "email": "alice@example.org",
+         "profile": "https://example.org/alice"}
+BOB = {"name": "Bob Example", "email": "bob@example.net"}
+CREATE_EXAMPLE = {"interviewer": ALICE, "interviewee": BOB,
+                  "options": {"interview_seconds": 3600, "relay_only": True,
+                              "webhook_url": "https://hooks.example.org/collabd"}}
+STATUS_EXAMPLE: dict[str, Any] = {
+    "session_id": "s-3kq9TzB0aW1xYm5v", "phase": "live", "read_only": False,
+    "created_at": 1767225600000, "started_at": 1767225660000, "ends_at": 1767229260000,
+    "ended_at": None, "ended_by": None, "feedback_deadline": None, "revealed_at": None,
+    "unmask_deadline": None, "closed_at": None, "close_reason": None,
+    "next_deadline": 1767229260000,
+    "participants": [
+        {"id": "p-Qm9uZXlCYWRn", "role": "interviewer", "pseudonym": "Teal Heron",
+         "status": "connected", "joined_at": 1767225630000, "feedback_submitted": False},
+        {"id": "p-V2hpdGVPd2xz", "role": "interviewee", "pseudonym": "Amber Lynx",
+         "status": "connected", "joined_at": 1767225660000, "feedback_submitted": False}],
+    "unmask": {"offered": False, "unmasked": None},
+    "simulated": False,
 }
+SEALED_EXAMPLE = {**STATUS_EXAMPLE, "phase": "sealed", "read_only": True, "started_at": None,
+                  "ends_at": None, "ended_at": 1767225700000, "ended_by": "embedder",
+                  "closed_at": 1767225700000, "close_reason": "ended_in_lobby",
+                  "next_deadline": None, "unmask": {"offered": False, "unmasked": False}}
+JOIN_URL = "https://interviews.example.org/join#token=eyJyIjoi..."
+CREATED_EXAMPLE = {
+    "session_id": STATUS_EXAMPLE["session_id"],
+    "status": {**STATUS_EXAMPLE, "phase": "lobby", "started_at": None, "ends_at": None,
+               "next_deadline": None,
+               "participants": [{**q, "status": "waiting", "joined_at": None}
+                                for q in STATUS_EXAMPLE["participants"]]},
+    "interviewer": {"pid": "p-Qm9uZXlCYWRn", "token": "eyJyIjoi...", "join_url": JOIN_URL},
+    "interviewee": {"pid": "p-V2hpdGVPd2xz", "token": "eyJyIjoi...", "join_url": JOIN_URL},
+}
+LIST_EXAMPLE = {"sessions": [STATUS_EXAMPLE], "limit": 100, "offset": 0}
+CHAT_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"], "messages": [
+    {"id": 1, "ts": 1767225700000, "from": {"id": "p-Qm9uZXlCYWRn", "name": "Teal Heron",
+                                            "color": "#0f766e"}, "text": "Hello!"}]}
+PRACTICE_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"],
+                    "links": {"interviewer": JOIN_URL, "interviewee": JOIN_URL}}
+
+
+def build() -> dict[str, Any]:
+    _, schemas = msgspec.json.schema_components(p.COMPONENTS, ref_template=REF)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "collabd session API", "version": "1",
+                 "description": "Create and follow anonymous interview sessions. Times are ms "
+                                "since the epoch. Authenticate with `Authorization: Bearer "
+                                "<api key>` (COLLABD_API_KEY, or `collabd api-key`). Errors are "
+                                "`{\"error\": {\"code\", \"message\"}}` with a stable code."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": schemas},
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/sessions": {
+                "post": {
+                    "summary": "Create a session; returns a join link per participant",
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": _ref(p.CreateSession), "example": CREATE_EXAMPLE}}},
+                    "responses": {"201": _json(p.Created, "created", CREATED_EXAMPLE),
+                                  **BAD, **AUTH},
+                },
+                "get": {
+                    "summary": "List sessions, newest first",
+                    "parameters": _query_parameters(p.ListQuery),
+                    "responses": {"200": _json(p.SessionList, "sessions", LIST_EXAMPLE),
+                                  **BAD, **AUTH},
+                },
+            },
+            "/api/sessions/{sid}": {"get": {
+                "summary": "Status of a session", "parameters": SID,
+                "responses": {"200": _json(p.SessionStatus, "status", STATUS_EXAMPLE),
+                              **AUTH, **NOT_FOUND}}},
+            "/api/sessions/{sid}/end": {"post": {
+                "summary": "End the interview (live -> feedback; lobby -> sealed)",
+                "parameters": SID,
+                "responses": {"200": _json(p.SessionStatus, "ended", SEALED_EXAMPLE),
+                              **AUTH, **NOT_FOUND, **WRONG_PHASE}}},
+            "/api/sessions/{sid}/cancel": {"post": {
+                "summary": "Cancel: sealed at once, nothing revealed", "parameters": SID,
+                "responses": {"200": _json(p.SessionStatus, "cancelled"), **AUTH, **NOT_FOUND,
+                              **WRONG_PHASE}}},
+            "/api/sessions/{sid}/chat": {"get": {
+                "summary": "The session's chat log, in order (pseudonymous senders)",
+                "parameters": SID,
+                "responses": {"200": _json(p.ChatLog, "chat log", CHAT_EXAMPLE), **AUTH,
+                              **NOT_FOUND}}},
+            "/api/analytics": {"get": {
+                "summary": "The perceived-vs-actual study over stored feedback (admin)",
+                "parameters": _query_parameters(p.AnalyticsQuery),
+                "responses": {
+                    "200": {"description": "collabd.analytics.study v1 "
+                                           "(collabd/analytics/SCHEMA.md)",
+                            "content": {"application/json": {"schema": {"type": "object"}}}},
+                    **BAD, **AUTH,
+                    "503": _error("analytics_unavailable", "the analytics extra is not "
+                                  "installed", "pip install 'collabd[analytics]'")}}},
+            "/api/practice": {"post": {
+                "summary": "Start a practice session (servers run on their own; no key). "
+                           "Limited per client address (limit practice_per_minute).",
+                "security": [],
+                "responses": {
+                    "201": _json(p.PracticeCreated, "created", PRACTICE_EXAMPLE),
+                    "404": _error("not_found", "practice sessions are disabled (--no-practice)",
+                                  "practice sessions are disabled on this server"),
+                    "429": _error("rate_limited", "too many practice sessions from this "
+                                  "address", "too many practice sessions; try again in a "
+                                  "minute")}}},
+            "/healthz": {"get": {
+                "summary": "Liveness: 200 while the server accepts requests", "security": [],
+                "responses": {"200": _json(p.Health, "alive", {"ok": True})}}},
+            "/metrics": {"get": {
+                "summary": "Prometheus metrics (text exposition format); needs the API key",
+                "responses": {"200": {"description": "metrics",
+                                      "content": {"text/plain": {"schema": {"type": "string"}}}},
+                              **AUTH}}},
+            "/api/openapi.json": {"get": {
+                "summary": "This document", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1",
+                                      "content": {"application/json": {
+                                          "schema": {"type": "object"}}}}}}},
+        },
+    }
+
+
+OPENAPI: dict[str, Any] = build()
+OPENAPI_JSON: bytes = msgspec.json.encode(OPENAPI)

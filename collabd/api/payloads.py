@@ -1,92 +1,247 @@
-"""Validation of the session API's JSON bodies, with errors that name the field."""
+"""Every payload of the session API as one typed definition (msgspec Structs).
+
+Each request body and query is *decoded* through its Struct (msgspec validates while it parses:
+types, bounds, patterns, unknown fields), each answer is *built* through its Struct, and the
+OpenAPI document (openapi.py) is generated from the same Structs. So the schema cannot say one
+thing while the server enforces another.
+
+Why msgspec rather than pydantic: it parses and validates JSON in one pass from the raw bytes
+(a 100k-deep body is refused at its first unexpected byte, there is no intermediate dict and no
+recursion through Python's json module), it is several times faster than pydantic v2 on small
+payloads, it is one small C extension with no dependencies (pydantic brings pydantic-core,
+annotated-types and typing-extensions), and its JSON Schema output is plain 2020-12, which is
+what OpenAPI 3.1 embeds. What pydantic has and we do not need: custom validator functions; the
+few rules here (non-blank names, an "@" in emails, http(s) URLs) are regular expressions that the
+schema can state too.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from ..core.session import Identity, SessionOptions
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from ..core.lifecycle import Phase, Role
+from ..core.session import CloseReason, EndedBy, Identity, SessionOptions, Status
 from ..core.unmask import UnmaskPolicy
+
+SQLITE_INT_MAX = 2**63 - 1
+Ms = Annotated[int, Meta(description="ms since the epoch")]
 
 
 class InvalidPayload(ValueError):
     code = "invalid_payload"
 
 
-def _str(data: dict[str, Any], key: str, where: str, max_len: int, required: bool = True) -> str:
-    value = data.get(key, None if required else "")
-    if not isinstance(value, str) or (required and not value.strip()) or len(value) > max_len:
-        raise InvalidPayload(f"{where}.{key} must be a non-empty string of at most {max_len} "
-                             "characters" if required else f"{where}.{key} must be a string")
-    return value
+def _seconds(low: float, high: float, what: str) -> Any:
+    return Annotated[float, Meta(ge=low, le=high, description=f"{what}, in seconds")]
 
 
-def identity(data: Any, where: str) -> Identity:
-    if not isinstance(data, dict):
-        raise InvalidPayload(f"{where} must be an object {{name, email, profile?}}")
-    unknown = set(data) - {"name", "email", "profile"}
-    if unknown:
-        raise InvalidPayload(f"{where} has unknown fields: {', '.join(sorted(unknown))}")
-    email = _str(data, "email", where, 320)
-    if "@" not in email:
-        raise InvalidPayload(f"{where}.email is not an email address")
-    return Identity(_str(data, "name", where, 200), email,
-                    _str(data, "profile", where, 2000, required=False))
+# -- requests
 
 
-SECONDS_FIELDS = {  # option -> (SessionOptions field, min seconds, max seconds)
-    "interview_seconds": ("interview_ms", 0.1, 24 * 3600),
-    "feedback_seconds": ("feedback_ms", 0.1, 90 * 86400),
-    "unmask_seconds": ("unmask_ms", 0.1, 90 * 86400),
-    "grace_seconds": ("grace_ms", 0, 3600),
-}
+class IdentityIn(Struct, forbid_unknown_fields=True):
+    """A participant's real identity, kept in escrow until a mutual unmask."""
+
+    name: Annotated[str, Meta(max_length=200, pattern=r"\S", description="not blank")]
+    email: Annotated[str, Meta(max_length=320, pattern="@")]
+    profile: Annotated[str, Meta(max_length=2000)] = ""
+
+    def to_core(self) -> Identity:
+        return Identity(self.name, self.email, self.profile)
 
 
-def options(data: Any) -> tuple[SessionOptions, dict[str, Any]]:
-    """SessionOptions and the extras the runtime keeps beside the session."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InvalidPayload("options must be an object")
-    allowed = set(SECONDS_FIELDS) | {"unmask_policy", "relay_only", "webhook_url"}
-    unknown = set(data) - allowed
-    if unknown:
-        raise InvalidPayload(f"options has unknown fields: {', '.join(sorted(unknown))}")
-    kw: dict[str, Any] = {}
-    for name, (target, low, high) in SECONDS_FIELDS.items():
-        if name in data:
-            value = data[name]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                    low <= value <= high):
-                raise InvalidPayload(f"options.{name} must be a number from {low} to {high}")
-            kw[target] = int(value * 1000)
-    if "unmask_policy" in data:
-        try:
-            kw["policy"] = UnmaskPolicy(data["unmask_policy"])
-        except ValueError:
-            raise InvalidPayload("options.unmask_policy must be one of: "
-                                 + ", ".join(p.value for p in UnmaskPolicy)) from None
-    extra: dict[str, Any] = {}
-    if "relay_only" in data:
-        if not isinstance(data["relay_only"], bool):
-            raise InvalidPayload("options.relay_only must be true or false")
-        extra["relay_only"] = data["relay_only"]
-    if "webhook_url" in data:
-        url = data["webhook_url"]
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise InvalidPayload("options.webhook_url must be an http(s) URL")
-        extra["webhook_url"] = url
-    return SessionOptions(**kw), extra
+class Options(Struct, forbid_unknown_fields=True):
+    """Timers and policies of one session (all optional)."""
+
+    interview_seconds: _seconds(0.1, 24 * 3600, "length of the interview") = 2700.0
+    feedback_seconds: _seconds(0.1, 90 * 86400, "time to give feedback after the end") = 86400.0
+    unmask_seconds: _seconds(0.1, 90 * 86400, "time to answer the unmask question") = 86400.0
+    grace_seconds: _seconds(0, 3600, "how long a dropped participant shows as reconnecting") = 60.0
+    unmask_policy: UnmaskPolicy = UnmaskPolicy.MUTUAL_POSITIVE
+    relay_only: Annotated[bool, Meta(
+        description="calls only through TURN: no IP address reaches the peer")] = False
+    webhook_url: UnsetType | Annotated[str, Meta(
+        pattern="^https?://", max_length=2000,
+        description="POSTed on every phase change, signed with "
+                    "X-Collabd-Signature: sha256=HMAC(api key, body)")] = UNSET
+
+    def to_core(self) -> tuple[SessionOptions, dict[str, Any]]:
+        """SessionOptions, and the extras the runtime keeps beside the session."""
+        opts = SessionOptions(
+            interview_ms=int(self.interview_seconds * 1000),
+            feedback_ms=int(self.feedback_seconds * 1000),
+            unmask_ms=int(self.unmask_seconds * 1000),
+            grace_ms=int(self.grace_seconds * 1000), policy=self.unmask_policy)
+        extra: dict[str, Any] = {"relay_only": self.relay_only} if self.relay_only else {}
+        if self.webhook_url is not UNSET:
+            extra["webhook_url"] = self.webhook_url
+        return opts, extra
 
 
-def create_session(body: Any) -> tuple[Identity, Identity, SessionOptions, dict[str, Any], bool]:
-    if not isinstance(body, dict):
-        raise InvalidPayload("the body must be a JSON object")
-    unknown = set(body) - {"interviewer", "interviewee", "options", "simulated"}
-    if unknown:
-        raise InvalidPayload(f"unknown fields: {', '.join(sorted(unknown))}")
-    simulated = body.get("simulated", False)
-    if not isinstance(simulated, bool):
-        raise InvalidPayload("simulated must be true or false")
-    opts, extra = options(body.get("options"))
-    return (identity(body.get("interviewer"), "interviewer"),
-            identity(body.get("interviewee"), "interviewee"), opts, extra, simulated)
+class CreateSession(Struct, forbid_unknown_fields=True):
+    """POST /api/sessions."""
+
+    interviewer: IdentityIn
+    interviewee: IdentityIn
+    options: Options | None = None
+    simulated: Annotated[bool, Meta(
+        description="made by `collabd simulate`: the analytics can leave it out")] = False
+
+
+class ListQuery(Struct):
+    """GET /api/sessions query parameters."""
+
+    limit: Annotated[int, Meta(ge=1, le=500)] = 100
+    offset: Annotated[int, Meta(ge=0, le=SQLITE_INT_MAX)] = 0
+
+
+class AnalyticsQuery(Struct):
+    """GET /api/analytics query parameters."""
+
+    include_simulated: bool = True
+    participant: UnsetType | Annotated[str, Meta(max_length=200)] = UNSET
+
+
+# -- answers
+
+
+class ParticipantStatus(Struct, forbid_unknown_fields=True):
+    id: str
+    role: Role
+    pseudonym: str
+    status: Status
+    joined_at: Ms | None
+    feedback_submitted: bool
+
+
+class UnmaskSummary(Struct, forbid_unknown_fields=True):
+    offered: Annotated[bool | None, Meta(description="null until the feedback is revealed")]
+    unmasked: Annotated[bool | None, Meta(description="null until the session is over")]
+
+
+class SessionStatus(Struct, forbid_unknown_fields=True):
+    """Phases, presence, times and flags: never form contents or identities."""
+
+    session_id: str
+    phase: Phase
+    read_only: bool
+    created_at: Ms
+    started_at: Ms | None
+    ends_at: Ms | None
+    ended_at: Ms | None
+    ended_by: EndedBy | None
+    feedback_deadline: Ms | None
+    revealed_at: Ms | None
+    unmask_deadline: Ms | None
+    closed_at: Ms | None
+    close_reason: CloseReason | None
+    next_deadline: Ms | None
+    participants: list[ParticipantStatus]
+    unmask: UnmaskSummary
+    simulated: bool
+
+
+class Join(Struct, forbid_unknown_fields=True):
+    pid: str
+    token: str
+    join_url: str
+
+
+class Created(Struct, forbid_unknown_fields=True):
+    session_id: str
+    status: SessionStatus
+    interviewer: Join
+    interviewee: Join
+
+
+class SessionList(Struct, forbid_unknown_fields=True):
+    sessions: list[SessionStatus]
+    limit: int
+    offset: int
+
+
+class Sender(Struct, forbid_unknown_fields=True):
+    id: str
+    name: str
+    color: str
+
+
+class ChatLine(Struct, forbid_unknown_fields=True):
+    id: int
+    ts: Ms
+    sender: Sender = msgspec.field(name="from")
+    text: str
+
+
+class ChatLog(Struct, forbid_unknown_fields=True):
+    session_id: str
+    messages: list[ChatLine]
+
+
+class PracticeLinks(Struct, forbid_unknown_fields=True):
+    interviewer: str
+    interviewee: str
+
+
+class PracticeCreated(Struct, forbid_unknown_fields=True):
+    session_id: str
+    links: PracticeLinks
+
+
+class Health(Struct, forbid_unknown_fields=True):
+    ok: bool
+
+
+class ErrorBody(Struct, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(description="stable: invalid_payload, unauthorized, not_found, "
+                                          "wrong_phase, rate_limited, analytics_unavailable")]
+    message: str
+
+
+class ErrorAnswer(Struct, forbid_unknown_fields=True):
+    error: ErrorBody
+
+
+Analytics = dict[str, Any]  # collabd.analytics.study v1 (collabd/analytics/SCHEMA.md)
+
+# every named schema of the OpenAPI document
+COMPONENTS: tuple[Any, ...] = (CreateSession, IdentityIn, Options, SessionStatus, Created,
+                               SessionList, ChatLog, PracticeCreated, Health, ErrorAnswer)
+
+
+# -- decoding
+
+
+_create = msgspec.json.Decoder(CreateSession)
+
+
+def _fail(exc: Exception) -> InvalidPayload:
+    if isinstance(exc, msgspec.ValidationError):
+        return InvalidPayload(str(exc))
+    return InvalidPayload(f"the body is not JSON ({exc})")
+
+
+def create_session(body: bytes) -> CreateSession:
+    try:
+        return _create.decode(body)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise _fail(exc) from None
+
+
+Q = TypeVar("Q", bound=Struct)
+
+
+def query(params: Any, kind: type[Q]) -> Q:
+    """Query parameters (strings) converted and checked through `kind`."""
+    try:
+        return msgspec.convert(dict(params), kind, strict=False)
+    except msgspec.ValidationError as exc:
+        raise InvalidPayload(str(exc).replace("`$.", "query parameter `")) from None
+
+
+def answer(value: Any, kind: type[Struct]) -> bytes:
+    """JSON bytes of an answer, built through (and so checked by) its Struct."""
+    return msgspec.json.encode(msgspec.convert(value, kind, from_attributes=False))
+

@@ -1,14 +1,15 @@
 """The session REST API for embedders (JSON; `Authorization: Bearer <api key>`).
 
-Errors are `{"error": {"code", "message"}}` with a stable code. The OpenAPI document is served
-at GET /api/openapi.json (see openapi.py).
+Errors are `{"error": {"code", "message"}}` with a stable code. Bodies and queries are decoded,
+and answers built, through the Structs of payloads.py; the OpenAPI document generated from them
+is served at GET /api/openapi.json. GET /metrics (Prometheus) sits behind the same key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,23 +17,37 @@ from aiohttp import web
 
 from ..core.lifecycle import SessionError
 from ..core.session import Identity, Session, SessionOptions
-from ..runtime.services import Services
-from . import payloads
-from .openapi import OPENAPI
+from ..runtime.services import Live, Services
+from . import payloads as p
+from .openapi import OPENAPI_JSON
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+JSON = "application/json"
+PRACTICE_TRACKED = 10_000  # addresses remembered by the practice limit (oldest forgotten)
 
 
 def error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    body = p.answer({"error": {"code": code, "message": message}}, p.ErrorAnswer)
+    return web.Response(body=body, status=status, content_type=JSON)
+
+
+def answer(value: Any, kind: type, status: int = 200) -> web.Response:
+    return web.Response(body=p.answer(value, kind), status=status, content_type=JSON)
+
+
+class NotFound(Exception):
+    pass
 
 
 class SessionApi:
-    def __init__(self, services: Services, api_key: str, public_url: str, practice: bool) -> None:
+    def __init__(self, services: Services, api_key: str, public_url: str, practice: bool,
+                 metrics: Handler | None = None) -> None:
         self.services = services
         self.api_key = api_key
         self.public_url = public_url
         self.practice_enabled = practice
+        self.metrics = metrics
+        self._practice_times: dict[str, deque[float]] = {}
 
     def routes(self, app: web.Application) -> None:
         r = app.router
@@ -45,6 +60,8 @@ class SessionApi:
         r.add_get("/api/sessions/{sid}/chat", self.guard(self.chat))
         r.add_get("/api/analytics", self.guard(self.analytics))
         r.add_post("/api/practice", self.practice)
+        if self.metrics is not None:
+            r.add_get("/metrics", self.guard(self.metrics))
 
     def guard(self, handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -54,114 +71,129 @@ class SessionApi:
                 return error(401, "unauthorized", "a valid API key is required (Bearer)")
             try:
                 return await handler(request)
-            except payloads.InvalidPayload as exc:
+            except p.InvalidPayload as exc:
                 return error(400, exc.code, str(exc))
+            except NotFound:
+                return error(404, "not_found", "no such session")
         return guarded
 
     async def openapi(self, request: web.Request) -> web.Response:
-        return web.json_response(OPENAPI)
+        return web.Response(body=OPENAPI_JSON, content_type=JSON)
 
     def _base(self, request: web.Request) -> str:
         return self.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
 
-    def _created(self, request: web.Request, session: Session,
-                 tokens: dict[str, str]) -> dict[str, Any]:
+    def _created(self, request: web.Request, session: Session, tokens: dict[str, str],
+                 simulated: bool) -> dict[str, Any]:
         base = self._base(request)
-        out: dict[str, Any] = {"session_id": session.id, "status": session.admin_view()}
-        for p in session.participants:
-            out[p.role] = {"pid": p.id, "token": tokens[p.role],
-                           "join_url": f"{base}/join#token={tokens[p.role]}"}
+        out: dict[str, Any] = {"session_id": session.id,
+                               "status": {**session.admin_view(), "simulated": simulated}}
+        for part in session.participants:
+            out[part.role] = {"pid": part.id, "token": tokens[part.role],
+                              "join_url": f"{base}/join#token={tokens[part.role]}"}
         return out
 
-    async def _body(self, request: web.Request) -> Any:
-        try:
-            return await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise payloads.InvalidPayload("the body is not JSON") from None
-
     async def create(self, request: web.Request) -> web.Response:
-        interviewer, interviewee, options, extra, simulated = payloads.create_session(
-            await self._body(request))
-        session, tokens = await self.services.create(interviewer, interviewee, options,
-                                                     simulated, extra)
-        return web.json_response(self._created(request, session, tokens), status=201)
+        body = p.create_session(await request.read())
+        options, extra = (body.options or p.Options()).to_core()
+        session, tokens = await self.services.create(
+            body.interviewer.to_core(), body.interviewee.to_core(), options, body.simulated,
+            extra)
+        return answer(self._created(request, session, tokens, body.simulated), p.Created, 201)
 
     async def list(self, request: web.Request) -> web.Response:
-        try:
-            limit = min(500, max(1, int(request.query.get("limit", "100"))))
-            offset = max(0, int(request.query.get("offset", "0")))
-        except ValueError:
-            raise payloads.InvalidPayload("limit and offset must be integers") from None
-        rows = await self.services.call(self.services.hub.store.list_sessions, limit, offset)
+        q = p.query(request.query, p.ListQuery)
+        rows = await self.services.call(self.services.hub.store.list_sessions, q.limit,
+                                        q.offset)
         sessions = []
         for record, simulated, _ in rows:
             live = self.services.live.get(record["session_id"])
             session = live.session if live else Session.from_record(record)
             sessions.append({**session.admin_view(), "simulated": simulated})
-        return web.json_response({"sessions": sessions, "limit": limit, "offset": offset})
+        return answer({"sessions": sessions, "limit": q.limit, "offset": q.offset},
+                      p.SessionList)
 
-    async def _live(self, request: web.Request) -> Any:
+    async def _live(self, request: web.Request) -> Live:
         live = await self.services.get(request.match_info["sid"])
         if live is None:
-            raise web.HTTPNotFound(text=json.dumps(
-                {"error": {"code": "not_found", "message": "no such session"}}),
-                content_type="application/json")
+            raise NotFound
         return live
 
-    async def get(self, request: web.Request) -> web.Response:
-        live = await self._live(request)
-        return web.json_response({**live.session.admin_view(), "simulated": live.simulated})
+    @staticmethod
+    def _status(live: Live) -> web.Response:
+        return answer({**live.session.admin_view(), "simulated": live.simulated},
+                      p.SessionStatus)
 
-    async def _mutate(self, request: web.Request, fn: Callable[..., list[str]],
-                      *args: Any) -> web.Response:
-        live = await self._live(request)
+    async def get(self, request: web.Request) -> web.Response:
+        return self._status(await self._live(request))
+
+    async def _mutate(self, live: Live, fn: Callable[..., list[str]], *args: Any,
+                      ) -> web.Response:
         try:
             await self.services.mutate(live, fn, *args)
         except SessionError as exc:
             return error(409, exc.code, str(exc))
-        return web.json_response(live.session.admin_view())
+        return self._status(live)
 
     async def end(self, request: web.Request) -> web.Response:
         live = await self._live(request)
-        return await self._mutate(request, live.session.end, None)
+        return await self._mutate(live, live.session.end, None)
 
     async def cancel(self, request: web.Request) -> web.Response:
         live = await self._live(request)
-        return await self._mutate(request, live.session.cancel)
+        return await self._mutate(live, live.session.cancel)
 
     async def chat(self, request: web.Request) -> web.Response:
         live = await self._live(request)
         rows = await self.services.call(self.services.hub.store.chat_after, live.session.id, 0,
                                         100_000)
-        return web.json_response({"session_id": live.session.id, "messages": rows})
+        return answer({"session_id": live.session.id, "messages": rows}, p.ChatLog)
 
     async def analytics(self, request: web.Request) -> web.Response:
         from ..analytics.extra import MissingExtraError
         from ..analytics.records import from_session_record
 
+        q = p.query(request.query, p.AnalyticsQuery)
+        participant = q.participant if isinstance(q.participant, str) else None
         rows = await self.services.call(self.services.hub.store.all_sessions)
         records = [from_session_record(r, sim) for r, sim, _ in rows]
-        include = request.query.get("include_simulated", "true").lower() != "false"
-        participant = request.query.get("participant") or None
         try:
             from ..analytics.study import compute
 
             result = await asyncio.get_running_loop().run_in_executor(
-                None, lambda: compute(records, include_simulated=include,
-                                      participant=participant))
+                None, lambda: compute(records, include_simulated=q.include_simulated,
+                                      participant=participant or None))
         except MissingExtraError as exc:
             return error(503, "analytics_unavailable", str(exc))
         return web.json_response(result)
+
+    def _practice_allowed(self, address: str, now: float) -> bool:
+        """At most `practice_per_minute` practice sessions per client address per minute."""
+        per_minute = self.services.hub.settings.limits.practice_per_minute
+        times = self._practice_times.pop(address, None) or deque()
+        while times and times[0] <= now - 60:
+            times.popleft()
+        self._practice_times[address] = times  # re-inserted: the dict stays in age order
+        if len(self._practice_times) > PRACTICE_TRACKED:
+            del self._practice_times[next(iter(self._practice_times))]
+        if len(times) >= per_minute:
+            return False
+        times.append(now)
+        return True
 
     async def practice(self, request: web.Request) -> web.Response:
         """A practice interview for a server run on its own (the start page's button)."""
         if not self.practice_enabled:
             return error(404, "not_found", "practice sessions are disabled on this server")
+        now = asyncio.get_running_loop().time()
+        if not self._practice_allowed(request.remote or "", now):
+            return error(429, "rate_limited",
+                         "too many practice sessions; try again in a minute")
         session, tokens = await self.services.create(
             Identity("Practice Interviewer", "interviewer@practice.invalid"),
             Identity("Practice Candidate", "candidate@practice.invalid"),
             SessionOptions(), simulated=False, extra={"practice": True})
-        created = self._created(request, session, tokens)
-        return web.json_response({"session_id": session.id, "links": {
+        created = self._created(request, session, tokens, False)
+        return answer({"session_id": session.id, "links": {
             role: created[role]["join_url"] for role in ("interviewer", "interviewee")}},
-            status=201)
+            p.PracticeCreated, 201)

@@ -92,16 +92,45 @@ class Services(Basic):
         self.webhooks = Webhooks(hub.persistence, hub.store, self)
 
     async def start(self) -> None:
-        """Reload unfinished sessions (their timers must run even with nobody connected)."""
+        """Load the sessions whose timers must run with nobody connected (a phase deadline,
+        or a reconnect grace in the lobby); every other session is loaded on demand by `get`,
+        so idle lobbies cost no memory. Then start expiring stale practice lobbies."""
         assert self.hub is not None
-        for record, simulated, extra in await self.call(self.hub.store.all_sessions):
-            if record["phase"] in ("unmasked", "sealed"):
+        for record, simulated, extra in await self.call(self.hub.store.timed_sessions):
+            if record["session_id"] in self.live:
                 continue
             live = Live(Session.from_record(record), simulated, extra)
             self.live[live.session.id] = live
             await self.mutate(live, live.session.disconnect_all)
         assert self.webhooks is not None
         self.webhooks.start()
+        self._arm_lobby_sweep(0.0)
+
+    def _arm_lobby_sweep(self, delay: float) -> None:
+        """Practice lobbies (POST /api/practice) that never started are cancelled after
+        `practice_lobby_seconds`; a sweep over the store finds them, loaded or not."""
+        loop = asyncio.get_running_loop()
+        self._lobby_sweep = loop.call_later(delay, lambda: loop.create_task(self._sweep()))
+
+    async def _sweep(self) -> None:
+        assert self.hub is not None
+        if self.hub.closing:
+            return
+        ttl = self.hub.settings.limits.practice_lobby_seconds
+        try:
+            for sid in await self.call(self.hub.store.stale_practice_lobbies,
+                                       now_ms() - int(ttl * 1000), 1000):
+                live = await self.get(sid)
+                if live is not None and live.session.phase is Phase.LOBBY:
+                    await self.mutate(live, live.session.cancel)
+                    room = self.hub.rooms.get(sid)
+                    if room is None or not room.conns:
+                        self.live.pop(sid, None)  # sealed and idle: nothing to keep
+        except Exception:
+            if self.hub.closing:
+                return
+            log.exception("practice lobby sweep failed")
+        self._arm_lobby_sweep(min(60.0, max(0.05, ttl / 4)))
 
     async def stop(self) -> None:
         for live in self.live.values():
@@ -126,11 +155,9 @@ class Services(Basic):
         pids = ("p-" + secrets.token_urlsafe(9), "p-" + secrets.token_urlsafe(9))
         session = Session.create(sid, interviewer, interviewee, options, now,
                                  secrets.token_bytes(16), pids)
-        live = Live(session, simulated, extra or {})
+        # stored, not kept: a lobby has no timer, and `get` loads it when someone comes
         await self.call(self.hub.store.save_session, sid, session.to_record(), now, simulated,
-                        live.extra)
-        self.live[sid] = live
-        self.arm(live)
+                        extra or {})
         # valid until the last deadline can have passed, and a day more to look at the result
         ttl = (options.interview_ms + options.feedback_ms + options.unmask_ms) // 1000 + 86400
         exp = now // 1000 + ttl
@@ -151,6 +178,7 @@ class Services(Basic):
         if live is None:
             live = Live(Session.from_record(record), simulated, extra)
             self.live[sid] = live
+            self.arm(live)  # a reconnect grace may still be running
         return live
 
     async def mutate(self, live: Live, fn: Any, *args: Any, on_durable: Any = None) -> list[str]:

@@ -10,6 +10,7 @@ import aiohttp
 from collab_protocol import Hello, Message, SyncStep1, SyncStep2, Welcome
 from collabd.api.auth import load_api_key
 
+from .openapi_check import check as check_answer
 from .server import Running
 from .wsclient import RawClient
 
@@ -29,7 +30,9 @@ async def api(server: Running, method: str, path: str, body: Any = None,
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     async with aiohttp.ClientSession() as http, http.request(
             method, server.http + path, json=body, headers=headers) as r:
-        return r.status, await r.json()
+        status, answer = r.status, await r.json()
+    check_answer(method, path, status, answer)  # every API answer of the tests vs OpenAPI
+    return status, answer
 
 
 async def create(server: Running, **options: Any) -> dict[str, Any]:
