@@ -54,6 +54,7 @@ from collab_protocol import (
     ProtocolError,
     QueryAwareness,
     SessionState,
+    Signal,
     SyncStep1,
     SyncStep2,
     SyncUpdate,
@@ -685,6 +686,12 @@ class Client:
 
     async def set_typing(self, on: bool) -> None:
         self._send_request(ChatTyping(on=on))
+
+    def send_signal(self, kind: str, data: dict[str, Any], to: str) -> None:
+        """Send a voice-call `signal` (SPEC 8.4) to participant `to`. A client that cannot take
+        calls answers an `offer` with `send_signal("hangup", {"reason": "unsupported"}, to=...)`
+        so the caller stops ringing. Incoming signals reach `on_message` callbacks."""
+        self._send_request(Signal(kind=kind, data=dict(data), to=to))
 
     def _error_for(self, nonce: str) -> Error | None:
         for e in reversed(self.errors):

@@ -6,10 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from client.helpers import GOOD_INTERVIEWEE_FORM, GOOD_INTERVIEWER_FORM, create_session
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import Input, Static
 
 from collab_client.positions import utf16_len
-from collab_term.app import CodeArea, CollabTerm, format_left, textual_language
+from collab_protocol import Signal
+from collab_term.app import (
+    CONFIRM_END_TEXT,
+    ChatLog,
+    CodeArea,
+    CollabTerm,
+    format_left,
+    textual_language,
+)
 from support.net import wait_until
 
 SIZE = (140, 45)
@@ -36,7 +44,7 @@ def static_text(app: CollabTerm, selector: str) -> str:
 
 
 def log_text(app: CollabTerm) -> str:
-    return "\n".join(strip.text for strip in app.query_one("#chat-log", RichLog).lines)
+    return app.query_one("#chat-log", ChatLog).text()
 
 
 async def test_typing_in_the_tui_reaches_the_other_side_and_back(server, clients):
@@ -208,3 +216,182 @@ def test_language_and_time_helpers():
     assert format_left(125_000, now=0) == "02:05"
     assert format_left(3_725_000, now=0) == "1:02:05"
     assert format_left(1_000, now=5) == "00:00"
+
+
+# ---------------------------------------------------------------- issue 13
+
+
+def visible_lines(app: CollabTerm, selector: str) -> list[str]:
+    """What the terminal actually shows inside a widget: the screen's rendered rows, cropped to
+    the widget's region (anything cut off or scrolled out of view is not in here)."""
+    widget = app.screen.query_one(selector)
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    return [strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom)]
+
+
+def squeezed(lines: list[str]) -> str:
+    return "".join("".join(lines).split())
+
+
+async def test_long_chat_messages_wrap_in_full(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    app = CollabTerm(created.interviewer["join_url"])
+    long = " ".join(f"word{i:02d}" for i in range(40)) + " https://example.com/" + "x" * 70
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await other.post_chat(long)
+        await wait_until(lambda: long in log_text(app), what="the message")
+        await pilot.pause()
+        shown = visible_lines(app, "#chat-log")
+        assert squeezed(long) in squeezed(shown), shown
+        width = app.query_one("#chat-log").region.width
+        assert all(len(line) <= width for line in shown)
+
+
+async def test_practice_invite_link_is_shown_in_full_and_copied(server):
+    created = await create_session(server)
+    invite = created.interviewee["join_url"]
+    assert len(invite) > 150  # longer than any side panel
+    app = CollabTerm(created.interviewer["join_url"], invite=invite)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await pilot.pause()
+        assert invite in squeezed(visible_lines(app, "#invite"))
+        await pilot.press("f9")
+        assert app.clipboard == invite
+        assert "f9" in {b.binding.key for b in app.screen.active_bindings.values()}
+
+
+async def test_deadlines_for_feedback_and_unmask_are_shown(server, clients):
+    created = await create_session(server, feedback_seconds=600, unmask_seconds=300)
+    other = await clients(created.interviewee["join_url"])
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await wait_until(lambda: app.client.phase == "live", what="live")  # type: ignore[union-attr]
+        await app.client.end_interview()  # type: ignore[union-attr]
+        await wait_until(lambda: bool(app.query("#fb-submit")), what="the feedback form")
+        await wait_until(
+            lambda: (
+                "Time left to submit feedback: 09:" in static_text(app, "#review-deadline")
+                or "Time left to submit feedback: 10:00" in static_text(app, "#review-deadline")
+            ),
+            what="the feedback deadline",
+        )
+        assert "time left to submit feedback" in static_text(app, "#status")
+        await pilot.pause()
+        assert "Time left to submit feedback" in "\n".join(visible_lines(app, "#review-pane"))
+        await app.client.submit_feedback(GOOD_INTERVIEWER_FORM)  # type: ignore[union-attr]
+        await other.submit_feedback(GOOD_INTERVIEWEE_FORM)
+        await wait_until(lambda: bool(app.query("#unmask-yes")), what="the unmask prompt")
+        await wait_until(
+            lambda: (
+                "Time left to answer the unmask question: 0" in static_text(app, "#review-deadline")
+            ),
+            what="the unmask deadline",
+        )
+        await other.answer_unmask("no")
+        await wait_until(lambda: bool(app.query("#unmask-result")), what="the result")
+        await wait_until(lambda: static_text(app, "#review-deadline") == "", what="no deadline")
+
+
+async def test_an_incoming_call_is_shown_and_declined_with_a_reason(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    got: list[Signal] = []
+    other.on_message(lambda m: got.append(m) if isinstance(m, Signal) else None)
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE):
+        await started(app)
+        await wait_until(lambda: app.client.phase == "live", what="live")  # type: ignore[union-attr]
+        me = app.client.you["id"]  # type: ignore[union-attr,index]
+        other.send_signal("offer", {"sdp": "v=0\r\n", "type": "offer"}, to=me)
+        await other.wait_for(lambda c: bool(got), timeout=10)
+        assert got[0].kind == "hangup" and got[0].data == {"reason": "unsupported"}
+        caller = other.you["name"]  # type: ignore[index]
+        assert app.calls_declined == [caller]
+        assert f"{caller} is calling you" in log_text(app)
+        assert "cannot take voice calls" in log_text(app)
+
+
+async def test_f4_asks_clearly_and_enter_keeps_the_interview(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app)
+        await wait_until(lambda: app.client.phase == "live", what="live")  # type: ignore[union-attr]
+        assert "f4" in {b.binding.key for b in app.screen.active_bindings.values()}
+        await pilot.press("f4")
+        await wait_until(lambda: bool(app.screen.query("#confirm-end")), what="confirm dialog")
+        await pilot.pause()
+        assert squeezed(CONFIRM_END_TEXT.split()) in squeezed(visible_lines(app, "#confirm-text"))
+        assert app.screen.focused is not None and app.screen.focused.id == "confirm-cancel"
+        await pilot.press("enter")
+        await wait_until(lambda: not app.screen.query("#confirm-end"), what="dialog closed")
+        await other.post_chat("still live?")  # a round trip: an end would have arrived first
+        await wait_until(lambda: "still live?" in log_text(app), what="chat round trip")
+        assert app.client.phase == "live" and other.phase == "live"  # type: ignore[union-attr]
+
+
+async def test_f4_is_not_advertised_to_the_candidate(server, clients):
+    created = await create_session(server)
+    await clients(created.interviewer["join_url"])
+    app = CollabTerm(created.interviewee["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await wait_until(lambda: app.client.phase == "live", what="live")  # type: ignore[union-attr]
+        await pilot.pause()
+        keys = {b.binding.key for b in app.screen.active_bindings.values()}
+        assert "f4" not in keys and "ctrl+t" in keys
+        assert "End interview" not in "".join(visible_lines(app, "Footer"))
+
+
+async def test_the_default_language_is_written_into_the_shared_state(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    await other.wait_synced()
+    assert other.meta.get("language") is None
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE):
+        await started(app)
+        await other.wait_for(lambda c: c.meta.get("language") == "python")
+        await wait_until(lambda: editor(app).language == "python", what="python highlighting")
+        # a language someone chose is never overwritten, and switching keeps our caret
+        editor(app).move_cursor((0, 0))
+        other.insert(0, "x = 1\ny = 2\n")
+        await wait_until(lambda: editor(app).text == "x = 1\ny = 2\n", what="the text")
+        editor(app).move_cursor((1, 3))
+        other.meta["language"] = "javascript"
+        await wait_until(lambda: editor(app).language == "javascript", what="javascript")
+        assert editor(app).cursor_location == (1, 3)
+        assert app.client.meta.get("language") == "javascript"  # type: ignore[union-attr]
+
+
+async def test_the_caret_starts_at_the_partner_or_at_the_end_and_f8_goes_to_the_end(
+    server, clients
+):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    await other.wait_synced()
+    other.insert(0, "def f():\n    pass\n\n# 漢字 tail")
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        area = editor(app)
+        assert area.cursor_location == area.document.end  # nobody is typing: the end
+        area.move_cursor((0, 0))
+        await pilot.press("f8")
+        assert area.cursor_location == area.document.end
+    other.set_cursor(utf16_len("def f():\n    pa"))
+    name = other.you["name"]  # type: ignore[index]
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE):
+        await wait_until(
+            lambda: app.client is not None and bool(app.client.remote_cursors()),
+            what="the partner's cursor",
+        )
+        await started(app)
+        assert editor(app).cursor_location == (1, 6), name  # where the partner is typing

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,9 @@ from client.helpers import create_session
 from support.net import wait_until
 from support.server import ServerProcess
 
+from .commands import collab_term_command
+
 pytestmark = pytest.mark.slow
-
-
-def collab_term_command() -> list[str]:
-    """The installed console script, else the same entry point through this interpreter."""
-    script = Path(sys.executable).parent / "collab-term"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("collab-term")
-    return [found] if found else [sys.executable, "-m", "collab_term.app"]
 
 
 class Tmux:
@@ -89,10 +81,10 @@ async def test_collab_term_in_tmux(tmp_path: Path, clients):
         assert other.you is not None
         await tmux.wait_screen(other.you["name"])  # the participants list
         # type into the editor: it reaches the other participant
-        # (the caret starts at the top of the text)
+        # (the caret starts at the end of the text: nobody else has a cursor in it)
         await tmux.run("send-keys", "-t", "term", "-l", "# hé from tmux")
         await tmux.run("send-keys", "-t", "term", "Enter")
-        want = "# hé from tmux\ndef greet():\n"
+        want = "def greet():\n# hé from tmux\n"
         try:
             await other.wait_for(lambda c: c.code == want, timeout=20)
         except TimeoutError:
@@ -115,6 +107,11 @@ async def test_collab_term_in_tmux(tmp_path: Path, clients):
             ) from None
         await other.post_chat("hi back")
         await tmux.wait_screen("hi back")
+        # a long message is shown in full, wrapped in the chat column (it was cut at 39 columns)
+        words = [f"w{i:02d}x" for i in range(45)]
+        await other.post_chat(" ".join(words))
+        screen = await tmux.wait_screen(words[-1])
+        assert all(w in screen for w in words), screen
         # quit cleanly: the pane's program exits and the other side sees us go
         await tmux.run("send-keys", "-t", "term", "C-q")
 

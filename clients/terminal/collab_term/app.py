@@ -11,7 +11,12 @@ cursor in their colour with their pseudonym), a side bar with the participants, 
 left and connection state, and the chat. When the interview ends the review pane shows the
 role's feedback form, then the reveal and the unmask question.
 
-Keys: ctrl+t chat, f4 end the interview (interviewer), f2 editor/review, ctrl+q quit.
+Keys: ctrl+t chat, f8 (or ctrl+end) end of the code, ctrl+home start of the code, f2
+editor/review, f4 end the interview (interviewer only; the dialog starts on "Keep going"),
+f9 copy the partner's link (--practice), ctrl+q quit.
+
+The command line lives in collab_term.cli (it works without Textual installed, to say how to
+install it); run the app with `collab-term` or `python -m collab_term`.
 
 Remote edits are applied to the editor without touching the local undo history's meaning: the
 history is cleared when a remote edit arrives, so ctrl+z only ever undoes your own typing since.
@@ -19,14 +24,10 @@ history is cleared when a remote edit arrives, so ctrl+z only ever undoes your o
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import json
-import logging
 import sys
 import time
-import urllib.request
 from typing import Any
 
 from rich.cells import cell_len
@@ -47,7 +48,6 @@ from textual.widgets import (
     Label,
     RadioButton,
     RadioSet,
-    RichLog,
     Static,
     TextArea,
 )
@@ -55,7 +55,7 @@ from textual.widgets.text_area import Selection
 
 from collab_client import Client, SdkError, TextBinding
 from collab_client.positions import cp_from_utf16, utf16_from_cp
-from collab_protocol import ChatMsg, CollabMessage
+from collab_protocol import ChatMsg, CollabMessage, Signal
 
 from .filemirror import FileMirror
 
@@ -96,10 +96,28 @@ INTERVIEWEE_FORM = [
 ]
 FORM_LABELS = {name: label for name, _, label in INTERVIEWER_FORM + INTERVIEWEE_FORM}
 
+# what the running timer (session.ends_at) is counting down to, per phase
+DEADLINE_LABELS = {
+    "lobby": "interview ends in",
+    "live": "interview ends in",
+    "feedback": "time left to submit feedback:",
+    "revealed": "time left to answer the unmask question:",
+}
+DEFAULT_LANGUAGE = "python"  # the web client's DEFAULT_LANGUAGE (clients/web/src/editor.js)
+CALL_DECLINED = "unsupported"  # hangup reason: this client cannot take voice calls
+
 
 def textual_language(name: Any, available: set[str]) -> str | None:
     lang = LANGUAGES.get(str(name or "").lower())
     return lang if lang in available else None
+
+
+def deadline_text(phase: str | None, ends_at_ms: int | None, now: float | None = None) -> str:
+    """ "time left to submit feedback: 04:59" for the running timer, or "" when none runs."""
+    left = format_left(ends_at_ms, now)
+    if not left or phase not in DEADLINE_LABELS:
+        return ""
+    return f"{DEADLINE_LABELS[phase]} {left}"
 
 
 def format_left(ends_at_ms: int | None, now: float | None = None) -> str:
@@ -116,6 +134,19 @@ def format_left(ends_at_ms: int | None, now: float | None = None) -> str:
 
 class CodeArea(TextArea):
     """A TextArea that also draws other people's cursors (a cell in their colour)."""
+
+    BINDINGS = [
+        Binding("ctrl+end", "go_end", "End of code", show=False),
+        Binding("ctrl+home", "go_start", "Start of code", show=False),
+    ]
+
+    def action_go_end(self) -> None:
+        self.move_cursor(self.document.end)
+        self.scroll_cursor_visible()
+
+    def action_go_start(self) -> None:
+        self.move_cursor((0, 0))
+        self.scroll_cursor_visible()
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
@@ -227,22 +258,43 @@ def describe_form(form: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+CONFIRM_END_TEXT = (
+    "End the interview for both of you? The code becomes read-only and you both fill in "
+    "feedback. This cannot be undone."
+)
+
+
 class ConfirmEnd(ModalScreen[bool]):
+    """Asks before ending. The safe button comes first and has the focus, so F4 then Enter
+    keeps the interview going; ending takes a deliberate move to the red button."""
+
     BINDINGS = [Binding("escape", "dismiss(False)", "cancel")]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Label(
-                "End the interview for both of you? The code becomes read-only and "
-                "you both fill in feedback."
-            )
+            yield Static(CONFIRM_END_TEXT, id="confirm-text")
             with Horizontal():
+                yield Button("Keep going", id="confirm-cancel", variant="primary")
                 yield Button("End interview", id="confirm-end", variant="error")
-                yield Button("Keep going", id="confirm-cancel")
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#confirm-cancel", Button))
 
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "confirm-end")
+
+
+class ChatLog(VerticalScroll):
+    """The chat: one wrapping Static per message, so a long message shows in full at any width
+    (and re-wraps when the window is resized), scrolled to the newest."""
+
+    def add(self, line: RichText) -> None:
+        self.mount(Static(line, classes="chat-line"))
+        self.scroll_end(animate=False)
+
+    def text(self) -> str:
+        return "\n".join(str(w.render()) for w in self.query(".chat-line").results(Static))
 
 
 # ---------------------------------------------------------------- the app
@@ -259,12 +311,18 @@ class CollabTerm(App[int]):
     #side { width: 42; border-left: solid $primary-darken-2; }
     #people { height: auto; padding: 0 1; }
     #end { width: 100%; }
-    #chat-log { height: 1fr; }
+    #chat-log { height: 1fr; padding: 0 1; }
+    .chat-line { width: 100%; }
+    #invite { height: auto; background: $boost; padding: 0 1; }
+    #review-deadline { height: auto; text-style: bold; color: $warning; }
     #typing { height: 1; color: $text-muted; padding: 0 1; }
-    #review { padding: 1 2; }
+    #review-pane { padding: 1 2; }
+    #review { height: auto; }
     .question { margin-top: 1; }
     RadioSet { layout: horizontal; height: auto; }
-    #confirm { width: 60; height: auto; border: thick $error; padding: 1 2; background: $surface; }
+    #confirm { width: 64; max-width: 100%; height: auto; border: thick $error; padding: 1 2;
+               background: $surface; }
+    #confirm-text { width: 100%; height: auto; margin-bottom: 1; }
     ConfirmEnd { align: center middle; }
     #unmask-buttons, #confirm Horizontal { height: auto; }
     .hidden { display: none; }
@@ -275,6 +333,8 @@ class CollabTerm(App[int]):
         Binding("ctrl+t", "focus_chat", "Chat", priority=True),
         Binding("f4", "end_interview", "End interview", priority=True),
         Binding("f2", "toggle_view", "Editor/Review", priority=True),
+        Binding("f8", "go_end", "End of code", priority=True),
+        Binding("f9", "copy_invite", "Copy partner link", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -285,14 +345,15 @@ class CollabTerm(App[int]):
         server: str | None = None,
         file: str | None = None,
         client_name: str = "collab-term",
-        notice: str = "",
+        invite: str = "",
     ) -> None:
         super().__init__()
         self.link = link
         self.server = server
         self.file = file
         self.client_name = client_name
-        self.notice = notice
+        self.invite = invite  # --practice: the interviewee's join link, shown in full
+        self.calls_declined: list[str] = []  # who tried to call us (pseudonyms)
         self.client: Client | None = None
         self.binding: TextBinding | None = None
         self.mirror: FileMirror | None = None
@@ -310,6 +371,15 @@ class CollabTerm(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static("connecting…", id="status")
+        if self.invite:
+            yield Static(
+                RichText.assemble(
+                    ("Send the interviewee this link (f9 copies it): ", "bold"),
+                    (self.invite, "underline"),
+                    overflow="fold",
+                ),
+                id="invite",
+            )
         with Horizontal(id="main"):
             with ContentSwitcher(initial="editor-pane", id="left"):
                 with Vertical(id="editor-pane"):
@@ -321,11 +391,13 @@ class CollabTerm(App[int]):
                         read_only=True,
                     )
                     yield Static("", id="cursors")
-                yield VerticalScroll(id="review")
+                with VerticalScroll(id="review-pane"):
+                    yield Static("", id="review-deadline")
+                    yield Vertical(id="review")
             with Vertical(id="side"):
                 yield Static("", id="people")
                 yield Button("End interview", id="end", variant="error", classes="hidden")
-                yield RichLog(id="chat-log", wrap=True, markup=False, auto_scroll=True)
+                yield ChatLog(id="chat-log")
                 yield Static("", id="typing")
                 yield Input(
                     placeholder="Message… (Enter to send)", id="chat-input", max_length=2000
@@ -336,8 +408,6 @@ class CollabTerm(App[int]):
         area = self.query_one("#editor", CodeArea)
         area.theme = "monokai"
         self.set_interval(1.0, self.refresh_status)
-        if self.notice:
-            self.query_one("#chat-log", RichLog).write(RichText(self.notice, style="italic"))
         self.connect()
 
     @work(exclusive=True, group="connect")
@@ -358,7 +428,7 @@ class CollabTerm(App[int]):
             client.doc, client.text, TextAreaEditor(area), on_remote=self._after_remote_edit
         )
         area.history.clear()
-        area.move_cursor((0, 0))
+        self.place_initial_caret()
         area.focus()
         self._unsubscribe = [
             client.before_remote_update(self.binding.flush),
@@ -366,6 +436,7 @@ class CollabTerm(App[int]):
             client.on_status(self.on_client_status),
         ]
         client.meta.observe(lambda _e: self.call_later(self.apply_language))
+        self.ensure_language()
         self.apply_language()
         self.refresh_everything()
         if self.file:
@@ -425,13 +496,42 @@ class CollabTerm(App[int]):
             self._cursors_pending = True
             self.call_later(self.refresh_cursors)
 
+    def ensure_language(self) -> None:
+        """Write the default language into the shared `meta` when nobody has set one, so this
+        client and the browser (which falls back to the same default) agree on what it is."""
+        client = self.client
+        if client is None or client.meta.get("language"):
+            return
+        session = client.session
+        role = (client.you or {}).get("role")
+        if role == "guest" or (session is not None and session.read_only):
+            return  # we may not write; the browser shows its default anyway
+        client.meta["language"] = DEFAULT_LANGUAGE
+
+    def place_initial_caret(self) -> None:
+        """Start where the other person's cursor is, or else at the end of the code."""
+        client, area = self.client, self.query_one("#editor", CodeArea)
+        target = len(area.text)
+        if client is not None:
+            for cur in client.remote_cursors():
+                if cur["head"] is not None:
+                    with contextlib.suppress(ValueError):
+                        target = cp_from_utf16(area.text, cur["head"])
+                        break
+        area.move_cursor(area.document.get_location_from_index(target))
+        area.scroll_cursor_visible()
+
     def apply_language(self) -> None:
         if self.client is None:
             return
         area = self.query_one("#editor", CodeArea)
-        area.language = textual_language(
-            self.client.meta.get("language"), set(area.available_languages)
-        )
+        language = textual_language(self.client.meta.get("language"), set(area.available_languages))
+        if language != area.language:
+            # TextArea rebuilds its document on a language change and resets the caret: keep it
+            selection, scroll = area.selection, area.scroll_offset
+            area.language = language
+            area.selection = selection
+            area.scroll_to(scroll.x, scroll.y, animate=False)
         self.refresh_status()
 
     def refresh_cursors(self) -> None:
@@ -471,7 +571,32 @@ class CollabTerm(App[int]):
 
     def on_collab(self, msg: CollabMessage) -> None:
         with contextlib.suppress(NoMatches):  # the app may be shutting down
+            if isinstance(msg, Signal):
+                self.on_signal(msg)
+                return
             self.refresh_everything()
+
+    def on_signal(self, msg: Signal) -> None:
+        """Voice calls need a browser: decline an incoming call at once with a `hangup` whose
+        reason says why (the caller's client stops ringing), and tell the user who called."""
+        caller = msg.from_ or {}
+        if msg.kind != "offer" or self.client is None:
+            return
+        with contextlib.suppress(Exception):  # not connected: the caller times out instead
+            self.client.send_signal(
+                "hangup", {"reason": CALL_DECLINED}, to=str(caller.get("id", ""))
+            )
+        name = str(caller.get("name", "The other participant"))
+        self.calls_declined.append(name)
+        note = (
+            f"{name} is calling you. collab-term cannot take voice calls, so the call was "
+            "declined; open the join link in a browser to talk."
+        )
+        self.notify(note, title="Incoming call", severity="warning", timeout=15)
+        self.bell()
+        line = RichText("📞 ", style="bold")
+        line.append(note, style="italic")
+        self.query_one("#chat-log", ChatLog).add(line)
 
     def refresh_everything(self) -> None:
         self.refresh_status()
@@ -504,11 +629,12 @@ class CollabTerm(App[int]):
         else:
             conn = "[yellow]○ reconnecting…[/]"
         parts = [f"[b]{you.get('name', '?')}[/] ({you.get('role', '?')})"]
+        deadline = ""
         if client.session is not None:
             parts.append(f"phase: [b]{client.session.phase}[/]")
-            left = format_left(client.session.ends_at)
-            if left:
-                parts.append(f"{left} left")
+            deadline = deadline_text(client.session.phase, self.deadline_ms())
+            if deadline:
+                parts.append(deadline)
         area = self.query_one("#editor", CodeArea)
         lang = client.meta.get("language") or "plain"
         parts.append(f"{lang}" + ("" if area.language or lang == "plain" else " (no highlighter)"))
@@ -516,6 +642,23 @@ class CollabTerm(App[int]):
             parts.append(f"file: {self.file}")
         parts.append(conn)
         status.update("  ·  ".join(parts))
+        with contextlib.suppress(NoMatches):
+            shown = deadline if client.phase in ("feedback", "revealed") else ""
+            if client.phase == "revealed" and client.unmask_result is not None:
+                shown = ""
+            self.query_one("#review-deadline", Static).update(shown.capitalize())
+
+    def deadline_ms(self) -> int | None:
+        """When the running phase timer fires: session.ends_at, or for the unmask question the
+        deadline its status carries (the same instant, when both are sent)."""
+        client = self.client
+        if client is None or client.session is None:
+            return None
+        if client.session.ends_at:
+            return client.session.ends_at
+        if client.session.phase == "revealed" and client.unmask_status is not None:
+            return client.unmask_status.deadline
+        return None
 
     def refresh_people(self) -> None:
         client = self.client
@@ -542,17 +685,25 @@ class CollabTerm(App[int]):
             client.session is not None and client.session.phase in ("lobby", "live")
         )
         self.query_one("#end", Button).set_class(not can_end, "hidden")
+        self.refresh_bindings()  # F4 is advertised only to whoever may end
+        if self.invite:
+            others_here = any(
+                p.get("id") != me and p.get("status") == "connected"
+                for p in (client.session.participants if client.session else [])
+            )
+            with contextlib.suppress(NoMatches):
+                self.query_one("#invite", Static).set_class(others_here, "hidden")
 
     def refresh_chat(self) -> None:
         client = self.client
         if client is None:
             return
-        log = self.query_one("#chat-log", RichLog)
+        log = self.query_one("#chat-log", ChatLog)
         for msg in client.chat:
             if msg.id in self._shown_chat:
                 continue
             self._shown_chat.add(msg.id)
-            log.write(chat_line(msg))
+            log.add(chat_line(msg))
         typing = [
             pid for pid, on in client.typing.items() if on and pid != (client.you or {}).get("id")
         ]
@@ -625,7 +776,7 @@ class CollabTerm(App[int]):
         if not plan or plan == self._review_key:
             return
         self._review_key = plan
-        review = self.query_one("#review", VerticalScroll)
+        review = self.query_one("#review", Vertical)
         await review.remove_children()
         widgets: list[Any] = []
         for kind, value in plan:
@@ -658,7 +809,7 @@ class CollabTerm(App[int]):
                 )
         await review.mount_all(widgets)
         if plan[0] != ("info", "The interview is on. Feedback opens when it ends."):
-            self.query_one("#left", ContentSwitcher).current = "review"
+            self.query_one("#left", ContentSwitcher).current = "review-pane"
 
     @on(Button.Pressed, "#fb-submit")
     def submit_feedback(self) -> None:
@@ -696,13 +847,33 @@ class CollabTerm(App[int]):
 
     # -- actions
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide keys that do nothing for this user from the footer."""
+        if action == "end_interview":
+            client = self.client
+            return client is not None and (client.you or {}).get("role") == "interviewer"
+        if action == "copy_invite":
+            return bool(self.invite)
+        return True
+
+    def action_go_end(self) -> None:
+        self.query_one("#left", ContentSwitcher).current = "editor-pane"
+        area = self.query_one("#editor", CodeArea)
+        self.screen.set_focus(area)
+        area.action_go_end()
+
+    def action_copy_invite(self) -> None:
+        if self.invite:
+            self.copy_to_clipboard(self.invite)  # OSC 52: most terminals put it on the clipboard
+            self.notify("partner link copied (it is also printed when collab-term exits)")
+
     def action_focus_chat(self) -> None:
         # set_focus at once (focus() is deferred): keys typed right after ctrl+t go to the chat
         self.screen.set_focus(self.query_one("#chat-input", Input))
 
     def action_toggle_view(self) -> None:
         switcher = self.query_one("#left", ContentSwitcher)
-        switcher.current = "review" if switcher.current == "editor-pane" else "editor-pane"
+        switcher.current = "review-pane" if switcher.current == "editor-pane" else "editor-pane"
 
     @on(Button.Pressed, "#end")
     def action_end_interview(self) -> None:
@@ -792,71 +963,9 @@ def reveal_text(reveal: Any, role: str) -> str:
 
 # ---------------------------------------------------------------- command line
 
-
-def practice_links(server: str) -> dict[str, str]:
-    req = urllib.request.Request(server.rstrip("/") + "/api/practice", method="POST", data=b"")
-    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - the user's own server
-        return dict(json.loads(resp.read())["links"])
-
-
-async def run_headless(link: str, server: str | None, file: str, client_name: str) -> int:
-    client = await Client.connect(link, server=server, client_name=client_name)
-    mirror = FileMirror(client, file)
-    task = mirror.start()
-    print(f"mirroring the room's code into {file}; Ctrl-C to stop", flush=True)
-    try:
-        await task
-    finally:
-        await mirror.stop()
-        await client.close()
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="collab-term", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "link",
-        help="join link (http://host:port/join#token=...) or token; "
-        "with --practice, the server URL",
-    )
-    parser.add_argument("--server", help="server URL when LINK is a bare token")
-    parser.add_argument("--file", help="mirror the shared code into this file")
-    parser.add_argument(
-        "--headless", action="store_true", help="with --file: no UI, only the file mirror"
-    )
-    parser.add_argument(
-        "--practice",
-        action="store_true",
-        help="create a practice interview on the server LINK and join it as "
-        "the interviewer (prints the interviewee's link)",
-    )
-    parser.add_argument("--name", default="collab-term", help="client name sent in hello")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
-    link, notice = args.link, ""
-    if args.practice:
-        links = practice_links(args.link)
-        link = links["interviewer"]
-        notice = f"Practice interview. Send the interviewee this link: {links['interviewee']}"
-        print(notice, flush=True)
-    if args.headless:
-        if not args.file:
-            parser.error("--headless needs --file")
-        try:
-            return asyncio.run(run_headless(link, args.server, args.file, args.name))
-        except KeyboardInterrupt:
-            return 0
-        except SdkError as exc:
-            print(f"collab-term: {exc}", file=sys.stderr)
-            return 2
-    app = CollabTerm(link, server=args.server, file=args.file, client_name=args.name, notice=notice)
-    app.run()
-    if app.error:
-        print(f"collab-term: {app.error}", file=sys.stderr)
-        return 2
-    return 0
-
-
+# `collab-term` runs collab_term.cli.main, which imports this module only once it knows Textual is
+# there; `python -m collab_term.app` still works.
 if __name__ == "__main__":
+    from .cli import main
+
     sys.exit(main())
