@@ -657,6 +657,12 @@ def invalid_cases() -> list[tuple[str, bytes, type[cp.ProtocolError]]]:
         ("collabd payload that is not msgpack (0xc1)", collab(b"\xc1"), P),
         ("collabd payload with trailing bytes", collab(packb({"t": "session.end"}) + b"\xc0"), P),
         ("collabd payload with an integer map key", collab(packb({1: "x"})), P),
+        ("collabd payload with a binary map key", collab(packb({b"t": "session.end"})), P),
+        (
+            "signal data with a binary map key (nested maps too)",
+            collab(packb({"t": "signal", "kind": "hangup", "data": {b"k": 1}, "to": "p"})),
+            P,
+        ),
         (
             "collabd payload holding a msgpack extension type",
             collab(packb({"t": "hello", "v": 1})[:-1] + b"\xd4\x01\x00"),

@@ -160,6 +160,11 @@ class RoomEndpoint:
                 elif isinstance(msg, QueryAwareness):
                     room.on_query_awareness(conn)
                 elif isinstance(msg, CollabMessage):
+                    if len(getattr(msg, "nonce", "")) > conn.limits.nonce_max_chars:
+                        # never echoed: a nonce is copied into every answer
+                        conn.send_collab(Error("bad_message", "nonce longer than "
+                                               f"{conn.limits.nonce_max_chars} characters"))
+                        continue
                     await self.hub.extensions.on_collab(room, conn, msg)
                 elif isinstance(msg, AuthDenied):
                     pass  # only servers send these

@@ -49,14 +49,35 @@ def relay_candidate(candidate: str) -> str | None:
     return _RPORT.sub("rport 0", _RADDR.sub("raddr 0.0.0.0", candidate))
 
 
+_LINE_END = re.compile(r"(\r?\n)")  # browsers split SDP on LF; CR before it is optional
+# `<nettype> <addrtype> <address>` at the end of o=, c= and a=rtcp lines
+_ADDRESS = re.compile(r"(\bIN\s+IP([46])\s+)\S+")
+
+
+def _blank_address(line: str) -> str:
+    return _ADDRESS.sub(lambda m: m.group(1) + ("0.0.0.0" if m.group(2) == "4" else "::"), line)
+
+
 def relay_only_sdp(sdp: str) -> str:
-    """Drop every non-relay `a=candidate` line; blank raddr/rport in the relay ones."""
-    lines = []
-    for line in sdp.split("\r\n"):
+    """The SDP with no address of the sender's but its TURN relay's.
+
+    Drops every non-relay `a=candidate` line and every `a=remote-candidates` line (a list of
+    addresses), blanks raddr/rport in relay candidates, and the address of `o=`, `c=` and
+    `a=rtcp` lines (the default candidate's, possibly a host one). CRLF or LF line endings are
+    kept as they were.
+    """
+    parts = _LINE_END.split(sdp)
+    out: list[str] = []
+    for i in range(0, len(parts), 2):
+        line, end = parts[i], parts[i + 1] if i + 1 < len(parts) else ""
         if line.startswith("a=candidate:"):
             kept = relay_candidate(line)
             if kept is None:
                 continue
             line = kept
-        lines.append(line)
-    return "\r\n".join(lines)
+        elif line.startswith("a=remote-candidates:"):
+            continue
+        elif line.startswith(("o=", "c=", "a=rtcp:")):
+            line = _blank_address(line)
+        out.append(line + end)
+    return "".join(out)

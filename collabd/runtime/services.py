@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgpack  # type: ignore[import-untyped]  # ships no type hints
+
 from collab_protocol import (
     Ack,
     ChatHistory,
@@ -61,6 +63,7 @@ WIRE_CODES = {
 }
 CALL_PHASES = (Phase.LOBBY, Phase.LIVE)
 HISTORY_CHUNK = 200
+HISTORY_FRAME_OVERHEAD = 64  # type, length, map header, "t", "messages", array header
 
 
 def now_ms() -> int:
@@ -300,10 +303,14 @@ class Services(Basic):
                                         settings.limits.turn_ttl)
         conn.send_collab(IceServers(servers, relay_only))
         after = max(0, msg.chat_after)
+        budget = settings.limits.max_frame_bytes - HISTORY_FRAME_OVERHEAD
+        first = True
         while True:
             rows = await self.call(self.hub.store.chat_after, room.name, after, HISTORY_CHUNK)
-            if rows or after == max(0, msg.chat_after):
-                conn.send_collab(ChatHistory(rows))
+            for chunk in split_by_bytes(rows, budget):
+                if chunk or first:
+                    conn.send_collab(ChatHistory(chunk))
+                first = False
             if len(rows) < HISTORY_CHUNK:
                 break
             after = rows[-1]["id"]
@@ -383,7 +390,7 @@ class Services(Basic):
             return
         data = dict(msg.data)
         problem = check_signal_data(msg.kind, data, limits.max_sdp_bytes,
-                                    limits.max_candidate_bytes)
+                                    limits.max_candidate_bytes, limits.max_signal_other_bytes)
         if problem is not None:
             conn.send_collab(Error(*problem))
             return
@@ -422,8 +429,32 @@ class Services(Basic):
                             {"by": conn.claims.pid})
 
 
+def split_by_bytes(rows: list[dict[str, Any]], budget: int) -> list[list[dict[str, Any]]]:
+    """Consecutive runs of rows whose MessagePack encodings add up to at most `budget` bytes
+    (at least one row each), so that no chat.history frame exceeds the frame limit."""
+    chunks: list[list[dict[str, Any]]] = [[]]
+    used = 0
+    for row in rows:
+        size = msgpack_size(row)
+        if chunks[-1] and used + size > budget:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(row)
+        used += size
+    return chunks
+
+
+def msgpack_size(value: Any) -> int:
+    return len(msgpack.packb(value, use_bin_type=True))
+
+
 def check_signal_data(kind: str, data: dict[str, Any], max_sdp: int,
-                      max_candidate: int) -> tuple[str, str] | None:
+                      max_candidate: int, max_other: int = 1024) -> tuple[str, str] | None:
+    """None if `data` may be relayed, else (error code, message). Besides the SDP or the
+    candidate, everything in `data` together is at most `max_other` MessagePack bytes."""
+    other = {k: v for k, v in data.items() if k not in ("sdp", "candidate")}
+    if msgpack_size(other) > max_other:
+        return ("too_large", f"{kind} data beyond sdp/candidate over {max_other} bytes")
     if kind in ("offer", "answer"):
         sdp = data.get("sdp")
         if not isinstance(sdp, str) or not isinstance(data.get("type", kind), str):

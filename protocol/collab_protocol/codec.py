@@ -108,9 +108,18 @@ def _read_message(r: Reader) -> m.Message:
     raise DecodeError(f"unknown message type {mtype}")
 
 
+def _str_keys(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
+    # strict_map_key still lets binary keys through (as bytes); SPEC 7 allows strings only
+    for key, _ in pairs:
+        if type(key) is not str:
+            raise ValueError("map key is not a string")
+    return dict(pairs)
+
+
 def _unpack(payload: bytes) -> Any:
     try:
-        return msgpack.unpackb(payload, raw=False, strict_map_key=True, **MSGPACK_LIMITS)
+        return msgpack.unpackb(payload, raw=False, strict_map_key=True,
+                               object_pairs_hook=_str_keys, **MSGPACK_LIMITS)
     except Exception as exc:  # msgpack raises many unrelated types for bad input
         raise BadPayload(f"bad msgpack payload: {type(exc).__name__}") from exc
 

@@ -31,3 +31,26 @@ def test_ice_servers_hold_no_static_password():
     assert servers[0] == {"urls": ["stun:127.0.0.1:3478"]}
     assert servers[1]["username"] == "1060:p-1" and servers[1]["credential"] != "k"
     assert ice_servers([], ["turn:x"], None, "p", 0, 1) == []  # no secret, no TURN
+
+
+CHROME_LIKE = [
+    "v=0", "o=- 4611731400430051336 2 IN IP4 192.0.2.10", "s=-", "t=0 0",
+    "m=audio 50000 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 198.51.100.7",
+    "a=rtcp:50001 IN IP4 198.51.100.7", "a=" + HOST, "a=" + SRFLX, "a=" + RELAY,
+    "a=remote-candidates:1 192.0.2.10 50000 2 192.0.2.10 50001",
+    "m=video 9 UDP/TLS/RTP/SAVPF 96", "c=IN IP6 2001:db8::7", "a=rtcp:9 IN IP6 2001:db8::7",
+    "a=candidate:4 1 udp 2122262783 2001:db8::7 50002 typ host", "",
+]
+SECRET_ADDRESSES = ("192.0.2.10", "198.51.100.7", "2001:db8::7")
+
+
+def test_relay_only_strips_every_address_with_crlf_and_lf():
+    for end in ("\r\n", "\n"):
+        out = relay_only_sdp(end.join(CHROME_LIKE))
+        assert not any(addr in out for addr in SECRET_ADDRESSES), (end, out)
+        assert out.count("a=candidate") == 1 and "a=remote-candidates" not in out
+        lines = out.split(end)
+        assert "o=- 4611731400430051336 2 IN IP4 0.0.0.0" in lines
+        assert "c=IN IP4 0.0.0.0" in lines and "c=IN IP6 ::" in lines
+        assert "a=rtcp:50001 IN IP4 0.0.0.0" in lines and "a=rtcp:9 IN IP6 ::" in lines
+        assert out.endswith(end) and (end == "\r\n") == ("\r" in out)

@@ -186,3 +186,85 @@ async def test_relay_only_strips_host_and_srflx_candidates(tmp_path):
         assert got.data["candidate"].endswith("typ relay raddr 0.0.0.0 rport 0")
         await b.drain()
         assert not [m for m in b.received if isinstance(m, Signal) and "192.0.2" in str(m)]
+
+
+# -- issue 10 items 11 and 12: relay-only SDP in every shape; bounded signal data, nonce, history
+
+LF_SDP = "\n".join([
+    "v=0", "o=- 4611731400430051336 2 IN IP4 192.0.2.10", "s=-", "t=0 0",
+    "m=audio 50000 UDP/TLS/RTP/SAVPF 111", "c=IN IP4 198.51.100.7",
+    "a=rtcp:50001 IN IP4 198.51.100.7", "a=" + HOST, "a=" + SRFLX, "a=" + RELAY,
+    "a=remote-candidates:1 192.0.2.10 50000", "",
+])
+
+
+async def test_relay_only_sdp_with_lf_endings_and_session_addresses(tmp_path):
+    async with in_process(tmp_path) as server:
+        s, a, b = await pair(server, relay_only=True)
+        to = s["interviewee"]["pid"]
+        for sdp in (LF_SDP, LF_SDP.replace("\n", "\r\n")):
+            await a.send(Signal("offer", {"sdp": sdp, "type": "offer"}, to=to))
+            got = await b.next(lambda m: isinstance(m, Signal))
+            out = got.data["sdp"]
+            assert "192.0.2.10" not in out and "198.51.100.7" not in out, out
+            assert out.count("a=candidate:") == 1 and "typ relay raddr 0.0.0.0 rport 0" in out
+            assert "c=IN IP4 0.0.0.0" in out and "a=remote-candidates" not in out
+
+
+def _collab_frame(payload: dict) -> bytes:  # type: ignore[type-arg]
+    import msgpack  # type: ignore[import-untyped]
+
+    from collab_protocol.lib0 import write_var_uint8_array
+
+    out = bytearray(b"\x64")
+    write_var_uint8_array(out, msgpack.packb(payload, use_bin_type=True))
+    return bytes(out)
+
+
+async def test_signal_data_is_bounded_and_has_string_keys_only(server):
+    s, a, b = await pair(server)
+    to = s["interviewee"]["pid"]
+    # a binary map key inside data: refused by the codec (the web client's codec would choke)
+    await a.send(_collab_frame({"t": "signal", "kind": "hangup", "data": {b"k": 1}, "to": to}))
+    assert (await a.next(lambda m: isinstance(m, Error))).code == "bad_message"
+    for sig in (Signal("hangup", {"why": "x" * 900_000}, to=to),
+                Signal("restart", {"pad": list(range(2000))}, to=to),
+                Signal("offer", {"sdp": "v=0\r\n", "type": "offer", "junk": "y" * 5000}, to=to),
+                Signal("ice", {"candidate": RELAY, "sdpMid": "m" * 5000}, to=to)):
+        await a.send(sig)
+        assert (await a.next(lambda m: isinstance(m, Error))).code == "too_large"
+    await a.send(Signal("hangup", {"reason": "bye"}, to=to))  # small extras still pass
+    got = await b.next(lambda m: isinstance(m, Signal))
+    assert got.kind == "hangup" and got.data == {"reason": "bye"}
+    assert not [m for m in b.received if isinstance(m, Signal) and m.kind != "hangup"]
+
+
+async def test_a_long_nonce_is_refused_and_never_echoed(server):
+    s, a, b = await pair(server)
+    nonce = "n" * 500_000
+    await a.send(ChatPost("hello", nonce=nonce))
+    err = await a.next(lambda m: isinstance(m, Error))
+    assert err.code == "bad_message" and err.ref == ""
+    await a.send(ChatPost("fine", nonce="n" * 64))
+    echo = await a.next(lambda m: isinstance(m, ChatMsg))
+    assert echo.text == "fine" and echo.nonce == "n" * 64
+    assert len(a.all_bytes()) < 100_000  # the long nonce came back nowhere
+    await b.until(lambda m: isinstance(m, ChatMsg) and m.text == "fine")
+    assert [m.text for m in b.received if isinstance(m, ChatMsg)] == ["fine"]
+
+
+async def test_chat_history_frames_stay_under_the_frame_limit(server):
+    room, sender = "hist", {"id": "p", "name": "Guest", "color": "#123456"}
+    text = "🌍" * 2000  # the longest chat text: 8,000 bytes
+    store, persistence = server.hub.store, server.hub.persistence
+    for i in range(250):
+        await persistence.call(store.append_chat, room, i, sender, text)
+    c = await Participant.join(server, room, server.token(room))
+    frames_before = len(c.c.frames)
+    got: list = []  # type: ignore[type-arg]
+    while len(got) < 250:
+        got += (await c.next(lambda m: isinstance(m, ChatHistory))).messages
+    assert [m["ts"] for m in got] == list(range(250))
+    limit = server.hub.settings.limits.max_frame_bytes
+    sizes = [len(f) for f in c.c.frames[frames_before - 1:]]
+    assert max(sizes) <= limit, sizes
