@@ -1,32 +1,97 @@
 """The room document and the Yjs sync decisions, with no I/O.
 
-`RoomDoc.apply` decides what to do with a client's update before it touches the document:
-refuse malformed bytes, refuse updates whose dependencies are missing (they would sit in yrs'
-pending area; see yupdate.py), skip updates that add nothing, enforce the size cap. Only updates
-it reports as APPLIED may be stored and relayed.
+`RoomDoc.check` decides what to do with a client's update before it touches the document:
+refuse malformed bytes, refuse updates yrs would not take whole (structs that would sit in its
+pending area, deletes of items that do not exist; see yupdate.py), skip updates that change
+nothing, enforce the size cap. `integrate` then applies a checked update; if yrs fails part-way
+the document may hold half an update, so it raises `DocBroken` and the caller must rebuild the
+document from the store. Only updates checked as APPLY may be stored and relayed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc
+from pycrdt import Doc, Snapshot
+
+from collab_protocol.lib0 import Reader
 
 from . import yupdate
-from .yupdate import InvalidUpdate
+from .yupdate import InvalidUpdate, UpdateInfo
 
-__all__ = ["ApplyResult", "DocTooLarge", "InvalidUpdate", "RoomDoc"]
+__all__ = ["ApplyResult", "Checked", "DeleteSet", "DocBroken", "DocTooLarge", "InvalidUpdate",
+           "RoomDoc"]
 
 
 class ApplyResult(enum.Enum):
-    APPLIED = "applied"  # new content: store, then relay
-    NOOP = "noop"  # nothing new (a duplicate): drop quietly
+    APPLY = "apply"  # new content: store, then relay
+    NOOP = "noop"  # changes nothing (a duplicate): drop quietly
     PENDING = "pending"  # depends on structs the doc lacks: refused, counts against the sender
 
 
 class DocTooLarge(ValueError):
     pass
+
+
+class DocBroken(RuntimeError):
+    """yrs failed while applying: the in-memory doc may hold part of the update."""
+
+
+@dataclass(slots=True)
+class Checked:
+    result: ApplyResult
+    info: UpdateInfo
+    after: dict[int, int] | None = None  # the state vector once applied
+    writers: tuple[int, ...] = ()  # client ids the update adds structs for
+    # a struct starts before and ends after what the doc has: yrs splits it, and a forged one
+    # (ids reused for other content) may not go in whole, so the result gets checked
+    straddles: bool = False
+
+
+class DeleteSet:
+    """The ranges of deleted ids per client (sorted, merged), to tell a repeated delete from a
+    new one. It only ever holds ranges yrs has deleted, so "covered" means "changes nothing"."""
+
+    def __init__(self) -> None:
+        self._starts: dict[int, list[int]] = {}
+        self._ends: dict[int, list[int]] = {}
+
+    def covers(self, client: int, start: int, end: int) -> bool:
+        starts = self._starts.get(client)
+        if not starts:
+            return False
+        i = bisect_right(starts, start) - 1
+        return i >= 0 and self._ends[client][i] >= end
+
+    def add(self, client: int, start: int, end: int) -> None:
+        starts = self._starts.setdefault(client, [])
+        ends = self._ends.setdefault(client, [])
+        i = bisect_left(ends, start)  # the first range that ends at or after `start`
+        j = bisect_right(starts, end)  # past the last range that starts at or before `end`
+        if i < j:
+            start = min(start, starts[i])
+            end = max(end, ends[j - 1])
+        starts[i:j] = [start]
+        ends[i:j] = [end]
+
+    def ranges(self) -> int:
+        return sum(len(s) for s in self._starts.values())
+
+
+def read_snapshot_deletes(data: bytes) -> list[tuple[int, int, int]]:
+    """The delete set at the head of an encoded v1 snapshot, as (client, start, end)."""
+    r = Reader(data)
+    out = []
+    for _ in range(r.read_var_uint()):
+        client = r.read_var_uint()
+        for _ in range(r.read_var_uint()):
+            clock = r.read_var_uint()
+            out.append((client, clock, clock + r.read_var_uint()))
+    return out
 
 
 class RoomDoc:
@@ -35,6 +100,7 @@ class RoomDoc:
         self.max_bytes = max_bytes
         self.size = 0  # bytes of updates applied since the last snapshot, plus the snapshot
         self.state: dict[int, int] = {}
+        self.deleted = DeleteSet()
 
     def load(self, updates: list[bytes]) -> None:
         """Apply stored updates (trusted: they were checked when they arrived)."""
@@ -42,24 +108,48 @@ class RoomDoc:
             self.doc.apply_update(update)
             self.size += len(update)
         self.state = yupdate.decode_state_vector(self.doc.get_state())
+        for client, start, end in read_snapshot_deletes(Snapshot.from_doc(self.doc).encode()):
+            self.deleted.add(client, start, end)
 
-    def apply(self, update: bytes) -> ApplyResult:
+    def check(self, update: bytes) -> Checked:
+        """Decide without changing anything. Raises InvalidUpdate or DocTooLarge."""
         info = yupdate.parse(update)
-        if yupdate.missing_dependencies(info, self.state):
-            return ApplyResult.PENDING
-        if not info.deletes and not yupdate.advances(info, self.state):
-            return ApplyResult.NOOP
+        state = self.state
+        after = yupdate.applicable(info, state)
+        if after is None:
+            return Checked(ApplyResult.PENDING, info)
+        writers = tuple(c for c, end in info.ends.items() if end > state.get(c, 0))
+        if not writers and all(self.deleted.covers(c, s, e) for c, s, e in info.deletes):
+            return Checked(ApplyResult.NOOP, info)
         if self.size + len(update) > self.max_bytes:
             raise DocTooLarge(f"document would exceed {self.max_bytes} bytes")
+        straddles = any(clock < state.get(c, 0) < end
+                        for c in writers for clock, end, _ in info.structs[c])
+        return Checked(ApplyResult.APPLY, info, after, writers, straddles)
+
+    def integrate(self, update: bytes, checked: Checked) -> None:
+        """Apply an update `check` said APPLY to. Raises DocBroken if yrs fails."""
+        assert checked.result is ApplyResult.APPLY and checked.after is not None
         try:
             self.doc.apply_update(update)
-        except ValueError as exc:
-            raise InvalidUpdate(str(exc)) from exc
-        for client, end in info.ends.items():
-            if end > self.state.get(client, 0):
-                self.state[client] = end
+        except BaseException as exc:  # pyo3 panics are BaseExceptions
+            if isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError):
+                raise
+            raise DocBroken(str(exc)) from exc
+        if checked.straddles and yupdate.decode_state_vector(self.doc.get_state()) != \
+                checked.after:
+            raise DocBroken("a split struct did not go in whole")
+        self.state = checked.after
+        for client, start, end in checked.info.deletes:
+            self.deleted.add(client, start, end)
         self.size += len(update)
-        return ApplyResult.APPLIED
+
+    def apply(self, update: bytes) -> ApplyResult:
+        """check + integrate, for callers with nothing to decide in between."""
+        checked = self.check(update)
+        if checked.result is ApplyResult.APPLY:
+            self.integrate(update, checked)
+        return checked.result
 
     def diff(self, state_vector: bytes) -> bytes:
         """The update a peer with this state vector lacks (the payload of SyncStep2)."""

@@ -30,16 +30,18 @@ class InvalidUpdate(ValueError):
     """The bytes are not a Yjs v1 update."""
 
 
+# One struct of an update: its clock, the clock just past it, and the ids it points at.
+Struct = tuple[int, int, tuple[tuple[int, int], ...]]
+
+
 @dataclass(slots=True)
 class UpdateInfo:
-    # client -> clock just past the last struct, counting only the run contiguous from `start`
+    # client -> its structs in clock order (Skips left out: they are gaps)
+    structs: dict[int, list[Struct]] = field(default_factory=dict)
+    # client -> clock just past its last struct in the update
     ends: dict[int, int] = field(default_factory=dict)
-    starts: dict[int, int] = field(default_factory=dict)
-    # clocks of structs that come after a Skip (gap inside the update), per client
-    after_skip: list[tuple[int, int]] = field(default_factory=list)
-    refs: list[tuple[int, int]] = field(default_factory=list)  # ids items point at
-    structs: int = 0
-    deletes: int = 0
+    # (client, clock, end) ranges of the delete set
+    deletes: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def parse(update: bytes) -> UpdateInfo:
@@ -55,37 +57,33 @@ def _parse(r: Reader) -> UpdateInfo:
         n = r.read_var_uint()
         client = r.read_var_uint()
         clock = r.read_var_uint()
-        if client in info.starts:
+        if client in info.structs:
             raise InvalidUpdate("client appears twice")
-        info.starts[client] = clock
-        contiguous = True
-        end = clock
+        structs: list[Struct] = []
+        info.structs[client] = structs
         for _ in range(n):
             tag = r.read_uint8()
             kind = tag & _BITS5
-            if kind == _SKIP:
-                length = r.read_var_uint()
-                contiguous = False
-            elif kind == _GC:
+            refs: list[tuple[int, int]] = []
+            if kind == _SKIP or kind == _GC:
                 length = r.read_var_uint()
             else:
-                length = _read_item(r, tag, info.refs)
-                if not contiguous:
-                    info.after_skip.append((client, clock))
+                length = _read_item(r, tag, refs)
             if length <= 0:
                 raise InvalidUpdate("struct of zero length")
+            if kind != _SKIP:
+                structs.append((clock, clock + length, tuple(refs)))
             clock += length
-            if contiguous:
-                end = clock
-            info.structs += 1
-        info.ends[client] = end
+        if structs:
+            info.ends[client] = structs[-1][1]
     for _ in range(r.read_var_uint()):
-        r.read_var_uint()
+        client = r.read_var_uint()
         for _ in range(r.read_var_uint()):
-            r.read_var_uint()
-            if r.read_var_uint() == 0:
+            clock = r.read_var_uint()
+            length = r.read_var_uint()
+            if length == 0:
                 raise InvalidUpdate("empty delete range")
-            info.deletes += 1
+            info.deletes.append((client, clock, clock + length))
     if r.has_content():
         raise InvalidUpdate("trailing bytes after update")
     return info
@@ -172,18 +170,56 @@ def _skip_any(r: Reader, depth: int) -> None:
         raise InvalidUpdate(f"unknown value type {t}")
 
 
-def missing_dependencies(info: UpdateInfo, state: dict[int, int]) -> bool:
-    """True if applying the update would leave structs pending in a doc with this state vector."""
+def integrated_state(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] | None:
+    """The state vector after yrs integrates the update into a doc with `state`, or None if
+    any struct would be left pending.
+
+    Mirrors yrs' and Yjs' integration, taking the stricter of the two: a client's structs go in
+    clock order; a struct can go in once its clock is reached (no gap) and every id it points
+    at (origin, right origin, parent) is already integrated, also for a struct the doc already
+    has (Yjs checks those) and for ids of its own client (yrs and Yjs assume those exist; no
+    honest client points at its own later clocks). Structs of several clients may unblock each other, so this repeats until
+    nothing moves; whatever is left (a gap, a reference to a later or missing clock, a cycle)
+    would be parked by yrs as pending.
+    """
     have = dict(state)
-    for client, start in info.starts.items():
-        known = state.get(client, 0)
-        if start > known:
-            return True
-        have[client] = max(known, info.ends[client])
-    for client, clock in info.after_skip:
-        if clock > have.get(client, 0):
-            return True
-    return any(clock >= have.get(client, 0) for client, clock in info.refs)
+    left = 0
+    progress = True
+    todo = {c: 0 for c in info.structs}
+    while progress:
+        progress = False
+        left = 0
+        for client, structs in info.structs.items():
+            i = todo[client]
+            known = have.get(client, 0)
+            while i < len(structs):
+                clock, end, refs = structs[i]
+                if clock > known:
+                    break  # a gap before it
+                # Yjs checks the references of a struct it already has too, and parks it (and
+                # all after it) as pending if they are missing: so do we
+                if any(rc >= (clock if c == client else have.get(c, 0)) for c, rc in refs):
+                    break
+                if end > known:
+                    known = end
+                    have[client] = end
+                progress = True
+                i += 1
+            todo[client] = i
+            left += len(structs) - i
+    return None if left else have
+
+
+def applicable(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] | None:
+    """The state after the update if yrs would take all of it with nothing pending: every
+    struct integrates and every deleted range names items that exist. None otherwise."""
+    have = integrated_state(info, state)
+    if have is None:
+        return None
+    for client, _, end in info.deletes:
+        if end > have.get(client, 0):
+            return None  # a delete of items nobody has: yrs would keep it pending
+    return have
 
 
 def advances(info: UpdateInfo, state: dict[int, int]) -> bool:

@@ -74,23 +74,34 @@ class Conn:
         self.awareness = TokenBucket(limits.awareness_rate, limits.awareness_burst, now)
         self.chat = TokenBucket(limits.chat_rate, limits.chat_burst, now)
         self.signals = TokenBucket(limits.signal_rate, limits.signal_burst, now)
+        self.syncs = TokenBucket(limits.sync_rate, limits.sync_burst, now)
+        self.allowance = 0  # outbox room beyond the limit for a sync reply still leaving
         self._loop = loop
         self._closing_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"<Conn {self.id} {self.claims.role} {self.claims.pid}>"
 
-    def send(self, frame: bytes) -> None:
+    def send(self, frame: bytes, reply: bool = False) -> None:
+        """With `reply`, the frame is a sync reply: it holds the whole document, which may be
+        larger than the outbox limit (any document the server accepts must be joinable), so it
+        gets room of its own size until it has left."""
         transport = self.transport
         if self.closed or transport is None or transport.is_closing():
             return
-        if transport.get_write_buffer_size() + len(frame) > self.limits.outbox_max_bytes:
-            log.warning("slow consumer", extra={"conn": self.id,
-                                                "queued": transport.get_write_buffer_size()})
+        queued = transport.get_write_buffer_size()
+        limit = self.limits.outbox_max_bytes
+        if reply:
+            self.allowance = max(self.allowance, len(frame) + 16)
+        elif self.allowance and queued <= limit:
+            self.allowance = 0  # the big reply has (mostly) left: back to the plain limit
+        if queued + len(frame) > limit + self.allowance:
+            log.warning("slow consumer", extra={"conn": self.id, "queued": queued})
             self.close(CLOSE_SLOW, "slow consumer", drop_queued=True)
             return
         transport.write(ws_frame(frame))
         self.last_sent = self._loop.time()
+
 
     def send_msg(self, msg: Message) -> None:
         self.send(encode(msg))

@@ -23,10 +23,10 @@ class Hub:
     def __init__(self, settings: Settings, store: Any, extensions: Any) -> None:
         self.settings = settings
         self.store = store
-        self.persistence = Persistence(store)
         self.extensions = extensions
         self.rooms: dict[str, Room] = {}
         self.stats = Stats()
+        self.persistence = Persistence(store, self.stats)
         self._keepalive: asyncio.Task[None] | None = None
         self.closing = False
 

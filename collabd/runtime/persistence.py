@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+
+from .stats import Stats
 
 log = logging.getLogger("collabd.persistence")
 T = TypeVar("T")
@@ -24,28 +27,50 @@ CHECKPOINT_SECONDS = 1.0
 
 
 class Persistence:
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Any, stats: Stats | None = None) -> None:
         self.store = store
+        self.stats = stats or Stats()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collabd-store")
         self._pending: list[tuple[str, int, bytes, Committed]] = []
+        self._owners: list[tuple[str, int, str]] = []  # new client id bindings, same commit
         self._scheduled = False
         self._dirty = False
         self._checkpointer: asyncio.Task[None] | None = None
 
-    def append(self, room: str, seq: int, data: bytes, committed: Committed) -> None:
+    def append(self, room: str, seq: int, data: bytes, committed: Committed,
+               owners: list[tuple[str, int, str]] | None = None) -> None:
         self._pending.append((room, seq, data, committed))
+        if owners:
+            self._owners.extend(owners)
         if not self._scheduled:
             self._scheduled = True
             asyncio.get_running_loop().call_soon(self._flush)
 
+    def flush_now(self) -> None:
+        """Commit what is queued at once (before rebuilding a room from the store)."""
+        if self._pending:
+            self._flush()
+
     def _flush(self) -> None:
         batch, self._pending, self._scheduled = self._pending, [], False
-        try:
-            self.store.append_updates([(r, s, d) for r, s, d, _ in batch])
-        except Exception as exc:  # the store failed: every waiter must hear of it
-            for *_, committed in batch:
-                committed(exc)
+        owners, self._owners = self._owners, []
+        if not batch:
             return
+        started = time.perf_counter()
+        try:
+            self.store.append_updates([(r, s, d) for r, s, d, _ in batch], owners)
+        except Exception as exc:  # the store failed: every waiter must hear of it
+            self.stats.commit_failures += 1
+            for *_, committed in batch:
+                try:
+                    committed(exc)
+                except Exception:
+                    log.exception("after-failure callback failed")
+            return
+        stats = self.stats
+        stats.commit_batches += 1
+        stats.commit_batch_size.observe(len(batch))
+        stats.commit_seconds.observe(time.perf_counter() - started)
         self._wrote()
         for *_, committed in batch:
             try:

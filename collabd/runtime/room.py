@@ -26,10 +26,11 @@ from collab_protocol import (
 from collab_protocol.errors import DecodeError
 
 from ..core.awareness import AwarenessTable
-from ..core.docsync import ApplyResult, DocTooLarge, InvalidUpdate, RoomDoc
+from ..core.docsync import ApplyResult, DocBroken, DocTooLarge, InvalidUpdate, RoomDoc
 from .connection import (
     CLOSE_BAD,
     CLOSE_DOC_TOO_LARGE,
+    CLOSE_FORBIDDEN,
     CLOSE_INTERNAL,
     CLOSE_PENDING,
     CLOSE_RATE,
@@ -60,7 +61,8 @@ class Room:
         self.unloaded = asyncio.Event()
         self.load_error: BaseException | None = None
         self.doc = RoomDoc(limits.max_doc_bytes)
-        self.awareness = AwarenessTable(limits.awareness_state_bytes)
+        self.owners: dict[int, str] = {}  # Yjs client id -> the participant who writes with it
+        self.awareness = AwarenessTable.for_room(limits, owner_key=lambda c: c.claims.pid)
         self.conns: set[Conn] = set()
         self.read_only = False  # set by the session layer once the interview has ended
         self._in_flight = 0  # updates applied, not yet committed and relayed
@@ -76,12 +78,8 @@ class Room:
 
     async def load(self) -> None:
         try:
-            updates, self._seq = await self.hub.persistence.call(
-                self.hub.store.load_doc, self.name
-            )
-            self._durable_seq = self._seq
-            self.doc.load(updates)
-            self._since_snapshot = len(updates)
+            rows = await self.hub.persistence.call(self.hub.store.load_doc, self.name)
+            self._load(rows)
             self.state = RoomState.LOADED
         except Exception as exc:
             log.exception("room load failed", extra={"room": self.name})
@@ -90,6 +88,40 @@ class Room:
             self.unloaded.set()
         finally:
             self.loaded.set()
+
+    def _load(self, rows: tuple[list[bytes], int, dict[int, str]]) -> None:
+        updates, self._seq, self.owners = rows
+        self._durable_seq = self._seq
+        self.doc = RoomDoc(self.limits.max_doc_bytes)
+        self.doc.load(updates)
+        self._since_snapshot = len(updates)
+
+    def _rebuild(self) -> None:
+        """Make the in-memory doc what the store holds again (yrs failed part-way through an
+        update). Synchronous, so no update is checked against the broken doc meanwhile."""
+        self.hub.persistence.flush_now()  # what was applied before is valid: commit it first
+        if self.state is not RoomState.LOADED:
+            return  # that commit failed: the room was dropped
+        try:
+            self._load(self.hub.store.load_doc_now(self.name))
+        except Exception:
+            log.exception("room rebuild failed", extra={"room": self.name})
+            self._fail()
+        else:
+            log.warning("room rebuilt from the store", extra={"room": self.name})
+
+    def _fail(self) -> None:
+        """Drop the room: its doc may differ from the store. Everyone is cut (1011: clients
+        retry) and the next join loads the room afresh from the store."""
+        if self.state is RoomState.UNLOADED:
+            return
+        self.state = RoomState.UNLOADED
+        self.cancel_unload()
+        if self.hub.rooms.get(self.name) is self:
+            del self.hub.rooms[self.name]
+        for c in list(self.conns):
+            c.close(CLOSE_INTERNAL, "storage failure")
+        self.unloaded.set()
 
     def schedule_unload(self) -> None:
         if self.conns or self.state is not RoomState.LOADED:
@@ -138,44 +170,103 @@ class Room:
 
     # -- messages from a connection
 
+    def sync_allowed(self, conn: Conn) -> bool:
+        """Sync and awareness queries make the server encode the whole state: budgeted."""
+        if conn.syncs.allow(asyncio.get_running_loop().time()):
+            self.hub.stats.sync_requests += 1
+            return True
+        conn.close(CLOSE_RATE, "sync request rate exceeded")
+        return False
+
     async def on_sync_step1(self, conn: Conn, msg: SyncStep1) -> None:
+        if not self.sync_allowed(conn):
+            return
         await self.flush()
+        if conn.closed:
+            return
         try:
             diff = self.doc.diff(msg.state_vector)
         except InvalidUpdate:
             conn.close(CLOSE_BAD, "invalid state vector")
             return
-        conn.send_msg(SyncStep2(diff))
+        conn.send(encode(SyncStep2(diff)), reply=True)
 
     def on_update(self, conn: Conn, update: bytes, frame: bytes | None = None) -> None:
         """`frame`, if given, is the client's frame holding exactly SyncUpdate(update): relayed
         as it is instead of encoding it again."""
         if conn.closed:
             return
+        stats = self.hub.stats
         if not conn.updates.allow(asyncio.get_running_loop().time()):
+            stats.updates_refused += 1
             conn.close(CLOSE_RATE, "update rate exceeded")
             return
-        if self.read_only:
-            self.hub.extensions.refuse_update(self, conn)
+        if self.state is not RoomState.LOADED:
+            conn.close(CLOSE_INTERNAL, "room unavailable")
             return
         try:
-            result = self.doc.apply(update)
+            checked = self.doc.check(update)
         except InvalidUpdate:
+            stats.updates_refused += 1
             log.warning("invalid update", extra={"room": self.name, "conn": conn.id})
             conn.close(CLOSE_BAD, "invalid update")
             return
         except DocTooLarge:
-            conn.close(CLOSE_DOC_TOO_LARGE, "document size cap")
+            stats.updates_refused += 1
+            if self.read_only:
+                self.hub.extensions.refuse_update(self, conn)
+            else:
+                conn.close(CLOSE_DOC_TOO_LARGE, "document size cap")
             return
-        if result is ApplyResult.PENDING:
+        if checked.result is ApplyResult.NOOP:
+            return  # also in a read-only room: a client's empty sync reply changes nothing
+        if self.read_only:
+            stats.updates_refused += 1
+            self.hub.extensions.refuse_update(self, conn)
+            return
+        if checked.result is ApplyResult.PENDING:
+            stats.updates_refused += 1
             conn.pending_strikes += 1
             if conn.pending_strikes > self.limits.pending_updates:
                 log.warning("pending update bound", extra={"room": self.name, "conn": conn.id})
                 conn.close(CLOSE_PENDING, "too many updates with missing dependencies")
             return
-        if result is ApplyResult.NOOP:
+        new_owners = self._claim(conn, checked.writers)
+        if new_owners is None:
+            stats.updates_refused += 1
+            log.warning("write under a foreign client id", extra={"room": self.name,
+                                                                  "conn": conn.id})
+            conn.close(CLOSE_FORBIDDEN, "update under another participant's client id")
             return
-        self._enqueue(update, conn, frame)
+        try:
+            self.doc.integrate(update, checked)
+        except DocBroken as exc:
+            stats.updates_refused += 1
+            log.warning("update failed in yrs", extra={"room": self.name, "conn": conn.id,
+                                                       "error": str(exc)})
+            conn.close(CLOSE_BAD, "invalid update")
+            self._rebuild()
+            return
+        stats.updates_applied += 1
+        self._enqueue(update, conn, frame, new_owners)
+
+    def _claim(self, conn: Conn, writers: tuple[int, ...]) -> list[tuple[str, int, str]] | None:
+        """Bind each client id the update writes with to the sender's participant, or None if
+        one already belongs to someone else (by an earlier write, or as their awareness id)."""
+        pid = conn.claims.pid
+        new: list[tuple[str, int, str]] = []
+        for client in writers:
+            owner = self.owners.get(client)
+            if owner is None:
+                holder = self.awareness.owner_of(client)
+                if isinstance(holder, Conn) and holder.claims.pid != pid:
+                    return None
+                new.append((self.name, client, pid))
+            elif owner != pid:
+                return None
+        for _, client, _ in new:
+            self.owners[client] = pid
+        return new
 
     def on_awareness(self, conn: Conn, msg: AwarenessMessage) -> None:
         if not conn.awareness.allow(asyncio.get_running_loop().time()):
@@ -190,6 +281,8 @@ class Room:
             self.broadcast(encode(AwarenessMessage(encode_awareness(out))), exclude=conn)
 
     def on_query_awareness(self, conn: Conn) -> None:
+        if not self.sync_allowed(conn):
+            return
         conn.send_msg(AwarenessMessage(encode_awareness(self.awareness.snapshot())))
 
     # -- relaying
@@ -205,7 +298,8 @@ class Room:
             if c is not exclude and c.hello:
                 c.send(frame)
 
-    def _enqueue(self, update: bytes, sender: Conn | None, frame: bytes | None = None) -> None:
+    def _enqueue(self, update: bytes, sender: Conn | None, frame: bytes | None = None,
+                 owners: list[tuple[str, int, str]] | None = None) -> None:
         relay = frame or encode(SyncUpdate(update))
         self._in_flight += 1
         self._durable.clear()
@@ -219,9 +313,10 @@ class Room:
             if self._in_flight == 0:
                 self._durable.set()
             if error is not None:
+                # our doc holds content the store does not: nobody may get it, nothing may be
+                # written on top of it
                 log.error("store append failed", extra={"room": self.name, "error": str(error)})
-                for c in list(self.conns):  # their docs may now differ from ours
-                    c.close(CLOSE_INTERNAL, "storage failure")
+                self._fail()
                 return
             self._durable_seq = seq
             self.broadcast(relay, exclude=sender)
@@ -230,7 +325,7 @@ class Room:
                     and self._compactor is None and self.state is RoomState.LOADED):
                 self._compactor = asyncio.get_running_loop().create_task(self._compact())
 
-        self.hub.persistence.append(self.name, seq, update, committed)
+        self.hub.persistence.append(self.name, seq, update, committed, owners)
 
     async def _compact(self) -> None:
         try:

@@ -22,12 +22,12 @@ def text_of(room: RoomDoc) -> str:
 def test_apply_in_order_noop_on_duplicates_pending_on_gaps():
     room = RoomDoc(1 << 20)
     ups = edits(3)
-    assert room.apply(ups[0]) is ApplyResult.APPLIED
+    assert room.apply(ups[0]) is ApplyResult.APPLY
     assert room.apply(ups[0]) is ApplyResult.NOOP
     assert room.apply(ups[2]) is ApplyResult.PENDING
     assert text_of(room) == "x"  # the pending update never reached yrs
-    assert room.apply(ups[1]) is ApplyResult.APPLIED
-    assert room.apply(ups[2]) is ApplyResult.APPLIED
+    assert room.apply(ups[1]) is ApplyResult.APPLY
+    assert room.apply(ups[2]) is ApplyResult.APPLY
     assert text_of(room) == "xxx"
 
 
@@ -39,7 +39,7 @@ def test_deletions_apply_even_though_the_state_vector_does_not_move():
     room.apply(src.get_update())
     sv = src.get_state()
     del t[0:1]
-    assert room.apply(src.get_update(sv)) is ApplyResult.APPLIED
+    assert room.apply(src.get_update(sv)) is ApplyResult.APPLY
     assert text_of(room) == "bc"
 
 
