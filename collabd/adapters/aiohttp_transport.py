@@ -25,6 +25,7 @@ from collab_protocol import (
 )
 
 from ..core.tokens import TokenError, verify
+from ..logs import redact_aiohttp_logs
 from ..runtime.connection import CLOSE_BAD, CLOSE_GOING_AWAY, CLOSE_INTERNAL, Conn
 from ..runtime.hub import Hub, RoomUnavailable
 
@@ -58,6 +59,7 @@ class RoomEndpoint:
         self.secret = secret
         self.sockets: set[web.WebSocketResponse] = set()
         self._attempts: dict[str, deque[float]] = defaultdict(deque)
+        redact_aiohttp_logs()  # aiohttp logs refused request lines, tokens included
 
     def _too_many_attempts(self, addr: str, now: float) -> bool:
         window = self._attempts[addr]

@@ -200,3 +200,31 @@ async def test_bad_tokens_get_401_not_500(server):
             async with http.get(f"{server.http}/rooms/tok?token={t}") as r:
                 assert r.status == 401, (t, r.status, await r.text())
                 assert (await r.json())["error"]["code"] == "bad_token"
+
+
+# -- item 14: aiohttp's own logs never hold a join token
+
+
+async def test_refused_request_lines_are_logged_without_the_token(server, caplog):
+    import logging
+
+    token = server.token("logs")
+    body, sig = token.split(".")[1:]
+    bad = [f"GET /rooms/logs?token={token} HTTP/9.9\r\nHost: x\r\n\r\n".encode(),
+           f"GET /rooms/logs?token={token}&pad={'a' * 9000} HTTP/1.1\r\n\r\n".encode(),
+           f"GET /rooms/logs?pad={'a' * 60}&token={token}{'b' * 9000} HTTP/1.1\r\n\r\n".encode(),
+           f"GET /rooms/logs?token={token} HTTP/1.1\r\nX: {'c' * 9000}\r\n\r\n".encode()]
+    with caplog.at_level(logging.DEBUG):
+        for request in bad:
+            reader, writer = await asyncio.open_connection(server.host, server.port)
+            writer.write(request)
+            reply = await asyncio.wait_for(reader.read(100), 10)
+            assert reply.startswith(b"HTTP/1.0 400") or reply.startswith(b"HTTP/1.1 400"), reply
+            writer.close()
+            await writer.wait_closed()
+    refused = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert len(refused) == len(bad)  # aiohttp did log each one (the check below is not empty)
+    text = caplog.text + "".join(r.exc_text or "" for r in refused)
+    assert "Error handling request" in text and "LineTooLong" in text
+    for secret in (token, body[:12], sig[:12]):
+        assert secret not in text
