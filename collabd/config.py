@@ -30,14 +30,14 @@ class Limits:
     max_candidate_bytes: int = 1024
     outbox_max_bytes: int = 4 * MiB
     pending_updates: int = 32
+    sync_rate: float = 1.0  # SyncStep1 and query-awareness requests per second
+    sync_burst: float = 5.0
     conn_attempts_per_minute: int = 60
     keepalive_seconds: float = 10.0
     ws_ping_seconds: float = 20.0
     unload_grace_seconds: float = 30.0
     compact_every_updates: int = 1000
     turn_ttl: int = 4 * 3600
-    practice_per_minute: int = 10  # POST /api/practice per client address (no key needed)
-    practice_lobby_seconds: float = 3600.0  # a practice lobby not started by then is cancelled
     awareness_max_depth: int = 16
     awareness_tombstones: int = 1024
     max_signal_other_bytes: int = 1024

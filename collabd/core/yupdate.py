@@ -178,9 +178,9 @@ def integrated_state(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] 
     clock order; a struct can go in once its clock is reached (no gap) and every id it points
     at (origin, right origin, parent) is already integrated, also for a struct the doc already
     has (Yjs checks those) and for ids of its own client (yrs and Yjs assume those exist; no
-    honest client points at its own later clocks). Structs of several clients may unblock each other, so this repeats until
-    nothing moves; whatever is left (a gap, a reference to a later or missing clock, a cycle)
-    would be parked by yrs as pending.
+    honest client points at its own later clocks). Structs of several clients may unblock each
+    other, so this repeats until nothing moves; whatever is left (a gap, a reference to a later
+    or missing clock, a cycle) would be parked as pending.
     """
     have = dict(state)
     left = 0

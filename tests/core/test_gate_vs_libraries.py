@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from pycrdt import Doc, Snapshot, Text, merge_updates
-from support.yforge import Forged, random_update
 
 from collabd.core import yupdate
 from collabd.core.docsync import ApplyResult, DeleteSet, DocBroken, RoomDoc, read_snapshot_deletes
+from support.yforge import Forged, random_update
 
 CASES = int(os.environ.get("GATE_CASES", "2000"))
 INTEROP = Path(__file__).parents[1] / "interop"
@@ -57,7 +57,8 @@ def honest_base(rng: random.Random) -> bytes:
             start = rng.randrange(n)
             del t[start:start + 1]
         else:
-            t.insert(rng.randint(0, n), rng.choice(("a", "bc", "xyz")))  # ASCII: pycrdt counts bytes
+            # ASCII only: pycrdt counts bytes
+            t.insert(rng.randint(0, n), rng.choice(("a", "bc", "xyz")))
     merged = Doc()
     for d in docs:
         merged.apply_update(d.get_update())
@@ -148,7 +149,7 @@ def test_the_gate_agrees_with_yrs_and_yjs() -> None:
                           input=json.dumps(cases), capture_output=True, text=True,
                           cwd=INTEROP, timeout=120, check=True)
     yjs = json.loads(proc.stdout)
-    for (base, update, result, yrs_left), y in zip(results, yjs, strict=True):
+    for (_, update, result, yrs_left), y in zip(results, yjs, strict=True):
         yjs_left = "error" in y or y["pending"] or y["pendingDs"]
         if result is ApplyResult.APPLY:
             assert yrs_left or not yjs_left, (update.hex(), y)  # yrs_left: it threw
