@@ -7,11 +7,26 @@
  *   'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
  * plus `offlineEdits`: local document changes made while not connected (kept, and synced by the
  * provider's SyncStep1/2 exchange on reconnect).
+ *
+ * Liveness: a network that drops silently leaves the socket "open" for a long time. When nothing
+ * has arrived for PROBE_AFTER_MS the client asks for the awareness states (query-awareness, type
+ * 3, which the server answers at once); when still nothing has arrived after STALE_AFTER_MS it
+ * treats the connection as lost (so the other participant is no longer shown as online) and
+ * reconnects.
+ *
+ * A refused join: browsers hide why an upgrade failed, so after a failed first attempt the client
+ * asks the same URL with a plain GET; the server answers a refusal with its JSON error (SPEC 3.3),
+ * and `refusal` is set to `{code, message}` for the page to explain.
  */
 import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
 import { WebsocketProvider } from 'y-websocket'
-import { MSG_COLLAB, PROTOCOL_VERSION, encodeCollab, readCollab, ProtocolError } from './codec.js'
+import { MSG_COLLAB, MSG_QUERY_AWARENESS, PROTOCOL_VERSION, encodeCollab, readCollab, ProtocolError } from './codec.js'
+
+export const PROBE_AFTER_MS = 2500
+export const STALE_AFTER_MS = 6000
+// Refusal codes that are about the link itself: retrying cannot help.
+export const LINK_REFUSALS = new Set(['missing_token', 'bad_token', 'expired_token', 'wrong_room', 'not_found', 'not_allowed', 'bad_origin'])
 
 export class RoomConnection {
   /**
@@ -22,8 +37,13 @@ export class RoomConnection {
    * @param {import('./state.js').RoomState} opts.state
    * @param {() => number} [opts.now]
    */
-  constructor ({ url, room, token, state, now = () => Date.now(), WebSocketPolyfill }) {
+  constructor ({ url, room, token, state, now = () => Date.now(), WebSocketPolyfill, fetchImpl = globalThis.fetch }) {
     this.state = state
+    this.refusal = null
+    this._probeUrl = `${url.replace(/^ws/, 'http')}/${room}?token=${encodeURIComponent(token)}`
+    this._fetch = fetchImpl
+    this._probing = false
+    this._queried = 0
     this.now = now
     this.doc = new Y.Doc()
     this.status = 'connecting'
@@ -57,6 +77,7 @@ export class RoomConnection {
       this.status = 'closed'
       this._changed()
     })
+    this._live = setInterval(() => this._checkLive(), 500)
     this.doc.on('update', (_update, origin) => {
       if (origin !== this.provider && (!this.provider.synced || !this.provider.wsconnected)) {
         this.offlineEdits += 1
@@ -75,8 +96,48 @@ export class RoomConnection {
     for (const fn of this._listeners) fn()
   }
 
+  /** Probe a quiet connection; give up on a silent one (see the module doc). */
+  _checkLive () {
+    const p = this.provider
+    if (!p.wsconnected || !p.ws || p.ws.readyState !== 1) return
+    const silent = this.now() - p.wsLastMessageReceived
+    if (silent >= STALE_AFTER_MS) {
+      this.reconnectNow(true)
+    } else if (silent >= PROBE_AFTER_MS && this.now() - this._queried >= PROBE_AFTER_MS) {
+      this._queried = this.now()
+      p.ws.send(new Uint8Array([MSG_QUERY_AWARENESS]))
+    }
+  }
+
+  /** Ask the server why the upgrade failed (a plain GET of the same URL; SPEC 3.3). */
+  async _probeRefusal () {
+    if (this._probing || !this._fetch || this.refusal) return
+    this._probing = true
+    try {
+      const res = await this._fetch(this._probeUrl, { headers: { Accept: 'application/json' }, cache: 'no-store' })
+      if (res.status === 401 || res.status === 403) {
+        const body = await res.json().catch(() => null)
+        const err = body && body.error
+        if (err && LINK_REFUSALS.has(err.code)) {
+          this.refusal = { code: err.code, message: String(err.message || '') }
+          this.provider.disconnect()
+          this.status = 'refused'
+          this._changed()
+        }
+      }
+    } catch {
+      // server unreachable: keep retrying the socket
+    } finally {
+      this._probing = false
+    }
+  }
+
   _onStatus (status) {
-    if (this.status === 'closed') return
+    if (this.status === 'closed' || this.status === 'refused') return
+    if (status !== 'connected') {
+      const fails = this.provider.wsUnsuccessfulReconnects
+      if (fails === 1 || (fails > 0 && fails % 5 === 0)) this._probeRefusal()
+    }
     if (status === 'connected') {
       this.everConnected = true
       this.status = 'connected'
@@ -101,7 +162,7 @@ export class RoomConnection {
    */
   setBrowserOnline (online) {
     this._browserOffline = !online
-    if (this.status === 'closed') return
+    if (this.status === 'closed' || this.status === 'refused') return
     if (!online) {
       if (this.provider.ws) this.provider.disconnect()
       this.status = 'offline'
@@ -113,11 +174,11 @@ export class RoomConnection {
   }
 
   /** Skip the backoff wait: drop whatever socket there is and connect again. */
-  reconnectNow () {
-    if (this.provider.wsconnected) return
+  reconnectNow (evenIfConnected = false) {
+    if (this.provider.wsconnected && !evenIfConnected) return
     this.provider.disconnect()
     this.provider.connect()
-    if (this.status === 'offline') {
+    if (this.status === 'offline' || this.status === 'connected') {
       this.status = 'reconnecting'
       this._changed()
     }
@@ -161,6 +222,7 @@ export class RoomConnection {
   }
 
   destroy () {
+    clearInterval(this._live)
     this.provider.destroy()
     this.doc.destroy()
   }

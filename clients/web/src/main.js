@@ -5,8 +5,11 @@
 import { tokenFromHash, decodeToken, isExpired, TokenError } from './token.js'
 import { mountStart } from './start.js'
 import { mountRoom } from './room.js'
+import { linkProblem, mountLinkProblem } from './link-problem.js'
+import { applyTheme, currentTheme } from './theme.js'
 
 function boot () {
+  applyTheme(currentTheme())
   const app = document.getElementById('app')
   const token = tokenFromHash(location.hash)
   if (!token) {
@@ -18,11 +21,11 @@ function boot () {
     payload = decodeToken(token)
   } catch (err) {
     if (!(err instanceof TokenError)) throw err
-    mountStart(app, { error: `This join link is not valid (${err.message}). Ask for a new one.` })
+    mountLinkProblem(app, { code: 'malformed', ...linkProblem('malformed') })
     return
   }
   if (isExpired(payload, Date.now())) {
-    mountStart(app, { error: 'This join link has expired. Ask for a new one.' })
+    mountLinkProblem(app, { code: 'expired_token', ...linkProblem('expired_token') })
     return
   }
   mountRoom(app, { token, payload })

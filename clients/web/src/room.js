@@ -12,9 +12,16 @@ import { createChat } from './chat.js'
 import { CallController, CALL_LABELS } from './call.js'
 import { createFeedbackView } from './feedback-view.js'
 import { formatRemaining, phaseLabel, timerLabel, roleLabel, statusLabel } from './format.js'
+import { readableOn } from './color.js'
+import { linkProblem, mountLinkProblem } from './link-problem.js'
+import { applyTheme, currentTheme, currentFontSize, saveFontSize, FONT_SIZES, panelBackground } from './theme.js'
+import { languageById } from './editor.js'
 
+let ringingNow = false
 const AFTER_PHASES = new Set(['ended', 'feedback', 'revealed', 'unmasked', 'sealed'])
 const NARROW = '(max-width: 900px)'
+const WARN_AT = [{ ms: 5 * 60 * 1000, text: '5 minutes left in the interview.' }, { ms: 60 * 1000, text: '1 minute left in the interview.' }]
+const FILE_EXT = { python: 'py', javascript: 'js', typescript: 'ts', java: 'java', cpp: 'cpp', go: 'go', rust: 'rs', sql: 'sql', plaintext: 'txt' }
 
 export function mountRoom (app, { token, payload }) {
   const state = new RoomState({ role: payload.role, room: payload.room })
@@ -41,15 +48,30 @@ export function mountRoom (app, { token, payload }) {
   const unreadBadge = h('span', { class: 'badge', hidden: true })
   const chatToggle = h('button', { type: 'button', class: 'chat-toggle', 'aria-expanded': 'true', 'aria-controls': 'sidebar' }, 'Chat', unreadBadge)
   const endBtn = h('button', { type: 'button', class: 'danger end-btn', hidden: true }, 'End interview')
+  const themeBtn = h('button', { type: 'button', class: 'theme-toggle', 'aria-pressed': 'false', title: 'Dark mode' }, 'Dark mode')
 
   const header = h('header', { class: 'room-header' },
+    h('h1', { class: 'sr-only' }, 'Interview room'),
     h('a', { class: 'brand', href: '/', 'aria-label': 'collabd home' }, 'collabd'),
     h('div', { class: 'people', 'aria-label': 'Participants' }, youChip, otherChip),
     h('div', { class: 'session-info' }, phaseEl, timerEl),
     connEl,
     callEl,
-    h('div', { class: 'header-actions' }, chatToggle, endBtn))
+    h('div', { class: 'header-actions' }, themeBtn, chatToggle, endBtn))
   const banner = h('div', { class: 'banner', role: 'status', hidden: true })
+  // Short-lived notices (timer warnings, language switches, an incoming call, another tab).
+  const notices = h('div', { class: 'notices', role: 'status', 'aria-live': 'polite' })
+  function notify (key, text, { kind = 'info', actions = [], timeout = 0 } = {}) {
+    const old = notices.querySelector(`[data-key="${key}"]`)
+    if (old) old.remove()
+    if (!text) return null
+    const el = h('div', { class: `notice notice-${kind}`, dataset: { key } },
+      h('span', { class: 'notice-text' }, text), actions,
+      h('button', { type: 'button', class: 'link notice-close', 'aria-label': 'Dismiss', onclick: () => el.remove() }, '×'))
+    notices.append(el)
+    if (timeout) setTimeout(() => el.remove(), timeout)
+    return el
+  }
 
   // ---------------------------------------------------------------- tabs
   const tabs = [
@@ -111,24 +133,103 @@ export function mountRoom (app, { token, payload }) {
   const langSelect = h('select', { class: 'lang-select', 'aria-label': 'Language' },
     LANGUAGES.map((l) => h('option', { value: l.id }, l.label)))
   const editorHost = h('div', { class: 'editor-host' })
+  const fontSelect = h('select', { class: 'font-select', 'aria-label': 'Editor font size' },
+    FONT_SIZES.map((n) => h('option', { value: String(n) }, `${n}px`)))
   panels.code.append(
     h('div', { class: 'pane-toolbar' },
       h('label', {}, 'Language ', langSelect),
+      h('label', {}, 'Font size ', fontSelect),
       h('span', { class: 'hint' }, 'Esc then Tab leaves the editor')),
     editorHost)
   const editor = createEditor(editorHost, { doc: conn.doc, awareness: conn.awareness })
   langSelect.value = editor.language
   langSelect.addEventListener('change', () => editor.setLanguage(langSelect.value))
-  editor.onLanguageChange((id) => { langSelect.value = id })
+  editor.onLanguageChange((id, { remote } = {}) => {
+    langSelect.value = id
+    if (remote) {
+      const who = state.other && state.other.name ? state.other.name : 'The other participant'
+      notify('language', `${who} switched the editor language to ${languageById(id).label}.`, { timeout: 12000 })
+    }
+  })
+  function applyFont (n) {
+    fontSelect.value = String(n)
+    editorHost.style.setProperty('--editor-font', `${n}px`)
+    editor.view.requestMeasure()
+  }
+  fontSelect.addEventListener('change', () => {
+    saveFontSize(Number(fontSelect.value))
+    applyFont(Number(fontSelect.value))
+  })
+  applyFont(currentFontSize())
+  function applyDark (theme) {
+    themeBtn.setAttribute('aria-pressed', String(theme === 'dark'))
+    editor.setDark(theme === 'dark')
+    chat.rerender()
+    renderPeople()
+  }
+  themeBtn.addEventListener('click', () => {
+    const next = currentTheme() === 'dark' ? 'light' : 'dark'
+    applyTheme(next, true)
+    applyDark(next)
+  })
+  // Everyone agrees on the language: once synced, write the default if nobody chose one.
+  conn.provider.on('sync', (synced) => {
+    if (synced && !state.readOnly && !AFTER_PHASES.has(state.phase)) editor.seedLanguage()
+  })
 
   const whiteboard = createWhiteboard(panels.board, { doc: conn.doc, awareness: conn.awareness })
-  const feedbackView = createFeedbackView(panels.feedback, { state, send })
+  const feedbackView = createFeedbackView(panels.feedback, { state, send, draftRoom: payload.room, draftWho: payload.pid || payload.role })
+
+  // After the interview: keep a copy of the code and the board.
+  const copyStatus = h('span', { class: 'copy-status', role: 'status' })
+  const keepBox = h('section', { class: 'keep-copy', 'aria-labelledby': 'keep-title', hidden: true },
+    h('h3', { id: 'keep-title' }, 'Keep a copy'),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', onclick: copyCode }, 'Copy the code'),
+      h('button', { type: 'button', onclick: downloadCode }, 'Download the code'),
+      h('button', { type: 'button', onclick: downloadBoard }, 'Download the whiteboard (PNG)'),
+      copyStatus))
+  panels.feedback.append(keepBox)
+  function codeText () {
+    return conn.doc.getText('code').toString()
+  }
+  async function copyCode () {
+    try {
+      await navigator.clipboard.writeText(codeText())
+      copyStatus.textContent = 'Code copied.'
+    } catch {
+      copyStatus.textContent = 'Copying was blocked by the browser; use Download instead.'
+    }
+  }
+  function save (blob, name) {
+    const a = h('a', { href: URL.createObjectURL(blob), download: name, hidden: true })
+    document.body.append(a)
+    a.click()
+    setTimeout(() => { URL.revokeObjectURL(a.href); a.remove() }, 1000)
+  }
+  function downloadCode () {
+    save(new Blob([codeText()], { type: 'text/plain;charset=utf-8' }), `interview-code.${FILE_EXT[editor.language] || 'txt'}`)
+    copyStatus.textContent = 'Code downloaded.'
+  }
+  async function downloadBoard () {
+    const blob = await whiteboard.toPNG()
+    if (!blob) {
+      copyStatus.textContent = 'The whiteboard is empty.'
+      return
+    }
+    save(blob, 'interview-whiteboard.png')
+    copyStatus.textContent = 'Whiteboard downloaded.'
+  }
 
   // ---------------------------------------------------------------- sidebar
   const sidebar = h('aside', { class: 'sidebar', id: 'sidebar' })
   const chat = createChat(sidebar, {
     state,
     send,
+    textBackground: panelBackground,
+    whyNotSent: () => (navigator.onLine === false
+      ? 'you are offline. Check your network; the message was not sent.'
+      : 'the server cannot be reached right now. Try again in a moment.'),
     onClose: () => {
       sidebarOpen = false
       applySidebar()
@@ -158,7 +259,7 @@ export function mountRoom (app, { token, payload }) {
     confirmDialog.showModal()
   })
 
-  const root = h('div', { class: 'room' }, header, banner, h('div', { class: 'room-body' }, workspace, sidebar), toasts, confirmDialog)
+  const root = h('div', { class: 'room' }, header, banner, notices, h('div', { class: 'room-body' }, workspace, sidebar), toasts, confirmDialog)
   replaceChildren(app, root)
 
   // ---------------------------------------------------------------- chat visibility + unread
@@ -192,7 +293,8 @@ export function mountRoom (app, { token, payload }) {
     unreadBadge.hidden = n === 0
     unreadBadge.textContent = String(n)
     chatToggle.setAttribute('aria-label', n ? `Chat, ${n} unread` : 'Chat')
-    document.title = `${n ? `(${n}) ` : ''}collabd — ${phaseLabel(state.phase)}`
+    const ringing = ringingNow ? 'Incoming call · ' : ''
+    document.title = `${ringing}${n ? `(${n}) ` : ''}collabd — ${phaseLabel(state.phase)}`
   }
   state.on('chat', renderUnread)
 
@@ -205,6 +307,45 @@ export function mountRoom (app, { token, payload }) {
     audio
   })
   state.on('signal', (msg) => { call.handleSignal(msg) })
+  let lastCallState = 'idle'
+  call.onChange((s) => {
+    ringingNow = s === 'incoming'
+    if (s === 'incoming' && lastCallState !== 'incoming') announceCall()
+    if (s !== 'incoming') notify('call', '')
+    lastCallState = s
+  })
+  // An incoming call is hard to miss: a notice with the answer buttons, the tab title, a ring.
+  function announceCall () {
+    const who = state.other && state.other.name ? state.other.name : 'The other participant'
+    notify('call', `${who} is calling you.`, {
+      kind: 'call',
+      actions: [
+        h('button', { type: 'button', class: 'primary', onclick: () => call.accept() }, 'Join call'),
+        h('button', { type: 'button', onclick: () => call.decline() }, 'Decline')
+      ]
+    })
+    ring()
+  }
+  function ring () {
+    try {
+      const Ctx = window.AudioContext || window.webkitAudioContext
+      if (!Ctx) return
+      const ac = new Ctx()
+      if (ac.state === 'suspended') ac.resume().catch(() => {})
+      for (const [at, f] of [[0, 880], [0.25, 660], [1.2, 880], [1.45, 660]]) {
+        const osc = ac.createOscillator()
+        const gain = ac.createGain()
+        osc.frequency.value = f
+        gain.gain.value = 0.08
+        osc.connect(gain).connect(ac.destination)
+        osc.start(ac.currentTime + at)
+        osc.stop(ac.currentTime + at + 0.2)
+      }
+      setTimeout(() => ac.close().catch(() => {}), 2500)
+    } catch {
+      // no sound allowed before a user gesture: the notice and the title still announce it
+    }
+  }
   callBtn.addEventListener('click', () => {
     if (call.active) call.hangup()
     else call.start()
@@ -230,6 +371,7 @@ export function mountRoom (app, { token, payload }) {
     muteBtn.hidden = !call.active
     muteBtn.textContent = call.muted ? 'Unmute' : 'Mute'
     muteBtn.setAttribute('aria-pressed', String(call.muted))
+    renderUnread()
   }
   call.onChange(renderCall)
 
@@ -241,14 +383,16 @@ export function mountRoom (app, { token, payload }) {
       el.dataset.status = 'waiting'
       return
     }
-    const status = person.status || 'connected'
+    // While our own connection is down we do not know whether they are still there.
+    const ownDown = !isYou && conn.status !== 'connected'
+    const status = ownDown ? 'unknown' : (person.status || 'connected')
     el.dataset.status = status
     replaceChildren(el,
       dot(person.color),
       isYou ? h('span', { class: 'person-label' }, 'You') : null,
       h('strong', { class: 'person-name' }, person.name),
       h('span', { class: 'person-role' }, ` · ${roleLabel(person.role)}`),
-      isYou ? null : h('span', { class: `person-status status-${status}` }, ` · ${statusLabel(status)}`))
+      isYou ? null : h('span', { class: `person-status status-${status}` }, ` · ${ownDown ? 'status unknown (you are not connected)' : statusLabel(status)}`))
   }
 
   function renderPeople () {
@@ -277,7 +421,17 @@ export function mountRoom (app, { token, payload }) {
     const left = s.ends_at - Date.now()
     timerEl.textContent = `${formatRemaining(left)} ${timerLabel(s.phase)}`
     timerEl.classList.toggle('urgent', s.phase === 'live' && left < 5 * 60 * 1000)
+    if (s.phase === 'live') {
+      // Warn once per threshold, and only when crossing it (not for a room joined with less left).
+      for (const w of WARN_AT) {
+        if (left <= w.ms && left > 0 && !warned.has(w.ms)) {
+          warned.add(w.ms)
+          if (left > w.ms - 30000) notify('timer', w.text, { kind: 'warn', timeout: 20000 })
+        }
+      }
+    }
   }
+  const warned = new Set()
   const timerTick = setInterval(renderTimer, 1000)
 
   function isInterview () {
@@ -301,7 +455,11 @@ export function mountRoom (app, { token, payload }) {
     renderUnread()
     const after = AFTER_PHASES.has(phase)
     tabButtons.feedback.hidden = !after
-    if (after && !AFTER_PHASES.has(lastPhase)) selectTab('feedback')
+    keepBox.hidden = !after || (phase === 'sealed' && state.session && state.session.close_reason === 'ended_in_lobby' && !codeText())
+    if (after && !AFTER_PHASES.has(lastPhase)) {
+      if (lastPhase === 'live') endedMoment()
+      else selectTab('feedback') // opened after the end: straight to feedback
+    }
     if (!after && currentTab === 'feedback') selectTab('code')
     endBtn.hidden = !(state.role === 'interviewer' && (phase === 'live' || phase === 'lobby'))
     const readOnly = state.readOnly || after
@@ -314,6 +472,25 @@ export function mountRoom (app, { token, payload }) {
     renderBanner()
     lastPhase = phase
   }
+
+  // The interview ended while you were in it: say so clearly and let you finish your thought;
+  // the feedback form does not replace the editor under your fingers.
+  function endedMoment () {
+    const timeUp = lastEndsAt !== null && lastEndsAt - Date.now() < 3000
+    const text = timeUp
+      ? 'Time is up: the interview has ended. The code and whiteboard are now read-only.'
+      : `${state.role === 'interviewer' ? 'You ended' : 'The interviewer ended'} the interview. The code and whiteboard are now read-only.`
+    notify('timer', '')
+    notify('ended', text, {
+      kind: 'ended',
+      actions: [h('button', { type: 'button', class: 'primary', onclick: () => { notify('ended', ''); selectTab('feedback', true) } }, 'Go to feedback')]
+    })
+    if (state.role === 'interviewer' && !timeUp) selectTab('feedback') // they asked for it
+  }
+  let lastEndsAt = null
+  state.on('session', () => {
+    if (state.phase === 'live' && state.session) lastEndsAt = state.session.ends_at
+  })
 
   function renderBanner () {
     let text = ''
@@ -342,7 +519,8 @@ export function mountRoom (app, { token, payload }) {
       reconnecting: `Reconnecting…${kept}`,
       offline: `Offline.${kept}`,
       unreachable: 'Cannot join the room yet: the link may have expired or been replaced, or the server is down. Still trying…',
-      closed: 'Disconnected'
+      closed: 'Disconnected',
+      refused: 'This link was refused'
     }
     connText.textContent = labels[s] || s
     retryBtn.hidden = !(s === 'reconnecting' || s === 'offline' || s === 'unreachable')
@@ -350,6 +528,14 @@ export function mountRoom (app, { token, payload }) {
     renderBanner()
   }
   conn.onChange(renderConn)
+  conn.onChange(() => renderPeople())
+  conn.onChange(() => {
+    if (conn.status !== 'refused' || !conn.refusal) return
+    const problem = linkProblem(conn.refusal.code)
+    if (!problem) return
+    teardown()
+    mountLinkProblem(app, { code: conn.refusal.code, ...problem }, conn.refusal.message)
+  })
   window.addEventListener('online', () => conn.setBrowserOnline(true))
   window.addEventListener('offline', () => conn.setBrowserOnline(false))
 
@@ -359,6 +545,12 @@ export function mountRoom (app, { token, payload }) {
     conn.awareness.setLocalStateField('user', { name: you.name, color: safeColor(you.color), colorLight: `${safeColor(you.color)}33` })
     root.dataset.role = you.role
     renderSession()
+  })
+  let otherWasHere = true
+  state.on('session', () => {
+    const here = Boolean(state.other && state.other.status === 'connected')
+    if (here && !otherWasHere) call.clear() // "Call ended: they left" is old news now
+    otherWasHere = here
   })
   state.on('session', renderSession)
   conn.awareness.on('change', () => { if (!isInterview()) renderPeople() })
@@ -376,12 +568,34 @@ export function mountRoom (app, { token, payload }) {
 
   // A handle for debugging in the console and for the end-to-end tests.
   window.collabdRoom = { state, conn, doc: conn.doc, call, editor, whiteboard }
-  window.addEventListener('pagehide', () => {
+  // A second tab on the same link: tell both (edits would still sync, but two tabs of one
+  // person confuse presence, the call and the chat).
+  let tabs2 = null
+  if (typeof BroadcastChannel === 'function') {
+    tabs2 = new BroadcastChannel(`collabd-tab:${payload.room}:${payload.pid || payload.role}`)
+    const elsewhere = () => notify('tab', 'This interview is also open in another tab or window of this browser. Use one of them and close the other.', { kind: 'warn' })
+    tabs2.onmessage = (e) => {
+      if (e.data === 'open') tabs2.postMessage('here')
+      if (e.data === 'open' || e.data === 'here') elsewhere()
+      if (e.data === 'closed') notify('tab', '')
+    }
+    tabs2.postMessage('open')
+  }
+  let tornDown = false
+  function teardown () {
+    if (tornDown) return
+    tornDown = true
     clearInterval(timerTick)
     if (call.active) call.hangup()
     chat.destroy()
     feedbackView.destroy()
     conn.destroy()
-  })
+    if (tabs2) {
+      tabs2.postMessage('closed')
+      tabs2.close()
+    }
+  }
+  window.addEventListener('pagehide', teardown)
+  applyDark(currentTheme())
   return { state, conn }
 }

@@ -12,7 +12,7 @@ import { h, uid, safeColor } from './dom.js'
 import { icon } from './icons.js'
 import {
   listElements, addElement, deleteElements, clearBoard, shapeFromDrag, strokeFromPoints, shapeAt,
-  elementsAt, describe, Viewport
+  elementsAt, describe, bounds, Viewport
 } from './board-model.js'
 
 export const COLORS = [
@@ -114,7 +114,7 @@ export function createWhiteboard (parent, { doc, awareness }) {
     h('div', { class: 'sr-only' }, h('h3', {}, 'Whiteboard contents'), list))
   canvas.setAttribute('aria-describedby', listId)
   parent.append(root)
-  const ctx = canvas.getContext('2d')
+  let ctx = canvas.getContext('2d') // swapped for an offscreen one while exporting
 
   // ---------------------------------------------------------------- state setters
   function setTool (id) {
@@ -570,10 +570,40 @@ export function createWhiteboard (parent, { doc, awareness }) {
   onBoard()
   viewChanged()
 
+  /**
+   * The whole board (every element, not just what is on screen) as a PNG blob on white, with a
+   * margin; null when the board is empty. Remote pointers are not part of the picture.
+   */
+  function toPNG () {
+    const els = listElements(board)
+    if (!els.length) return Promise.resolve(null)
+    const boxes = els.map(bounds)
+    const pad = 24
+    const minX = Math.min(...boxes.map((b) => b.x)) - pad
+    const minY = Math.min(...boxes.map((b) => b.y)) - pad
+    const w = Math.min(8000, Math.ceil(Math.max(...boxes.map((b) => b.x + b.w)) - minX + pad))
+    const hgt = Math.min(8000, Math.ceil(Math.max(...boxes.map((b) => b.y + b.h)) - minY + pad))
+    const out = document.createElement('canvas')
+    out.width = Math.max(1, w)
+    out.height = Math.max(1, hgt)
+    const saved = ctx
+    ctx = out.getContext('2d')
+    try {
+      ctx.fillStyle = '#ffffff'
+      ctx.fillRect(0, 0, out.width, out.height)
+      ctx.translate(-minX, -minY)
+      for (const el of els) drawElement(el)
+    } finally {
+      ctx = saved
+    }
+    return new Promise((resolve) => out.toBlob(resolve, 'image/png'))
+  }
+
   return {
     root,
     undoManager,
     setReadOnly,
+    toPNG,
     /** Call when the pane becomes visible (its size may have been 0 while hidden). */
     refresh: resize,
     destroy () {

@@ -174,3 +174,55 @@ test('first connection attempts that keep failing say so instead of "connecting"
   FakeSocket.all.at(-1).open()
   assert.equal(conn.status, 'connected')
 })
+
+// -- presence follows the connection (issue 13, item 11) and refused links (item 8)
+
+test('a silent connection is probed with query-awareness, then given up as lost', (t) => {
+  FakeSocket.all = []
+  let offset = 0
+  const state = new RoomState({ role: 'interviewee', room: 'room-1' })
+  const conn = new RoomConnection({ url: 'ws://127.0.0.1:1/rooms', room: 'room-1', token: 'v1.a.b', state, WebSocketPolyfill: FakeSocket, now: () => Date.now() + offset, fetchImpl: null })
+  t.after(() => conn.destroy())
+  const ws = FakeSocket.all[0]
+  ws.open()
+  conn._checkLive()
+  assert.ok(!ws.sent.some((f) => f.length === 1 && f[0] === 3), 'no probe while traffic is fresh')
+  offset = 3000
+  conn._checkLive()
+  assert.ok(ws.sent.some((f) => f.length === 1 && f[0] === 3), 'query-awareness probe after 2.5 s of silence')
+  assert.equal(conn.status, 'connected')
+  offset = 7000
+  conn._checkLive()
+  assert.equal(conn.status, 'reconnecting', 'after 6 s of silence the connection counts as lost')
+  assert.equal(conn.provider.wsconnected, false)
+})
+
+test('a refused join link is recognised from the server\'s answer to a plain GET', async (t) => {
+  FakeSocket.all = []
+  const asked = []
+  const fetchImpl = async (url) => {
+    asked.push(url)
+    return { status: 401, json: async () => ({ error: { code: 'bad_token', message: 'bad signature' } }) }
+  }
+  const state = new RoomState({ role: 'interviewee', room: 'room-1' })
+  const conn = new RoomConnection({ url: 'ws://127.0.0.1:1/rooms', room: 'room-1', token: 'v1.a.b', state, WebSocketPolyfill: FakeSocket, fetchImpl })
+  t.after(() => conn.destroy())
+  FakeSocket.all[0].drop()
+  await until(() => conn.status === 'refused')
+  assert.deepEqual(conn.refusal, { code: 'bad_token', message: 'bad signature' })
+  assert.deepEqual(asked, ['http://127.0.0.1:1/rooms/room-1?token=v1.a.b'])
+})
+
+test('a server that is down is not taken for a refused link', async (t) => {
+  FakeSocket.all = []
+  let asked = 0
+  const fetchImpl = async () => { asked += 1; throw new TypeError('Failed to fetch') }
+  const state = new RoomState({ role: 'interviewee', room: 'room-1' })
+  const conn = new RoomConnection({ url: 'ws://127.0.0.1:1/rooms', room: 'room-1', token: 'v1.a.b', state, WebSocketPolyfill: FakeSocket, fetchImpl })
+  t.after(() => conn.destroy())
+  FakeSocket.all[0].drop()
+  await until(() => asked === 1)
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.notEqual(conn.status, 'refused')
+  assert.equal(conn.refusal, null)
+})
