@@ -79,16 +79,9 @@ def cmd_api_key(args: argparse.Namespace) -> int:
 
 
 def cmd_analytics(args: argparse.Namespace) -> int:
-    from .adapters.sqlite_store import SqliteStore
     from .analytics import cli as analytics_cli
-    from .analytics.records import from_session_record
 
-    store = SqliteStore(_data_dir(args) / "collabd.sqlite3")
-    try:
-        records = [from_session_record(r, sim) for r, sim, _ in store.all_sessions()]
-    finally:
-        store.close()
-    return analytics_cli.run(args, records)
+    return analytics_cli.main(args)  # reads the store; refuses a data dir that does not exist
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

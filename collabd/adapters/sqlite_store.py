@@ -31,10 +31,13 @@ CREATE TABLE IF NOT EXISTS doc_updates (
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
     record TEXT NOT NULL,  -- collabd.core.session.Session.to_record(), as JSON
-    simulated INTEGER NOT NULL DEFAULT 0,
+    simulated INTEGER NOT NULL DEFAULT 0,  -- kind = 'simulated', kept for older readers
     extra TEXT NOT NULL DEFAULT '{}',  -- embedder options the core does not know: webhook_url...
     created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
+    updated_at INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'real',  -- real | practice | simulated: see SESSION_COLUMNS
+    interviewer_key TEXT,  -- person keys: HMAC-SHA256(secret, external id), never the id
+    interviewee_key TEXT
 );
 CREATE TABLE IF NOT EXISTS chat (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -84,6 +87,7 @@ class SqliteStore:
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint()
         self.db.executescript(SCHEMA)
+        migrate_sessions(self.db)
         self.reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
 
     def checkpoint(self) -> None:
@@ -143,31 +147,47 @@ class SqliteStore:
 
     @writes
     def save_session(self, sid: str, record: dict[str, Any], now: int, simulated: bool = False,
-                     extra: dict[str, Any] | None = None) -> None:
-        """Insert or update; `simulated` and `extra` are set on insert only."""
+                     extra: dict[str, Any] | None = None, *, kind: str | None = None,
+                     keys: tuple[str | None, str | None] = (None, None)) -> None:
+        """Insert or update. `kind` (default: simulated or real), `extra` and `keys` (the
+        interviewer's and interviewee's person keys) are set on insert only."""
+        kind = kind or (SIMULATED if simulated else REAL)
+        if kind not in KINDS:
+            raise ValueError(f"session kind must be one of {', '.join(KINDS)}")
         with self._tx():
             self.db.execute(
-                "INSERT INTO sessions (id, record, simulated, extra, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET record=excluded.record, "
+                "INSERT INTO sessions (id, record, simulated, extra, created_at, updated_at, "
+                "kind, interviewer_key, interviewee_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET record=excluded.record, "
                 "updated_at=excluded.updated_at",
-                (sid, json.dumps(record), int(simulated), json.dumps(extra or {}), now, now),
+                (sid, json.dumps(record), int(kind == SIMULATED), json.dumps(extra or {}), now,
+                 now, kind, *keys),
             )
 
     def load_session(self, sid: str) -> SessionRow | None:
-        row = self.reader.execute("SELECT record, simulated, extra FROM sessions WHERE id=?",
-                              (sid,)).fetchone()
+        row = self.reader.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id=?",
+                                  (sid,)).fetchone()
         return _session_row(row) if row else None
 
-    def list_sessions(self, limit: int, offset: int = 0) -> list[SessionRow]:
+    def list_sessions(self, limit: int, offset: int = 0,
+                      kind: str | None = None) -> list[SessionRow]:
+        """Newest first; only sessions of `kind` when it is given."""
         rows = self.reader.execute(
-            "SELECT record, simulated, extra FROM sessions ORDER BY created_at DESC, id "
-            "LIMIT ? OFFSET ?", (limit, offset),
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE ?1 IS NULL OR kind = ?1 "
+            "ORDER BY created_at DESC, id LIMIT ?2 OFFSET ?3", (kind, limit, offset),
         ).fetchall()
         return [_session_row(r) for r in rows]
 
     def all_sessions(self) -> list[SessionRow]:
         rows = self.reader.execute(
-            "SELECT record, simulated, extra FROM sessions ORDER BY created_at")
+            f"SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at")
+        return [_session_row(r) for r in rows]
+
+    def candidate_sessions(self, key: str) -> list[SessionRow]:
+        """The sessions whose interviewee has this person key, oldest first."""
+        rows = self.reader.execute(
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE interviewee_key = ? "
+            "ORDER BY created_at", (key,))
         return [_session_row(r) for r in rows]
 
     def timed_sessions(self) -> list[SessionRow]:
@@ -252,11 +272,65 @@ class SqliteStore:
         return _Transaction(self.db)
 
 
-SessionRow = tuple[dict[str, Any], bool, dict[str, Any]]  # record, simulated, extra
+REAL, PRACTICE, SIMULATED = "real", "practice", "simulated"
+KINDS = (REAL, PRACTICE, SIMULATED)
+# A session's kind: created through the API by an embedder (real), from the start page's
+# practice button (practice), or by `collabd simulate` (simulated).
+SESSION_COLUMNS = "record, simulated, extra, kind, interviewer_key, interviewee_key"
 
 
-def _session_row(row: tuple[str, int, str]) -> SessionRow:
-    return json.loads(row[0]), bool(row[1]), json.loads(row[2])
+class SessionRow(tuple[dict[str, Any], bool, dict[str, Any]]):
+    """A stored session. Unpacks as (record, simulated, extra), as before sessions had a kind;
+    `kind` and the two person keys are attributes."""
+
+    kind: str
+    interviewer_key: str | None
+    interviewee_key: str | None
+
+    def __new__(cls, record: dict[str, Any], kind: str, extra: dict[str, Any],
+                interviewer_key: str | None = None,
+                interviewee_key: str | None = None) -> SessionRow:
+        row = super().__new__(cls, (record, kind == SIMULATED, extra))
+        row.kind = kind
+        row.interviewer_key = interviewer_key
+        row.interviewee_key = interviewee_key
+        return row
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self[0]
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return self[2]
+
+
+def _session_row(row: tuple[Any, ...]) -> SessionRow:
+    """From the SESSION_COLUMNS (or only the first three: then the kind is read from them)."""
+    record, extra = json.loads(row[0]), json.loads(row[2])
+    if len(row) == 3:
+        kind = SIMULATED if row[1] else PRACTICE if extra.get("practice") else REAL
+        return SessionRow(record, kind, extra)
+    return SessionRow(record, row[3], extra, row[4], row[5])
+
+
+def migrate_sessions(db: sqlite3.Connection) -> None:
+    """Bring a sessions table from before session kinds and person keys up to date, in one
+    transaction: practice sessions are recognised by the `"practice": true` their creator
+    (POST /api/practice) put in `extra`, simulated ones by the old `simulated` flag."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(sessions)")}
+    with _Transaction(db):
+        if "kind" not in columns:
+            db.execute("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'real'")
+            db.execute("UPDATE sessions SET kind = 'simulated' WHERE simulated != 0")
+            db.execute("UPDATE sessions SET kind = 'practice' WHERE simulated = 0 AND "
+                       "json_extract(extra, '$.practice') = 1")
+        for name in ("interviewer_key", "interviewee_key"):
+            if name not in columns:
+                db.execute(f"ALTER TABLE sessions ADD COLUMN {name} TEXT")
+        db.execute("CREATE INDEX IF NOT EXISTS sessions_interviewee_key "
+                   "ON sessions (interviewee_key) WHERE interviewee_key IS NOT NULL")
+        db.execute("CREATE INDEX IF NOT EXISTS sessions_kind ON sessions (kind, created_at)")
 
 
 class _Transaction:

@@ -1,8 +1,9 @@
-"""The perceived-vs-actual study over stored interview feedback (issue 7).
+"""The perceived-vs-actual study over stored interview feedback (issues 7 and 15).
 
 Importing this package is cheap: only `records` (stdlib) is loaded. The numbers live in
 `collabd.analytics.study.compute`, the HTML report in `collabd.analytics.report.render_html`;
-both need the `analytics` extra and raise `MissingExtraError` when it is missing.
+both need the `analytics` extra and raise `MissingExtraError` when it is missing. One person's
+calibration history, `collabd.analytics.person.history`, is stdlib only (the server uses it).
 """
 
 from collabd.analytics.extra import MissingExtraError

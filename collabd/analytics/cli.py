@@ -2,11 +2,11 @@
 
 Wiring (collabd/cli.py):
 
-    analytics_cli.add_parser(subparsers)          # adds `analytics` and its options
-    ...
-    if args.command == "analytics":
-        records = store_for(args.data_dir).feedback_records()
-        return analytics_cli.run(args, records)
+    analytics_cli.add_parser(subparsers).set_defaults(func=analytics_cli.main)
+
+`main(args)` opens the store of `--data-dir` (refusing a directory or store that does not exist:
+a mistyped path must not read as an empty study), then `run` computes the study, or
+`run_person` one person's calibration history (`--person EXTERNAL_ID`).
 
 Importing this module is cheap (argparse only): numpy, scipy and matplotlib are imported by
 run(), which prints a clear message and returns EXIT_MISSING_EXTRA when the extra is missing.
@@ -24,11 +24,14 @@ from pathlib import Path
 from typing import TextIO
 
 from collabd.analytics.extra import MissingExtraError
+from collabd.analytics.person import history, person_key
 from collabd.analytics.records import InterviewRecord
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # the output file could not be written
+EXIT_NO_STORE = 2  # the data directory or its store does not exist
 EXIT_MISSING_EXTRA = 3
+STORE_FILE = "collabd.sqlite3"
 
 
 def add_parser(
@@ -39,13 +42,17 @@ def add_parser(
         "analytics",
         help="perceived-vs-actual performance study over stored feedback",
         description=(
-            "Compute the perceived-vs-actual study (issue 7) from the stored feedback of "
-            "sessions where both sides submitted, as JSON or a self-contained HTML report. "
-            "Needs the 'analytics' extra: pip install 'collabd[analytics]'."
+            "Compute the perceived-vs-actual study from the stored feedback of real sessions "
+            "where both sides submitted, as JSON or a self-contained HTML report; or, with "
+            "--person, one person's calibration history. Needs the 'analytics' extra: "
+            "pip install 'collabd[analytics]'."
         ),
     )
     parser.add_argument(
-        "--data-dir", type=Path, default=None, help="the server's data directory (its store)"
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="the server's data directory (its store); it must exist",
     )
     parser.add_argument(
         "--format", choices=("json", "html"), default="json", help="output format (json)"
@@ -54,17 +61,88 @@ def add_parser(
         "--out", type=Path, default=None, metavar="PATH", help="write here instead of stdout"
     )
     parser.add_argument(
-        "--exclude-simulated",
+        "--include-practice",
         action="store_true",
-        help="leave out sessions created by `collabd simulate`",
+        help="also count practice sessions (the start page's practice interviews)",
     )
     parser.add_argument(
-        "--participant",
-        metavar="PID",
+        "--include-simulated",
+        action="store_true",
+        help="also count sessions created by `collabd simulate`",
+    )
+    parser.add_argument(
+        "--person",
+        metavar="EXTERNAL_ID",
         default=None,
-        help="add this interviewee's calibration history (admin only: it is per-person)",
+        help="instead of the study, this person's calibration history as a candidate (the "
+        "external_id the embedder gave when creating sessions; admin only)",
     )
     return parser
+
+
+def included_kinds(args: argparse.Namespace) -> list[str]:
+    """The kinds of session counted besides real ones, from the flags."""
+    return [
+        kind
+        for kind, flag in (
+            ("practice", args.include_practice),
+            ("simulated", args.include_simulated),
+        )
+        if flag
+    ]
+
+
+def main(
+    args: argparse.Namespace, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """The whole command: read the store of args.data_dir, then `run` or `run_person`."""
+    from collabd.config import default_data_dir
+
+    err_stream = sys.stderr if stderr is None else stderr
+    data_dir: Path = args.data_dir or default_data_dir()
+    problem = store_problem(data_dir)
+    if problem is not None:
+        print(f"collabd analytics: {problem}", file=err_stream)
+        return EXIT_NO_STORE
+
+    from collabd.adapters.sqlite_store import SqliteStore
+    from collabd.analytics.records import from_session_record
+
+    store = SqliteStore(data_dir / STORE_FILE)
+    try:
+        if args.person is None:
+            rows = store.all_sessions()
+        else:
+            secret = _stored_secret(data_dir)
+            rows = (
+                [] if secret is None else store.candidate_sessions(person_key(secret, args.person))
+            )
+    finally:
+        store.close()
+    records = [from_session_record(row.record, row.kind) for row in rows]
+    if args.person is None:
+        return run(args, records, stdout=stdout, stderr=stderr)
+    return run_person(args, records, stdout=stdout, stderr=stderr)
+
+
+def store_problem(data_dir: Path) -> str | None:
+    """Why `data_dir` holds no store to read, or None. Reading never creates one."""
+    if not data_dir.is_dir():
+        return f"data directory {data_dir} does not exist (pass the server's --data-dir)"
+    if not (data_dir / STORE_FILE).is_file():
+        return (
+            f"no store in {data_dir} ({STORE_FILE} is missing): is it the server's data directory?"
+        )
+    return None
+
+
+def _stored_secret(data_dir: Path) -> bytes | None:
+    """The server secret, without creating one (none means nobody can have a person key)."""
+    from collabd.config import load_secret
+
+    if os.environ.get("COLLABD_SECRET") or (data_dir / "secret").is_file():
+        return load_secret(data_dir)
+    return None
 
 
 def run(
@@ -75,7 +153,6 @@ def run(
     stderr: TextIO | None = None,
 ) -> int:
     """Compute the study over `records` and write it as args.format; return an exit code."""
-    out_stream = sys.stdout if stdout is None else stdout
     err_stream = sys.stderr if stderr is None else stderr
     try:
         from collabd.analytics.study import compute
@@ -86,16 +163,40 @@ def run(
         print(f"collabd analytics: {exc}", file=err_stream)
         return EXIT_MISSING_EXTRA
 
-    result = compute(
-        records, include_simulated=not args.exclude_simulated, participant=args.participant
-    )
+    result = compute(records, include=included_kinds(args))
     if args.format == "html":
         text = render_html(result)
     else:
         text = json.dumps(result, indent=2, allow_nan=False) + "\n"
+    return _emit(args, text, stdout, err_stream)
 
+
+def run_person(
+    args: argparse.Namespace,
+    records: Iterable[InterviewRecord],
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Write the calibration history of args.person over `records` (their sessions as the
+    candidate) as args.format; return an exit code."""
+    err_stream = sys.stderr if stderr is None else stderr
+    result = history(records, include=included_kinds(args))
+    if args.format == "html":
+        try:
+            from collabd.analytics.report import render_person_html
+        except MissingExtraError as exc:
+            print(f"collabd analytics: {exc}", file=err_stream)
+            return EXIT_MISSING_EXTRA
+        text = render_person_html(result, args.person)
+    else:
+        text = json.dumps(result, indent=2, allow_nan=False) + "\n"
+    return _emit(args, text, stdout, err_stream)
+
+
+def _emit(args: argparse.Namespace, text: str, stdout: TextIO | None, err_stream: TextIO) -> int:
     if args.out is None:
-        out_stream.write(text)
+        (sys.stdout if stdout is None else stdout).write(text)
         return EXIT_OK
     try:
         _write_atomically(args.out, text)

@@ -2,8 +2,9 @@
 
 Stdlib only, so the storage layer can build records without the `analytics` extra installed.
 
-The store (`store.feedback_records()`) yields `InterviewRecord`s. Forms are the dicts the
-feedback forms were stored as:
+`from_session_record(row.record, row.kind)` turns a stored session (a row of
+`SqliteStore.all_sessions()`) into an `InterviewRecord`. Forms are the dicts the feedback forms
+were stored as:
 
     interviewer_form = {"would_hire": bool, "technical": 1-4, "problem_solving": 1-4,
                         "communication": 1-4, "notes": str}
@@ -13,27 +14,38 @@ feedback forms were stored as:
 Only the fields the study uses are checked; extra fields are ignored, so the forms can grow
 without breaking the study. A score must be an int in 1..4 (a bool is not a score).
 
-`simulated` marks sessions created by `collabd simulate` (practice data): the study can leave
-them out, and the report says when they are in.
+Every session has a `kind`:
+
+    real       created through the session API by an embedder: the study's data
+    practice   the start page's "Start a practice interview" (POST /api/practice)
+    simulated  created by `collabd simulate` (bots)
+
+The study counts only real sessions unless asked to include the others, and says how many of
+each kind it left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 SCORES = (1, 2, 3, 4)
 
-# Why a record is not a data point. Each excluded session is counted once, under the first
-# reason that applies, in this order.
+REAL = "real"
+PRACTICE = "practice"
 SIMULATED = "simulated"
+KINDS = (REAL, PRACTICE, SIMULATED)
+
+# Why a record is not a data point. Each excluded session is counted once, under the first
+# reason that applies, in this order. A kind left out is its own reason ("practice", "simulated").
 NOT_ENDED = "not_ended"
 INTERVIEWER_FORM_MISSING = "interviewer_form_missing"
 INTERVIEWEE_FORM_MISSING = "interviewee_form_missing"
 INTERVIEWER_FORM_INVALID = "interviewer_form_invalid"
 INTERVIEWEE_FORM_INVALID = "interviewee_form_invalid"
 EXCLUSION_REASONS = (
+    PRACTICE,
     SIMULATED,
     NOT_ENDED,
     INTERVIEWER_FORM_MISSING,
@@ -51,9 +63,13 @@ class InterviewRecord:
     ended_at: int | None
     interviewer_pid: str
     interviewee_pid: str
-    simulated: bool
+    kind: str  # one of KINDS
     interviewer_form: Mapping[str, Any] | None
     interviewee_form: Mapping[str, Any] | None
+
+    @property
+    def simulated(self) -> bool:
+        return self.kind == SIMULATED
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +79,7 @@ class Observation:
     session_id: str
     ended_at: int
     interviewee_pid: str
-    simulated: bool
+    kind: str
     actual: int  # interviewer's technical score
     perceived: int  # interviewee's self-assessment
     interviewer_rating: float  # mean of question_quality and helpfulness
@@ -93,10 +109,13 @@ def _interviewee_ok(form: Mapping[str, Any]) -> bool:
     )
 
 
-def classify(record: InterviewRecord, *, include_simulated: bool = True) -> Observation | str:
-    """Return the record's Observation, or the reason (one of EXCLUSION_REASONS) it is left out."""
-    if record.simulated and not include_simulated:
-        return SIMULATED
+def classify(record: InterviewRecord, *, include: Collection[str] = ()) -> Observation | str:
+    """Return the record's Observation, or the reason (one of EXCLUSION_REASONS) it is left out.
+
+    Real sessions always count; `include` names the other kinds that count too (none by default).
+    """
+    if record.kind != REAL and record.kind not in include:
+        return record.kind
     if record.ended_at is None:
         return NOT_ENDED
     er, ee = record.interviewer_form, record.interviewee_form
@@ -112,7 +131,7 @@ def classify(record: InterviewRecord, *, include_simulated: bool = True) -> Obse
         session_id=record.session_id,
         ended_at=record.ended_at,
         interviewee_pid=record.interviewee_pid,
-        simulated=record.simulated,
+        kind=record.kind,
         actual=er["technical"],
         perceived=ee["self_assessment"],
         interviewer_rating=(ee["question_quality"] + ee["helpfulness"]) / 2,
@@ -128,7 +147,7 @@ def record_to_dict(record: InterviewRecord) -> dict[str, Any]:
         "ended_at": record.ended_at,
         "interviewer_pid": record.interviewer_pid,
         "interviewee_pid": record.interviewee_pid,
-        "simulated": record.simulated,
+        "kind": record.kind,
         "interviewer_form": _plain(record.interviewer_form),
         "interviewee_form": _plain(record.interviewee_form),
     }
@@ -141,7 +160,8 @@ def record_from_dict(data: Mapping[str, Any]) -> InterviewRecord:
         ended_at = data["ended_at"]
         interviewer_pid = data["interviewer_pid"]
         interviewee_pid = data["interviewee_pid"]
-        simulated = data.get("simulated", False)
+        # exports written before sessions had a kind carry "simulated": bool instead
+        kind = data.get("kind", SIMULATED if data.get("simulated") is True else REAL)
         er = data.get("interviewer_form")
         ee = data.get("interviewee_form")
     except KeyError as exc:
@@ -152,8 +172,8 @@ def record_from_dict(data: Mapping[str, Any]) -> InterviewRecord:
         raise ValueError("ended_at must be an int (ms since epoch) or null")
     if not isinstance(interviewer_pid, str) or not isinstance(interviewee_pid, str):
         raise ValueError("participant ids must be strings")
-    if not isinstance(simulated, bool):
-        raise ValueError("simulated must be a bool")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     for name, form in (("interviewer_form", er), ("interviewee_form", ee)):
         if form is not None and not isinstance(form, Mapping):
             raise ValueError(f"{name} must be an object or null")
@@ -162,7 +182,7 @@ def record_from_dict(data: Mapping[str, Any]) -> InterviewRecord:
         ended_at=ended_at,
         interviewer_pid=interviewer_pid,
         interviewee_pid=interviewee_pid,
-        simulated=simulated,
+        kind=kind,
         interviewer_form=_plain(er),
         interviewee_form=_plain(ee),
     )
@@ -172,21 +192,28 @@ def _plain(form: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if form is None else dict(form)
 
 
-def from_session_record(record: Mapping[str, Any], simulated: bool) -> InterviewRecord:
-    """The study's view of a stored session (collabd.core.session.Session.to_record())."""
+def from_session_record(record: Mapping[str, Any], kind: str) -> InterviewRecord:
+    """The study's view of a stored session (collabd.core.session.Session.to_record()).
+
+    A feedback entry that is there but holds no form object (a damaged row) yields an empty form,
+    which classify() counts as invalid rather than stopping the whole study.
+    """
     pids = {p["role"]: p["id"] for p in record["participants"]}
     feedback = record.get("feedback") or {}
 
     def form(role: str) -> Mapping[str, Any] | None:
         entry = feedback.get(role)
-        return entry["form"] if entry else None
+        if entry is None:
+            return None
+        found = entry.get("form") if isinstance(entry, Mapping) else None
+        return found if isinstance(found, Mapping) else {}
 
     return InterviewRecord(
         session_id=record["session_id"],
         ended_at=record.get("ended_at"),
         interviewer_pid=pids["interviewer"],
         interviewee_pid=pids["interviewee"],
-        simulated=simulated,
+        kind=kind,
         interviewer_form=form("interviewer"),
         interviewee_form=form("interviewee"),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -28,14 +30,20 @@ except ImportError as exc:
 SCORES = [1, 2, 3, 4]
 ACTUAL_COLOR = "#3b6ea5"
 PERCEIVED_COLOR = "#d9822b"
+MAX_MARKER_AREA = 1100.0  # pt², the scatter marker of the fullest cell
+# the four fit lines: colour and dash pattern differ, so they can be told apart in grey too
+FIT_STYLES = [("black", "-"), ("#1b9e77", "--"), ("#d95f02", ":"), ("#7570b3", "-.")]
 
 _CSS = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
        color: #222; line-height: 1.45; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; }
 table { border-collapse: collapse; margin: .6rem 0; }
-td, th { border: 1px solid #ccc; padding: .25rem .6rem; text-align: right; }
-th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+td, th { border: 1px solid #ccc; padding: .25rem .6rem; text-align: left; }
+th { background: #f3f3f3; } td.n, th.n { text-align: right; }
+.headline { background: #eef4fb; border: 1px solid #b7cde6; padding: .4rem 1.2rem;
+            margin: 1rem 0; font-size: 1.08rem; }
+.headline p { margin: .6rem 0; }
 .banner { background: #fff3cd; border: 1px solid #e0c36a; padding: .7rem 1rem; margin: 1rem 0; }
 .missing { color: #8a3b12; } .note { color: #555; font-size: .92rem; }
 img { max-width: 100%; height: auto; display: block; margin: .8rem 0; }
@@ -55,7 +63,8 @@ def render_html(result: dict[str, Any]) -> str:
         "<title>collabd: perceived vs actual interview performance</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>Perceived vs actual interview performance</h1>",
-        *_overview(result),
+        *_headline(result),
+        *_banner(result),
         *_summary(result),
         *_distribution_section(result),
         *_table_section(result),
@@ -64,7 +73,7 @@ def render_html(result: dict[str, Any]) -> str:
         *_time_section(result),
         *_rating_section(result),
         *_willingness_section(result),
-        *_participant_section(result),
+        *_data_section(result),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -78,7 +87,11 @@ def _e(value: object) -> str:
 
 
 def _num(value: float | None, digits: int = 3) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+    if value is None:
+        return "—"
+    text = f"{value:.{digits}f}"
+    # a tiny negative rounds to "-0.000": print zero as zero
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _p(value: float | None) -> str:
@@ -99,14 +112,24 @@ def _missing(reason: str | None) -> list[str]:
     return [] if reason is None else [f'<p class="missing">Not computed: {_e(reason)}.</p>']
 
 
+_NUMERIC = re.compile(r"[-+−]?[0-9][0-9.,]*%?|—")
+
+
 def _rows(header: list[str], rows: list[list[str]]) -> str:
-    """An HTML table; cells are already escaped/formatted; the first column is left-aligned."""
+    """An HTML table; cells are already escaped/formatted. A column whose cells are all numbers
+    (or "—") is right-aligned, so digits line up; text columns stay left-aligned."""
+    numeric = [
+        bool(cells) and all(_NUMERIC.fullmatch(c) for c in cells)
+        for cells in ([r[i] for r in rows if r[i]] for i in range(len(header)))
+    ]
 
     def line(cells: list[str], tag: str) -> str:
-        first, *rest = cells
         return (
-            f'<tr><{tag} class="l">{first}</{tag}>'
-            + "".join(f"<{tag}>{c}</{tag}>" for c in rest)
+            "<tr>"
+            + "".join(
+                f'<{tag} class="n">{c}</{tag}>' if numeric[i] else f"<{tag}>{c}</{tag}>"
+                for i, c in enumerate(cells)
+            )
             + "</tr>"
         )
 
@@ -126,36 +149,133 @@ def _chart(draw: Callable[[Figure], None], alt: str, size: tuple[float, float] =
 # --- sections ---------------------------------------------------------------------------------
 
 
-def _overview(result: dict[str, Any]) -> list[str]:
+def _kinds_phrase(counts: dict[str, int], kinds: tuple[str, ...]) -> str:
+    """ "1 practice session and 5 simulated sessions" over the kinds counted ("" if none)."""
+    parts = [f"{counts[k]} {k} session{'' if counts[k] == 1 else 's'}" for k in kinds if counts[k]]
+    return " and ".join(parts)
+
+
+def _chance(p: float) -> str:
+    """A p-value as a plain chance."""
+    return "less than 0.1%" if p < 0.001 else f"{100 * p:.2g}%"
+
+
+def _headline(result: dict[str, Any]) -> list[str]:
+    """The three findings in sentences a reader needs no statistics for."""
     counts = result["counts"]
-    options = result["options"]
-    period = result["period"]
-    out = []
-    if counts["simulated_included"]:
-        out.append(
-            f'<div class="banner"><strong>Includes simulated sessions:</strong> '
-            f"{counts['simulated_included']} of the {counts['included']} sessions analysed were "
-            "created by the practice-data simulator, not by real interviews. Re-run with "
-            "simulated sessions excluded for real-world numbers.</div>"
+    lin, low = result["fits"]["linear"], result["fits"]["linear_without_worst"]
+    will = result["did_well_vs_would_work_with"]
+    n = counts["included"]
+    others = _kinds_phrase(counts["included_by_kind"], ("practice", "simulated"))
+    left_out = _kinds_phrase(counts["excluded"], ("practice", "simulated"))
+    first = (
+        f"This report covers <strong>{n} interview{'' if n == 1 else 's'}</strong> in which "
+        "both sides submitted their feedback"
+    )
+    if others:
+        first += f", {others} among them"
+    if left_out:
+        single = sum(counts["excluded"][k] for k in ("practice", "simulated")) == 1
+        first += f"; {left_out} {'was' if single else 'were'} left out"
+    sentences = [first + "."]
+
+    if lin["r2"] is not None:
+        text = (
+            f"<strong>How well candidates judge themselves:</strong> the interviewer's score "
+            f"accounts for {_pct(lin['r2'])} of the differences between candidates' own ratings "
+            f"of their performance (R² = {_num(lin['r2'], 2)}, n = {lin['n']})"
         )
-    sim = "included" if options["include_simulated"] else "excluded"
-    out.append(
+        if low["r2"] is not None:
+            text += (
+                f"; leaving out the {low['removed_count']} worst interviews (technical score "
+                f"1), it accounts for {_pct(low['r2'])} (R² = {_num(low['r2'], 2)}, "
+                f"n = {low['n']})"
+            )
+        sentences.append(text + ".")
+    else:
+        sentences.append(
+            "<strong>How well candidates judge themselves</strong> cannot be measured yet: "
+            f"{_e(lin['reason'])}."
+        )
+
+    ratio, fisher_p = will["willingness_ratio"], will["fisher_exact"]["p"]
+    if ratio is not None:
+        text = (
+            f"<strong>Feeling and willingness:</strong> candidates who thought they did well "
+            f"wanted to work with their interviewer {_pct(will['rate_did_well'])} of the time, "
+            f"those who thought they did poorly {_pct(will['rate_did_poorly'])}: "
+            f"{_num(ratio, 2)} times as likely."
+        )
+        if fisher_p is not None:
+            text += (
+                " If how they felt made no difference, a gap at least this large would turn up "
+                f"by chance {_chance(fisher_p)} of the time (Fisher's exact test, "
+                f"p = {_p(fisher_p)})."
+            )
+        sentences.append(text)
+    else:
+        why = will["willingness_ratio_reason"]
+        sentences.append(
+            "<strong>Feeling and willingness:</strong> the did-well / would-work-with ratio "
+            f"cannot be computed: {_e(why)}."
+        )
+    return [
+        '<section class="headline" id="headline">',
+        *(f"<p>{s}</p>" for s in sentences),
+        "</section>",
+    ]
+
+
+def _banner(result: dict[str, Any]) -> list[str]:
+    counts = result["counts"]
+    by_kind = counts["included_by_kind"]
+    if not (by_kind["practice"] or by_kind["simulated"]):
+        return []
+    parts = []
+    if by_kind["practice"]:
+        parts.append(
+            f"{by_kind['practice']} practice interview(s) started from the server's start page"
+        )
+    if by_kind["simulated"]:
+        parts.append(f"{by_kind['simulated']} session(s) played by bots (`collabd simulate`)")
+    return [
+        f'<div class="banner"><strong>Not only real interviews:</strong> of the '
+        f"{counts['included']} sessions analysed, {_e(' and '.join(parts))}. Leave out "
+        "--include-practice / --include-simulated for real-world numbers.</div>"
+    ]
+
+
+def _data_section(result: dict[str, Any]) -> list[str]:
+    """Where the data came from, what was left out and the terms used: after the findings."""
+    counts = result["counts"]
+    period = result["period"]
+    kinds = ", ".join(result["options"]["include"])
+    out = [
+        "<h2>Data, exclusions and definitions</h2>",
         f"<p><strong>n = {counts['included']}</strong> sessions with complete mutual feedback "
         f"analysed, out of {counts['total']} stored ({counts['excluded_total']} excluded). "
-        f"Simulated sessions: {sim}. Sessions ended between {_date(period['first_ended_at'])} "
-        f"and {_date(period['last_ended_at'])}.</p>"
-    )
-    rows = [[_e(reason.replace("_", " ")), str(n)] for reason, n in counts["excluded"].items()]
-    out.append("<h2>Exclusions</h2>")
-    out.append(
+        f"Kinds counted: {_e(kinds)}. Sessions ended between {_date(period['first_ended_at'])} "
+        f"and {_date(period['last_ended_at'])}.</p>",
         '<p class="note">Each excluded session is counted once, under the first reason that '
-        "applies, in this order.</p>"
-    )
+        "applies, in this order. Practice sessions come from the start page's practice "
+        "button, simulated ones from <code>collabd simulate</code>.</p>",
+    ]
+    rows = [[_e(reason.replace("_", " ")), str(n)] for reason, n in counts["excluded"].items()]
     out.append(_rows(["reason", "sessions"], rows))
     defs = result["definitions"]
-    out.append("<h2>Definitions</h2>")
     out.append(_rows(["term", "meaning"], [[_e(k), _e(v)] for k, v in defs.items()]))
     return out
+
+
+def _size_references(largest: int) -> list[int]:
+    """A few round session counts for the marker-size legend, the largest cell's count last."""
+    refs = {largest}
+    for fraction in (0.5, 0.1):
+        target = largest * fraction
+        if target >= 1:
+            magnitude = 10 ** math.floor(math.log10(target))
+            refs.add(max(n * magnitude for n in (1, 2, 5) if n * magnitude <= target))
+    return sorted(refs)
 
 
 def _summary(result: dict[str, Any]) -> list[str]:
@@ -290,49 +410,65 @@ def _fit_section(result: dict[str, Any]) -> list[str]:
             ax = fig.add_subplot()
             grid = np.array(counts)
             ps, as_ = np.nonzero(grid)
+            per_session = MAX_MARKER_AREA / grid.max()  # marker area in pt² for one session
             ax.scatter(
                 as_ + 1,
                 ps + 1,
-                s=40 + 900 * grid[ps, as_] / grid.max(),
+                s=per_session * grid[ps, as_],
                 color=ACTUAL_COLOR,
                 alpha=0.35,
-                label="sessions (area ∝ count)",
+                edgecolors=ACTUAL_COLOR,
+                linewidths=0.8,
+                zorder=1,
             )
             xs = np.linspace(1, 4, 61)
-            ax.plot(
-                xs,
-                lin["intercept"] + lin["slope"] * xs,
-                color="black",
-                label=f"linear, R² = {_num(lin['r2'], 2)}",
-            )
+            lines = [
+                (xs, lin["intercept"] + lin["slope"] * xs, 0, f"linear, R² = {_num(lin['r2'], 2)}")
+            ]
             if low["slope"] is not None:
                 xl = np.linspace(2, 4, 41)
-                ax.plot(
-                    xl,
-                    low["intercept"] + low["slope"] * xl,
-                    "--",
-                    color="#555",
-                    label=f"linear without actual = 1, R² = {_num(low['r2'], 2)}",
-                )
-            for poly, style in zip(fits["polynomial"], (":", "-."), strict=False):
+                label = f"linear without actual = 1, R² = {_num(low['r2'], 2)}"
+                lines.append((xl, low["intercept"] + low["slope"] * xl, 1, label))
+            for poly, style in zip(fits["polynomial"], (2, 3), strict=False):
                 if poly["coefficients"] is not None:
                     ys = np.polynomial.polynomial.polyval(xs, poly["coefficients"])
-                    ax.plot(
-                        xs,
-                        ys,
-                        style,
-                        color=PERCEIVED_COLOR,
-                        label=f"degree {poly['degree']}, R² = {_num(poly['r2'], 2)}",
-                    )
+                    label = f"degree {poly['degree']}, R² = {_num(poly['r2'], 2)}"
+                    lines.append((xs, ys, style, label))
+            for x, y, style, label in lines:
+                color, dashes = FIT_STYLES[style]
+                ax.plot(x, y, dashes, color=color, linewidth=2.2, label=label, zorder=2)
             ax.set_xlim(0.5, 4.5)
             ax.set_ylim(0.5, 4.5)
             ax.set_xticks(SCORES)
             ax.set_yticks(SCORES)
             ax.set_xlabel("actual")
             ax.set_ylabel("perceived")
-            ax.legend(fontsize="small", loc="lower right")
+            # Both legends sit outside the axes, so no data point is ever hidden under one.
+            fig.legend(loc="outside right upper", fontsize="small", title="fits")
+            sizes = [
+                ax.scatter(
+                    [],
+                    [],
+                    s=per_session * c,
+                    color=ACTUAL_COLOR,
+                    alpha=0.35,
+                    edgecolors=ACTUAL_COLOR,
+                    linewidths=0.8,
+                )
+                for c in _size_references(int(grid.max()))
+            ]
+            fig.legend(
+                sizes,
+                [f"{c} session{'' if c == 1 else 's'}" for c in _size_references(int(grid.max()))],
+                loc="outside right lower",
+                fontsize="small",
+                title="marker area ∝ sessions",
+                labelspacing=2.6,
+                borderpad=1.4,
+                handletextpad=1.6,
+            )
 
-        out.append(_chart(draw, "scatter of perceived vs actual with fits", size=(6, 4.6)))
+        out.append(_chart(draw, "scatter of perceived vs actual with fits", size=(8.4, 4.8)))
     return out
 
 
@@ -443,43 +579,56 @@ def _willingness_section(result: dict[str, Any]) -> list[str]:
     return out
 
 
-def _participant_section(result: dict[str, Any]) -> list[str]:
-    part = result["participant"]
-    if part is None:
-        return []
-    out = [
-        f"<h2>Calibration history of participant {_e(part['pid'])}</h2>",
-        f"<p>{part['n']} session(s) as interviewee ({part['excluded']} excluded). Mean error "
-        f"{_num(part['mean_error'], 2)}, mean |error| {_num(part['mean_abs_error'], 2)}, "
-        f"exact {_pct(part['exact_share'])}.</p>",
-        *_missing(part["reason"]),
+def render_person_html(history: dict[str, Any], label: str) -> str:
+    """Render a `person.history` result as one self-contained HTML document.
+
+    `label` is how the page names the person (the external id the admin asked about).
+    """
+    from collabd.analytics.person import SCHEMA as PERSON_SCHEMA
+    from collabd.analytics.person import SCHEMA_VERSION as PERSON_VERSION
+
+    if history.get("schema") != PERSON_SCHEMA or history.get("version") != PERSON_VERSION:
+        raise ValueError(f"render_person_html expects a {PERSON_SCHEMA} v{PERSON_VERSION} result")
+    sessions = history["sessions"]
+    sentence = history["tendency"] or "No complete interviews as a candidate yet."
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>collabd: calibration history</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Calibration history of {_e(label)}</h1>",
+        f'<section class="headline"><p>{_e(sentence)}</p></section>',
+        f"<p>{history['n']} interview(s) as a candidate. Mean gap (guess − actual) "
+        f"{_num(history['mean_gap'], 2)}, mean |gap| {_num(history['mean_abs_gap'], 2)}; "
+        f"trend of |gap| per interview {_num(history['trend']['abs_gap_per_interview'], 2)}.</p>",
+        *_missing(history["reason"]),
     ]
-    sessions = part["sessions"]
     if sessions:
 
         def draw(fig: Figure) -> None:
             ax = fig.add_subplot()
             x = np.arange(1, len(sessions) + 1)
             ax.plot(x, [s["actual"] for s in sessions], "o-", color=ACTUAL_COLOR, label="actual")
-            ax.plot(x, [s["self"] for s in sessions], "s--", color=PERCEIVED_COLOR, label="self")
+            ax.plot(x, [s["guess"] for s in sessions], "s--", color=PERCEIVED_COLOR, label="guess")
             ax.set_ylim(0.5, 4.5)
             ax.set_yticks(SCORES)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_xlabel("session (by end time)")
+            ax.set_xlabel("interview (by end time)")
             ax.set_ylabel("score")
-            ax.legend()
+            fig.legend(loc="outside right upper")
 
-        out.append(_chart(draw, "participant calibration history", size=(6, 3)))
+        parts.append(_chart(draw, "calibration history", size=(7, 3)))
         rows = [
             [
                 _e(s["session_id"]),
                 _date(s["ended_at"]),
-                str(s["self"]),
+                _e(s["kind"]),
+                str(s["guess"]),
                 str(s["actual"]),
-                f"{s['error']:+d}" if s["error"] else "0",
-                "yes" if s["simulated"] else "",
+                f"{s['gap']:+d}" if s["gap"] else "0",
             ]
             for s in sessions
         ]
-        out.append(_rows(["session", "ended", "self", "actual", "error", "simulated"], rows))
-    return out
+        parts.append(_rows(["session", "ended", "kind", "guess", "actual", "gap"], rows))
+    parts.append("</body></html>")
+    return "\n".join(parts)

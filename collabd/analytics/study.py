@@ -24,12 +24,14 @@ from a thread (e.g. `loop.run_in_executor`) in an async handler.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from collabd.analytics.extra import MissingExtraError
 from collabd.analytics.records import (
     EXCLUSION_REASONS,
+    KINDS,
+    REAL,
     SCORES,
     InterviewRecord,
     Observation,
@@ -46,7 +48,7 @@ except ImportError as exc:
     raise MissingExtraError("scipy") from exc
 
 SCHEMA = "collabd.analytics.study"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 HIRABLE_MIN = 3
 DID_WELL_MIN = 3
@@ -71,23 +73,26 @@ DEFINITIONS = {
 def compute(
     records: Iterable[InterviewRecord],
     *,
-    include_simulated: bool = True,
-    participant: str | None = None,
+    include: Collection[str] = (),
     r2_points_max: int = 1000,
 ) -> dict[str, Any]:
     """Run the whole study over `records`; see the module docstring and SCHEMA.md.
 
-    include_simulated: count sessions made by `collabd simulate` (the report then says so).
-    participant: also return this interviewee's calibration history (admin only).
+    include: the kinds of session counted besides real ones ("practice", "simulated"); the
+        others are left out and counted under their kind in counts.excluded.
     r2_points_max: cap on r2_over_time.points (every prefix is still used for max_r2).
     """
     if r2_points_max < 1:
         raise ValueError("r2_points_max must be at least 1")
+    unknown = set(include) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown session kinds: {', '.join(sorted(unknown))}")
+    kinds = [k for k in KINDS if k == REAL or k in include]
     records = list(records)
     excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
     obs: list[Observation] = []
     for record in records:
-        outcome = classify(record, include_simulated=include_simulated)
+        outcome = classify(record, include=kinds)
         if isinstance(outcome, str):
             excluded[outcome] += 1
         else:
@@ -102,11 +107,11 @@ def compute(
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
         "definitions": dict(DEFINITIONS),
-        "options": {"include_simulated": include_simulated, "participant": participant},
+        "options": {"include": kinds},
         "counts": {
             "total": len(records),
             "included": len(obs),
-            "simulated_included": sum(o.simulated for o in obs),
+            "included_by_kind": {k: sum(o.kind == k for o in obs) for k in KINDS},
             "excluded_total": len(records) - len(obs),
             "excluded": excluded,
         },
@@ -138,7 +143,6 @@ def compute(
         "r2_over_time": _r2_over_time(obs, r2_points_max),
         "interviewer_rating_vs_error": _rating_vs_error(obs),
         "did_well_vs_would_work_with": _willingness(obs),
-        "participant": None if participant is None else _participant(records, obs, participant),
     }
 
 
@@ -396,41 +400,6 @@ def _empty_margin(counts: list[list[int]]) -> str | None:
     if b + d == 0:
         return "empty column: everybody would work with the interviewer"
     return None
-
-
-def _participant(
-    records: Sequence[InterviewRecord], obs: Sequence[Observation], pid: str
-) -> dict[str, Any]:
-    """One interviewee's calibration history: their self-assessment beside the actual score."""
-    mine = [o for o in obs if o.interviewee_pid == pid]
-    as_interviewee = sum(r.interviewee_pid == pid for r in records)
-    sessions = [
-        {
-            "session_id": o.session_id,
-            "ended_at": o.ended_at,
-            "self": o.perceived,
-            "actual": o.actual,
-            "error": o.error,
-            "simulated": o.simulated,
-        }
-        for o in mine
-    ]
-    n = len(mine)
-    out: dict[str, Any] = {
-        "pid": pid,
-        "n": n,
-        "excluded": as_interviewee - n,
-        "sessions": sessions,
-        "mean_error": None,
-        "mean_abs_error": None,
-        "exact_share": None,
-    }
-    if n == 0:
-        return {**out, "reason": "no complete sessions with this participant as interviewee"}
-    out["mean_error"] = sum(o.error for o in mine) / n
-    out["mean_abs_error"] = sum(abs(o.error) for o in mine) / n
-    out["exact_share"] = sum(o.error == 0 for o in mine) / n
-    return {**out, "reason": None}
 
 
 def is_finite_json(value: Any) -> bool:

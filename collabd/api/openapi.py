@@ -48,6 +48,8 @@ NOT_FOUND = {"404": _error("not_found", "no such session", "no such session")}
 WRONG_PHASE = {"409": _error("wrong_phase", "not possible in the current phase",
                              "end is not possible in phase sealed")}
 SID = [{"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}]
+EXTERNAL_ID = {"name": "external_id", "in": "path", "required": True,
+               "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
 
 # -- examples (checked against the schemas by tests/api/test_openapi.py)
 
@@ -70,6 +72,7 @@ STATUS_EXAMPLE: dict[str, Any] = {
          "status": "connected", "joined_at": 1767225660000, "feedback_submitted": False}],
     "unmask": {"offered": False, "unmasked": None},
     "simulated": False,
+    "kind": "real",
 }
 SEALED_EXAMPLE = {**STATUS_EXAMPLE, "phase": "sealed", "read_only": True, "started_at": None,
                   "ends_at": None, "ended_at": 1767225700000, "ended_by": "embedder",
@@ -91,6 +94,29 @@ CHAT_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"], "messages": [
                                             "color": "#0f766e"}, "text": "Hello!"}]}
 PRACTICE_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"],
                     "links": {"interviewer": JOIN_URL, "interviewee": JOIN_URL}}
+
+
+CALIBRATION_EXAMPLE = {
+    "schema": "collabd.analytics.person", "version": 1,
+    "options": {"include": ["real"], "last": None}, "n": 3,
+    "excluded": {"practice": 0, "simulated": 0, "not_ended": 0, "interviewer_form_missing": 0,
+                 "interviewee_form_missing": 1, "interviewer_form_invalid": 0,
+                 "interviewee_form_invalid": 0},
+    "sessions": [
+        {"session_id": "s-3kq9TzB0aW1xYm5v", "ended_at": 1767229260000, "kind": "real",
+         "guess": 2, "actual": 3, "gap": -1},
+        {"session_id": "s-Yk2xQm9uZXlCYWRn", "ended_at": 1767315660000, "kind": "real",
+         "guess": 2, "actual": 4, "gap": -2},
+        {"session_id": "s-V2hpdGVPd2xzAbCd", "ended_at": 1767402060000, "kind": "real",
+         "guess": 3, "actual": 3, "gap": 0}],
+    "mean_gap": -1.0, "mean_abs_gap": 1.0, "counts": {"under": 2, "over": 0, "exact": 1},
+    "shares": {"under": 2 / 3, "over": 0.0, "exact": 1 / 3},
+    "trend": {"gap_per_interview": 0.5, "abs_gap_per_interview": -0.5, "reason": None},
+    "tendency": "In your last 3 interviews you rated yourself lower than the interviewer twice "
+                "and the same once, on average 1.0 point below their score; your guesses have "
+                "been getting closer.",
+    "reason": None,
+}
 
 
 def build() -> dict[str, Any]:
@@ -143,12 +169,20 @@ def build() -> dict[str, Any]:
                 "summary": "The perceived-vs-actual study over stored feedback (admin)",
                 "parameters": _query_parameters(p.AnalyticsQuery),
                 "responses": {
-                    "200": {"description": "collabd.analytics.study v1 "
-                                           "(collabd/analytics/SCHEMA.md)",
+                    "200": {"description": "collabd.analytics.study v2 "
+                                           "(collabd/analytics/SCHEMA.md); real sessions only "
+                                           "unless the other kinds are included",
                             "content": {"application/json": {"schema": {"type": "object"}}}},
                     **BAD, **AUTH,
                     "503": _error("analytics_unavailable", "the analytics extra is not "
                                   "installed", "pip install 'collabd[analytics]'")}}},
+            "/api/people/{external_id}/calibration": {"get": {
+                "summary": "One person's calibration as a candidate across interviews: their "
+                           "self-assessment beside the interviewer's score, the gap, its trend "
+                           "(admin; the person is the external_id given at session creation)",
+                "parameters": [EXTERNAL_ID, *_query_parameters(p.AnalyticsQuery)],
+                "responses": {"200": _json(p.PersonCalibration, "calibration history",
+                                           CALIBRATION_EXAMPLE), **BAD, **AUTH}}},
             "/api/practice": {"post": {
                 "summary": "Start a practice session (servers run on their own; no key). "
                            "Limited per client address (limit practice_per_minute).",

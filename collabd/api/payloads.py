@@ -17,7 +17,7 @@ schema can state too.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -47,6 +47,15 @@ class IdentityIn(Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(max_length=200, pattern=r"\S", description="not blank")]
     email: Annotated[str, Meta(max_length=320, pattern="@")]
     profile: Annotated[str, Meta(max_length=2000)] = ""
+    external_id: UnsetType | Annotated[str, Meta(
+        min_length=1, max_length=200,
+        description="the embedder's stable, opaque id of this person, so their calibration "
+                    "history can span interviews (GET /api/people/{external_id}/calibration). "
+                    "Never sent to the other participant, not even on unmask; stored only as "
+                    "HMAC-SHA256 keyed with the server secret")] = UNSET
+
+    def external(self) -> str | None:
+        return self.external_id if isinstance(self.external_id, str) else None
 
     def to_core(self) -> Identity:
         return Identity(self.name, self.email, self.profile)
@@ -90,18 +99,30 @@ class CreateSession(Struct, forbid_unknown_fields=True):
         description="made by `collabd simulate`: the analytics can leave it out")] = False
 
 
+Kind = Annotated[Literal["real", "practice", "simulated"], Meta(
+    description="real: created through this API; practice: the start page's practice "
+                "interviews (POST /api/practice); simulated: created with simulated=true "
+                "(`collabd simulate`)")]
+
+
 class ListQuery(Struct):
     """GET /api/sessions query parameters."""
 
     limit: Annotated[int, Meta(ge=1, le=500)] = 100
     offset: Annotated[int, Meta(ge=0, le=SQLITE_INT_MAX)] = 0
+    kind: UnsetType | Kind = UNSET
 
 
 class AnalyticsQuery(Struct):
-    """GET /api/analytics query parameters."""
+    """GET /api/analytics and GET /api/people/{external_id}/calibration query parameters:
+    only real sessions count unless the others are included."""
 
-    include_simulated: bool = True
-    participant: UnsetType | Annotated[str, Meta(max_length=200)] = UNSET
+    include_practice: bool = False
+    include_simulated: bool = False
+
+    def include(self) -> list[str]:
+        return [k for k, on in (("practice", self.include_practice),
+                                ("simulated", self.include_simulated)) if on]
 
 
 # -- answers
@@ -141,6 +162,7 @@ class SessionStatus(Struct, forbid_unknown_fields=True):
     participants: list[ParticipantStatus]
     unmask: UnmaskSummary
     simulated: bool
+    kind: Kind
 
 
 class Join(Struct, forbid_unknown_fields=True):
@@ -204,11 +226,63 @@ class ErrorAnswer(Struct, forbid_unknown_fields=True):
     error: ErrorBody
 
 
-Analytics = dict[str, Any]  # collabd.analytics.study v1 (collabd/analytics/SCHEMA.md)
+Analytics = dict[str, Any]  # collabd.analytics.study v2 (collabd/analytics/SCHEMA.md)
+
+
+class CalibrationEntry(Struct, forbid_unknown_fields=True):
+    session_id: str
+    ended_at: Ms
+    kind: Kind
+    guess: Annotated[int, Meta(description="the candidate's self-assessment, 1-4")]
+    actual: Annotated[int, Meta(description="the interviewer's technical score, 1-4")]
+    gap: Annotated[int, Meta(description="guess - actual (positive: rated themselves higher)")]
+
+
+class GapCounts(Struct, forbid_unknown_fields=True):
+    under: int
+    over: int
+    exact: int
+
+
+class GapShares(Struct, forbid_unknown_fields=True):
+    under: float | None
+    over: float | None
+    exact: float | None
+
+
+class CalibrationTrend(Struct, forbid_unknown_fields=True):
+    gap_per_interview: float | None
+    abs_gap_per_interview: Annotated[float | None, Meta(
+        description="least-squares slope of |gap| per interview: negative = getting closer")]
+    reason: str | None
+
+
+class CalibrationOptions(Struct, forbid_unknown_fields=True):
+    include: list[Kind]
+    last: int | None
+
+
+class PersonCalibration(Struct, forbid_unknown_fields=True):
+    """One person's calibration as a candidate (collabd.analytics.person v1, SCHEMA.md)."""
+
+    schema: Literal["collabd.analytics.person"]
+    version: Literal[1]
+    options: CalibrationOptions
+    n: int
+    excluded: dict[str, int]
+    sessions: list[CalibrationEntry]
+    mean_gap: float | None
+    mean_abs_gap: float | None
+    counts: GapCounts
+    shares: GapShares
+    trend: CalibrationTrend
+    tendency: Annotated[str | None, Meta(description="one sentence addressed to the person")]
+    reason: str | None
 
 # every named schema of the OpenAPI document
 COMPONENTS: tuple[Any, ...] = (CreateSession, IdentityIn, Options, SessionStatus, Created,
-                               SessionList, ChatLog, PracticeCreated, Health, ErrorAnswer)
+                               SessionList, ChatLog, PracticeCreated, Health, ErrorAnswer,
+                               PersonCalibration)
 
 
 # -- decoding

@@ -59,6 +59,7 @@ class SessionApi:
         r.add_post("/api/sessions/{sid}/cancel", self.guard(self.cancel))
         r.add_get("/api/sessions/{sid}/chat", self.guard(self.chat))
         r.add_get("/api/analytics", self.guard(self.analytics))
+        r.add_get("/api/people/{external_id}/calibration", self.guard(self.calibration))
         r.add_post("/api/practice", self.practice)
         if self.metrics is not None:
             r.add_get("/metrics", self.guard(self.metrics))
@@ -84,10 +85,10 @@ class SessionApi:
         return self.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
 
     def _created(self, request: web.Request, session: Session, tokens: dict[str, str],
-                 simulated: bool) -> dict[str, Any]:
+                 kind: str) -> dict[str, Any]:
         base = self._base(request)
-        out: dict[str, Any] = {"session_id": session.id,
-                               "status": {**session.admin_view(), "simulated": simulated}}
+        out: dict[str, Any] = {"session_id": session.id, "status": {
+            **session.admin_view(), "simulated": kind == "simulated", "kind": kind}}
         for part in session.participants:
             out[part.role] = {"pid": part.id, "token": tokens[part.role],
                               "join_url": f"{base}/join#token={tokens[part.role]}"}
@@ -96,20 +97,24 @@ class SessionApi:
     async def create(self, request: web.Request) -> web.Response:
         body = p.create_session(await request.read())
         options, extra = (body.options or p.Options()).to_core()
+        kind = "simulated" if body.simulated else "real"
         session, tokens = await self.services.create(
             body.interviewer.to_core(), body.interviewee.to_core(), options, body.simulated,
-            extra)
-        return answer(self._created(request, session, tokens, body.simulated), p.Created, 201)
+            extra, kind=kind,
+            external_ids=(body.interviewer.external(), body.interviewee.external()))
+        return answer(self._created(request, session, tokens, kind), p.Created, 201)
 
     async def list(self, request: web.Request) -> web.Response:
         q = p.query(request.query, p.ListQuery)
+        kind = q.kind if isinstance(q.kind, str) else None
         rows = await self.services.call(self.services.hub.store.list_sessions, q.limit,
-                                        q.offset)
+                                        q.offset, kind)
         sessions = []
-        for record, simulated, _ in rows:
-            live = self.services.live.get(record["session_id"])
-            session = live.session if live else Session.from_record(record)
-            sessions.append({**session.admin_view(), "simulated": simulated})
+        for row in rows:
+            live = self.services.live.get(row.record["session_id"])
+            session = live.session if live else Session.from_record(row.record)
+            sessions.append({**session.admin_view(), "simulated": row.kind == "simulated",
+                             "kind": row.kind})
         return answer({"sessions": sessions, "limit": q.limit, "offset": q.offset},
                       p.SessionList)
 
@@ -121,8 +126,8 @@ class SessionApi:
 
     @staticmethod
     def _status(live: Live) -> web.Response:
-        return answer({**live.session.admin_view(), "simulated": live.simulated},
-                      p.SessionStatus)
+        return answer({**live.session.admin_view(), "simulated": live.simulated,
+                       "kind": live.kind}, p.SessionStatus)
 
     async def get(self, request: web.Request) -> web.Response:
         return self._status(await self._live(request))
@@ -154,18 +159,31 @@ class SessionApi:
         from ..analytics.records import from_session_record
 
         q = p.query(request.query, p.AnalyticsQuery)
-        participant = q.participant if isinstance(q.participant, str) else None
         rows = await self.services.call(self.services.hub.store.all_sessions)
-        records = [from_session_record(r, sim) for r, sim, _ in rows]
+        records = [from_session_record(row.record, row.kind) for row in rows]
         try:
             from ..analytics.study import compute
 
             result = await asyncio.get_running_loop().run_in_executor(
-                None, lambda: compute(records, include_simulated=q.include_simulated,
-                                      participant=participant or None))
+                None, lambda: compute(records, include=q.include()))
         except MissingExtraError as exc:
             return error(503, "analytics_unavailable", str(exc))
         return web.json_response(result)
+
+    async def calibration(self, request: web.Request) -> web.Response:
+        """GET /api/people/{external_id}/calibration: the person's sessions as a candidate,
+        found by the keyed hash of their external id (the id itself is not stored)."""
+        from ..analytics.person import history, person_key
+        from ..analytics.records import from_session_record
+
+        q = p.query(request.query, p.AnalyticsQuery)
+        external_id = request.match_info["external_id"]
+        if not 1 <= len(external_id) <= 200:
+            raise p.InvalidPayload("external_id must have 1 to 200 characters")
+        key = person_key(self.services.secret, external_id)
+        rows = await self.services.call(self.services.hub.store.candidate_sessions, key)
+        records = [from_session_record(row.record, row.kind) for row in rows]
+        return answer(history(records, include=q.include()), p.PersonCalibration)
 
     def _practice_allowed(self, address: str, now: float) -> bool:
         """At most `practice_per_minute` practice sessions per client address per minute."""
@@ -192,8 +210,8 @@ class SessionApi:
         session, tokens = await self.services.create(
             Identity("Practice Interviewer", "interviewer@practice.invalid"),
             Identity("Practice Candidate", "candidate@practice.invalid"),
-            SessionOptions(), simulated=False, extra={"practice": True})
-        created = self._created(request, session, tokens, False)
+            SessionOptions(), simulated=False, extra={"practice": True}, kind="practice")
+        created = self._created(request, session, tokens, "practice")
         return answer({"session_id": session.id, "links": {
             role: created[role]["join_url"] for role in ("interviewer", "interviewee")}},
             p.PracticeCreated, 201)

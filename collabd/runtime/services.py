@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgpack  # type: ignore[import-untyped]  # ships no type hints
@@ -38,6 +39,9 @@ from collab_protocol import (
     UnmaskStatus,
 )
 
+from ..analytics.person import history as person_history
+from ..analytics.person import person_key
+from ..analytics.records import from_session_record
 from ..core import signaling
 from ..core.lifecycle import Phase, SessionError
 from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
@@ -77,8 +81,17 @@ class Live:
     session: Session
     simulated: bool
     extra: dict[str, Any]  # webhook_url, relay_only
+    kind: str = "real"  # real | practice | simulated
+    interviewee_key: str | None = None  # person key of the candidate (for their history)
+    history: dict[str, Any] | None = None  # what the candidate sees of it; {} when nothing
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Live:
+        """From a store's SessionRow."""
+        return cls(Session.from_record(row.record), row.kind == "simulated", row.extra,
+                   row.kind, row.interviewee_key)
 
 
 class Services(Basic):
@@ -99,10 +112,10 @@ class Services(Basic):
         or a reconnect grace in the lobby); every other session is loaded on demand by `get`,
         so idle lobbies cost no memory. Then start expiring stale practice lobbies."""
         assert self.hub is not None
-        for record, simulated, extra in await self.call(self.hub.store.timed_sessions):
-            if record["session_id"] in self.live:
+        for row in await self.call(self.hub.store.timed_sessions):
+            if row.record["session_id"] in self.live:
                 continue
-            live = Live(Session.from_record(record), simulated, extra)
+            live = Live.from_row(row)
             self.live[live.session.id] = live
             await self.mutate(live, live.session.disconnect_all)
         assert self.webhooks is not None
@@ -150,8 +163,13 @@ class Services(Basic):
 
     async def create(self, interviewer: Identity, interviewee: Identity, options: SessionOptions,
                      simulated: bool = False, extra: dict[str, Any] | None = None,
+                     kind: str | None = None,
+                     external_ids: tuple[str | None, str | None] = (None, None),
                      ) -> tuple[Session, dict[str, str]]:
-        """A new session in the lobby, stored; returns it and a join token per role."""
+        """A new session in the lobby, stored; returns it and a join token per role.
+
+        external_ids: the embedder's stable ids of (interviewer, interviewee), or None; only
+        their keyed hashes are stored (collabd.analytics.person.person_key)."""
         assert self.hub is not None
         now = now_ms()
         sid = "s-" + secrets.token_urlsafe(12)
@@ -159,8 +177,9 @@ class Services(Basic):
         session = Session.create(sid, interviewer, interviewee, options, now,
                                  secrets.token_bytes(16), pids)
         # stored, not kept: a lobby has no timer, and `get` loads it when someone comes
-        await self.call(self.hub.store.save_session, sid, session.to_record(), now, simulated,
-                        extra or {})
+        keys = tuple(None if x is None else person_key(self.secret, x) for x in external_ids)
+        await self.call(partial(self.hub.store.save_session, sid, session.to_record(), now,
+                                simulated, extra or {}, kind=kind, keys=keys))
         # valid until the last deadline can have passed, and a day more to look at the result
         ttl = (options.interview_ms + options.feedback_ms + options.unmask_ms) // 1000 + 86400
         exp = now // 1000 + ttl
@@ -176,10 +195,9 @@ class Services(Basic):
         found = await self.call(self.hub.store.load_session, sid)
         if found is None:
             return None
-        record, simulated, extra = found
         live = self.live.get(sid)  # someone else may have loaded it meanwhile
         if live is None:
-            live = Live(Session.from_record(record), simulated, extra)
+            live = Live.from_row(found)
             self.live[sid] = live
             self.arm(live)  # a reconnect grace may still be running
         return live
@@ -195,9 +213,20 @@ class Services(Basic):
             if on_durable is not None:
                 on_durable()
             if events:
+                await self.load_history(live)
                 self.publish(live, events)
             self.arm(live)
             return events
+
+    async def load_history(self, live: Live) -> None:
+        """Once the feedback is revealed, the candidate's calibration over their last
+        interviews (when the embedder gave their external id and there are at least two)."""
+        key = live.interviewee_key
+        if key is None or live.history is not None or live.session.revealed_at is None:
+            return
+        assert self.hub is not None
+        rows = await self.call(self.hub.store.candidate_sessions, key)
+        live.history = candidate_history([from_session_record(r.record, r.kind) for r in rows])
 
     def arm(self, live: Live) -> None:
         if live.timer is not None:
@@ -235,7 +264,11 @@ class Services(Basic):
     def send_view(self, live: Live, conn: Conn) -> None:
         """Send `conn` the messages of its view that changed since the last ones it got."""
         sent = self._sent.setdefault(conn, {})
-        for msg in view_messages(live.session.view_for(conn.claims.pid)):
+        view = live.session.view_for(conn.claims.pid)
+        calibration = (view["reveal"] or {}).get("calibration")
+        if live.history and calibration is not None:  # the candidate's view only
+            calibration["history"] = live.history
+        for msg in view_messages(view):
             if sent.get(msg.KIND) != msg:
                 sent[msg.KIND] = msg
                 conn.send_collab(msg)
@@ -295,6 +328,7 @@ class Services(Basic):
         settings = self.hub.settings
         live = self.live.get(room.name)
         if live is not None:
+            await self.load_history(live)
             self.send_view(live, conn)
         relay_only = settings.relay_only or bool(live and live.extra.get("relay_only"))
         turn_secret = settings.turn_secret.encode() or None
@@ -494,3 +528,18 @@ def view_messages(view: dict[str, Any]) -> list[CollabMessage]:
         res = view["unmask_result"]
         out.append(UnmaskResult(res["unmasked"], res["identity"]))
     return out
+
+
+HISTORY_SHOWN = 10  # the candidate sees their last interviews, at most this many
+
+
+def candidate_history(records: list[Any]) -> dict[str, Any]:
+    """What a candidate sees of their own history in the reveal: guess and actual per interview
+    (no session ids, nothing about anyone else) and one sentence; {} under two interviews."""
+    h = person_history(records, last=HISTORY_SHOWN)
+    if h["n"] < 2:
+        return {}
+    points = [{"ended_at": x["ended_at"], "guess": x["guess"], "actual": x["actual"]}
+              for x in h["sessions"]]
+    return {"points": points, "tendency": h["tendency"]}
+

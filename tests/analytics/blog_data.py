@@ -54,7 +54,7 @@ def blog_records(seed: int = 2016) -> list[InterviewRecord]:
         elif (k := k - INTERVIEWER_MISSING) < INTERVIEWEE_MISSING:
             r = dataclasses.replace(r, interviewee_form=None)
         else:
-            r = dataclasses.replace(r, simulated=True)
+            r = dataclasses.replace(r, kind="simulated")
         records.append(r)
     order = rng.permutation(total)  # the store's order is not the time order
     return [records[j] for j in order]

@@ -42,7 +42,7 @@ def record(
     *,
     would_work_with: bool = True,
     rating: tuple[int, int] = (3, 3),
-    simulated: bool = False,
+    kind: str = "real",
     interviewee: str | None = None,
     interviewer: str = "pid-er",
     ended_at: int | None = -1,
@@ -53,7 +53,7 @@ def record(
         ended_at=T0 + 60_000 * i if ended_at == -1 else ended_at,
         interviewer_pid=interviewer,
         interviewee_pid=interviewee or f"pid-ee-{i}",
-        simulated=simulated,
+        kind=kind,
         interviewer_form=interviewer_form(actual),
         interviewee_form=interviewee_form(
             perceived,
@@ -70,3 +70,22 @@ HAND_PAIRS = [(1, 1), (1, 2), (2, 2), (3, 2), (3, 3), (3, 4), (4, 3), (4, 4)]
 
 def hand_records() -> list[InterviewRecord]:
     return [record(i, a, p) for i, (a, p) in enumerate(HAND_PAIRS)]
+
+
+def stored_record(
+    sid: str, actual: int, guess: int, *, pids: tuple[str, str] = ("p-er", "p-ee"), t: int = 0
+) -> dict[str, Any]:
+    """A session record as the server stores it (core Session.to_record), both forms in,
+    ended at t + 3 ms."""
+    from collabd.core.session import Identity, Session, SessionOptions
+
+    s = Session.create(
+        sid, Identity("A", "a@x.invalid"), Identity("B", "b@x.invalid"), SessionOptions(), t,
+        b"seed", pids,
+    )  # fmt: skip
+    s.join(pids[0], t + 1)
+    s.join(pids[1], t + 2)
+    s.end(pids[0], t + 3)
+    s.submit_feedback(pids[0], interviewer_form(actual), t + 4)
+    s.submit_feedback(pids[1], interviewee_form(guess), t + 5)
+    return s.to_record()

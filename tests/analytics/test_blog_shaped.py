@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from collabd.analytics import cli
+from collabd.analytics.person import history
 from collabd.analytics.records import Observation, classify
 from collabd.analytics.report import render_html
 from collabd.analytics.study import STABLE_MIN_N, compute
@@ -23,7 +24,7 @@ def records():
 
 @pytest.fixture(scope="module")
 def result(records):
-    return compute(records, include_simulated=False, participant="pid-7")
+    return compute(records)
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +50,7 @@ def test_counts(result, records):
     assert counts["total"] == len(records) == 361
     assert counts["included"] == blog_data.COMPLETE == 254
     assert counts["excluded"] == {
+        "practice": 0,
         "simulated": blog_data.SIMULATED,
         "not_ended": blog_data.NOT_ENDED,
         "interviewer_form_missing": blog_data.INTERVIEWER_MISSING,
@@ -56,9 +58,9 @@ def test_counts(result, records):
         "interviewer_form_invalid": 0,
         "interviewee_form_invalid": 0,
     }
-    with_sim = compute(records)["counts"]
+    with_sim = compute(records, include=["simulated"])["counts"]
     assert with_sim["included"] == 254 + blog_data.SIMULATED
-    assert with_sim["simulated_included"] == blog_data.SIMULATED
+    assert with_sim["included_by_kind"]["simulated"] == blog_data.SIMULATED
 
 
 def test_distributions_and_table(result, columns):
@@ -160,29 +162,35 @@ def test_did_well_vs_would_work_with(result, columns):
     assert w["fisher_exact"]["p"] < 1e-6
 
 
-def test_participant_history(result, columns):
+def test_person_history(records, columns):
     mine = columns["pid"] == "pid-7"
-    part = result["participant"]
-    assert part["n"] == int(mine.sum()) > 0
+    part = history([r for r in records if r.interviewee_pid == "pid-7"])
+    assert part["n"] == int(mine.sum()) > 2
     assert [s["ended_at"] for s in part["sessions"]] == columns["ended"][mine].tolist()
-    errors = (columns["p"] - columns["a"])[mine]
-    assert [s["error"] for s in part["sessions"]] == errors.tolist()
-    assert part["mean_abs_error"] == pytest.approx(np.abs(errors).mean())
+    gaps = (columns["p"] - columns["a"])[mine]
+    assert [s["gap"] for s in part["sessions"]] == gaps.tolist()
+    assert part["mean_gap"] == pytest.approx(gaps.mean())
+    assert part["mean_abs_gap"] == pytest.approx(np.abs(gaps).mean())
+    x = np.arange(1, len(gaps) + 1)
+    assert part["trend"]["gap_per_interview"] == pytest.approx(np.polyfit(x, gaps, 1)[0])
+    assert part["trend"]["abs_gap_per_interview"] == pytest.approx(
+        np.polyfit(x, np.abs(gaps), 1)[0]
+    )
 
 
 def test_classify_agrees_with_the_fixture(records, columns):
-    obs = [o for r in records if isinstance(o := classify(r, include_simulated=False), Observation)]
+    obs = [o for r in records if isinstance(o := classify(r), Observation)]
     assert len(obs) == len(columns["a"])
 
 
 def test_cli_and_report_end_to_end(records, result, tmp_path):
     out = io.StringIO()
-    args = argparse_args(exclude_simulated=True, participant="pid-7")
+    args = argparse_args()
     assert cli.run(args, records, stdout=out, stderr=io.StringIO()) == 0
     assert json.loads(out.getvalue()) == result
     page = render_html(result)
     assert "<strong>n = 254</strong>" in page
-    assert page.count('src="data:image/png;base64,') == 5
+    assert page.count('src="data:image/png;base64,') == 4
 
 
 def argparse_args(**overrides):

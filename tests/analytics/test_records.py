@@ -8,15 +8,17 @@ from collabd.analytics.records import (
     INTERVIEWER_FORM_INVALID,
     INTERVIEWER_FORM_MISSING,
     NOT_ENDED,
+    PRACTICE,
     SIMULATED,
     InterviewRecord,
     Observation,
     classify,
+    from_session_record,
     record_from_dict,
     record_to_dict,
 )
 
-from .helpers import interviewee_form, interviewer_form, record
+from .helpers import interviewee_form, interviewer_form, record, stored_record
 
 ER_INVALID = INTERVIEWER_FORM_INVALID
 EE_INVALID = INTERVIEWEE_FORM_INVALID
@@ -34,7 +36,7 @@ def test_complete_record_becomes_observation():
 def test_record_is_frozen():
     r = record(1, 3, 3)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        r.simulated = True  # type: ignore[misc]
+        r.kind = "simulated"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
@@ -63,12 +65,17 @@ def test_exclusion_reasons(changes, reason):
     assert classify(r) == reason
 
 
-def test_simulated_is_excluded_only_on_request_and_takes_precedence():
-    sim = dataclasses.replace(record(1, 3, 3, simulated=True), ended_at=None)
-    assert classify(sim) == NOT_ENDED
-    assert classify(sim, include_simulated=False) == SIMULATED
-    ok = classify(record(2, 3, 3, simulated=True))
-    assert isinstance(ok, Observation) and ok.simulated
+def test_other_kinds_are_left_out_unless_included_and_take_precedence():
+    sim = dataclasses.replace(record(1, 3, 3, kind="simulated"), ended_at=None)
+    assert classify(sim) == SIMULATED
+    assert classify(sim, include=["simulated"]) == NOT_ENDED
+    ok = classify(record(2, 3, 3, kind="simulated"), include=["simulated"])
+    assert isinstance(ok, Observation) and ok.kind == "simulated"
+    practice = record(3, 3, 3, kind="practice")
+    assert classify(practice) == PRACTICE
+    assert classify(practice, include=["simulated"]) == PRACTICE
+    assert isinstance(classify(practice, include=["practice"]), Observation)
+    assert isinstance(classify(record(4, 3, 3)), Observation)  # real always counts
 
 
 def test_extra_form_fields_are_ignored():
@@ -79,10 +86,17 @@ def test_extra_form_fields_are_ignored():
 
 
 def test_dict_round_trip():
-    r = record(1, 3, 4, simulated=True)
+    r = record(1, 3, 4, kind="simulated")
     assert record_from_dict(record_to_dict(r)) == r
-    bare = InterviewRecord("s", None, "a", "b", False, None, None)
+    bare = InterviewRecord("s", None, "a", "b", "practice", None, None)
     assert record_from_dict(record_to_dict(bare)) == bare
+
+
+def test_record_from_dict_reads_the_older_simulated_flag():
+    old = {"session_id": "s", "ended_at": 1, "interviewer_pid": "a", "interviewee_pid": "b"}
+    assert record_from_dict({**old, "simulated": True}).kind == "simulated"
+    assert record_from_dict({**old, "simulated": False}).kind == "real"
+    assert record_from_dict(old).kind == "real"
 
 
 @pytest.mark.parametrize(
@@ -93,7 +107,7 @@ def test_dict_round_trip():
         {"session_id": "s", "ended_at": "x", "interviewer_pid": "a", "interviewee_pid": "b"},
         {"session_id": "s", "ended_at": True, "interviewer_pid": "a", "interviewee_pid": "b"},
         {"session_id": "s", "ended_at": 1, "interviewer_pid": "a", "interviewee_pid": "b",
-         "simulated": 1},
+         "kind": "bots"},
         {"session_id": "s", "ended_at": 1, "interviewer_pid": "a", "interviewee_pid": "b",
          "interviewer_form": [1]},
     ],
@@ -101,3 +115,20 @@ def test_dict_round_trip():
 def test_record_from_dict_rejects_bad_input(data):
     with pytest.raises(ValueError):
         record_from_dict(data)
+
+
+def test_stored_record_becomes_an_observation():
+    r = from_session_record(stored_record("s-1", 3, 2), "real")
+    obs = classify(r)
+    assert isinstance(obs, Observation)
+    assert (obs.actual, obs.perceived, r.interviewee_pid, r.ended_at) == (3, 2, "p-ee", 3)
+
+
+@pytest.mark.parametrize("entry", [{"submitted_at": 1}, {"form": None}, {"form": [3]}, 7])
+@pytest.mark.parametrize(
+    ("role", "reason"), [("interviewer", ER_INVALID), ("interviewee", EE_INVALID)]
+)
+def test_feedback_entry_without_its_form_is_invalid_not_a_crash(entry, role, reason):
+    damaged = stored_record("s-1", 3, 2)
+    damaged["feedback"][role] = entry
+    assert classify(from_session_record(damaged, "real")) == reason

@@ -56,9 +56,9 @@ def test_no_complete_sessions():
     records = [
         dataclasses.replace(record(0, 3, 3), ended_at=None),
         dataclasses.replace(record(1, 3, 3), interviewee_form=None),
-        record(2, 3, 3, simulated=True),
+        record(2, 3, 3, kind="simulated"),
     ]
-    result = compute(records, include_simulated=False)
+    result = compute(records)
     assert result["counts"]["total"] == 3
     assert result["counts"]["excluded_total"] == 3
     assert_nothing_computed(result)

@@ -46,7 +46,7 @@ def record_lists(draw):
             ended_at=draw(st.one_of(st.none(), st.integers(0, 10))),  # many ties
             interviewer_pid="er",
             interviewee_pid=draw(st.sampled_from(["p1", "p2", "p3"])),
-            simulated=draw(st.booleans()),
+            kind=draw(st.sampled_from(["real", "practice", "simulated"])),
             interviewer_form=draw(interviewer_forms),
             interviewee_form=draw(interviewee_forms),
         )
@@ -76,9 +76,11 @@ def numbers_with_reasons(obj):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(record_lists(), st.booleans(), st.sampled_from([None, "p1", "nobody"]))
-def test_invariants(records, include_simulated, participant):
-    result = compute(records, include_simulated=include_simulated, participant=participant)
+@given(
+    record_lists(), st.sampled_from([[], ["practice"], ["simulated"], ["simulated", "practice"]])
+)
+def test_invariants(records, include):
+    result = compute(records, include=include)
     assert is_finite_json(result)
     json.dumps(result, allow_nan=False)
 
@@ -86,8 +88,13 @@ def test_invariants(records, include_simulated, participant):
     assert counts["total"] == len(records)
     assert counts["included"] + counts["excluded_total"] == len(records)
     assert sum(counts["excluded"].values()) == counts["excluded_total"]
-    if not include_simulated:
-        assert counts["simulated_included"] == 0
+    for kind in ("practice", "simulated"):
+        if kind not in include:
+            assert counts["included_by_kind"][kind] == 0
+            assert counts["excluded"][kind] == sum(r.kind == kind for r in records)
+        else:
+            assert counts["excluded"][kind] == 0
+    assert sum(counts["included_by_kind"].values()) == counts["included"]
 
     n = counts["included"]
     table = result["table"]["counts"]
@@ -111,7 +118,7 @@ def test_invariants(records, include_simulated, participant):
     numbers_with_reasons(result)
 
     # input order does not matter (integer sums make the main numbers exact)
-    again = compute(records[::-1], include_simulated=include_simulated, participant=participant)
-    for key in ("counts", "distributions", "table", "rating_shares", "r2_over_time", "participant"):
+    again = compute(records[::-1], include=include)
+    for key in ("counts", "distributions", "table", "rating_shares", "r2_over_time"):
         assert again[key] == result[key]
     assert again["fits"]["linear"] == lin

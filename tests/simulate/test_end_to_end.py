@@ -131,17 +131,17 @@ async def test_simulated_interviews_are_stored_and_analysed(
     )
 
     # The admin analytics endpoint.
-    study = await api.get("/api/analytics")
+    study = await api.get("/api/analytics", include_simulated="true")
     assert study["counts"]["total"] == SESSIONS
     assert study["counts"]["included"] == SESSIONS
-    assert study["counts"]["simulated_included"] == SESSIONS
-    assert study["options"]["include_simulated"] is True
+    assert study["counts"]["included_by_kind"]["simulated"] == SESSIONS
+    assert study["options"]["include"] == ["real", "simulated"]
     assert study["fits"]["linear"]["n"] == SESSIONS
     assert study["table"]["counts"] == table_4x4(outcomes)
     assert study["did_well_vs_would_work_with"]["counts"] == work_2x2(outcomes)
     actual = [o.interviewer_form["technical"] for o in outcomes]  # type: ignore[index]
     assert study["distributions"]["actual"] == [actual.count(k) for k in (1, 2, 3, 4)]
-    real_only = await api.get("/api/analytics", include_simulated="false")
+    real_only = await api.get("/api/analytics")  # real sessions only, by default
     assert real_only["counts"]["included"] == 0
     assert real_only["counts"]["excluded"]["simulated"] == SESSIONS
 
@@ -152,14 +152,14 @@ async def test_simulated_interviews_are_stored_and_analysed(
         rows = store.all_sessions()
     finally:
         store.close()
-    records = {r.session_id: r for r in (from_session_record(rec, sim) for rec, sim, _ in rows)}
+    records = {r.session_id: r for r in (from_session_record(row.record, row.kind) for row in rows)}
     assert set(records) == {o.session_id for o in outcomes}
     for o in outcomes:
         r = records[o.session_id]
         assert r.simulated and r.ended_at is not None
         assert dict(r.interviewer_form or {}) == o.interviewer_form
         assert dict(r.interviewee_form or {}) == o.interviewee_form
-    offline = compute(list(records.values()))
+    offline = compute(list(records.values()), include=["simulated"])
     assert offline["counts"]["included"] == SESSIONS
     assert offline["table"]["counts"] == table_4x4(outcomes)
     assert offline["fits"]["linear"]["n"] == SESSIONS
@@ -217,7 +217,7 @@ async def test_command_runs_interviews_and_writes_what_it_submitted(
         assert s["unmask_answers"] == {"interviewer": "yes", "interviewee": "yes"}
         state = await api.get(f"/api/sessions/{s['session_id']}")
         assert state["phase"] == "unmasked" and state["simulated"] is True
-    study = await api.get("/api/analytics")
+    study = await api.get("/api/analytics", include_simulated="true")
     perceived = [s["interviewee_form"]["self_assessment"] for s in report["sessions"]]
     assert study["counts"]["included"] == 2
     assert study["distributions"]["perceived"] == [perceived.count(k) for k in (1, 2, 3, 4)]
@@ -259,7 +259,7 @@ async def test_failed_sessions_make_the_command_fail(tmp_path: Path) -> None:
             assert s["cancelled"] is True
             state = await api.get(f"/api/sessions/{s['session_id']}")
             assert state["phase"] == "sealed" and state["close_reason"] == "cancelled"
-        study = await api.get("/api/analytics")
+        study = await api.get("/api/analytics", include_simulated="true")
         assert study["counts"]["included"] == 1
         # cancelled before anyone submitted: excluded, with the interviewer's form missing
         assert study["counts"]["excluded_total"] == 2
