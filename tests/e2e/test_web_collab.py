@@ -167,15 +167,17 @@ def test_offline_edits_converge_after_reconnect(browser: Browser, server: WebSer
         assert b.errors(allow_offline=True) == []
 
 
-def test_a_refused_token_says_the_room_cannot_be_joined(
-    browser: Browser, server: WebServer
-) -> None:
+def test_a_refused_token_shows_one_clear_page(browser: Browser, server: WebServer) -> None:
+    """Issue 13, item 8: a tampered link shows what is wrong and what to do; nothing editable."""
     token = server.token("web-collab-4", pid="x")
     version, payload, mac = token.split(".")
     forged = f"{version}.{payload}.{'A' * len(mac)}"  # well-formed, wrong signature: 401
     with participants(browser, ("x", server.join_url(forged))) as (x,):
-        expect(x.page.locator(".conn")).to_have_attribute("data-state", "unreachable")
-        expect(x.page.locator(".conn-text")).to_contain_text("Cannot join the room")
+        expect(x.page.get_by_role("heading", level=1)).to_have_text("This join link is not valid")
+        expect(x.page.locator("main")).to_contain_text("What to do:")
+        assert x.page.locator("input, textarea, select, button, [contenteditable]").count() == 0
         x.shot("collab-refused-token")
-        # the only console errors are the browser's reports of the refused upgrades
-        assert x.errors() and all("WebSocket connection to" in e for e in x.errors())
+        # the only console errors are the browser's reports of the refused upgrade and of the
+        # plain GET that asked the server why (a 401)
+        expected = ("WebSocket connection to", "status of 401")
+        assert x.errors() and all(any(m in e for m in expected) for e in x.errors())

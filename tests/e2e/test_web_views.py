@@ -260,10 +260,15 @@ def test_interviewee_feedback_reveal_calibration_and_unmask(open_room: Any) -> N
     page, room, errors = open_room(EE)
     room.send(session("feedback", read_only=True, ends_at=int(time.time() * 1000) + 600_000))
     room.send(FeedbackStatus(mine="pending", theirs="pending"))
+    # the end is announced; the form does not replace the editor by itself (issue 13)
+    notice = page.locator(".notice[data-key=ended]")
+    expect(notice).to_contain_text("The interviewer ended the interview")
+    expect(page.get_by_role("tab", name="Code")).to_have_attribute("aria-selected", "true")
+    notice.get_by_role("button", name="Go to feedback").click()
     expect(page.get_by_role("tab", name="Feedback")).to_have_attribute("aria-selected", "true")
     form = page.locator("form.feedback-form")
     expect(form.locator("fieldset.private legend")).to_contain_text("Private")
-    expect(form.locator("fieldset.private")).to_contain_text("never shown to the interviewer")
+    expect(form.locator("fieldset.private")).to_contain_text("Never shown to the interviewer")
     shot(page, "views-feedback-form-interviewee")
 
     form.get_by_role("button", name="Submit feedback").click()
@@ -392,9 +397,13 @@ def test_interviewer_ends_and_never_sees_a_self_assessment(open_room: Any) -> No
     expect(theirs.locator("dd[data-name=self_assessment]")).to_have_count(0)
     expect(page.locator("body")).not_to_contain_text("How well do you think you did")
     expect(page.locator(".card.calibration")).to_have_count(0)
-    room.send(session("sealed", read_only=True))
+    room.send(session("sealed", read_only=True, close_reason="not_offered"))
     room.send(UnmaskResult(unmasked=False))
-    expect(page.locator(".unmask-result.sealed")).to_contain_text("No mutual unmask.")
+    # the candidate would not work with them: unmasking was never offered, and nothing says
+    # that anyone "chose" anything (issue 13, item 9)
+    sealed = page.locator(".unmask-result.sealed")
+    expect(sealed).to_contain_text("Unmasking was not offered")
+    expect(sealed).not_to_contain_text("who chose what")
     expect(page.get_by_label("Chat message", exact=True)).to_be_disabled()
     shot(page, "views-sealed-interviewer")
     assert errors == []
@@ -466,17 +475,21 @@ def test_start_page_creates_a_practice_session_and_shows_both_links(browser: Bro
         ctx.close()
 
 
-def test_a_broken_join_link_says_so_on_the_start_page(browser: Browser) -> None:
+def test_a_broken_join_link_shows_one_clear_page(browser: Browser) -> None:
+    """Issue 13, item 8: what is wrong and what to do, no raw parser message, nothing editable."""
     ctx = browser.new_context()
     try:
         page = ctx.new_page()
         page.route(f"{ORIGIN}/**", _serve_web)
         page.goto(f"{ORIGIN}/join#token=not-a-token")
-        expect(page.get_by_role("alert")).to_contain_text("This join link is not valid")
+        expect(page.get_by_role("heading", level=1)).to_have_text("This join link is damaged")
+        expect(page.locator("main")).to_contain_text("What to do:")
+        expect(page.locator("body")).not_to_contain_text("v1")
+        assert page.locator("input, textarea, select, button, [contenteditable]").count() == 0
         expired = fake_token("interviewee", "p-x").split(".")
         body = json.dumps({"room": "r", "pid": "p", "role": "interviewee", "exp": 1})
         expired[1] = base64.urlsafe_b64encode(body.encode()).rstrip(b"=").decode()
         page.goto(f"{ORIGIN}/join#token={'.'.join(expired)}")  # a new hash: the page starts over
-        expect(page.get_by_role("alert")).to_contain_text("expired")
+        expect(page.get_by_role("heading", level=1)).to_have_text("This join link has expired")
     finally:
         ctx.close()

@@ -41,7 +41,7 @@ export class RoomConnection {
     this.state = state
     this.refusal = null
     this._probeUrl = `${url.replace(/^ws/, 'http')}/${room}?token=${encodeURIComponent(token)}`
-    this._fetch = fetchImpl
+    this._fetch = fetchImpl ? (...args) => fetchImpl(...args) : null // unbound: window.fetch refuses another `this`
     this._probing = false
     this._queried = 0
     this.now = now
