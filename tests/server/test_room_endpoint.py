@@ -23,7 +23,6 @@ from collab_protocol import (
     SyncStep1,
     SyncStep2,
     SyncUpdate,
-    Welcome,
     decode_awareness,
     encode,
     encode_awareness,
@@ -32,31 +31,9 @@ from collab_protocol.lib0 import write_var_uint, write_var_uint8_array
 from collabd.config import load_secret
 from collabd.core.tokens import Claims, mint
 from support.net import wait_until
+from support.rooms import assert_room_intact, edits, joined
 from support.server import ServerProcess, in_process
 from support.wsclient import KEEPALIVE, RawClient
-
-
-def edits(n: int, text: str = "x") -> list[bytes]:
-    """n incremental updates of one author, each depending on the one before."""
-    doc = Doc()
-    t = doc.get("code", type=Text)
-    out = []
-    for _ in range(n):
-        sv = doc.get_state()
-        t += text
-        out.append(doc.get_update(sv))
-    return out
-
-
-async def joined(server, room: str, pid: str, hello: bool = False) -> RawClient:  # type: ignore[no-untyped-def]
-    c = await RawClient.connect(server.url(room, pid=pid))
-    await c.recv_until(lambda m: isinstance(m, SyncStep1))
-    await c.send(SyncStep1(b"\x00"))
-    await c.recv_until(lambda m: isinstance(m, SyncStep2))
-    if hello:
-        await c.send(Hello(v=1, client="test"))
-        await c.recv_until(lambda m: isinstance(m, Welcome))
-    return c
 
 
 async def status_of(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -109,16 +86,6 @@ async def test_update_is_relayed_and_stored(server):
 
 
 # -- bad input: the connection is closed, nothing is relayed or stored, the room goes on
-
-
-async def assert_room_intact(server, room: str, watcher: RawClient, stored: int) -> None:  # type: ignore[no-untyped-def]
-    assert server.hub.store.count_updates(room) == stored
-    assert not [m for m in watcher.received if isinstance(m, SyncUpdate)]
-    c = await joined(server, room, "late")
-    [u] = edits(1, "ok")
-    await c.send(SyncUpdate(u))
-    assert await watcher.recv_until(lambda m: isinstance(m, SyncUpdate)) == SyncUpdate(u)
-    await c.close()
 
 
 @pytest.mark.parametrize("frame", [
