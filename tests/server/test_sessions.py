@@ -30,6 +30,7 @@ from collab_protocol import (
     UnmaskStatus,
     encode_awareness,
 )
+from collabd.analytics.person import person_key
 from collabd.config import load_secret
 from collabd.core.tokens import Claims, mint
 from support.net import free_port, wait_until
@@ -43,8 +44,14 @@ def one_edit(text: str) -> bytes:
     return doc.get_update()
 
 
-async def both(server, **options):  # type: ignore[no-untyped-def]
-    s = await create(server, **options)
+async def both(server, external_ids=None, **options):  # type: ignore[no-untyped-def]
+    if external_ids is None:
+        s = await create(server, **options)
+    else:  # the embedder's stable ids of the two people (never to be sent to anyone)
+        status, s = await api(server, "POST", "/api/sessions", {
+            "interviewer": {**ALICE, "external_id": external_ids[0]},
+            "interviewee": {**BOB, "external_id": external_ids[1]}, "options": options})
+        assert status == 201, s
     sid = s["session_id"]
     a = await Participant.join(server, sid, s["interviewer"]["token"])
     b = await Participant.join(server, sid, s["interviewee"]["token"])
@@ -118,8 +125,10 @@ async def test_whole_interview_with_mutual_unmask(server):
 
 async def test_no_byte_reveals_the_other_before_a_mutual_unmask(server):
     """Record everything each side receives through a whole session ending in a declined
-    unmask: the other's real name, email and profile never appear."""
-    s, a, b = await both(server)
+    unmask: the other's real name, email and profile never appear, and neither side's external
+    id (nor its stored keyed hash) reaches anyone."""
+    ids = ("embedder-user-alice-31", "embedder-user-bob-57")
+    s, a, b = await both(server, external_ids=ids)
     await a.send(SyncUpdate(one_edit("x = 1  # é 🌍")))
     await b.send(AwarenessMessage(encode_awareness([AwarenessEntry(
         42, 1, json.dumps({"user": {"name": BOB["name"], "email": BOB["email"]}, "cursor": 1}))])))
@@ -140,6 +149,9 @@ async def test_no_byte_reveals_the_other_before_a_mutual_unmask(server):
     await b.drain()
     assert leaks(a, BOB) == [] and leaks(b, ALICE) == []
     assert len(a.c.frames) > 10 and len(b.c.frames) > 10
+    keys = [person_key(load_secret(server.data_dir), x) for x in ids]
+    for p in (a, b):
+        assert [x for x in (*ids, *keys) if x.encode() in p.all_bytes()] == []
 
 
 async def test_declined_and_expired_unmask_look_the_same(server):
