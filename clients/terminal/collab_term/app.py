@@ -504,8 +504,8 @@ class CollabTerm(App[int]):
             return
         session = client.session
         role = (client.you or {}).get("role")
-        if role == "guest" or (session is not None and session.read_only):
-            return  # we may not write; the browser shows its default anyway
+        if role == "guest" or session is None or session.read_only or not client.synced:
+            return  # we may not write (yet); the browser shows its default anyway
         client.meta["language"] = DEFAULT_LANGUAGE
 
     def place_initial_caret(self) -> None:
@@ -599,6 +599,8 @@ class CollabTerm(App[int]):
         self.query_one("#chat-log", ChatLog).add(line)
 
     def refresh_everything(self) -> None:
+        if self.binding is not None:
+            self.ensure_language()  # the session may arrive after the sync
         self.refresh_status()
         self.refresh_people()
         self.refresh_chat()
