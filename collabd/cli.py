@@ -29,8 +29,7 @@ def _data_dir(args: argparse.Namespace) -> Path:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
+    from .adapters import http_server
     from .app import build_app
 
     logs.setup(args.log_level)
@@ -53,9 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger("collabd").info(
         "serving", extra={"host": args.host, "port": args.port, "data_dir": str(settings.data_dir)}
     )
-    # access_log=None: request lines carry join tokens in the query string.
-    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None,
-                shutdown_timeout=10)
+    # run_app with header-time and per-address handshake guards; no access log (tokens)
+    http_server.serve(app, args.host, args.port, settings.limits, shutdown_timeout=10)
     return 0
 
 

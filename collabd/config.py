@@ -43,6 +43,7 @@ class Limits:
     max_signal_other_bytes: int = 1024
     nonce_max_chars: int = 64
     header_timeout_seconds: float = 10.0
+    handshakes_per_address: int = 16
     practice_per_minute: int = 10  # POST /api/practice per client address (no key needed)
     practice_lobby_seconds: float = 3600.0  # a practice lobby not started by then is cancelled
 

@@ -45,7 +45,8 @@ def setup(level: str = "INFO") -> None:
 _TOKEN_PARAM = re.compile(r"(token(?:=|%3D))[^\s&'\"\\]+", re.IGNORECASE)
 _TOKEN = re.compile(r"v1\.[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?")
 # the raw bytes aiohttp quotes from a bad request line or header: b'...' or bytearray(b'...')
-_RAW_BYTES = re.compile(r"(?:bytearray\()?b'(?:[^'\\]|\\.)*'\)?|(?:bytearray\()?b\"(?:[^\"\\]|\\.)*\"\)?")
+_RAW_BYTES = re.compile(r"(?:bytearray\()?b'(?:[^'\\]|\\.)*'\)?"
+                        r"|(?:bytearray\()?b\"(?:[^\"\\]|\\.)*\"\)?")
 AIOHTTP_LOGGERS = ("aiohttp.server", "aiohttp.access", "aiohttp.web", "aiohttp.websocket",
                    "aiohttp.internal", "aiohttp.client")
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 from collections.abc import Callable
+from typing import Any
 
 from collab_protocol import (
     AwarenessEntry,
@@ -228,3 +229,52 @@ async def test_refused_request_lines_are_logged_without_the_token(server, caplog
     assert "Error handling request" in text and "LineTooLong" in text
     for secret in (token, body[:12], sig[:12]):
         assert secret not in text
+
+
+# -- item 8: slowloris on the upgrade
+
+
+async def _trickler(server: Running, source: str) -> tuple[asyncio.StreamReader,
+                                                            asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection(server.host, server.port,
+                                                   local_addr=(source, 0))
+    writer.write(b"GET /rooms/slow?token=")  # and never the rest of the headers
+    return reader, writer
+
+
+async def test_trickling_connections_are_bounded_per_address_and_in_time(tmp_path):
+    import aiohttp
+
+    from support.server import in_process
+
+    async with in_process(tmp_path / "data", handshakes_per_address=5,
+                          header_timeout_seconds=1.0) as server:
+        # 200 slowloris connections from another loopback address (still 127.0.0.0/8)
+        conns = [await _trickler(server, "127.0.0.2") for _ in range(200)]
+
+        async def ended(reader: asyncio.StreamReader) -> bool:
+            try:
+                return await asyncio.wait_for(reader.read(1), 0.01) == b""
+            except TimeoutError:
+                return False
+            except ConnectionError:
+                return True
+
+        async def open_count() -> int:
+            return sum([not await ended(r) for r, _ in conns])
+
+        await wait_until(lambda: _eq(open_count(), 5), what="all but 5 cut at once")
+        # meanwhile the server answers everyone else
+        async with aiohttp.ClientSession() as http, http.get(f"{server.http}/healthz") as r:
+            assert r.status == 200
+        c = await raw(server, "room", "ok")
+        await c.send(aware((5, 1, "{}")))
+        # the 5 left are cut when their header time is up
+        await wait_until(lambda: _eq(open_count(), 0), timeout=5, what="header timeout")
+        assert not c.ws.close_code  # an established connection is not touched
+        for _, w in conns:
+            w.close()
+
+
+async def _eq(count: Any, want: int) -> bool:
+    return bool(await count == want)

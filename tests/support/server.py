@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from collabd.adapters.http_server import GuardedRunner
 from collabd.app import HUB, build_app
 from collabd.config import Settings, load_secret
 from collabd.core.tokens import Claims, mint
@@ -60,7 +61,7 @@ async def in_process(data_dir: Path,  # type: ignore[no-untyped-def]
     base = Settings(data_dir=data_dir, **(settings or {}))
     settings_obj = base.with_limits(**limits)
     app = build_app(settings_obj)
-    runner = web.AppRunner(app, access_log=None)
+    runner = GuardedRunner(app, settings_obj.limits)  # the CLI's connection guards
     await runner.setup()
     port = free_port()
     site = web.TCPSite(runner, "127.0.0.1", port)
