@@ -34,7 +34,8 @@ async def test_practice_posts_are_limited_per_address(tmp_path: Path) -> None:
 
 async def test_many_practice_sessions_stay_on_disk_not_in_memory(tmp_path: Path) -> None:
     data = tmp_path / "d"
-    async with in_process(data, practice_per_minute=10_000) as server:
+    many = {"practice_per_minute": 10_000, "handshakes_per_address": 1000}  # one test client
+    async with in_process(data, **many) as server:
         made = await asyncio.gather(*(practice(server) for _ in range(300)))
         assert all(status == 201 for status, _ in made)
         assert len(server.hub.extensions.live) == 0  # stored, nothing loaded
@@ -45,7 +46,7 @@ async def test_many_practice_sessions_stay_on_disk_not_in_memory(tmp_path: Path)
         await a.close()
         await b.close()
 
-    async with in_process(data, practice_per_minute=10_000) as server:
+    async with in_process(data, **many) as server:
         # only the live interview has a timer (its end; the reconnect grace): only it is loaded
         assert list(server.hub.extensions.live) == [live["session_id"]]
         # a practice lobby is loaded when someone comes, and works
