@@ -19,6 +19,7 @@ from collab_protocol import CollabMessage, Message, encode
 from ..config import Limits
 from ..core.ratelimit import TokenBucket
 from ..core.tokens import Claims
+from .stats import Stats
 
 log = logging.getLogger("collabd.conn")
 _ids = itertools.count(1)
@@ -76,6 +77,7 @@ class Conn:
         self.signals = TokenBucket(limits.signal_rate, limits.signal_burst, now)
         self.syncs = TokenBucket(limits.sync_rate, limits.sync_burst, now)
         self.allowance = 0  # outbox room beyond the limit for a sync reply still leaving
+        self.stats = Stats()  # the hub's, once joined
         self._loop = loop
         self._closing_task: asyncio.Task[None] | None = None
 
@@ -100,6 +102,7 @@ class Conn:
             self.close(CLOSE_SLOW, "slow consumer", drop_queued=True)
             return
         transport.write(ws_frame(frame))
+        self.stats.deliveries += 1
         self.last_sent = self._loop.time()
 
 

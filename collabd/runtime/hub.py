@@ -34,6 +34,7 @@ class Hub:
         self._keepalive = asyncio.get_running_loop().create_task(self._keepalive_loop())
 
     async def join(self, name: str, conn: Conn) -> Room:
+        conn.stats = self.stats
         while True:
             room = self.rooms.get(name)
             if room is None:
@@ -56,6 +57,7 @@ class Hub:
             return room
 
     def leave(self, room: Room, conn: Conn) -> None:
+        self.stats.close_codes[conn.close_code or conn.ws.close_code or 1006] += 1
         room.leave(conn)
         if not room.conns:
             room.schedule_unload()

@@ -398,6 +398,7 @@ class Services(Basic):
         async with lock:  # ids are handed out, stored and sent in one order
             ts = now_ms()
             cid = await self.call(self.hub.store.append_chat, room.name, ts, sender, msg.text)
+            self.hub.stats.chat_messages += 1
             for c in room.conns:
                 if c.hello:
                     c.send_collab(ChatMsg(cid, ts, sender, msg.text,
@@ -434,6 +435,7 @@ class Services(Basic):
             conn.send_collab(Error("bad_target", "no such member connected"))
             return
         assert self.hub is not None
+        self.hub.stats.signals += 1
         if self.hub.settings.relay_only or bool(live and live.extra.get("relay_only")):
             if msg.kind in ("offer", "answer"):
                 data["sdp"] = signaling.relay_only_sdp(data["sdp"])
