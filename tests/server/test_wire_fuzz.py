@@ -11,8 +11,6 @@ import random
 
 import aiohttp
 from pycrdt import Doc, Text
-from support.server import in_process
-from support.wsclient import RawClient
 
 from collab_protocol import (
     AwarenessEntry,
@@ -26,6 +24,8 @@ from collab_protocol import (
     encode,
     encode_awareness,
 )
+from support.server import in_process
+from support.wsclient import RawClient
 
 FRAMES = 2500
 SECONDS = 25.0
