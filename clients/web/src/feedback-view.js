@@ -4,6 +4,7 @@
  */
 import { h, uid, replaceChildren } from './dom.js'
 import { FORMS, SCALE, validateFeedback, describeTheirs, describeForm, calibrationText, NOTES_MAX } from './feedback-model.js'
+import { historyCard } from './history.js'
 import { formatRemaining, formatClock } from './format.js'
 import { closedExplanation } from './closed.js'
 import { loadDraft, saveDraft, clearDraft } from './drafts.js'
@@ -229,7 +230,8 @@ export function createFeedbackView (parent, { state, send, draftRoom = '', draft
               h('div', { class: 'cal-score' }, h('span', { class: 'cal-num', dataset: { name: 'actual' } }, `${cal.actual}/4`), h('span', {}, 'interviewer\'s technical score'))),
             h('p', { class: 'cal-headline' }, cal.headline),
             h('p', {}, cal.body),
-            h('p', {}, cal.rule))
+            h('p', {}, cal.rule),
+            historyCard(reveal.calibration.history))
           : null,
         h('section', { class: 'card mine', 'aria-labelledby': 'mine-title' },
           h('h3', { id: 'mine-title' }, 'Your feedback'),
