@@ -34,7 +34,7 @@ class Limits:
     sync_burst: float = 5.0
     conn_attempts_per_minute: int = 60
     keepalive_seconds: float = 10.0
-    ws_ping_seconds: float = 20.0
+    ws_ping_seconds: float = 4.0  # a silent peer is noticed (and shown gone) within ~6 s
     unload_grace_seconds: float = 30.0
     compact_every_updates: int = 1000
     turn_ttl: int = 4 * 3600
@@ -69,7 +69,7 @@ class Settings:
     practice: bool = True  # POST /api/practice: a start page for a server run on its own
     public_url: str = ""  # base of join links; default http://HOST:PORT
 
-    def with_limits(self, **changes: float) -> Settings:
+    def with_limits(self, **changes: Any) -> Settings:
         return replace(self, limits=replace(self.limits, **changes))
 
 
