@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
