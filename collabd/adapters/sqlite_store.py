@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +27,13 @@ CREATE TABLE IF NOT EXISTS doc_updates (
     seq INTEGER NOT NULL,
     data BLOB NOT NULL,
     PRIMARY KEY (room, seq)
+) WITHOUT ROWID;
+-- which participant first wrote with each Yjs client id of a room: nobody else may write with it
+CREATE TABLE IF NOT EXISTS doc_clients (
+    room TEXT NOT NULL,
+    client INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    PRIMARY KEY (room, client)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
@@ -101,32 +108,47 @@ class SqliteStore:
 
     # -- documents
 
-    def load_doc(self, room: str) -> tuple[list[bytes], int]:
-        """The room's snapshot (if any) then its updates, in order; and the last update's seq."""
+    def load_doc(self, room: str) -> DocRows:
+        """The room's snapshot (if any) then its updates, in order; the last update's seq; and
+        the owners of its Yjs client ids. On the worker thread."""
+        return self._load_doc(self.reader, room)
+
+    def load_doc_now(self, room: str) -> DocRows:
+        """load_doc on the loop's thread (through the writing connection): for rebuilding a
+        room's document at once, with nothing else interleaved."""
+        return self._load_doc(self.db, room)
+
+    @staticmethod
+    def _load_doc(db: sqlite3.Connection, room: str) -> DocRows:
         out: list[bytes] = []
         last = 0
-        row = self.reader.execute(
-            "SELECT data, upto FROM doc_snapshots WHERE room=?", (room,)
-        ).fetchone()
+        row = db.execute("SELECT data, upto FROM doc_snapshots WHERE room=?", (room,)).fetchone()
         if row:
             out.append(row[0])
             last = row[1]
-        for rid, data in self.reader.execute(
+        for rid, data in db.execute(
             "SELECT seq, data FROM doc_updates WHERE room=? AND seq>? ORDER BY seq", (room, last)
         ):
             out.append(data)
             last = rid
-        return out, last
+        owners = dict(db.execute("SELECT client, owner FROM doc_clients WHERE room=?", (room,)))
+        return out, last, owners
 
     @writes
-    def append_updates(self, batch: list[tuple[str, int, bytes]]) -> None:
-        """Append (room, seq, update) rows in one transaction (group commit)."""
+    def append_updates(self, batch: list[tuple[str, int, bytes]],
+                       owners: Sequence[tuple[str, int, str]] = ()) -> None:
+        """Append (room, seq, update) rows, and record (room, client, owner) bindings, in one
+        transaction (group commit)."""
         sql = "INSERT INTO doc_updates (room, seq, data) VALUES (?, ?, ?)"
-        if len(batch) == 1:
+        if len(batch) == 1 and not owners:
             self.db.execute(sql, batch[0])  # a statement alone is its own transaction
             return
         with self._tx():
             self.db.executemany(sql, batch)
+            if owners:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO doc_clients (room, client, owner) VALUES (?, ?, ?)",
+                    owners)
 
     @writes
     def compact(self, room: str, snapshot: bytes, upto: int) -> None:
@@ -272,6 +294,7 @@ class SqliteStore:
         return _Transaction(self.db)
 
 
+DocRows = tuple[list[bytes], int, dict[int, str]]  # updates, last seq, client id -> owner
 REAL, PRACTICE, SIMULATED = "real", "practice", "simulated"
 KINDS = (REAL, PRACTICE, SIMULATED)
 # A session's kind: created through the API by an embedder (real), from the start page's
