@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from collab_protocol import (
-    AuthDenied,
     AwarenessMessage,
     CollabMessage,
     Error,
@@ -28,6 +28,8 @@ from ..core.tokens import TokenError, verify
 from ..logs import redact_aiohttp_logs
 from ..runtime.connection import CLOSE_BAD, CLOSE_GOING_AWAY, CLOSE_INTERNAL, Conn
 from ..runtime.hub import Hub, RoomUnavailable
+from ..runtime.room import Room
+from .websocket import FrameProtocol, handshake_response
 
 log = logging.getLogger("collabd.ws")
 
@@ -57,7 +59,8 @@ class RoomEndpoint:
     def __init__(self, hub: Hub, secret: bytes) -> None:
         self.hub = hub
         self.secret = secret
-        self.sockets: set[web.WebSocketResponse] = set()
+        self.sockets: set[Conn] = set()
+        self.gone = asyncio.Event()  # set when the last socket has been forgotten
         self._attempts: dict[str, deque[float]] = defaultdict(deque)
         redact_aiohttp_logs()  # aiohttp logs refused request lines, tokens included
 
@@ -98,82 +101,225 @@ class RoomEndpoint:
         if refused:
             return json_error(403, refused, "not allowed in this room")
 
+        key = request.headers.get("Sec-WebSocket-Key", "")
+        if (request.headers.get("Upgrade", "").lower() != "websocket"
+                or "upgrade" not in request.headers.get("Connection", "").lower()
+                or request.headers.get("Sec-WebSocket-Version") != "13" or not key):
+            return json_error(400, "not_websocket", "a WebSocket upgrade is required")
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return json_error(400, "gone", "the client went away")
         limits = self.hub.settings.limits
-        ws = web.WebSocketResponse(
-            heartbeat=limits.ws_ping_seconds, compress=False,
-            max_msg_size=limits.max_frame_bytes, timeout=5.0,
-        )
-        await ws.prepare(request)
-        self.sockets.add(ws)
-        conn = Conn(ws, claims, self.hub.extensions.pseudonym(claims), limits, request.transport)
-        log.info("connected", extra={"room": name, "conn": conn.id, "role": claims.role})
+        conn = Conn(claims, self.hub.extensions.pseudonym(claims), limits)
         try:
-            room = await self.hub.join(name, conn)
+            room = await self.hub.join(name, conn)  # load before sync: the upgrade waits
         except RoomUnavailable:
-            await ws.close(code=CLOSE_INTERNAL, message=b"room unavailable")
-            self.sockets.discard(ws)
-            await conn.finish()
-            return ws
-        try:
-            room.welcome(conn)
-            await self.hub.extensions.on_join(room, conn)
-            await self._read_loop(ws, room, conn)
-        finally:
-            await run_all(
-                ("leave room", lambda: self.hub.leave(room, conn)),
-                ("on_leave", lambda: self.hub.extensions.on_leave(room, conn)),
-                ("forget socket", lambda: self.sockets.discard(ws)),
-                ("finish", conn.finish),
-            )
-            log.info("disconnected", extra={"room": name, "conn": conn.id,
-                                            "code": conn.close_code or ws.close_code})
-        return ws
+            return json_error(503, "room_unavailable", "the room cannot be loaded, retry later")
+        if transport.is_closing():
+            await run_all(("leave room", lambda: self.hub.leave(room, conn)))
+            return json_error(400, "gone", "the client went away")
+        self._take_over(request, transport, key, room, conn)
+        log.info("connected", extra={"room": name, "conn": conn.id, "role": claims.role})
+        # aiohttp has let go of the transport: what it writes for this answer goes nowhere
+        return web.Response(status=101)
 
-    async def _read_loop(self, ws: web.WebSocketResponse, room, conn: Conn) -> None:  # type: ignore[no-untyped-def]
-        async for raw in ws:
-            if conn.closed:
-                break
-            if raw.type is not WSMsgType.BINARY:
-                if raw.type is WSMsgType.TEXT:
-                    conn.close(CLOSE_BAD, "binary frames only")
-                break
-            try:
-                messages = decode_frame(raw.data)
-            except ProtocolError as exc:
-                if exc.in_payload:
-                    # a collabd message this server cannot use: say so, keep the connection
-                    conn.send_collab(Error(exc.code, str(exc)))
-                    continue
-                log.warning("bad frame", extra={"conn": conn.id, "error": str(exc)})
-                conn.close(CLOSE_BAD, "malformed frame")
-                break
-            if len(messages) == 1 and isinstance(messages[0], SyncUpdate):
-                room.on_update(conn, messages[0].update, raw.data)  # the common case
-                continue
-            for msg in messages:
-                if conn.closed:
-                    break
-                if isinstance(msg, SyncUpdate | SyncStep2):
-                    room.on_update(conn, msg.update)
-                elif isinstance(msg, AwarenessMessage):
-                    room.on_awareness(conn, msg)
-                elif isinstance(msg, SyncStep1):
-                    await room.on_sync_step1(conn, msg)
-                elif isinstance(msg, QueryAwareness):
-                    room.on_query_awareness(conn)
-                elif isinstance(msg, CollabMessage):
-                    if len(getattr(msg, "nonce", "")) > conn.limits.nonce_max_chars:
-                        # never echoed: a nonce is copied into every answer
-                        conn.send_collab(Error("bad_message", "nonce longer than "
-                                               f"{conn.limits.nonce_max_chars} characters"))
-                        continue
-                    await self.hub.extensions.on_collab(room, conn, msg)
-                elif isinstance(msg, AuthDenied):
-                    pass  # only servers send these
+    def _take_over(self, request: web.Request, transport: asyncio.Transport, key: str,
+                   room: Room, conn: Conn) -> None:
+        """Answer the upgrade and move the connection from aiohttp's HTTP protocol to ours,
+        all synchronously: the client sends nothing before it has our 101, so no byte of it
+        can be left in aiohttp's buffers."""
+        link = Link(self, room, conn)
+        sock = FrameProtocol(transport, self.hub.settings.limits.max_frame_bytes,
+                             link.on_message, link.on_close)
+        http = transport.get_protocol()
+        transport.write(handshake_response(key))
+        transport.set_protocol(sock)
+        # aiohttp forgets the connection (keeping no state for it) without closing it
+        request.protocol.transport = None
+        http.connection_lost(None)
+        conn.attach(sock)
+        self.sockets.add(conn)
+        room.welcome(conn)
+        link.enqueue(JOINED)  # on_join runs before anything the client sends is handled
+
+    def forget(self, conn: Conn) -> None:
+        self.sockets.discard(conn)
+        if not self.sockets:
+            self.gone.set()
 
     async def shutdown(self) -> None:
-        """Close every socket with 1001 (going away)."""
-        await asyncio.gather(
-            *(ws.close(code=CLOSE_GOING_AWAY, message=b"server shutdown") for ws in self.sockets),
-            return_exceptions=True,
+        """Close every socket with 1001 (going away) and wait a moment for them to go."""
+        for conn in list(self.sockets):
+            conn.close(CLOSE_GOING_AWAY, "server shutdown")
+        if self.sockets:
+            self.gone.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.gone.wait(), 5.0)
+
+
+JOINED, LEFT = object(), object()  # steps of a connection's backlog besides its frames
+BACKLOG_PAUSE = 256  # frames waiting: stop reading from the socket
+BACKLOG_RESUME = 32
+
+
+class Link:
+    """Between one socket and its room: each message the client sends is handled in order.
+
+    The common ones (document updates, awareness) are handled at once, inside data_received. A
+    message whose handling awaits (sync requests, collabd messages) starts a backlog with a task
+    that works through it; while the backlog exists everything queues behind it, so the order
+    holds. An idle connection has no task.
+    """
+
+    __slots__ = ("endpoint", "room", "conn", "backlog", "paused")
+
+    def __init__(self, endpoint: RoomEndpoint, room: Room, conn: Conn) -> None:
+        self.endpoint = endpoint
+        self.room = room
+        self.conn = conn
+        self.backlog: deque[object] | None = None
+        self.paused = False
+
+    def on_message(self, payload: bytes, binary: bool) -> None:
+        conn = self.conn
+        if conn.closed:
+            return
+        if not binary:
+            conn.close(CLOSE_BAD, "binary frames only")
+            return
+        if self.backlog is not None:
+            self.enqueue(payload)
+            return
+        try:
+            update = single_update(payload)
+            if update is not None:
+                self.room.on_update(conn, update, payload)  # the common case
+                return
+            messages = self._decode(payload)
+            if messages is None:
+                return
+            if all(isinstance(m, INLINE) for m in messages):
+                for msg in messages:
+                    self._inline(msg)
+            else:
+                self.enqueue(messages)
+        except Exception:
+            log.exception("message handling failed", extra={"conn": conn.id})
+            conn.close(CLOSE_INTERNAL, "internal error")
+
+    def on_close(self, code: int) -> None:
+        conn = self.conn
+        if conn.close_code is None:
+            conn.close_code = code
+        conn.closed = True
+        self.enqueue(LEFT)
+
+    def enqueue(self, item: object) -> None:
+        if self.backlog is None:
+            self.backlog = deque()
+            asyncio.get_running_loop().create_task(self._work())
+        self.backlog.append(item)
+        if len(self.backlog) > BACKLOG_PAUSE and not self.paused and self.conn.transport:
+            self.paused = True
+            self.conn.transport.pause_reading()
+
+    async def _work(self) -> None:
+        backlog = self.backlog
+        assert backlog is not None
+        conn = self.conn
+        try:
+            while backlog:
+                item = backlog.popleft()
+                if self.paused and len(backlog) < BACKLOG_RESUME and conn.transport:
+                    self.paused = False
+                    conn.transport.resume_reading()
+                if item is LEFT:
+                    await self._leave()
+                    return
+                if conn.closed:
+                    continue
+                try:
+                    if item is JOINED:
+                        await self.endpoint.hub.extensions.on_join(self.room, conn)
+                        continue
+                    if isinstance(item, bytes):
+                        messages = self._decode(item)
+                        if messages is None:
+                            continue
+                    else:
+                        messages = item  # type: ignore[assignment]
+                    for msg in messages:
+                        if conn.closed:
+                            break
+                        await self._handle(msg)
+                except Exception:
+                    log.exception("message handling failed", extra={"conn": conn.id})
+                    conn.close(CLOSE_INTERNAL, "internal error")
+        finally:
+            if self.backlog is backlog:
+                self.backlog = None
+
+    def _decode(self, payload: bytes) -> list[object] | None:
+        conn = self.conn
+        try:
+            return list(decode_frame(payload))
+        except ProtocolError as exc:
+            if exc.in_payload:
+                # a collabd message this server cannot use: say so, keep the connection
+                conn.send_collab(Error(exc.code, str(exc)))
+                return None
+            log.warning("bad frame", extra={"conn": conn.id, "error": str(exc)})
+            conn.close(CLOSE_BAD, "malformed frame")
+            return None
+
+    def _inline(self, msg: object) -> None:
+        room, conn = self.room, self.conn
+        if conn.closed:
+            return
+        if isinstance(msg, SyncUpdate | SyncStep2):
+            room.on_update(conn, msg.update)
+        elif isinstance(msg, AwarenessMessage):
+            room.on_awareness(conn, msg)
+        elif isinstance(msg, QueryAwareness):
+            room.on_query_awareness(conn)
+
+    async def _handle(self, msg: object) -> None:
+        room, conn = self.room, self.conn
+        if isinstance(msg, INLINE):
+            self._inline(msg)
+        elif isinstance(msg, SyncStep1):
+            await room.on_sync_step1(conn, msg)
+        elif isinstance(msg, CollabMessage):
+            if len(getattr(msg, "nonce", "")) > conn.limits.nonce_max_chars:
+                # never echoed: a nonce is copied into every answer
+                conn.send_collab(Error("bad_message", "nonce longer than "
+                                       f"{conn.limits.nonce_max_chars} characters"))
+                return
+            await self.endpoint.hub.extensions.on_collab(room, conn, msg)
+        # AuthDenied: only servers send these
+
+    async def _leave(self) -> None:
+        room, conn, endpoint = self.room, self.conn, self.endpoint
+        await run_all(
+            ("leave room", lambda: endpoint.hub.leave(room, conn)),
+            ("on_leave", lambda: endpoint.hub.extensions.on_leave(room, conn)),
+            ("forget socket", lambda: endpoint.forget(conn)),
         )
+        log.info("disconnected", extra={"room": room.name, "conn": conn.id,
+                                        "code": conn.close_code})
+
+
+INLINE = (SyncUpdate, SyncStep2, AwarenessMessage, QueryAwareness)
+
+
+def single_update(payload: bytes) -> bytes | None:
+    """The update of a frame that is exactly one SyncUpdate, or None (then decode_frame)."""
+    if len(payload) < 3 or payload[0] != 0 or payload[1] != 2:
+        return None
+    n = payload[2]
+    if n < 0x80:
+        return payload[3:] if len(payload) == 3 + n else None
+    if len(payload) > 4 and payload[3] < 0x80:
+        n = (n & 0x7F) | (payload[3] << 7)
+        return payload[4:] if len(payload) == 4 + n else None
+    return None

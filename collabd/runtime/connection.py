@@ -1,4 +1,4 @@
-"""One participant's WebSocket.
+"""One participant's connection.
 
 Broadcasting never awaits a peer: `send` writes the frame to the socket's transport, whose
 buffer holds what the peer has not taken yet. A peer whose buffer passes outbox_max_bytes is cut
@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from typing import Any
-
-from aiohttp import web
+from typing import Any, Protocol
 
 from collab_protocol import CollabMessage, Message, encode
 
@@ -48,19 +46,30 @@ def ws_frame(payload: bytes) -> bytes:
     return bytes((0x82, 127)) + n.to_bytes(8, "big") + payload
 
 
-class Conn:
-    """Frames are written straight to the socket's transport: no task per connection, and the
-    transport's own buffer is the outbox, bounded by outbox_max_bytes. aiohttp still owns the
-    handshake, reading, pings and the close frame; each of our writes is one whole frame, so
-    they never interleave with its frames."""
+class Socket(Protocol):
+    """What a connection needs of its WebSocket (adapters/websocket.py)."""
 
-    def __init__(self, ws: web.WebSocketResponse, claims: Claims, profile: dict[str, Any],
-                 limits: Limits, transport: asyncio.WriteTransport | None = None) -> None:
-        loop = asyncio.get_running_loop()
-        now = loop.time()
+    transport: asyncio.Transport
+    received: float  # loop time of the last bytes from the peer
+
+    def close(self, code: int, reason: str = "") -> None: ...
+    def ping(self) -> None: ...
+
+
+class Conn:
+    """One participant's connection. Frames are written straight to the socket's transport: no
+    task per connection, and the transport's own buffer is the outbox, bounded by
+    outbox_max_bytes. Each write is one whole frame."""
+
+    __slots__ = ("id", "sock", "transport", "claims", "profile", "user", "limits", "hello",
+                 "closed", "close_code", "pending_strikes", "last_sent", "updates", "awareness",
+                 "chat", "signals", "syncs", "allowance", "stats", "__weakref__")
+
+    def __init__(self, claims: Claims, profile: dict[str, Any], limits: Limits) -> None:
+        now = asyncio.get_running_loop().time()
         self.id = next(_ids)
-        self.ws = ws
-        self.transport = transport
+        self.sock: Socket | None = None
+        self.transport: asyncio.Transport | None = None
         self.claims = claims
         self.profile = profile  # pseudonym: {id, name, color, colorLight, role}
         # what the server stamps into this connection's awareness states
@@ -78,11 +87,13 @@ class Conn:
         self.syncs = TokenBucket(limits.sync_rate, limits.sync_burst, now)
         self.allowance = 0  # outbox room beyond the limit for a sync reply still leaving
         self.stats = Stats()  # the hub's, once joined
-        self._loop = loop
-        self._closing_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"<Conn {self.id} {self.claims.role} {self.claims.pid}>"
+
+    def attach(self, sock: Socket) -> None:
+        self.sock = sock
+        self.transport = sock.transport
 
     def send(self, frame: bytes, reply: bool = False) -> None:
         """With `reply`, the frame is a sync reply: it holds the whole document, which may be
@@ -103,8 +114,7 @@ class Conn:
             return
         transport.write(ws_frame(frame))
         self.stats.deliveries += 1
-        self.last_sent = self._loop.time()
-
+        self.last_sent = asyncio.get_running_loop().time()
 
     def send_msg(self, msg: Message) -> None:
         self.send(encode(msg))
@@ -121,31 +131,26 @@ class Conn:
             return
         self.closed = True
         self.close_code = code
-        coro = self._close_now(reason) if drop_queued else self._close(reason)
-        self._closing_task = self._loop.create_task(coro)
-
-    async def _close(self, reason: str) -> None:
-        try:
-            await self.ws.close(code=self.close_code or 1000, message=reason.encode()[:120])
-        except (ConnectionError, RuntimeError):
-            pass
-
-    async def _close_now(self, reason: str) -> None:
-        # A peer that reads nothing may never take the close frame: give it a moment, then cut.
-        try:
-            await asyncio.wait_for(self._close(reason), SLOW_CLOSE_SECONDS)
+        if self.sock is None:
             return
-        except TimeoutError:
-            pass
-        if self.transport is not None:
-            self.transport.abort()  # close() would wait for a buffer that never drains
+        self.sock.close(code, reason)
+        if drop_queued and self.transport is not None:
+            # a peer that reads nothing never takes the close frame: give it a moment, then cut
+            asyncio.get_running_loop().call_later(SLOW_CLOSE_SECONDS, self.transport.abort)
 
     def keepalive(self, now: float) -> None:
+        """Run by the hub's one periodic sweep: a frame at least every keepalive_seconds (stock
+        y-websocket reconnects after 30 s of silence), a ping to a peer silent for
+        ws_ping_seconds, and a cut if the pong has not come half that time later (a half-open
+        socket)."""
+        if self.closed or self.sock is None:
+            return
+        silent = now - self.sock.received
+        if silent >= 1.5 * self.limits.ws_ping_seconds:
+            log.info("peer silent, cut", extra={"conn": self.id})
+            self.close(CLOSE_GOING_AWAY, "no answer to ping", drop_queued=True)
+            return
+        if silent >= self.limits.ws_ping_seconds:
+            self.sock.ping()
         if now - self.last_sent >= self.limits.keepalive_seconds:
             self.send(KEEPALIVE_FRAME)
-
-    async def finish(self) -> None:
-        """The reader is done; let a close in progress end."""
-        self.closed = True
-        if self._closing_task is not None:
-            await asyncio.gather(self._closing_task, return_exceptions=True)

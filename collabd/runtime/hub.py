@@ -57,7 +57,7 @@ class Hub:
             return room
 
     def leave(self, room: Room, conn: Conn) -> None:
-        self.stats.close_codes[conn.close_code or conn.ws.close_code or 1006] += 1
+        self.stats.close_codes[conn.close_code or 1006] += 1
         room.leave(conn)
         if not room.conns:
             room.schedule_unload()
@@ -73,7 +73,10 @@ class Hub:
 
     async def _keepalive_loop(self) -> None:
         loop = asyncio.get_running_loop()
-        period = self.settings.limits.keepalive_seconds / 2
+        limits = self.settings.limits
+        # one sweep for every connection (no timer per connection), often enough that a silent
+        # peer is pinged and cut close to its deadline
+        period = min(limits.keepalive_seconds, limits.ws_ping_seconds) / 2
         while True:
             await asyncio.sleep(period)
             now = loop.time()
