@@ -11,7 +11,8 @@ const TYPING_IDLE_MS = 3000
 const DEFAULT_MAX_LEN = 2000
 
 export function createChat (parent, { state, send, onClose, whyNotSent = () => 'the connection to the server is down.', textBackground = () => '#ffffff' }) {
-  const log = h('ol', { class: 'chat-log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' })
+  // a list with a live region (role=log would hide the list semantics of its items)
+  const log = h('ol', { class: 'chat-log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation' })
   const typing = h('p', { class: 'chat-typing', 'aria-live': 'polite' })
   const input = h('textarea', {
     class: 'chat-input',

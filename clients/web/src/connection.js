@@ -136,7 +136,8 @@ export class RoomConnection {
     if (this.status === 'closed' || this.status === 'refused') return
     if (status !== 'connected') {
       const fails = this.provider.wsUnsuccessfulReconnects
-      if (fails === 1 || (fails > 0 && fails % 5 === 0)) this._probeRefusal()
+      // a link that never worked is asked about at once; one that worked only after a while
+      if (this.everConnected ? fails > 0 && fails % 5 === 0 : fails === 1) this._probeRefusal()
     }
     if (status === 'connected') {
       this.everConnected = true

@@ -58,7 +58,8 @@ export function createFeedbackView (parent, { state, send, draftRoom = '', draft
       reason: state.session ? state.session.close_reason : null,
       role: state.role,
       feedback: state.feedback,
-      unmaskMine: state.unmask.mine,
+      // the server sends no unmask.status once a no has closed the question: use what we sent
+      unmaskMine: state.unmask.mine !== 'pending' ? state.unmask.mine : (state.unmask.sent || 'pending'),
       otherName: other ? other.name : ''
     })
   }
@@ -294,7 +295,11 @@ export function createFeedbackView (parent, { state, send, draftRoom = '', draft
   }
 
   function answer (value) {
-    if (!send({ t: 'unmask.answer', answer: value })) state.toast('You are offline; try again when reconnected.')
+    if (!send({ t: 'unmask.answer', answer: value })) {
+      state.toast('You are not connected, so your answer was not sent. Try again when the connection is back.')
+      return
+    }
+    state.unmask.sent = value === 'withdraw' ? 'pending' : value
   }
 
   const tick = setInterval(() => {
