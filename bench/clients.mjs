@@ -24,13 +24,12 @@ import WebSocket from 'ws'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { performance } from 'node:perf_hooks'
+import {
+  argvOptions, mintToken, procUserSys, procCpuSeconds, threadCpuSeconds, selfCpuSeconds,
+  rssMiB, machineBusySeconds, sleep, stdinLines
+} from './common.mjs'
 
-const argv = process.argv.slice(2)
-const opt = (name, def) => {
-  const i = argv.indexOf('--' + name)
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def
-}
-const flag = (name) => argv.includes('--' + name)
+const { opt, flag } = argvOptions(process.argv.slice(2))
 
 const url = opt('url', 'ws://127.0.0.1:1234/rooms')
 const nRooms = parseInt(opt('rooms', '10'))
@@ -43,81 +42,15 @@ const serverPid = parseInt(opt('server-pid', '0'))
 const clkTck = parseInt(opt('clk-tck', '100'))
 const secret = opt('secret', process.env.COLLABD_SECRET || 'bench-secret')
 const prefix = opt('prefix', 'bench-' + crypto.randomBytes(3).toString('hex'))
-const waitSync = !flag('no-sync-wait') // the floor relay never answers SyncStep1
+const waitSync = !flag('no-sync-wait') // the floor relays never answer SyncStep1
 const cursor = flag('cursor') // also publish an awareness cursor per keystroke
+// several client processes share one load level: each says READY once connected and waits
+// for "GO <epoch ms>" on stdin, so all of them type and sample over the same window
+const goStdin = flag('go-stdin')
 const outFile = opt('out', '')
 
 process.setMaxListeners(0) // every provider adds a process 'exit' listener
 
-// ---- join tokens (collabd format; the other servers ignore the query string) ----
-const b64url = (buf) => Buffer.from(buf).toString('base64url')
-const mintToken = (room, pid) => {
-  const payload = b64url(JSON.stringify({
-    room, pid, role: 'guest', exp: Math.floor(Date.now() / 1000) + 3600
-  }))
-  const signed = 'v1.' + payload
-  const mac = crypto.createHmac('sha256', Buffer.from(secret, 'utf8')).update(signed).digest()
-  return signed + '.' + b64url(mac)
-}
-
-// ---- CPU sampling ----
-// [user, system] CPU seconds of a process (all threads) or of one thread ("pid/task/tid")
-const procUserSys = (pid) => {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
-    // after "pid (comm) " the fields start at field 3 (state); utime=14, stime=15
-    return [parseInt(f[14 - 3]) / clkTck, parseInt(f[15 - 3]) / clkTck]
-  } catch {
-    return [NaN, NaN]
-  }
-}
-const procCpuSeconds = (pid) => {
-  const [u, s] = procUserSys(pid)
-  return u + s
-}
-// CPU seconds of the server's main thread (tid == pid) and of all its other threads
-// (collabd's SQLite worker, libuv workers, node's helper threads)
-const threadCpuSeconds = (pid) => {
-  let main = 0
-  let others = 0
-  try {
-    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-      const v = procCpuSeconds(`${pid}/task/${tid}`)
-      if (Number.isNaN(v)) continue
-      if (tid === String(pid)) main += v
-      else others += v
-    }
-  } catch {
-    return [NaN, NaN]
-  }
-  return [main, others]
-}
-const selfCpuSeconds = () => {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1e6
-}
-const rssMiB = (pid) => {
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? parseInt(m[1]) / 1024 : NaN
-  } catch {
-    return NaN
-  }
-}
-
-// whole-machine busy CPU seconds (all cores) from /proc/stat, to see what else was running
-const machineBusySeconds = () => {
-  try {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-    // user nice system idle iowait irq softirq steal
-    return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) / clkTck
-  } catch {
-    return NaN
-  }
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const log = (...a) => console.error('[clients]', ...a)
 
 // ---- set-up ----
@@ -128,7 +61,7 @@ class Client {
     this.doc = new Y.Doc()
     this.text = this.doc.getText('code')
     this.provider = new WebsocketProvider(url, room, this.doc, {
-      params: { token: mintToken(room, `p${idx}`) },
+      params: { token: mintToken(secret, room, `p${idx}`) },
       WebSocketPolyfill: WebSocket,
       disableBc: true // all clients share one process: BroadcastChannel would bypass the server
     })
@@ -171,7 +104,8 @@ const stats = {
   deliveredMeasured: 0,
   sentMeasured: 0,
   deliveredTotal: 0,
-  sentTotal: 0
+  sentTotal: 0,
+  late: [] // ms each measured keystroke fired after its scheduled time
 }
 
 const rooms = []
@@ -212,7 +146,10 @@ const finish = (code) => {
     try { c.provider.destroy() } catch {}
   }
   const text = JSON.stringify(result)
-  if (outFile) fs.writeFileSync(outFile, text + '\n')
+  if (outFile) {
+    const raw = { ...result, latencies_ms_raw: stats.lat.map((x) => Math.round(x * 1000) / 1000) }
+    fs.writeFileSync(outFile, JSON.stringify(raw) + '\n')
+  }
   process.stdout.write(text + '\n')
   // give sockets a moment to close, then leave no matter what
   setTimeout(() => process.exit(code), 200).unref()
@@ -238,9 +175,23 @@ const main = async () => {
   log(`${clients.length} clients connected in ${result.connect_seconds.toFixed(2)} s;` +
     ` warm-up ${warmup} s, window ${seconds} s, ${rate} keys/s/client`)
 
+  let tStart = performance.now()
+  if (goStdin) {
+    // tell the parent we are connected, wait for the common start time
+    const go = new Promise((resolve) => {
+      stdinLines((line) => {
+        const m = /^GO (\d+)$/.exec(line)
+        if (m) resolve(parseInt(m[1]))
+      })
+    })
+    process.stdout.write('READY\n')
+    const epochMs = await go
+    tStart = performance.now() + Math.max(0, epochMs - Date.now())
+    await sleep(tStart - performance.now())
+  }
+
   // typing: one timer per client with a random phase, drift-free schedule
   const period = 1000 / rate
-  const tStart = performance.now()
   const tWinStart = tStart + warmup * 1000
   const tWinEnd = tWinStart + seconds * 1000
   let typingDone
@@ -257,7 +208,11 @@ const main = async () => {
       const measured = now >= tWinStart
       c.type(measured)
       stats.sentTotal++
-      if (measured) stats.sentMeasured++
+      if (measured) {
+        stats.sentMeasured++
+        // how late this keystroke is against its schedule: the load generator's own lag
+        stats.late.push(now - next)
+      }
       next += period
       if (next < now) next = now // we fell behind: do not burst
       setTimeout(tick, next - now)
@@ -267,15 +222,15 @@ const main = async () => {
 
   // window edges: sample CPU as close to them as the timers allow
   await sleep(tWinStart - performance.now())
-  const us0 = procUserSys(serverPid)
-  const cpu0 = procCpuSeconds(serverPid); const self0 = selfCpuSeconds(); const w0 = performance.now()
-  const busy0 = machineBusySeconds()
-  const threads0 = threadCpuSeconds(serverPid)
+  const us0 = procUserSys(serverPid, clkTck)
+  const cpu0 = procCpuSeconds(serverPid, clkTck); const self0 = selfCpuSeconds(); const w0 = performance.now()
+  const busy0 = machineBusySeconds(clkTck)
+  const threads0 = threadCpuSeconds(serverPid, clkTck)
   await sleep(tWinEnd - performance.now())
-  const us1 = procUserSys(serverPid)
-  const cpu1 = procCpuSeconds(serverPid); const self1 = selfCpuSeconds(); const w1 = performance.now()
-  const busy1 = machineBusySeconds()
-  const threads1 = threadCpuSeconds(serverPid)
+  const us1 = procUserSys(serverPid, clkTck)
+  const cpu1 = procCpuSeconds(serverPid, clkTck); const self1 = selfCpuSeconds(); const w1 = performance.now()
+  const busy1 = machineBusySeconds(clkTck)
+  const threads1 = threadCpuSeconds(serverPid, clkTck)
   await typingFinished
   const wall = (w1 - w0) / 1000
 
@@ -306,13 +261,20 @@ const main = async () => {
   }
 
   const lat = stats.lat.sort((x, y) => x - y)
-  const pct = (p) => lat.length ? lat[Math.min(lat.length - 1, Math.ceil(p / 100 * lat.length) - 1)] : null
+  const pctOf = (arr, p) => arr.length ? arr[Math.min(arr.length - 1, Math.ceil(p / 100 * arr.length) - 1)] : null
+  const pct = (p) => pctOf(lat, p)
+  const late = stats.late.sort((x, y) => x - y)
+  const intended = clients.length * rate * seconds
   const serverCpu = cpu1 - cpu0
   Object.assign(result, {
     window_seconds: wall,
     sent: stats.sentMeasured,
     delivered: stats.deliveredMeasured,
     lost: stats.sentMeasured - stats.deliveredMeasured,
+    // did the load generator keep up? keystrokes made in the window vs the schedule's
+    intended_keystrokes: intended,
+    keystroke_rate_achieved: intended ? stats.sentMeasured / intended : null,
+    tick_late_ms: { p50: pctOf(late, 50), p99: pctOf(late, 99), max: late.length ? late[late.length - 1] : null },
     sent_total: stats.sentTotal,
     delivered_total: stats.deliveredTotal,
     deliveries_per_second: stats.deliveredMeasured / wall,
@@ -335,6 +297,7 @@ const main = async () => {
     client_cpu_percent: 100 * (self1 - self0) / wall,
     // CPU used on this machine by anything but the server and this process (100 = one core)
     background_cpu_percent: 100 * ((busy1 - busy0) - serverCpu - (self1 - self0)) / wall,
+    machine_busy_seconds: busy1 - busy0,
     rooms_converged: converged,
     rooms_diverged: diverged.slice(0, 10),
     doc_chars_per_room: rooms.length ? rooms[0][0].text.length : 0

@@ -1,11 +1,14 @@
-"""Side-by-side benchmark: collabd vs the Yjs reference server vs a bare relay (the floor).
+"""Side-by-side benchmark: collabd vs the Yjs reference server vs two bare relays (floors).
 
     python bench/run.py [--rooms 10,50] [--rate 10] [--seconds 20] [--warmup 5]
+    python bench/run.py --rooms 50,200,1000 --idle --cold-join
 
 For every load level and every server, in one run: start the server on a free 127.0.0.1
-port, run bench/clients.mjs (N rooms x 2 stock Yjs clients typing) against it, read the
-server's CPU seconds over the measured window, stop the server. Prints a table and the
-ratios collabd/reference and collabd/floor, and writes everything as JSON to
+port, run bench/clients.mjs (N rooms x 2 stock Yjs clients typing, in one or more Node
+processes) against it, read the server's CPU seconds over the measured window, stop the
+server. Optionally an idle measurement (--idle: N quiet connections, server RSS per
+connection and idle CPU) and a cold join of a 100k-edit document (--cold-join). Prints
+tables and every ratio against issue 11's targets, and writes everything as JSON to
 bench/results/. See bench/README.md for the method and the caveats.
 """
 
@@ -19,6 +22,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -27,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -37,17 +42,29 @@ REPO = BENCH.parent
 RESULTS = BENCH / "results"
 HOST = "127.0.0.1"
 SECRET = "bench-secret-not-for-production"
-SERVERS = ("collabd", "reference", "floor")
+SERVERS = ("collabd", "reference", "floor", "picows")
 
-# Targets from issue 2: collabd CPU per delivery <= 0.6x reference and <= 1.5x floor;
-# p99 no worse than the reference's at the same load.
+# Targets from issue 11: collabd CPU per delivery <= 0.6x reference and <= 2.5x the picows
+# floor; p99 no worse than the reference's at the same load; 15,000 idle connections at
+# <= 10 KiB of server RSS each and idle CPU no higher than the reference's.
 TARGET_CPU_VS_REF = 0.6
-TARGET_CPU_VS_FLOOR = 1.5
+TARGET_CPU_VS_PICOWS = 2.5
 TARGET_P99_VS_REF = 1.0
+TARGET_IDLE_KIB_PER_CONN = 10.0
+TARGET_IDLE_CPU_VS_REF = 1.0
 
-# All bench clients connect from 127.0.0.1, so collabd's per-address limit on connection
-# attempts (a defence against reconnect storms from one client) would refuse most of them.
-COLLABD_DEFAULT_ARGS = ["--limit", "conn_attempts_per_minute=1000000"]
+# All bench clients connect from 127.0.0.1, so collabd's per-address limits on connection
+# attempts (a defence against reconnect storms from one client) and on connections still
+# sending their request headers (a slowloris guard) would refuse most of them.
+COLLABD_DEFAULT_ARGS = [
+    "--limit",
+    "conn_attempts_per_minute=1000000",
+    "--limit",
+    "handshakes_per_address=100000",
+]
+# Building the cold-join document: one client sends 100k updates as fast as the server takes
+# them, far above the per-connection update rate a person could type.
+COLLABD_BUILD_ARGS = ["--limit", "update_rate=1000000", "--limit", "update_burst=1000000"]
 
 
 def log(msg: str) -> None:
@@ -58,6 +75,30 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return int(s.getsockname()[1])
+
+
+def raise_fd_limit() -> dict[str, int]:
+    """Soft limit on open files up to the hard one; servers and clients inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    if soft < want:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return {"soft": soft, "hard": hard}
+
+
+def ensure_picows() -> None:
+    """picows is a bench-only dependency (bench/requirements-bench.txt), not collabd's."""
+    try:
+        import picows  # noqa: F401
+    except ImportError:
+        log("picows missing: pip install -r bench/requirements-bench.txt")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-r", str(BENCH / "requirements-bench.txt")],
+            check=True,
+            timeout=300,
+        )
 
 
 def ensure_node_modules() -> None:
@@ -93,6 +134,7 @@ class Server:
         logdir: Path,
         extra_args: list[str],
         collabd_cmd: str | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.kind = kind
         self.port = free_port()
@@ -101,8 +143,10 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
         env = dict(os.environ)
         if kind == "collabd":
-            data_dir = workdir / f"collabd-data-{self.port}"
-            data_dir.mkdir()
+            # a given data dir is kept (the cold join restarts on it); else a fresh one
+            if data_dir is None:
+                data_dir = workdir / f"collabd-data-{self.port}"
+            data_dir.mkdir(exist_ok=True)
             self.cmd = [
                 *collabd_command(collabd_cmd),
                 "serve",
@@ -123,15 +167,10 @@ class Server:
             env.update(HOST=HOST, PORT=str(self.port))
             env.pop("YPERSISTENCE", None)  # in-memory, as shipped
             self.ready_path = None
-        elif kind == "floor":
-            self.cmd = [
-                sys.executable,
-                str(BENCH / "floor_relay.py"),
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-            ]
+        elif kind in ("floor", "picows"):
+            relay = "floor_relay.py" if kind == "floor" else "floor_picows.py"
+            self.cmd = [sys.executable, str(BENCH / relay), "--host", HOST]
+            self.cmd += ["--port", str(self.port)]
             self.ready_path = None
         else:
             raise ValueError(kind)
@@ -205,56 +244,200 @@ class Server:
         self._logf.close()
 
 
-def run_clients(server: Server, rooms: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
-    cmd = [
-        "node",
-        str(BENCH / "clients.mjs"),
-        "--url",
-        f"ws://{HOST}:{server.port}/rooms",
-        "--rooms",
-        str(rooms),
-        "--rate",
-        str(args.rate),
-        "--warmup",
-        str(args.warmup),
-        "--seconds",
-        str(args.seconds),
-        "--drain",
-        str(args.drain),
-        "--server-pid",
-        str(server.pid),
-        "--clk-tck",
-        str(os.sysconf("SC_CLK_TCK")),
-        "--secret",
-        SECRET,
-        "--out",
-        str(out),
-    ]
-    if server.kind == "floor":
-        cmd.append("--no-sync-wait")  # the relay never answers SyncStep1
-    if args.cursor:
-        cmd.append("--cursor")
-    budget = args.warmup + args.seconds + args.drain + 60
-    proc = subprocess.Popen(
-        cmd,
-        cwd=BENCH,
-        stdout=subprocess.PIPE,
-        stderr=sys.stderr,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
+def client_procs_for(rooms: int, args: argparse.Namespace) -> int:
+    """How many Node processes generate a level's load: --client-procs, or by size."""
+    if args.client_procs != "auto":
+        return max(1, min(int(args.client_procs), rooms))
+    # one process holds ~200 rooms x 2 y-websocket clients at 10/s; beyond that it lags
+    return 1 if rooms * args.rate <= 2000 else 2
+
+
+class ChildLines:
+    """A child's stdout lines on a queue, read by a thread (so waits can time out)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.lines: list[str] = []
+        self.cond = threading.Condition()
+        self.proc = proc
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            with self.cond:
+                self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.lines.append("")  # EOF marker
+            self.cond.notify_all()
+
+    def wait_for(self, prefix: str, deadline: float) -> str | None:
+        """The first line starting with prefix, or None at EOF or the deadline."""
+        with self.cond:
+            while True:
+                for line in self.lines:
+                    if line.startswith(prefix):
+                        return line
+                if self.lines and self.lines[-1] == "" or time.monotonic() >= deadline:
+                    return None
+                self.cond.wait(timeout=max(0.0, deadline - time.monotonic()))
+
+    def last_json(self) -> dict[str, Any] | None:
+        with self.cond:
+            for line in reversed(self.lines):
+                if line.startswith("{"):
+                    try:
+                        return dict(json.loads(line))
+                    except ValueError:
+                        return None
+        return None
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def percentile(sorted_vals: list[float], p: float) -> float | None:
+    """Nearest-rank percentile, the same rule as clients.mjs."""
+    if not sorted_vals:
+        return None
+    k = max(0, min(len(sorted_vals) - 1, int(-(-p / 100 * len(sorted_vals) // 1)) - 1))
+    return sorted_vals[k]
+
+
+def merge_client_results(parts: list[dict[str, Any]], wall_window: float) -> dict[str, Any]:
+    """One level's result from several client processes that typed over the same window.
+
+    Server CPU, RSS and machine CPU come from process 0 (all sample the same window);
+    counts and client CPU are summed; latency percentiles are recomputed from the raw lists.
+    """
+    first = parts[0]
+    out = {k: v for k, v in first.items() if k != "latencies_ms_raw"}
+    if len(parts) == 1:
+        return out
+    for key in (
+        "sent",
+        "delivered",
+        "lost",
+        "sent_total",
+        "delivered_total",
+        "intended_keystrokes",
+        "clients",
+        "rooms",
+        "client_cpu_seconds",
+        "rooms_converged",
+    ):
+        out[key] = sum(p.get(key) or 0 for p in parts)
+    lat = sorted(x for p in parts for x in p.get("latencies_ms_raw", []))
+    out["latency_ms"] = {
+        "p50": percentile(lat, 50),
+        "p90": percentile(lat, 90),
+        "p99": percentile(lat, 99),
+        "p999": percentile(lat, 99.9),
+        "max": lat[-1] if lat else None,
+        "mean": sum(lat) / len(lat) if lat else None,
+    }
+    wall = first.get("window_seconds") or wall_window
+    out["deliveries_per_second"] = out["delivered"] / wall
+    out["keystroke_rate_achieved"] = (
+        out["sent"] / out["intended_keystrokes"] if out["intended_keystrokes"] else None
     )
+    out["client_cpu_percent"] = 100 * out["client_cpu_seconds"] / wall
+    out["client_cpu_percent_per_process"] = [p.get("client_cpu_percent") for p in parts]
+    out["tick_late_ms"] = {
+        k: max((p.get("tick_late_ms") or {}).get(k) or 0 for p in parts) for k in ("p99", "max")
+    }
+    out["server_cpu_seconds_per_1k_deliveries"] = (
+        1000 * out["server_cpu_seconds"] / out["delivered"] if out["delivered"] else None
+    )
+    busy = first.get("machine_busy_seconds")
+    if busy is not None:
+        out["background_cpu_percent"] = (
+            100 * (busy - out["server_cpu_seconds"] - out["client_cpu_seconds"]) / wall
+        )
+    out["rooms_diverged"] = [r for p in parts for r in p.get("rooms_diverged", [])][:10]
+    out["window_seconds_per_process"] = [p.get("window_seconds") for p in parts]
+    errors = [p["error"] for p in parts if p.get("error")]
+    if errors:
+        out["error"] = "; ".join(errors)
+    return out
+
+
+def run_clients(server: Server, rooms: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
+    """Run the load for one level; rooms are split over one or more Node processes."""
+    nproc = client_procs_for(rooms, args)
+    connect_timeout = 20 + rooms * 0.05
+    tag = f"bench-{os.getpid()}-{server.port}"
+    base = [
+        "--url", f"ws://{HOST}:{server.port}/rooms", "--rate", str(args.rate),
+        "--warmup", str(args.warmup), "--seconds", str(args.seconds),
+        "--drain", str(args.drain), "--server-pid", str(server.pid),
+        "--clk-tck", str(os.sysconf("SC_CLK_TCK")), "--secret", SECRET,
+        "--connect-timeout", str(connect_timeout), "--go-stdin",
+    ]  # fmt: skip
+    if server.kind in ("floor", "picows"):
+        base.append("--no-sync-wait")  # the relays never answer SyncStep1
+    if args.cursor:
+        base.append("--cursor")
+    share = [rooms // nproc + (1 if i < rooms % nproc else 0) for i in range(nproc)]
+    procs: list[tuple[subprocess.Popen[bytes], ChildLines, Path]] = []
     try:
-        stdout, _ = proc.communicate(timeout=budget)
+        for i, n in enumerate(share):
+            part_out = out.with_name(f"{out.stem}-p{i}.json")
+            cmd = ["node", str(BENCH / "clients.mjs"), *base, "--rooms", str(n),
+                   "--prefix", f"{tag}-p{i}", "--out", str(part_out)]  # fmt: skip
+            proc = subprocess.Popen(
+                cmd,
+                cwd=BENCH,
+                stdout=subprocess.PIPE,
+                stderr=sys.stderr,
+                stdin=subprocess.PIPE,
+                start_new_session=True,
+            )
+            procs.append((proc, ChildLines(proc), part_out))
+        # all connected (and synced): give every process the same start time
+        deadline = time.monotonic() + connect_timeout + 10
+        ready = [lines.wait_for("READY", deadline) for _, lines, _ in procs]
+        if all(ready):
+            go = f"GO {int(time.time() * 1000) + 300}\n".encode()
+            for proc, _, _ in procs:
+                assert proc.stdin is not None
+                with contextlib.suppress(BrokenPipeError):
+                    proc.stdin.write(go)
+                    proc.stdin.flush()
+            budget = args.warmup + args.seconds + args.drain + 60
+            end = time.monotonic() + budget
+            for proc, _, _ in procs:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=max(0.1, end - time.monotonic()))
+        parts: list[dict[str, Any]] = []
+        for i, (proc, lines, part_out) in enumerate(procs):
+            if proc.poll() is None:
+                kill_group(proc)
+            res: dict[str, Any] | None = None
+            with contextlib.suppress(OSError, ValueError):
+                res = json.loads(part_out.read_text())
+            if res is None:
+                res = lines.last_json() or {
+                    "error": f"client process {i} exited {proc.returncode} without a result"
+                }
+            res["clients_exit_code"] = proc.returncode
+            parts.append(res)
     except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        for proc, _, _ in procs:
+            if proc.poll() is None:
+                kill_group(proc)
         raise
-    try:
-        result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        result = {"error": f"clients exited {proc.returncode} without a result"}
-    result["clients_exit_code"] = proc.returncode
+    ok = [p for p in parts if "delivered" in p]
+    if len(ok) < len(parts):
+        first_err = next(p for p in parts if "delivered" not in p)
+        first_err["client_processes"] = nproc
+        return first_err
+    result = merge_client_results(ok, args.seconds)
+    result["client_processes"] = nproc
+    result["clients_exit_code"] = max(p["clients_exit_code"] or 0 for p in parts)
     return result
 
 
@@ -354,6 +537,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "server_rss_mib",
         "client_cpu_seconds",
         "client_cpu_percent",
+        "keystroke_rate_achieved",
         "background_cpu_percent",
         "window_seconds",
     ):
@@ -435,7 +619,7 @@ def print_level(level: dict[str, Any]) -> None:
     hdr = (
         f"{'server':<10} {'deliv':>7} {'lost':>5} {'p50 ms':>7} {'p99 ms':>7} "
         f"{'max ms':>7} {'CPU s':>6} {'main+thr':>10} {'CPU %':>6} {'CPUs/1k':>8} {'RSS MiB':>8} "
-        f"{'cli CPU%':>8} {'bg CPU%':>7} {'conv':>7}"
+        f"{'cli CPU%':>8} {'keys':>5} {'bg CPU%':>7} {'conv':>9}"
     )
     print(hdr)
     print("-" * len(hdr))
@@ -456,26 +640,56 @@ def print_level(level: dict[str, Any]) -> None:
             f"{fmt(r['server_cpu_percent'], '.1f'):>6} "
             f"{fmt(r['server_cpu_seconds_per_1k_deliveries'], '.3f'):>8} "
             f"{fmt(r['server_rss_mib'], '.0f'):>8} {fmt(r['client_cpu_percent'], '.1f'):>8} "
+            f"{fmt(pct_or_none(r.get('keystroke_rate_achieved')), '.0f'):>4}% "
             f"{fmt(bg if bg is None else max(0.0, bg), '.0f'):>7} "
-            f"{r['rooms_converged']:>3}/{r['rooms']:<3}"
+            f"{r['rooms_converged']:>4}/{r['rooms']:<4}"
         )
+        late = r.get("tick_late_ms") or {}
+        if (r.get("keystroke_rate_achieved") or 1) < 0.98 or (late.get("p99") or 0) > 50:
+            per_proc = "+".join(
+                f"{x:.0f}" for x in r.get("client_cpu_percent_per_process") or []
+            ) or fmt(r.get("client_cpu_percent"), ".0f")
+            print(
+                f"{'':<10} load generator lagging: {r.get('sent')} of "
+                f"{r.get('intended_keystrokes'):.0f} scheduled keystrokes made, p99 timer lag "
+                f"{fmt(late.get('p99'), '.0f')} ms, {r.get('client_processes', 1)} client "
+                f"process(es) at {per_proc} % CPU"
+            )
         if r.get("error"):
             print(f"{'':<10} note: {r['error'][:100]}")
     rat = level.get("ratios")
     if rat:
         print("ratios (collabd / other; target in brackets):")
-        for key, label, target in (
-            ("cpu_vs_reference", "CPU per delivery vs reference", TARGET_CPU_VS_REF),
-            ("cpu_vs_floor", "CPU per delivery vs floor    ", TARGET_CPU_VS_FLOOR),
-            ("p99_vs_reference", "p99 latency vs reference     ", TARGET_P99_VS_REF),
-            ("p99_vs_floor", "p99 latency vs floor         ", None),
-        ):
-            v = rat.get(key)
-            verdict = ""
-            if target is not None and v is not None:
-                verdict = "  ok" if v <= target else "  MISSED"
-            tgt = f"[<= {target}]" if target is not None else "[info]"
-            print(f"  {label} {fmt(v, '.2f'):>6}x {tgt:<9}{verdict}")
+        for key, label, target in LOAD_RATIOS:
+            print_ratio(label, rat.get(key), target)
+
+
+# (key in level["ratios"], label, target or None for information only)
+LOAD_RATIOS = (
+    ("cpu_vs_reference", "CPU per delivery vs reference   ", TARGET_CPU_VS_REF),
+    ("cpu_vs_picows", "CPU per delivery vs picows floor", TARGET_CPU_VS_PICOWS),
+    ("cpu_vs_floor", "CPU per delivery vs aiohttp floor", None),
+    ("p99_vs_reference", "p99 latency vs reference        ", TARGET_P99_VS_REF),
+    ("p99_vs_picows", "p99 latency vs picows floor     ", None),
+    ("p99_vs_floor", "p99 latency vs aiohttp floor    ", None),
+)
+
+
+def pct_or_none(x: float | None) -> float | None:
+    return None if x is None else 100 * x
+
+
+def verdict(v: float | None, target: float | None) -> str:
+    if target is None or v is None:
+        return ""
+    return "ok" if v <= target else "MISSED"
+
+
+def print_ratio(
+    label: str, v: float | None, target: float | None, unit: str = "x", width: int = 34
+) -> None:
+    tgt = f"[<= {target}{unit}]" if target is not None else "[info]"
+    print(f"  {label:<{width}} {fmt(v, '.2f'):>7}{unit} {tgt:<14} {verdict(v, target)}")
 
 
 def machine_info() -> dict[str, Any]:
@@ -504,13 +718,331 @@ def machine_info() -> dict[str, Any]:
     try:
         import uvloop
 
-        info["uvloop"] = uvloop.__version__
+        info["uvloop"] = getattr(uvloop, "__version__", "?")
     except ImportError:
         info["uvloop"] = None
     import aiohttp
 
     info["aiohttp"] = aiohttp.__version__
+    try:
+        import picows
+
+        info["picows"] = getattr(picows, "__version__", "?")
+    except ImportError:
+        info["picows"] = None
     return info
+
+
+def proc_rss_mib(pid: int) -> float | None:
+    with contextlib.suppress(OSError):
+        m = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+        if m:
+            return int(m.group(1)) / 1024
+    return None
+
+
+def proc_cpu_seconds(pid: int) -> float | None:
+    """utime+stime of a process, all threads, from /proc/<pid>/stat."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
+def machine_busy_seconds() -> float | None:
+    with contextlib.suppress(OSError, ValueError):
+        f = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        # user nice system idle iowait irq softirq steal
+        return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
+def run_node_json(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run a bench Node program to its end; its last stdout line is a JSON object."""
+    proc = subprocess.Popen(
+        cmd, cwd=BENCH, stdout=subprocess.PIPE, stderr=sys.stderr,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        stdout, _ = proc.communicate(timeout=timeout)
+    except BaseException:
+        kill_group(proc)
+        raise
+    try:
+        res: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        res = {"error": f"{Path(cmd[1]).name} exited {proc.returncode} without a result"}
+    res["exit_code"] = proc.returncode
+    return res
+
+
+def run_idle(
+    kind: str, n: int, args: argparse.Namespace, workdir: Path, logdir: Path,
+    running: list[Server],
+) -> dict[str, Any]:  # fmt: skip
+    """N idle connections against one server: RSS per connection and idle CPU."""
+    log(f"--- idle: {kind}, {n} connections ({n // 2} rooms x 2), renew {args.idle_renew} s ---")
+    server = Server(kind, workdir, logdir, args.collabd_arg if kind == "collabd" else [],
+                    args.collabd_cmd)  # fmt: skip
+    running.append(server)
+    res: dict[str, Any] = {"conns": n, "renew_seconds": args.idle_renew}
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        server.start()
+        time.sleep(2)  # let the fresh server finish starting up before the baseline
+        res["rss_before_mib"] = proc_rss_mib(server.pid)
+        connect_timeout = 60 + n / 100
+        cmd = [
+            "node", str(BENCH / "idle.mjs"), "--url", f"ws://{HOST}:{server.port}/rooms",
+            "--conns", str(n), "--secret", SECRET, "--renew", str(args.idle_renew),
+            "--connect-timeout", str(connect_timeout), "--prefix", f"idle-{server.port}",
+            "--max-hold", str(connect_timeout + args.idle_settle + args.idle_seconds + 120),
+        ]  # fmt: skip
+        proc = subprocess.Popen(cmd, cwd=BENCH, stdout=subprocess.PIPE, stderr=sys.stderr,
+                                stdin=subprocess.PIPE, start_new_session=True)  # fmt: skip
+        lines = ChildLines(proc)
+        ready = lines.wait_for("READY", time.monotonic() + connect_timeout + 30)
+        if ready is None:
+            raise RuntimeError("idle clients never became ready")
+        res["ready"] = json.loads(ready[len("READY ") :])
+        # settle: sync replies, first awareness broadcasts and GC are over before measuring
+        time.sleep(args.idle_settle)
+        res["rss_settled_mib"] = proc_rss_mib(server.pid)
+        cpu0, cli0, busy0 = (proc_cpu_seconds(server.pid), proc_cpu_seconds(proc.pid),
+                             machine_busy_seconds())  # fmt: skip
+        t0 = time.monotonic()
+        time.sleep(args.idle_seconds)
+        cpu1, cli1, busy1 = (proc_cpu_seconds(server.pid), proc_cpu_seconds(proc.pid),
+                             machine_busy_seconds())  # fmt: skip
+        wall = time.monotonic() - t0
+        res["rss_after_mib"] = proc_rss_mib(server.pid)
+        assert proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.write(b"STOP\n")
+            proc.stdin.flush()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+        res["clients"] = lines.last_json()
+        if None in (cpu0, cpu1, cli0, cli1, busy0, busy1):
+            raise RuntimeError("could not read /proc CPU counters")
+        assert cpu0 is not None and cpu1 is not None and cli0 is not None and cli1 is not None
+        assert busy0 is not None and busy1 is not None
+        res["window_seconds"] = wall
+        res["server_cpu_seconds"] = cpu1 - cpu0
+        res["idle_cpu_percent"] = 100 * (cpu1 - cpu0) / wall
+        res["client_cpu_percent"] = 100 * (cli1 - cli0) / wall
+        res["background_cpu_percent"] = (
+            100 * ((busy1 - busy0) - (cpu1 - cpu0) - (cli1 - cli0)) / wall
+        )
+        if res["rss_before_mib"] is not None and res["rss_after_mib"] is not None:
+            res["rss_kib_per_conn"] = (res["rss_after_mib"] - res["rss_before_mib"]) * 1024 / n
+        synced = res["ready"].get("synced", 0)
+        open_at_stop = (res["clients"] or {}).get("open_at_stop")
+        if synced < n or (open_at_stop is not None and open_at_stop < n):
+            res["error"] = f"only {synced}/{n} synced, {open_at_stop} still open at the end"
+    except RuntimeError as e:
+        log(str(e))
+        res["error"] = str(e)
+    finally:
+        if proc is not None and proc.poll() is None:
+            kill_group(proc)
+        if server.proc is not None and server.proc.poll() is not None:
+            res["error"] = res.get("error", "") + f" server exited {server.proc.returncode}"
+        server.stop()
+        running.remove(server)
+    if res.get("error"):
+        res["server_log_tail"] = server.log_tail(30)
+    res["server_cmd"] = " ".join(server.cmd)
+    return res
+
+
+def run_cold_join(
+    kind: str, args: argparse.Namespace, workdir: Path, logdir: Path, running: list[Server]
+) -> dict[str, Any]:
+    """Build a document of N edits through a real client, then time joins to it.
+
+    Warm: fresh clients join while the writer is still connected (document loaded).
+    Cold (collabd only; the reference keeps documents in memory only): the server is
+    stopped and started again on the same data dir before each join.
+    """
+    n = args.cold_join
+    log(f"--- cold join: {kind}, building a document of {n} edits ---")
+    data_dir = workdir / f"coldjoin-{kind}"
+    room = f"coldjoin-{os.getpid()}"
+    res: dict[str, Any] = {"edits": n}
+
+    def serve(extra: list[str]) -> Server:
+        server = Server(kind, workdir, logdir, extra, args.collabd_cmd,
+                        data_dir=data_dir if kind == "collabd" else None)  # fmt: skip
+        running.append(server)
+        server.start(timeout=120)
+        return server
+
+    def stop(server: Server) -> None:
+        server.stop()
+        running.remove(server)
+
+    def join_cmd(server: Server, *extra: str) -> list[str]:
+        return ["node", str(BENCH / "coldjoin.mjs"), "--url", f"ws://{HOST}:{server.port}/rooms",
+                "--room", room, "--secret", SECRET, *extra]  # fmt: skip
+
+    try:
+        server = serve([*args.collabd_arg, *COLLABD_BUILD_ARGS] if kind == "collabd" else [])
+        try:
+            built = run_node_json(
+                join_cmd(server, "--build", str(n), "--warm-joins", str(args.cold_join_runs)),
+                timeout=600,
+            )
+            res["server_rss_mib_after_build"] = proc_rss_mib(server.pid)
+        finally:
+            stop(server)
+        res["build"] = {k: v for k, v in built.items() if k != "warm_joins"}
+        if built.get("error"):
+            res["error"] = f"build: {built['error']}"
+            return res
+        warm = [j["ms"] for j in built.get("warm_joins", [])]
+        res["warm_join_ms"] = warm
+        res["warm_join_ms_median"] = statistics.median(warm) if warm else None
+        if kind != "collabd":
+            return res
+        cold: list[float] = []
+        starts: list[float] = []
+        for i in range(args.cold_join_runs):
+            t0 = time.monotonic()
+            server = serve(args.collabd_arg)
+            starts.append(time.monotonic() - t0)
+            try:
+                j = run_node_json(join_cmd(server, "--join", "--expect", str(n)), timeout=180)
+            finally:
+                stop(server)
+            if j.get("error"):
+                res["error"] = f"cold join {i + 1}: {j['error']}"
+                break
+            cold.append(j["join"]["ms"])
+            res.setdefault("cold_joins", []).append(j["join"])
+        res["cold_join_ms"] = cold
+        res["cold_join_ms_median"] = statistics.median(cold) if cold else None
+        res["server_start_seconds"] = starts
+        if data_dir.exists():
+            res["data_dir_bytes"] = sum(
+                f.stat().st_size for f in data_dir.rglob("*") if f.is_file()
+            )
+    except RuntimeError as e:
+        log(str(e))
+        res["error"] = str(e)
+    return res
+
+
+def print_idle(idle: dict[str, Any]) -> None:
+    if not idle:
+        return
+    first = next(iter(idle.values()))
+    print(
+        f"\n== idle: {first['conns']} connections ({first['conns'] // 2} rooms x 2), synced, "
+        f"awareness set (renewed every {first['renew_seconds']} s; 0 = never) =="
+    )
+    hdr = (
+        f"{'server':<10} {'synced':>7} {'open end':>8} {'RSS 0 MiB':>9} {'RSS MiB':>8} "
+        f"{'KiB/conn':>8} {'idle CPU%':>9} {'cli CPU%':>8} {'bg CPU%':>7}"
+    )
+    print(hdr)
+    print("-" * len(hdr))
+    for kind, r in idle.items():
+        if "idle_cpu_percent" not in r:
+            print(f"{kind:<10} ERROR: {str(r.get('error', '?')).splitlines()[0][:90]}")
+            continue
+        cl = r.get("clients") or {}
+        print(
+            f"{kind:<10} {r['ready'].get('synced'):>7} {fmt(cl.get('open_at_stop')):>8} "
+            f"{fmt(r.get('rss_before_mib'), '.0f'):>9} {fmt(r.get('rss_after_mib'), '.0f'):>8} "
+            f"{fmt(r.get('rss_kib_per_conn'), '.1f'):>8} {fmt(r['idle_cpu_percent'], '.1f'):>9} "
+            f"{fmt(r['client_cpu_percent'], '.1f'):>8} "
+            f"{fmt(max(0.0, r['background_cpu_percent']), '.0f'):>7}"
+        )
+        if r.get("error"):
+            print(f"{'':<10} note: {r['error'][:100]}")
+
+
+def print_cold(cold: dict[str, Any]) -> None:
+    if not cold:
+        return
+    n = next(iter(cold.values())).get("edits")
+    print(f"\n== join of a {n}-edit document (connect -> synced, ms) ==")
+    for kind, r in cold.items():
+        b = r.get("build", {})
+        print(
+            f"{kind:<10} built in {fmt(b.get('build_seconds'), '.1f')} s "
+            f"({b.get('text_len')} chars); warm join median "
+            f"{fmt(r.get('warm_join_ms_median'), '.1f')} ms "
+            f"{[round(x, 1) for x in r.get('warm_join_ms', [])]}"
+        )
+        if kind == "collabd":
+            print(
+                f"{'':<10} cold join (server restarted before each) median "
+                f"{fmt(r.get('cold_join_ms_median'), '.1f')} ms "
+                f"{[round(x, 1) for x in r.get('cold_join_ms', [])]}"
+            )
+        if r.get("error"):
+            print(f"{'':<10} ERROR: {r['error'][:100]}")
+
+
+def level_ratios(servers: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+    c = servers.get("collabd", {})
+    key = "server_cpu_seconds_per_1k_deliveries"
+
+    def p99(r: dict[str, Any]) -> float | None:
+        v = r.get("latency_ms", {}).get("p99")
+        return float(v) if v is not None else None
+
+    out: dict[str, float | None] = {}
+    for other, name in (("reference", "reference"), ("floor", "floor"), ("picows", "picows")):
+        o = servers.get(other, {})
+        out[f"cpu_vs_{name}"] = ratio(c.get(key), o.get(key))
+        out[f"p99_vs_{name}"] = ratio(p99(c), p99(o))
+    return out
+
+
+def target_summary(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every issue-11 target with collabd's measured value and a verdict."""
+    rows: list[dict[str, Any]] = []
+    for level in report["levels"]:
+        rat = level.get("ratios", {})
+        tag = f"{level['rooms']} rooms @ {level['rate']:g}/s"
+        for key, label, target in LOAD_RATIOS:
+            if target is not None:
+                rows.append({"what": f"{tag}: {label.strip()}", "value": rat.get(key),
+                             "unit": "x", "target": target})  # fmt: skip
+        c = level["servers"].get("collabd", {})
+        if c:
+            ok = c.get("lost") == 0 and c.get("rooms_converged") == c.get("rooms")
+            rows.append({"what": f"{tag}: nothing lost, every room converged",
+                         "value": 1.0 if ok else 0.0, "unit": "", "target": None,
+                         "verdict": "ok" if ok else "MISSED"})  # fmt: skip
+    idle = report.get("idle", {})
+    c, ref = idle.get("collabd", {}), idle.get("reference", {})
+    if c:
+        rows.append({"what": f"idle {c['conns']}: RSS per connection", "unit": " KiB",
+                     "value": c.get("rss_kib_per_conn"),
+                     "target": TARGET_IDLE_KIB_PER_CONN})  # fmt: skip
+        rows.append({"what": f"idle {c['conns']}: idle CPU vs reference", "unit": "x",
+                     "value": ratio(c.get("idle_cpu_percent"), ref.get("idle_cpu_percent")),
+                     "target": TARGET_IDLE_CPU_VS_REF})  # fmt: skip
+    for r in rows:
+        r.setdefault("verdict", verdict(r["value"], r["target"]))
+    return rows
+
+
+def parse_levels(spec: str, default_rate: float) -> list[tuple[int, float]]:
+    """'50,200,1000@2' -> [(50, rate), (200, rate), (1000, 2.0)]."""
+    out = []
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        rooms, _, rate = item.partition("@")
+        out.append((int(rooms), float(rate) if rate else default_rate))
+    return out
 
 
 def main() -> int:
@@ -518,7 +1050,8 @@ def main() -> int:
     p.add_argument(
         "--rooms",
         default="10,50",
-        help="comma-separated load levels, rooms of 2 clients (default 10,50)",
+        help="comma-separated load levels, rooms of 2 clients; ROOMS@RATE sets that level's "
+        "keystroke rate (default 10,50; '' for none)",
     )
     p.add_argument(
         "--rate", type=float, default=10.0, help="keystrokes per second per client (default 10)"
@@ -543,10 +1076,45 @@ def main() -> int:
         help="runs per server and level, order rotated; the table shows medians",
     )
     p.add_argument(
+        "--client-procs",
+        default="auto",
+        help="Node processes generating one level's load (default auto: 1 up to 2,000 "
+        "keystrokes/s, else 2)",
+    )
+    p.add_argument(
         "--cursor",
         action="store_true",
         help="clients also publish an awareness cursor with every keystroke",
     )
+    p.add_argument(
+        "--idle",
+        type=int,
+        nargs="?",
+        const=15000,
+        default=None,
+        help="idle measurement with N connections (default N 15000)",
+    )
+    p.add_argument("--idle-seconds", type=float, default=30.0, help="idle CPU window (30)")
+    p.add_argument(
+        "--idle-settle", type=float, default=10.0, help="wait after all synced before measuring"
+    )
+    p.add_argument(
+        "--idle-renew",
+        type=float,
+        default=15.0,
+        help="idle clients re-send their awareness state every S s like y-protocols (15; 0 never)",
+    )
+    p.add_argument("--idle-servers", default="collabd,reference")
+    p.add_argument(
+        "--cold-join",
+        type=int,
+        nargs="?",
+        const=100000,
+        default=None,
+        help="join-time measurement on a document of N edits (default N 100000)",
+    )
+    p.add_argument("--cold-join-runs", type=int, default=5, help="joins of each kind (5)")
+    p.add_argument("--cold-join-servers", default="collabd,reference")
     p.add_argument(
         "--profile",
         action="store_true",
@@ -565,25 +1133,37 @@ def main() -> int:
     )
     args = p.parse_args()
 
-    levels = [int(x) for x in args.rooms.split(",") if x.strip()]
+    levels = parse_levels(args.rooms, args.rate)
     kinds = [k.strip() for k in args.servers.split(",") if k.strip()]
+    idle_kinds = [k.strip() for k in args.idle_servers.split(",") if k.strip()]
+    cold_kinds = [k.strip() for k in args.cold_join_servers.split(",") if k.strip()]
     for k in kinds:
         if k not in SERVERS:
             p.error(f"unknown server {k!r}")
+    for k in idle_kinds + cold_kinds:
+        if k not in ("collabd", "reference"):
+            p.error(f"idle and cold-join servers are collabd and reference, not {k!r}")
 
+    fd_limit = raise_fd_limit()
     ensure_node_modules()
+    if "picows" in kinds and levels:
+        ensure_picows()
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report: dict[str, Any] = {
         "started": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": machine_info(),
+        "load_average_at_start": os.getloadavg(),
+        "fd_limit": fd_limit,
         "args": vars(args),
         "cpu_source": "/proc/<pid>/stat utime+stime (all threads) sampled by clients.mjs "
         "at the window edges",
         "targets": {
             "cpu_vs_reference": TARGET_CPU_VS_REF,
-            "cpu_vs_floor": TARGET_CPU_VS_FLOOR,
+            "cpu_vs_picows": TARGET_CPU_VS_PICOWS,
             "p99_vs_reference": TARGET_P99_VS_REF,
+            "idle_rss_kib_per_conn": TARGET_IDLE_KIB_PER_CONN,
+            "idle_cpu_vs_reference": TARGET_IDLE_CPU_VS_REF,
         },
         "levels": [],
     }
@@ -594,6 +1174,9 @@ def main() -> int:
     report["server_logs"] = str(logdir)
     running: list[Server] = []
 
+    def save() -> None:
+        out_path.write_text(json.dumps(report, indent=2) + "\n")
+
     # SIGTERM -> KeyboardInterrupt, so `finally` stops whatever we started
     def on_term(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
@@ -601,12 +1184,14 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_term)
     interrupted = False
     try:
-        for rooms in levels:
+        for rooms, rate in levels:
+            largs = argparse.Namespace(**{**vars(args), "rate": rate})
             level: dict[str, Any] = {
                 "rooms": rooms,
-                "rate": args.rate,
+                "rate": rate,
                 "seconds": args.seconds,
                 "repeat": args.repeat,
+                "load_average_at_start": os.getloadavg(),
                 "servers": {},
                 "runs": {k: [] for k in kinds},
             }
@@ -615,52 +1200,54 @@ def main() -> int:
                 # rotate the order on each repeat so no server always goes first
                 order = kinds[rep % len(kinds) :] + kinds[: rep % len(kinds)]
                 for kind in order:
-                    res = run_one(kind, rooms, rep, args, workdir, logdir, running, stamp)
+                    res = run_one(kind, rooms, rep, largs, workdir, logdir, running, stamp)
                     level["runs"][kind].append(res)
-                    out_path.write_text(json.dumps(report, indent=2) + "\n")
+                    save()
             for kind in kinds:
                 level["servers"][kind] = summarize(level["runs"][kind])
-            c = level["servers"].get("collabd", {})
-            ref = level["servers"].get("reference", {})
-            flo = level["servers"].get("floor", {})
-            key = "server_cpu_seconds_per_1k_deliveries"
-
-            def p99(r: dict[str, Any]) -> float | None:
-                v = r.get("latency_ms", {}).get("p99")
-                return float(v) if v is not None else None
-
-            level["ratios"] = {
-                "cpu_vs_reference": ratio(c.get(key), ref.get(key)),
-                "cpu_vs_floor": ratio(c.get(key), flo.get(key)),
-                "p99_vs_reference": ratio(p99(c), p99(ref)),
-                "p99_vs_floor": ratio(p99(c), p99(flo)),
-            }
-            out_path.write_text(json.dumps(report, indent=2) + "\n")
+            level["ratios"] = level_ratios(level["servers"])
+            save()
+        if args.idle:
+            report["idle"] = {}
+            report["idle_load_average_at_start"] = os.getloadavg()
+            for kind in idle_kinds:
+                report["idle"][kind] = run_idle(kind, args.idle, args, workdir, logdir, running)
+                save()
+        if args.cold_join:
+            report["cold_join"] = {}
+            for kind in cold_kinds:
+                report["cold_join"][kind] = run_cold_join(kind, args, workdir, logdir, running)
+                save()
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: stopping servers")
     finally:
-        for server in running:
+        for server in list(running):
             server.stop()
         report["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+        report["load_average_at_end"] = os.getloadavg()
         report["interrupted"] = interrupted
-        out_path.write_text(json.dumps(report, indent=2) + "\n")
+        report["target_summary"] = target_summary(report)
+        save()
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(
         f"\ncollabd benchmark  ({report['machine'].get('cpu_model', '?')}, "
         f"{report['machine'].get('cpus')} CPUs, node {report['machine'].get('node')}, "
-        f"uvloop {report['machine'].get('uvloop')})"
+        f"uvloop {report['machine'].get('uvloop')}, picows {report['machine'].get('picows')}; "
+        f"load average at start {report['load_average_at_start'][0]:.2f})"
     )
     print(
         "CPU = server utime+stime over the window (/proc/<pid>/stat); CPUs/1k = CPU seconds "
         "per 1,000 deliveries (main+thr: main thread + other threads);\n"
-        "latency = insert -> other client's doc has it; "
-        "cli CPU% = the Node client process; bg CPU% = everything else on the machine "
-        "(100 = one core; high values mean a noisy run)"
+        "latency = insert -> other client's doc has it; cli CPU% = the Node client "
+        "process(es), 100 = one core; keys = keystrokes made / scheduled in the window;\n"
+        "bg CPU% = everything else on the machine (high values mean a noisy run)"
     )
     for level in report["levels"]:
         print_level(level)
+    print_idle(report.get("idle", {}))
+    print_cold(report.get("cold_join", {}))
     for level in report["levels"]:
         for r in level["runs"].get("collabd", []):
             prof = r.get("profile")
@@ -676,6 +1263,13 @@ def main() -> int:
             print("  incl %   function")
             for name, pct in prof["inclusive_percent"][:15]:
                 print(f"  {pct:6.1f}   {name}")
+    if report["target_summary"]:
+        print("\n== issue 11 targets (collabd) ==")
+        for row in report["target_summary"]:
+            if row["target"] is None:
+                print(f"  {row['what']:<52} {row['verdict']:>25}")
+                continue
+            print_ratio(row["what"], row["value"], row["target"], row["unit"], width=52)
     print(f"\nJSON: {out_path}")
     return 130 if interrupted else 0
 
