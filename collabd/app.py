@@ -15,6 +15,7 @@ from .api.payloads import Health
 from .api.routes import SessionApi, answer
 from .config import Settings, load_secret
 from .metrics import Metrics
+from .ports import Store, StoreError
 from .runtime.hub import Hub
 from .runtime.services import Services
 
@@ -69,10 +70,22 @@ def add_missing_web_client(app: web.Application) -> None:
     app.router.add_get("/join", page)
 
 
+def open_store(settings: Settings) -> Store:
+    """PostgreSQL when settings.database names one, else the embedded SQLite store."""
+    if settings.database:
+        try:
+            from .adapters.postgres_store import PostgresStore
+        except ImportError as exc:  # psycopg comes with the `postgres` extra
+            raise StoreError("a PostgreSQL store needs the postgres extra: "
+                             f"pip install 'collabd[postgres]' ({exc})") from None
+        return PostgresStore(settings.database)
+    return SqliteStore(settings.data_dir / "collabd.sqlite3", settings.sqlite_synchronous)
+
+
 def build_app(settings: Settings, services: Services | None = None) -> web.Application:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_secret(settings.data_dir)
-    store = SqliteStore(settings.data_dir / "collabd.sqlite3", settings.sqlite_synchronous)
+    store = open_store(settings)
     services = services or Services()
     hub = Hub(settings, store, services)
     services.bind(hub, secret)

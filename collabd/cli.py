@@ -1,8 +1,9 @@
 """collabd: a real-time collaboration server for anonymous technical interviews.
 
 Commands: serve (run the server), token (a development join token), api-key (the session API
-key), backup and restore (a consistent copy of a running server's store), analytics (the
-perceived-vs-actual study), simulate (simulated interviews through a server). `collabd COMMAND
+key), backup and restore (a consistent copy of a running server's store), migrate-store (move
+the embedded store into PostgreSQL), analytics (the perceived-vs-actual study), simulate
+(simulated interviews through a server). `collabd COMMAND
 --help` tells more; docs/operations.md is the operator's guide.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from . import logs
 from .config import Limits, Settings, default_data_dir, load_secret
 from .core.tokens import ROLES, Claims, mint
+from .ports import StoreError
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -46,9 +48,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         turn_secret=args.turn_secret or os.environ.get("COLLABD_TURN_SECRET", ""),
         relay_only=args.relay_only, practice=not args.no_practice,
         public_url=args.public_url or "",
+        database=args.database or os.environ.get("COLLABD_DATABASE", ""),
     )
     settings = settings.with_limits(**parse_limits(args.limit or ()))
-    app = build_app(settings)
+    try:
+        app = build_app(settings)
+    except StoreError as exc:
+        print(f"collabd serve: {exc}", file=sys.stderr)
+        return 1
     logging.getLogger("collabd").info(
         "serving", extra={"host": args.host, "port": args.port, "data_dir": str(settings.data_dir)}
     )
@@ -107,6 +114,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate_store(args: argparse.Namespace) -> int:
+    from .migrate import migrate_store
+
+    try:
+        counts = migrate_store(Path(args.source), args.to)
+    except StoreError as exc:
+        print(f"collabd migrate-store: {exc}", file=sys.stderr)
+        return 1
+    print("copied and checked: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    return 0
+
+
 def cmd_token(args: argparse.Namespace) -> int:
     secret = load_secret(_data_dir(args))
     pid = args.pid or uuid.uuid4().hex[:12]
@@ -120,12 +139,15 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     data_help = f"the data directory: store, token secret, API key (default: {default_data_dir()})"
 
-    s = sub.add_parser("serve", help="run the server (embedded SQLite storage)",
+    s = sub.add_parser("serve", help="run the server (embedded SQLite or PostgreSQL storage)",
                        description="Run the server: rooms at /rooms/NAME, the session API at "
                                    "/api, the web client at /, metrics at /metrics (API key).")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     s.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
     s.add_argument("--data-dir", help=data_help)
+    s.add_argument("--database", metavar="URL",
+                   help="store in PostgreSQL, postgresql://USER:PASSWORD@HOST:PORT/NAME (or "
+                        "COLLABD_DATABASE); default: embedded SQLite in the data directory")
     s.add_argument("--allow-origin", action="append", metavar="URL",
                    help="browser Origin allowed to connect (repeatable); default: same origin")
     s.add_argument("--stun", action="append", metavar="URL", help="STUN server (repeatable)")
@@ -183,6 +205,18 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true",
                    help="replace an existing store (it is kept beside, renamed)")
     r.set_defaults(func=cmd_restore)
+
+    m = sub.add_parser("migrate-store", help="copy the embedded store into PostgreSQL",
+                       description="Copy every row of the embedded store of DIR (documents, "
+                                   "sessions, chat, events, webhooks) into an empty PostgreSQL "
+                                   "store and check the copy row by row. Stop the server "
+                                   "first; then serve with --database URL and the same "
+                                   "--data-dir (it keeps the token secret and API key).")
+    m.add_argument("--from", dest="source", required=True, metavar="DIR",
+                   help="the data directory of the embedded install")
+    m.add_argument("--to", required=True, metavar="URL",
+                   help="the PostgreSQL store, postgresql://USER:PASSWORD@HOST:PORT/NAME")
+    m.set_defaults(func=cmd_migrate_store)
 
     from .analytics import cli as analytics_cli
 

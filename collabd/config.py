@@ -63,6 +63,7 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()  # empty: same-origin browsers and non-browser clients
     limits: Limits = field(default_factory=Limits)
     sqlite_synchronous: str = "NORMAL"  # survives a process crash; FULL also survives power loss
+    database: str = ""  # postgresql://... : the store in PostgreSQL; empty: SQLite in data_dir
     stun_urls: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
     turn_secret: str = ""  # shared with the TURN server (coturn `static-auth-secret`)

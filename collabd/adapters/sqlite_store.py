@@ -9,15 +9,29 @@ step that calls fsync, also run there (`checkpoint`), never on the loop.
 A document is an append-only log of updates plus at most one snapshot. Compaction writes the new
 snapshot and deletes the rows it covers in one transaction, so a crash leaves either the old or
 the new state, never neither.
+
+The schema is versioned (collabd.adapters.migrations): STEPS below are applied on open, in one
+transaction, above the version the store records in `schema_version`.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+
+from ..ports import (  # noqa: F401  (re-exported: importers of this module use them)
+    KINDS,
+    PRACTICE,
+    REAL,
+    SIMULATED,
+    DocRows,
+    SessionRow,
+    writes,
+)
+from .migrations import Step, latest, pending
 
 SCHEMA = """
 -- seq counts a room's updates from 1; the room hands them out. Clustered by (room, seq), so an
@@ -76,30 +90,64 @@ CREATE TABLE IF NOT EXISTS doc_snapshots (
 );
 """
 
+# version 2: a room's events and the due webhooks were found by scanning their tables
+INDEXES_2 = """
+CREATE INDEX IF NOT EXISTS events_room ON events (room, id);
+CREATE INDEX IF NOT EXISTS webhooks_due ON webhooks (next_at, id) WHERE done = 0;
+"""
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    """Run the statements of `sql` one by one (executescript would commit the transaction)."""
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
 
 
-def writes(fn: F) -> F:
-    """Marks a method that writes: the runtime calls it on the event loop's thread."""
-    fn.writes = True  # type: ignore[attr-defined]
-    return fn
+STEPS = [
+    # everything up to versioning; also brings a store from before versioning up to date
+    Step(1, "documents, sessions (kinds, person keys), chat, events, webhooks",
+         lambda db: (_script(db, SCHEMA), migrate_sessions(db))),
+    Step(2, "indexes: a room's events, due webhooks", lambda db: _script(db, INDEXES_2)),
+]
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Apply the pending STEPS in one transaction; returns the version reached."""
+    with _Transaction(db):
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = db.execute("SELECT version FROM schema_version").fetchone()
+        steps = pending(STEPS, row[0] if row else 0)
+        for step in steps:
+            step.apply(db)
+        if steps:
+            db.execute("DELETE FROM schema_version")
+            db.execute("INSERT INTO schema_version (version) VALUES (?)", (latest(STEPS),))
+    return latest(STEPS)
 
 
 class SqliteStore:
+    writes_inline = True  # a commit is a write into the page cache: cheap on the loop's thread
+
     def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint()
-        self.db.executescript(SCHEMA)
-        migrate_sessions(self.db)
+        migrate(self.db)
         self.reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database file (fsync); PASSIVE never blocks the writer."""
         self.reader.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def schema_version(self) -> int:
+        row = self.reader.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         self.checkpoint()
@@ -294,38 +342,7 @@ class SqliteStore:
         return _Transaction(self.db)
 
 
-DocRows = tuple[list[bytes], int, dict[int, str]]  # updates, last seq, client id -> owner
-REAL, PRACTICE, SIMULATED = "real", "practice", "simulated"
-KINDS = (REAL, PRACTICE, SIMULATED)
-# A session's kind: created through the API by an embedder (real), from the start page's
-# practice button (practice), or by `collabd simulate` (simulated).
 SESSION_COLUMNS = "record, simulated, extra, kind, interviewer_key, interviewee_key"
-
-
-class SessionRow(tuple[dict[str, Any], bool, dict[str, Any]]):
-    """A stored session. Unpacks as (record, simulated, extra), as before sessions had a kind;
-    `kind` and the two person keys are attributes."""
-
-    kind: str
-    interviewer_key: str | None
-    interviewee_key: str | None
-
-    def __new__(cls, record: dict[str, Any], kind: str, extra: dict[str, Any],
-                interviewer_key: str | None = None,
-                interviewee_key: str | None = None) -> SessionRow:
-        row = super().__new__(cls, (record, kind == SIMULATED, extra))
-        row.kind = kind
-        row.interviewer_key = interviewer_key
-        row.interviewee_key = interviewee_key
-        return row
-
-    @property
-    def record(self) -> dict[str, Any]:
-        return self[0]
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        return self[2]
 
 
 def _session_row(row: tuple[Any, ...]) -> SessionRow:
@@ -338,22 +355,22 @@ def _session_row(row: tuple[Any, ...]) -> SessionRow:
 
 
 def migrate_sessions(db: sqlite3.Connection) -> None:
-    """Bring a sessions table from before session kinds and person keys up to date, in one
-    transaction: practice sessions are recognised by the `"practice": true` their creator
-    (POST /api/practice) put in `extra`, simulated ones by the old `simulated` flag."""
+    """Bring a sessions table from before session kinds and person keys up to date (inside
+    the migration's transaction): practice sessions are recognised by the `"practice": true`
+    their creator (POST /api/practice) put in `extra`, simulated ones by the old `simulated`
+    flag."""
     columns = {r[1] for r in db.execute("PRAGMA table_info(sessions)")}
-    with _Transaction(db):
-        if "kind" not in columns:
-            db.execute("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'real'")
-            db.execute("UPDATE sessions SET kind = 'simulated' WHERE simulated != 0")
-            db.execute("UPDATE sessions SET kind = 'practice' WHERE simulated = 0 AND "
-                       "json_extract(extra, '$.practice') = 1")
-        for name in ("interviewer_key", "interviewee_key"):
-            if name not in columns:
-                db.execute(f"ALTER TABLE sessions ADD COLUMN {name} TEXT")
-        db.execute("CREATE INDEX IF NOT EXISTS sessions_interviewee_key "
-                   "ON sessions (interviewee_key) WHERE interviewee_key IS NOT NULL")
-        db.execute("CREATE INDEX IF NOT EXISTS sessions_kind ON sessions (kind, created_at)")
+    if "kind" not in columns:
+        db.execute("ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'real'")
+        db.execute("UPDATE sessions SET kind = 'simulated' WHERE simulated != 0")
+        db.execute("UPDATE sessions SET kind = 'practice' WHERE simulated = 0 AND "
+                   "json_extract(extra, '$.practice') = 1")
+    for name in ("interviewer_key", "interviewee_key"):
+        if name not in columns:
+            db.execute(f"ALTER TABLE sessions ADD COLUMN {name} TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS sessions_interviewee_key "
+               "ON sessions (interviewee_key) WHERE interviewee_key IS NOT NULL")
+    db.execute("CREATE INDEX IF NOT EXISTS sessions_kind ON sessions (kind, created_at)")
 
 
 class _Transaction:

@@ -5,6 +5,10 @@ event loop goes into one transaction at the end of that turn, and each caller's 
 in append order, right after the commit (no future, no task switch per update). Other writes
 (store methods marked @writes) run inline. Reads and checkpoints (the fsync) run on the worker
 thread, so the loop never waits on a disk.
+
+A store whose `writes_inline` is False (PostgreSQL: a commit is a round trip) has its writes run
+on one writer thread instead, in call order. Its group commit sends one batch at a time; what is
+appended meanwhile forms the next batch, and the callbacks run on the loop once it is committed.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from .stats import Stats
@@ -31,6 +35,11 @@ class Persistence:
         self.store = store
         self.stats = stats or Stats()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collabd-store")
+        self._writer: ThreadPoolExecutor | None = None  # writes off the loop (writes_inline False)
+        if not getattr(store, "writes_inline", True):
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collabd-write")
+        # the batch on the writer thread: (its future, the batch, when it was sent)
+        self._committing: tuple[Future[None], list[Any], float] | None = None
         self._pending: list[tuple[str, int, bytes, Committed]] = []
         self._owners: list[tuple[str, int, str]] = []  # new client id bindings, same commit
         self._scheduled = False
@@ -48,18 +57,66 @@ class Persistence:
 
     def flush_now(self) -> None:
         """Commit what is queued at once (before rebuilding a room from the store)."""
+        if self._writer is None:
+            if self._pending:
+                self._flush()
+            return
+        # off-loop writes: wait here (a rare path) for the batch in flight, then for the rest
+        if self._committing is not None:
+            (future, batch, started), self._committing = self._committing, None
+            self._finish(batch, future.exception(), started)
         if self._pending:
-            self._flush()
+            batch, owners = self._take()
+            started = time.perf_counter()
+            future = self._writer.submit(self.store.append_updates,
+                                         [(r, s, d) for r, s, d, _ in batch], owners)
+            self._finish(batch, future.exception(), started)
+
+    def _take(self) -> tuple[list[tuple[str, int, bytes, Committed]], list[tuple[str, int, str]]]:
+        batch, self._pending = self._pending, []
+        owners, self._owners = self._owners, []
+        return batch, owners
 
     def _flush(self) -> None:
-        batch, self._pending, self._scheduled = self._pending, [], False
-        owners, self._owners = self._owners, []
+        self._scheduled = False
+        if self._writer is not None:
+            if self._committing is None and self._pending:
+                self._send()
+            return
+        batch, owners = self._take()
         if not batch:
             return
         started = time.perf_counter()
         try:
             self.store.append_updates([(r, s, d) for r, s, d, _ in batch], owners)
         except Exception as exc:  # the store failed: every waiter must hear of it
+            self._finish(batch, exc, started)
+            return
+        self._finish(batch, None, started)
+
+    def _send(self) -> None:
+        """The group commit off the loop: one batch at a time on the writer thread."""
+        assert self._writer is not None
+        batch, owners = self._take()
+        started = time.perf_counter()
+        future = self._writer.submit(self.store.append_updates,
+                                     [(r, s, d) for r, s, d, _ in batch], owners)
+        self._committing = (future, batch, started)
+        loop = asyncio.get_running_loop()
+        future.add_done_callback(lambda f: loop.call_soon_threadsafe(self._sent, f))
+
+    def _sent(self, future: Future[None]) -> None:
+        if self._committing is None or self._committing[0] is not future:
+            return  # flush_now has finished it already
+        _, batch, started = self._committing
+        self._committing = None
+        self._finish(batch, future.exception(), started)
+        if self._pending and self._committing is None:
+            self._send()
+
+    def _finish(self, batch: list[tuple[str, int, bytes, Committed]], exc: BaseException | None,
+                started: float) -> None:
+        if exc is not None:  # the store failed: every waiter must hear of it
             self.stats.commit_failures += 1
             for *_, committed in batch:
                 try:
@@ -80,12 +137,16 @@ class Persistence:
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         if getattr(fn, "writes", False):
+            if self._writer is not None:
+                return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
             result = fn(*args)
             self._wrote()
             return result
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
     def _wrote(self) -> None:
+        if self._writer is not None:
+            return  # a server store needs no checkpoints from us
         self._dirty = True
         if self._checkpointer is None:
             self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoints())
@@ -98,10 +159,11 @@ class Persistence:
                 await self.call(self.store.checkpoint)
 
     async def close(self) -> None:
-        if self._pending:
-            self._flush()
+        self.flush_now()
         if self._checkpointer is not None:
             self._checkpointer.cancel()
             await asyncio.gather(self._checkpointer, return_exceptions=True)
         await asyncio.get_running_loop().run_in_executor(self._executor, self.store.close)
         self._executor.shutdown(wait=True)
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)

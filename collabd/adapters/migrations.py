@@ -1,0 +1,39 @@
+"""Versioned schema migrations, shared by the store adapters.
+
+A store records its schema version in a one-row table `schema_version`. Each adapter lists its
+migrations as ordered steps (version 1, 2, ...); on start it applies, each in its own
+transaction together with the new version number, the steps above the stored version. A store
+from before versioning has no such table: its version is 0 and every step runs, so each step
+must also be safe on a store that already has what it creates (CREATE ... IF NOT EXISTS,
+columns added only when missing). A store newer than the code is refused, never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..ports import StoreError
+
+
+@dataclass(frozen=True)
+class Step:
+    version: int
+    what: str
+    apply: Callable[[Any], None]  # called with the adapter's connection, inside a transaction
+
+
+def pending(steps: Sequence[Step], current: int) -> list[Step]:
+    """The steps to apply to a store at `current`, in order."""
+    versions = [s.version for s in steps]
+    if versions != list(range(1, len(steps) + 1)):
+        raise ValueError(f"migration steps must be numbered 1..n in order, got {versions}")
+    if current > len(steps):
+        raise StoreError(f"the store's schema is version {current}, newer than this collabd "
+                         f"knows (version {len(steps)}): upgrade collabd")
+    return list(steps[current:])
+
+
+def latest(steps: Sequence[Step]) -> int:
+    return len(steps)

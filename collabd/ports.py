@@ -1,0 +1,150 @@
+"""What the runtime needs from the outside, as typing.Protocols: the storage port `Store`.
+
+Adapters: collabd.adapters.sqlite_store.SqliteStore (embedded, the default) and
+collabd.adapters.postgres_store.PostgresStore (a shared PostgreSQL). tests/store/test_contract.py
+runs one suite against both, so they cannot drift.
+
+Calling convention (collabd.runtime.persistence): methods marked @writes run on the event loop's
+thread when the adapter's `writes_inline` is true (SQLite: a commit there is a page-cache write),
+otherwise on one writer thread, in the order they were called; every other method runs on one
+reader thread. `append_updates` is the group commit: one call per batch, one transaction, all or
+nothing. `load_doc_now` is called on the loop's thread, rarely (rebuilding a broken room), and
+may block it briefly.
+
+The value types every adapter returns (DocRows, SessionRow) live here too, so the runtime
+depends on this module and not on an adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def writes(fn: F) -> F:
+    """Marks a store method that writes (see the calling convention above)."""
+    fn.writes = True  # type: ignore[attr-defined]
+    return fn
+
+
+DocRows = tuple[list[bytes], int, dict[int, str]]  # updates, last seq, client id -> owner
+REAL, PRACTICE, SIMULATED = "real", "practice", "simulated"
+KINDS = (REAL, PRACTICE, SIMULATED)
+# A session's kind: created through the API by an embedder (real), from the start page's
+# practice button (practice), or by `collabd simulate` (simulated).
+
+
+class SessionRow(tuple[dict[str, Any], bool, dict[str, Any]]):
+    """A stored session. Unpacks as (record, simulated, extra), as before sessions had a kind;
+    `kind` and the two person keys are attributes."""
+
+    kind: str
+    interviewer_key: str | None
+    interviewee_key: str | None
+
+    def __new__(cls, record: dict[str, Any], kind: str, extra: dict[str, Any],
+                interviewer_key: str | None = None,
+                interviewee_key: str | None = None) -> SessionRow:
+        row = super().__new__(cls, (record, kind == SIMULATED, extra))
+        row.kind = kind
+        row.interviewer_key = interviewer_key
+        row.interviewee_key = interviewee_key
+        return row
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self[0]
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return self[2]
+
+
+class StoreError(Exception):
+    """The store cannot be used as it is (for instance its schema is newer than this code)."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Everything the runtime, the API, the metrics and the analytics call on a store."""
+
+    writes_inline: bool  # may @writes methods run on the event loop's thread?
+
+    def checkpoint(self) -> None:
+        """Make recent commits cheap to recover (SQLite: copy the WAL back). On the reader."""
+
+    def close(self) -> None: ...
+
+    # -- documents: an append-only log of updates plus at most one snapshot per room
+
+    def load_doc(self, room: str) -> DocRows:
+        """The snapshot (if any) then the updates after it, in order, the last seq, and the
+        owners of the room's Yjs client ids: one consistent view."""
+
+    def load_doc_now(self, room: str) -> DocRows:
+        """load_doc, called on the loop's thread after a flush, seeing every commit so far."""
+
+    @writes
+    def append_updates(self, batch: list[tuple[str, int, bytes]],
+                       owners: Sequence[tuple[str, int, str]] = ()) -> None:
+        """Append (room, seq, update) rows and record (room, client, owner) bindings (the
+        first owner of a client id stays) in one transaction: all of it or none of it."""
+
+    @writes
+    def compact(self, room: str, snapshot: bytes, upto: int) -> None:
+        """Store the snapshot covering every update with seq <= upto, and delete those rows,
+        in one transaction."""
+
+    def count_updates(self, room: str) -> int: ...
+
+    # -- sessions
+
+    @writes
+    def save_session(self, sid: str, record: dict[str, Any], now: int, simulated: bool = False,
+                     extra: dict[str, Any] | None = None, *, kind: str | None = None,
+                     keys: tuple[str | None, str | None] = (None, None)) -> None:
+        """Insert or update the record; kind, extra and keys are set on insert only."""
+
+    def load_session(self, sid: str) -> SessionRow | None: ...
+
+    def list_sessions(self, limit: int, offset: int = 0,
+                      kind: str | None = None) -> list[SessionRow]:
+        """Newest first (ties by id, byte order)."""
+
+    def all_sessions(self) -> list[SessionRow]:
+        """Oldest first."""
+
+    def candidate_sessions(self, key: str) -> list[SessionRow]:
+        """The sessions whose interviewee has this person key, oldest first."""
+
+    def timed_sessions(self) -> list[SessionRow]:
+        """Unfinished sessions with a timer to run (see SqliteStore.timed_sessions)."""
+
+    def stale_practice_lobbies(self, created_before: int, limit: int) -> list[str]: ...
+
+    # -- chat and the session log
+
+    @writes
+    def append_chat(self, room: str, ts: int, sender: dict[str, Any], text: str) -> int:
+        """Returns the message's id: increasing in commit order across the store."""
+
+    def chat_after(self, room: str, after: int, limit: int) -> list[dict[str, Any]]: ...
+
+    @writes
+    def log_event(self, room: str, ts: int, kind: str, data: dict[str, Any]) -> None: ...
+
+    def events(self, room: str) -> list[tuple[int, str, dict[str, Any]]]: ...
+
+    # -- webhook outbox
+
+    @writes
+    def queue_webhook(self, url: str, body: str, now: int) -> None: ...
+
+    def due_webhooks(self, now: int, limit: int = 50) -> list[tuple[int, str, str, int]]: ...
+
+    @writes
+    def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None: ...
+
+    def webhook_counts(self) -> dict[str, int]: ...
