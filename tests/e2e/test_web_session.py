@@ -164,6 +164,11 @@ def test_whole_interview_with_call_feedback_and_mutual_unmask(
         # ------------------------------------------------------------ the interviewer ends
         er.page.get_by_role("button", name="End interview").click()
         er.page.get_by_role("dialog").get_by_role("button", name="End interview").click()
+        # the candidate is told the interview ended and moves on when ready (issue 13)
+        wait_phase(ee, "Feedback")
+        ee.page.locator(".notice[data-key=ended]").get_by_role(
+            "button", name="Go to feedback"
+        ).click()
         for p in (er, ee):
             wait_phase(p, "Feedback")
             expect(p.page.get_by_role("tab", name="Feedback")).to_have_attribute(
@@ -228,6 +233,9 @@ def test_a_declined_unmask_shows_no_names(browser: Browser, server: WebServer) -
         er.page.get_by_role("button", name="End interview").click()
         er.page.get_by_role("dialog").get_by_role("button", name="End interview").click()
         wait_phase(ee, "Feedback")
+        ee.page.locator(".notice[data-key=ended]").get_by_role(
+            "button", name="Go to feedback"
+        ).click()
         fill_feedback(er, {"would_hire": True, "technical": 2, "problem_solving": 3,
                            "communication": 4})  # fmt: skip
         fill_feedback(ee, {"would_work_with": True, "question_quality": 3, "helpfulness": 4,
@@ -235,7 +243,7 @@ def test_a_declined_unmask_shows_no_names(browser: Browser, server: WebServer) -
         for p in (er, ee):
             expect(p.page.get_by_role("button", name="Yes, reveal my identity")).to_be_visible()
         cal = ee.page.locator(".card.calibration")
-        expect(cal).to_contain_text("Your interviewer saw it a little differently")
+        expect(cal).to_contain_text("Your interviewer scored you a little below your own guess")
         er.page.get_by_role("button", name="Yes, reveal my identity").click()
         ee.page.get_by_role("button", name="No, stay anonymous").click()
         for p in (er, ee):
