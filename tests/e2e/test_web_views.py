@@ -422,10 +422,19 @@ def test_incoming_call_rings_and_can_be_declined(open_room: Any) -> None:
     call = page.locator(".call")
     expect(call).to_have_attribute("data-call-state", "incoming")
     expect(call.get_by_role("button", name="Join call")).to_be_visible()
-    call.get_by_role("button", name="Decline").click()
+    # announced where it cannot be missed (issue 13, item 7): a notice with the answer buttons
+    # and the tab title; a ring plays when the browser allows sound
+    notice = page.locator(".notice[data-key=call]")
+    expect(notice).to_contain_text(f"{ER['name']} is calling you.")
+    expect(notice.get_by_role("button", name="Join call")).to_be_visible()
+    expect(page).to_have_title(re.compile(r"^Incoming call"))
+    shot(page, "views-incoming-call")
+    notice.get_by_role("button", name="Decline").click()
     hangup = room.wait_received(Signal)  # nothing else was sent: the call was never accepted
     assert (hangup.kind, hangup.to) == ("hangup", ER["id"])
     expect(call).to_have_attribute("data-call-state", "idle")
+    expect(notice).to_have_count(0)
+    expect(page).not_to_have_title(re.compile(r"Incoming call"))
     assert errors == []
 
 
