@@ -502,3 +502,30 @@ def test_a_broken_join_link_shows_one_clear_page(browser: Browser) -> None:
         expect(page.get_by_role("heading", level=1)).to_have_text("This join link has expired")
     finally:
         ctx.close()
+
+
+def test_call_ended_clears_when_the_other_participant_returns(open_room: Any) -> None:
+    """Issue 13, item 11: "Call ended: the other participant left" is old news once they are back."""
+    page, room, errors = open_room(EE)
+    from_er = {k: ER[k] for k in ("id", "name", "color")}
+    room.send(Signal(kind="offer", data={"sdp": "v=0\r\n"}, to=EE["id"], from_=from_er))
+    call = page.locator(".call")
+    expect(call).to_have_attribute("data-call-state", "incoming")
+    room.send(Signal(kind="hangup", data={}, to=EE["id"], from_=from_er))
+    expect(call).to_have_attribute("data-call-state", "idle")
+    expect(call.locator(".call-state")).to_contain_text("cancelled the call")
+
+    def with_er(status: str) -> SessionState:
+        return SessionState(
+            phase="live",
+            participants=[{**ER, "status": status}, {**EE, "status": "connected"}],
+            ends_at=int(time.time() * 1000) + 600_000,
+        )
+
+    room.send(with_er("reconnecting"))
+    expect(page.locator(".person.other")).to_contain_text("reconnecting")
+    expect(call.locator(".call-state")).to_contain_text("cancelled the call")
+    room.send(with_er("connected"))
+    expect(page.locator(".person.other")).to_contain_text("online")
+    expect(call.locator(".call-state")).to_have_text("No call")
+    assert errors == []
