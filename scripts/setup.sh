@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything collabd needs on a fresh Debian machine (idempotent).
 #   scripts/setup.sh          server + web client (what `scripts/run.sh` needs)
-#   scripts/setup.sh --all    also the test tools: redis-server, coturn, chromium, npm test clients
+#   scripts/setup.sh --all    also the test tools: redis-server, PostgreSQL, coturn, chromium,
+#                             npm test clients
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ALL=0
@@ -13,6 +14,8 @@ if [ "$ALL" = 1 ]; then
   command -v turnserver >/dev/null || apt_need+=(coturn)
   command -v chromium >/dev/null || apt_need+=(chromium)
   command -v tmux >/dev/null || apt_need+=(tmux)
+  # the store contract tests start their own PostgreSQL (binaries in /usr/lib/postgresql/N/bin)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_need+=(postgresql)
 fi
 command -v node >/dev/null || apt_need+=(nodejs npm)
 if [ ${#apt_need[@]} -gt 0 ]; then

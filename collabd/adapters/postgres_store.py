@@ -137,10 +137,12 @@ class PostgresStore:
         self._reader: psycopg.Connection[Any] | None = None
         try:
             self.migrate()
-        except psycopg.OperationalError as exc:
+        except BaseException as exc:
             self.close()
-            raise StoreError(f"cannot use PostgreSQL at {self.where}: "
-                             f"{str(exc).strip().splitlines()[0]}") from None
+            if isinstance(exc, psycopg.OperationalError):
+                raise StoreError(f"cannot use PostgreSQL at {self.where}: "
+                                 f"{str(exc).strip().splitlines()[0]}") from None
+            raise
 
     def _connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.url, autocommit=True, application_name="collabd",
