@@ -505,7 +505,7 @@ def test_a_broken_join_link_shows_one_clear_page(browser: Browser) -> None:
 
 
 def test_call_ended_clears_when_the_other_participant_returns(open_room: Any) -> None:
-    """Issue 13, item 11: "Call ended: the other participant left" is old news once they are back."""
+    """Issue 13, item 11: "Call ended: ... left" is old news once they are back."""
     page, room, errors = open_room(EE)
     from_er = {k: ER[k] for k in ("id", "name", "color")}
     room.send(Signal(kind="offer", data={"sdp": "v=0\r\n"}, to=EE["id"], from_=from_er))
