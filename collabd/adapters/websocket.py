@@ -17,6 +17,7 @@ import asyncio
 import base64
 import hashlib
 from collections.abc import Callable
+from time import monotonic
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -73,13 +74,13 @@ class FrameProtocol(asyncio.Protocol):
         self.parts_size = 0
         self.peer_code: int | None = None
         self.closing = False  # we sent a close frame
-        self.received = asyncio.get_running_loop().time()  # of the last bytes from the peer
+        self.received = monotonic()  # of the last bytes from the peer
         self.ended = False
 
     # -- asyncio callbacks
 
     def data_received(self, data: bytes) -> None:
-        self.received = asyncio.get_running_loop().time()
+        self.received = monotonic()
         if self.closing:
             return  # we are hanging up: nothing more from the peer matters
         buf = self.buf + data if self.buf else data

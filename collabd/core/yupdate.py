@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from collab_protocol.errors import DecodeError
-from collab_protocol.lib0 import Reader
+from collab_protocol.lib0 import MAX_SAFE_INTEGER, MAX_VAR_UINT_BYTES, Reader
 
 MAX_ANY_DEPTH = 64
 _BITS5 = 0x1F
@@ -45,10 +45,72 @@ class UpdateInfo:
 
 
 def parse(update: bytes) -> UpdateInfo:
+    fast = _keystroke(update)
+    if fast is not None:
+        return fast
     try:
         return _parse(Reader(update))
     except DecodeError as exc:
         raise InvalidUpdate(str(exc)) from exc
+
+
+def _uint(buf: bytes, pos: int) -> tuple[int, int]:
+    """A lib0 varUint at pos, and the position after it (IndexError if cut short)."""
+    b = buf[pos]
+    if b < 0x80:
+        return b, pos + 1
+    value, shift = b & 0x7F, 7
+    for _ in range(MAX_VAR_UINT_BYTES - 1):
+        pos += 1
+        b = buf[pos]
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            if value > MAX_SAFE_INTEGER:
+                raise InvalidUpdate("varUint exceeds 2**53-1")
+            return value, pos + 1
+        shift += 7
+    raise InvalidUpdate("varUint too long")
+
+
+def _keystroke(buf: bytes) -> UpdateInfo | None:
+    """The two shapes an editor sends for nearly every keystroke, read without the general
+    reader: one ASCII string item with origins and no deletes (typing), or one deleted range
+    and no structs (backspace). None for anything else, which the general reader then reads
+    (and judges: this never refuses)."""
+    try:
+        if buf[0] == 1 and buf[1] == 1:
+            client, pos = _uint(buf, 2)
+            clock, pos = _uint(buf, pos)
+            tag = buf[pos]
+            if tag & 0x3F != 4 or not tag & 0xC0:
+                return None  # not a string, a map key, or the parent written out
+            refs: list[tuple[int, int]] = []
+            pos += 1
+            if tag & 0x80:
+                c, pos = _uint(buf, pos)
+                k, pos = _uint(buf, pos)
+                refs.append((c, k))
+            if tag & 0x40:
+                c, pos = _uint(buf, pos)
+                k, pos = _uint(buf, pos)
+                refs.append((c, k))
+            n, pos = _uint(buf, pos)
+            end = pos + n
+            if n == 0 or len(buf) != end + 1 or buf[end] != 0 or not buf[pos:end].isascii():
+                return None
+            return UpdateInfo({client: [(clock, clock + n, tuple(refs))]}, {client: clock + n})
+        if buf[0] == 0 and buf[1] == 1:
+            client, pos = _uint(buf, 2)
+            if buf[pos] != 1:
+                return None
+            clock, pos = _uint(buf, pos + 1)
+            n, pos = _uint(buf, pos)
+            if n == 0 or pos != len(buf):
+                return None
+            return UpdateInfo({}, {}, [(client, clock, clock + n)])
+    except IndexError:
+        return None
+    return None
 
 
 def _parse(r: Reader) -> UpdateInfo:
@@ -213,6 +275,21 @@ def integrated_state(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] 
 def applicable(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] | None:
     """The state after the update if yrs would take all of it with nothing pending: every
     struct integrates and every deleted range names items that exist. None otherwise."""
+    structs = info.structs
+    if len(structs) == 1 and not info.deletes:  # a keystroke: one client, usually one struct
+        for client, mine in structs.items():
+            if len(mine) == 1:
+                clock, end, refs = mine[0]
+                known = state.get(client, 0)
+                if clock > known:
+                    return None
+                for c, rc in refs:
+                    if rc >= (clock if c == client else state.get(c, 0)):
+                        return None
+                after = dict(state)
+                if end > known:
+                    after[client] = end
+                return after
     have = integrated_state(info, state)
     if have is None:
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from time import monotonic
 from typing import Any, Protocol
 
 from collab_protocol import CollabMessage, Message, encode
@@ -66,7 +67,7 @@ class Conn:
                  "chat", "signals", "syncs", "allowance", "stats", "__weakref__")
 
     def __init__(self, claims: Claims, profile: dict[str, Any], limits: Limits) -> None:
-        now = asyncio.get_running_loop().time()
+        now = monotonic()
         self.id = next(_ids)
         self.sock: Socket | None = None
         self.transport: asyncio.Transport | None = None
@@ -114,7 +115,7 @@ class Conn:
             return
         transport.write(ws_frame(frame))
         self.stats.deliveries += 1
-        self.last_sent = asyncio.get_running_loop().time()
+        self.last_sent = monotonic()
 
     def send_msg(self, msg: Message) -> None:
         self.send(encode(msg))

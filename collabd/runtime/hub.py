@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from time import monotonic
 from typing import Any
 
 from ..config import Settings
@@ -72,14 +73,13 @@ class Hub:
         log.info("room unloaded", extra={"room": room.name})
 
     async def _keepalive_loop(self) -> None:
-        loop = asyncio.get_running_loop()
         limits = self.settings.limits
         # one sweep for every connection (no timer per connection), often enough that a silent
         # peer is pinged and cut close to its deadline
         period = min(limits.keepalive_seconds, limits.ws_ping_seconds) / 2
         while True:
             await asyncio.sleep(period)
-            now = loop.time()
+            now = monotonic()
             for room in list(self.rooms.values()):
                 for conn in list(room.conns):
                     conn.keepalive(now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from time import monotonic
 from typing import TYPE_CHECKING
 
 from collab_protocol import (
@@ -172,7 +173,7 @@ class Room:
 
     def sync_allowed(self, conn: Conn) -> bool:
         """Sync and awareness queries make the server encode the whole state: budgeted."""
-        if conn.syncs.allow(asyncio.get_running_loop().time()):
+        if conn.syncs.allow(monotonic()):
             self.hub.stats.sync_requests += 1
             return True
         conn.close(CLOSE_RATE, "sync request rate exceeded")
@@ -197,7 +198,7 @@ class Room:
         if conn.closed:
             return
         stats = self.hub.stats
-        if not conn.updates.allow(asyncio.get_running_loop().time()):
+        if not conn.updates.allow(monotonic()):
             stats.updates_refused += 1
             conn.close(CLOSE_RATE, "update rate exceeded")
             return
@@ -269,7 +270,7 @@ class Room:
         return new
 
     def on_awareness(self, conn: Conn, msg: AwarenessMessage) -> None:
-        if not conn.awareness.allow(asyncio.get_running_loop().time()):
+        if not conn.awareness.allow(monotonic()):
             return  # dropped: awareness is soft state and clients resend it every 15 s
         try:
             entries = decode_awareness(msg.update)
