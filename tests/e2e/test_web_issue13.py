@@ -170,6 +170,9 @@ def test_unmask_deadline_and_a_yes_that_was_not_matched(
     s = create(server)
     with participants(browser, *urls(s)) as (er, ee):
         wait_phase(ee, "Interview in progress")
+        ee.draw("Rectangle", (60, 60), (200, 140))
+        er.wait_board_count(1)
+        ee.tab("Code")
         er.page.get_by_role("button", name="End interview").click()
         er.page.get_by_role("dialog").get_by_role("button", name="End interview").click()
         ee.page.locator(".notice[data-key=ended]").get_by_role(
@@ -198,6 +201,10 @@ def test_unmask_deadline_and_a_yes_that_was_not_matched(
         with ee.page.expect_download() as dl:
             ee.page.get_by_role("button", name="Download the code").click()
         assert dl.value.suggested_filename == "interview-code.py"
+        with ee.page.expect_download() as dl:
+            ee.page.get_by_role("button", name="Download the whiteboard (PNG)").click()
+        assert dl.value.suggested_filename == "interview-whiteboard.png"
+        assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert ee.errors() == [] and er.errors() == []
 
 

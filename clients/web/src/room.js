@@ -485,6 +485,7 @@ export function mountRoom (app, { token, payload }) {
       kind: 'ended',
       actions: [h('button', { type: 'button', class: 'primary', onclick: () => { notify('ended', ''); selectTab('feedback', true) } }, 'Go to feedback')]
     })
+    renderBanner() // the notice says it already
     if (state.role === 'interviewer' && !timeUp) selectTab('feedback') // they asked for it
   }
   let lastEndsAt = null
@@ -501,7 +502,7 @@ export function mountRoom (app, { token, payload }) {
     } else if (phase === 'lobby') {
       const other = state.role === 'interviewer' ? 'the candidate' : 'the interviewer'
       text = `Waiting for ${other} to join. You can already write code and draw.`
-    } else if (AFTER_PHASES.has(phase) && currentTab !== 'feedback') {
+    } else if (AFTER_PHASES.has(phase) && currentTab !== 'feedback' && !notices.querySelector('[data-key=ended]')) {
       text = 'The interview has ended: the code and whiteboard are read-only.'
     }
     banner.hidden = !text
