@@ -27,7 +27,7 @@ class Hub:
         self.extensions = extensions
         self.rooms: dict[str, Room] = {}
         self.stats = Stats()
-        self.persistence = Persistence(store, self.stats)
+        self.persistence = Persistence(store, self.stats, settings.commit_window_seconds)
         self._keepalive: asyncio.Task[None] | None = None
         self.closing = False
 

@@ -31,8 +31,14 @@ CHECKPOINT_SECONDS = 1.0
 
 
 class Persistence:
-    def __init__(self, store: Any, stats: Stats | None = None) -> None:
+    def __init__(self, store: Any, stats: Stats | None = None,
+                 commit_window: float = 0.0) -> None:
         self.store = store
+        # Under load, at most one commit per window: the next batch waits for the rest of the
+        # window after the last commit, so it gathers more updates. When idle (the last commit
+        # is older than the window) it still commits at the end of the same loop turn.
+        self.commit_window = commit_window
+        self._last_flush = 0.0
         self.stats = stats or Stats()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collabd-store")
         self._writer: ThreadPoolExecutor | None = None  # writes off the loop (writes_inline False)
@@ -53,7 +59,12 @@ class Persistence:
             self._owners.extend(owners)
         if not self._scheduled:
             self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush)
+            loop = asyncio.get_running_loop()
+            wait = self._last_flush + self.commit_window - time.monotonic()
+            if wait > 0:
+                loop.call_later(wait, self._flush)
+            else:
+                loop.call_soon(self._flush)
 
     def flush_now(self) -> None:
         """Commit what is queued at once (before rebuilding a room from the store)."""
@@ -79,6 +90,7 @@ class Persistence:
 
     def _flush(self) -> None:
         self._scheduled = False
+        self._last_flush = time.monotonic()
         if self._writer is not None:
             if self._committing is None and self._pending:
                 self._send()
