@@ -107,10 +107,14 @@ def _script(db: sqlite3.Connection, sql: str) -> None:
             statement = ""
 
 
+def _step_1(db: sqlite3.Connection) -> None:
+    """Everything up to versioning; also brings a store from before versioning up to date."""
+    _script(db, SCHEMA)
+    migrate_sessions(db)
+
+
 STEPS = [
-    # everything up to versioning; also brings a store from before versioning up to date
-    Step(1, "documents, sessions (kinds, person keys), chat, events, webhooks",
-         lambda db: (_script(db, SCHEMA), migrate_sessions(db))),
+    Step(1, "documents, sessions (kinds, person keys), chat, events, webhooks", _step_1),
     Step(2, "indexes: a room's events, due webhooks", lambda db: _script(db, INDEXES_2)),
 ]
 
