@@ -111,6 +111,7 @@ export function mountRoom (app, { token, payload }) {
       panels[t.id].hidden = !on
     }
     if (focus) tabButtons[id].focus()
+    if (id === 'feedback') notify('ended', '') // it only pointed here
     if (id === 'board') whiteboard.refresh()
     if (id === 'code') editor.view.requestMeasure()
   }
