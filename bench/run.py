@@ -835,12 +835,21 @@ def run_idle(
         res["background_cpu_percent"] = (
             100 * ((busy1 - busy0) - (cpu1 - cpu0) - (cli1 - cli0)) / wall
         )
-        if res["rss_before_mib"] is not None and res["rss_after_mib"] is not None:
-            res["rss_kib_per_conn"] = (res["rss_after_mib"] - res["rss_before_mib"]) * 1024 / n
         synced = res["ready"].get("synced", 0)
         open_at_stop = (res["clients"] or {}).get("open_at_stop")
+        if res["rss_before_mib"] is not None and res["rss_after_mib"] is not None:
+            grown_kib = (res["rss_after_mib"] - res["rss_before_mib"]) * 1024
+            res["rss_kib_per_conn"] = grown_kib / n
+            # if the server closed some, what the ones still open cost (memory may lag)
+            if open_at_stop:
+                res["rss_kib_per_open_conn"] = grown_kib / open_at_stop
         if synced < n or (open_at_stop is not None and open_at_stop < n):
-            res["error"] = f"only {synced}/{n} synced, {open_at_stop} still open at the end"
+            codes = (res["clients"] or {}).get("close_codes")
+            res["error"] = (
+                f"{synced}/{n} synced, {open_at_stop} still open at the end (server close "
+                f"codes {codes}); RSS per still-open connection "
+                f"{fmt(res.get('rss_kib_per_open_conn'), '.1f')} KiB"
+            )
     except RuntimeError as e:
         log(str(e))
         res["error"] = str(e)
