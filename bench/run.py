@@ -715,6 +715,15 @@ def machine_info() -> dict[str, Any]:
             text=True,
             timeout=10,
         ).stdout.strip()
+    # collabd runs from this work tree: say which files differed from the commit
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        info["collabd_uncommitted"] = subprocess.run(
+            ["git", "status", "--porcelain", "--", "collabd"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.split("\n")[:-1]
     try:
         import uvloop
 
