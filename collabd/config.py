@@ -34,8 +34,9 @@ class Limits:
     sync_rate: float = 1.0  # SyncStep1 and query-awareness requests per second
     sync_burst: float = 5.0
     conn_attempts_per_minute: int = 60
-    keepalive_seconds: float = 10.0
+    keepalive_seconds: float = 20.0
     ws_ping_seconds: float = 4.0  # a silent peer is noticed (and shown gone) within ~6 s
+    idle_ping_seconds: float = 20.0  # the same outside session rooms (no presence shown)
     unload_grace_seconds: float = 30.0
     compact_every_updates: int = 1000
     turn_ttl: int = 4 * 3600

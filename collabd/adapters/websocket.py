@@ -176,8 +176,9 @@ class FrameProtocol(asyncio.Protocol):
             self.send(close_frame(code, reason))
         self.transport.close()
 
-    def ping(self) -> None:
-        self.send(b"\x89\x00")
+    def ping(self, then: bytes = b"") -> None:
+        """A ping frame, and `then` (whole frames) in the same write."""
+        self.send(b"\x89\x00" + then)
 
     def fail(self, code: int, reason: str) -> None:
         self.close(code, reason)

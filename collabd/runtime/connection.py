@@ -47,6 +47,9 @@ def ws_frame(payload: bytes) -> bytes:
     return bytes((0x82, 127)) + n.to_bytes(8, "big") + payload
 
 
+KEEPALIVE_WS_FRAME = ws_frame(KEEPALIVE_FRAME)
+
+
 class Socket(Protocol):
     """What a connection needs of its WebSocket (adapters/websocket.py)."""
 
@@ -54,7 +57,7 @@ class Socket(Protocol):
     received: float  # loop time of the last bytes from the peer
 
     def close(self, code: int, reason: str = "") -> None: ...
-    def ping(self) -> None: ...
+    def ping(self, then: bytes = b"") -> None: ...
 
 
 class Conn:
@@ -64,7 +67,7 @@ class Conn:
 
     __slots__ = ("id", "sock", "transport", "claims", "profile", "user", "limits", "hello",
                  "closed", "close_code", "pending_strikes", "last_sent", "updates", "awareness",
-                 "chat", "signals", "syncs", "allowance", "stats", "__weakref__")
+                 "chat", "signals", "syncs", "allowance", "stats", "pinged", "__weakref__")
 
     def __init__(self, claims: Claims, profile: dict[str, Any], limits: Limits) -> None:
         now = monotonic()
@@ -88,6 +91,7 @@ class Conn:
         self.syncs = TokenBucket(limits.sync_rate, limits.sync_burst, now)
         self.allowance = 0  # outbox room beyond the limit for a sync reply still leaving
         self.stats = Stats()  # the hub's, once joined
+        self.pinged = 0.0  # when the last ping went out
 
     def __repr__(self) -> str:
         return f"<Conn {self.id} {self.claims.role} {self.claims.pid}>"
@@ -139,19 +143,25 @@ class Conn:
             # a peer that reads nothing never takes the close frame: give it a moment, then cut
             asyncio.get_running_loop().call_later(SLOW_CLOSE_SECONDS, self.transport.abort)
 
-    def keepalive(self, now: float) -> None:
+    def keepalive(self, now: float, ping: float) -> None:
         """Run by the hub's one periodic sweep: a frame at least every keepalive_seconds (stock
-        y-websocket reconnects after 30 s of silence), a ping to a peer silent for
-        ws_ping_seconds, and a cut if the pong has not come half that time later (a half-open
+        y-websocket reconnects after 30 s of silence), a ping to a peer silent for `ping`
+        seconds, and a cut if nothing has come back half that time after the ping (a half-open
         socket)."""
         if self.closed or self.sock is None:
             return
-        silent = now - self.sock.received
-        if silent >= 1.5 * self.limits.ws_ping_seconds:
-            log.info("peer silent, cut", extra={"conn": self.id})
-            self.close(CLOSE_GOING_AWAY, "no answer to ping", drop_queued=True)
+        if self.pinged and self.sock.received < self.pinged:  # no answer yet
+            if now - self.pinged >= ping / 2:
+                log.info("no answer to ping, cut", extra={"conn": self.id})
+                self.close(CLOSE_GOING_AWAY, "no answer to ping", drop_queued=True)
             return
-        if silent >= self.limits.ws_ping_seconds:
-            self.sock.ping()
+        due_ping = now - self.sock.received >= ping
         if now - self.last_sent >= self.limits.keepalive_seconds:
-            self.send(KEEPALIVE_FRAME)
+            if due_ping:  # both in one write: an idle connection costs one syscall per period
+                self.pinged = now
+                self.sock.ping(KEEPALIVE_WS_FRAME)
+            else:
+                self.send(KEEPALIVE_FRAME)
+        elif due_ping:
+            self.pinged = now
+            self.sock.ping()

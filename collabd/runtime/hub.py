@@ -81,8 +81,9 @@ class Hub:
             await asyncio.sleep(period)
             now = monotonic()
             for room in list(self.rooms.values()):
+                ping = room.ping_seconds
                 for conn in list(room.conns):
-                    conn.keepalive(now)
+                    conn.keepalive(now, ping)
 
     async def close(self) -> None:
         """Flush and compact every room, then close the store."""

@@ -66,6 +66,8 @@ class Room:
         self.awareness = AwarenessTable.for_room(limits, owner_key=lambda c: c.claims.pid)
         self.conns: set[Conn] = set()
         self.read_only = False  # set by the session layer once the interview has ended
+        # how long a silent peer goes unpinged: short where presence is shown (session rooms)
+        self.ping_seconds = limits.idle_ping_seconds
         self._in_flight = 0  # updates applied, not yet committed and relayed
         self._durable = asyncio.Event()  # set whenever _in_flight is 0
         self._durable.set()

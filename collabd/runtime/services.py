@@ -297,6 +297,7 @@ class Services(Basic):
         live = self.live.get(room.name)
         if live is not None:
             room.read_only = live.session.is_read_only()
+            room.ping_seconds = room.limits.ws_ping_seconds  # presence is shown: notice drops fast
             await self.mutate(live, live.session.join, conn.claims.pid)
 
     async def on_leave(self, room: Room, conn: Conn) -> None:
