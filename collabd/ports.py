@@ -109,6 +109,14 @@ class Store(Protocol):
 
     def load_session(self, sid: str) -> SessionRow | None: ...
 
+    def load_session_versioned(self, sid: str) -> tuple[SessionRow, int] | None:
+        """The session and its version (every save counts it up), for `save_session_if`."""
+
+    @writes
+    def save_session_if(self, sid: str, record: dict[str, Any], now: int, version: int) -> bool:
+        """Write the record only if the stored version is still `version` (then it becomes
+        version + 1); False if someone saved it meanwhile (cluster mode: another node)."""
+
     def list_sessions(self, limit: int, offset: int = 0,
                       kind: str | None = None) -> list[SessionRow]:
         """Newest first (ties by id, byte order)."""
@@ -143,6 +151,13 @@ class Store(Protocol):
     def queue_webhook(self, url: str, body: str, now: int) -> None: ...
 
     def due_webhooks(self, now: int, limit: int = 50) -> list[tuple[int, str, str, int]]: ...
+
+    @writes
+    def claim_webhooks(self, now: int, lease_ms: int,
+                       limit: int = 50) -> list[tuple[int, str, str, int]]:
+        """Take due webhooks atomically: they become due again only after `lease_ms` (if the
+        claimer dies), so nodes sending at once never send one twice. (id, url, body, attempts)
+        by id."""
 
     @writes
     def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None: ...

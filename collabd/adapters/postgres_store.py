@@ -102,6 +102,10 @@ CREATE INDEX webhooks_due ON webhooks (next_at, id) WHERE done = 0;
 STEPS = [
     Step(1, "documents, sessions, chat, events, webhooks",
          lambda db: db.execute(SCHEMA_1)),
+    # each save counts up the version; save_session_if writes only over the version it read
+    Step(2, "sessions.version (compare-and-set saves, cluster mode)",
+         lambda db: db.execute("ALTER TABLE sessions ADD COLUMN IF NOT EXISTS "
+                               "version BIGINT NOT NULL DEFAULT 0")),
 ]
 
 SESSION_COLUMNS = "record, kind, extra, interviewer_key, interviewee_key"
@@ -257,7 +261,7 @@ class PostgresStore:
             "INSERT INTO sessions (id, record, simulated, extra, created_at, updated_at, kind, "
             "interviewer_key, interviewee_key) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (id) DO UPDATE SET record = excluded.record, "
-            "updated_at = excluded.updated_at",
+            "updated_at = excluded.updated_at, version = sessions.version + 1",
             (sid, json.dumps(record), kind == SIMULATED, json.dumps(extra or {}), now, now, kind,
              *keys))
 
@@ -265,6 +269,18 @@ class PostgresStore:
         row = self._r().execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = %s",
                                 (sid,)).fetchone()
         return _session_row(row) if row else None
+
+    def load_session_versioned(self, sid: str) -> tuple[SessionRow, int] | None:
+        row = self._r().execute(f"SELECT {SESSION_COLUMNS}, version FROM sessions WHERE id = %s",
+                                (sid,)).fetchone()
+        return (_session_row(row[:-1]), int(row[-1])) if row else None
+
+    @writes
+    def save_session_if(self, sid: str, record: dict[str, Any], now: int, version: int) -> bool:
+        cur = self._w().execute(
+            "UPDATE sessions SET record = %s, updated_at = %s, version = version + 1 "
+            "WHERE id = %s AND version = %s", (json.dumps(record), now, sid, version))
+        return cur.rowcount == 1
 
     def list_sessions(self, limit: int, offset: int = 0,
                       kind: str | None = None) -> list[SessionRow]:
@@ -337,6 +353,17 @@ class PostgresStore:
             "SELECT id, url, body, attempts FROM webhooks WHERE done = 0 AND next_at <= %s "
             "ORDER BY id LIMIT %s", (now, limit))
         return [(int(i), u, b, int(a)) for i, u, b, a in rows]
+
+    @writes
+    def claim_webhooks(self, now: int, lease_ms: int,
+                       limit: int = 50) -> list[tuple[int, str, str, int]]:
+        # SKIP LOCKED: nodes claiming at once take disjoint rows and never wait for each other
+        rows = self._w().execute(
+            "UPDATE webhooks w SET next_at = %s FROM (SELECT id FROM webhooks WHERE done = 0 "
+            "AND next_at <= %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) due "
+            "WHERE w.id = due.id RETURNING w.id, w.url, w.body, w.attempts",
+            (now + lease_ms, now, limit)).fetchall()
+        return sorted((int(i), u, b, int(a)) for i, u, b, a in rows)
 
     @writes
     def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None:

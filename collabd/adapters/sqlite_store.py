@@ -116,7 +116,16 @@ def _step_1(db: sqlite3.Connection) -> None:
 STEPS = [
     Step(1, "documents, sessions (kinds, person keys), chat, events, webhooks", _step_1),
     Step(2, "indexes: a room's events, due webhooks", lambda db: _script(db, INDEXES_2)),
+    Step(3, "sessions.version (compare-and-set saves, cluster mode)", lambda db: _add_version(db)),
 ]
+
+
+def _add_version(db: sqlite3.Connection) -> None:
+    """Version 3: each save of a session counts up its version; `save_session_if` writes only
+    over the version it read, so two nodes cannot both write a session (collabd.cluster)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+    if "version" not in columns:
+        db.execute("ALTER TABLE sessions ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
 
 
 def migrate(db: sqlite3.Connection) -> int:
@@ -233,7 +242,7 @@ class SqliteStore:
                 "INSERT INTO sessions (id, record, simulated, extra, created_at, updated_at, "
                 "kind, interviewer_key, interviewee_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET record=excluded.record, "
-                "updated_at=excluded.updated_at",
+                "updated_at=excluded.updated_at, version=sessions.version+1",
                 (sid, json.dumps(record), int(kind == SIMULATED), json.dumps(extra or {}), now,
                  now, kind, *keys),
             )
@@ -242,6 +251,19 @@ class SqliteStore:
         row = self.reader.execute(f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id=?",
                                   (sid,)).fetchone()
         return _session_row(row) if row else None
+
+    def load_session_versioned(self, sid: str) -> tuple[SessionRow, int] | None:
+        row = self.reader.execute(f"SELECT {SESSION_COLUMNS}, version FROM sessions WHERE id=?",
+                                  (sid,)).fetchone()
+        return (_session_row(row[:-1]), int(row[-1])) if row else None
+
+    @writes
+    def save_session_if(self, sid: str, record: dict[str, Any], now: int, version: int) -> bool:
+        with self._tx():
+            cur = self.db.execute(
+                "UPDATE sessions SET record=?, updated_at=?, version=version+1 "
+                "WHERE id=? AND version=?", (json.dumps(record), now, sid, version))
+            return cur.rowcount == 1
 
     def list_sessions(self, limit: int, offset: int = 0,
                       kind: str | None = None) -> list[SessionRow]:
@@ -326,6 +348,16 @@ class SqliteStore:
             "SELECT id, url, body, attempts FROM webhooks WHERE done=0 AND next_at<=? "
             "ORDER BY id LIMIT ?", (now, limit),
         ).fetchall()
+
+    @writes
+    def claim_webhooks(self, now: int, lease_ms: int,
+                       limit: int = 50) -> list[tuple[int, str, str, int]]:
+        with self._tx():
+            rows = self.db.execute(
+                "UPDATE webhooks SET next_at=? WHERE id IN (SELECT id FROM webhooks "
+                "WHERE done=0 AND next_at<=? ORDER BY id LIMIT ?) "
+                "RETURNING id, url, body, attempts", (now + lease_ms, now, limit)).fetchall()
+        return sorted(rows)
 
     @writes
     def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None:
