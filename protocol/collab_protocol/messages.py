@@ -94,6 +94,7 @@ class Hello(CollabMessage):
     v: int
     client: str = ""
     chat_after: int = 0  # highest chat id already seen (reconnect); 0 = send the whole history
+    run_after: int | None = None  # highest run id already seen; absent or 0 = every run
 
 
 @_kind("welcome")
@@ -234,6 +235,108 @@ class UnmaskStatus(CollabMessage):
 class UnmaskResult(CollabMessage):
     unmasked: bool
     identity: dict[str, Any] | None = None  # the other side's {name, email, profile}
+
+
+# -- runs (SPEC 8.7): a client runs the code itself and reports the result
+
+
+@_kind("run.result")
+@dataclass(frozen=True, slots=True)
+class RunResult(CollabMessage):
+    """Client -> server: the result of a run this client did. Who and when: the server."""
+
+    language: str
+    stdin: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    exception: dict[str, Any] | None = None  # {type, message, line (int | nil)}
+    exit: int | None = None  # absent when the run was stopped (timed_out)
+    duration_ms: int = 0
+    timed_out: bool = False
+    truncated: list[Any] = dataclasses.field(default_factory=list)  # names of cut fields
+    nonce: str = ""
+
+
+@_kind("run.msg")
+@dataclass(frozen=True, slots=True)
+class RunMsg(CollabMessage):
+    """Server -> both participants: a stored run, stamped with its runner and time."""
+
+    id: int
+    ts: int
+    from_: dict[str, Any]  # the runner's pseudonym, stamped by the server
+    language: str
+    stdin: str = ""
+    stdout: str = ""
+    stderr: str = ""
+    exception: dict[str, Any] | None = None
+    exit: int | None = None
+    duration_ms: int = 0
+    timed_out: bool = False
+    truncated: list[Any] = dataclasses.field(default_factory=list)
+    nonce: str = ""  # echoed to the runner's connection only
+
+
+@_kind("run.history")
+@dataclass(frozen=True, slots=True)
+class RunHistory(CollabMessage):
+    runs: list[Any]  # run.msg maps without "t" and "nonce", in id order
+
+
+# -- the question (SPEC 8.8)
+
+
+@_kind("question.set")
+@dataclass(frozen=True, slots=True)
+class QuestionSet(CollabMessage):
+    text: str  # Markdown; interviewer only
+    nonce: str = ""
+
+
+@_kind("question")
+@dataclass(frozen=True, slots=True)
+class Question(CollabMessage):
+    text: str  # "" when no question was set
+    ts: int | None = None  # when it was last set
+    from_: dict[str, Any] | None = None  # the setter's pseudonym; absent when the embedder set it
+    nonce: str = ""
+
+
+# -- private notes (SPEC 8.9): only ever sent to their owner
+
+
+@_kind("notes.save")
+@dataclass(frozen=True, slots=True)
+class NotesSave(CollabMessage):
+    text: str  # the whole pad; the last save wins
+    nonce: str = ""
+
+
+@_kind("notes")
+@dataclass(frozen=True, slots=True)
+class Notes(CollabMessage):
+    text: str
+    ts: int | None = None  # when it was last saved; absent when never
+    nonce: str = ""
+
+
+# -- replay (SPEC 8.10)
+
+
+@_kind("timeline.get")
+@dataclass(frozen=True, slots=True)
+class TimelineGet(CollabMessage):
+    after: int = 0  # index of the first event wanted (a previous page's `next`)
+    nonce: str = ""
+
+
+@_kind("timeline")
+@dataclass(frozen=True, slots=True)
+class Timeline(CollabMessage):
+    info: dict[str, Any]  # session, room, phase, times, participants, complete
+    events: list[Any]  # events[after:after+k] of the one time axis
+    next: int | None = None  # pass back as `after` for the next page; absent on the last
+    nonce: str = ""
 
 
 Message = YMessage | CollabMessage

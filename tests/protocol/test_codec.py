@@ -148,6 +148,15 @@ V1_KINDS = {
     "unmask.answer",
     "unmask.status",
     "unmask.result",
+    "run.result",
+    "run.msg",
+    "run.history",
+    "question.set",
+    "question",
+    "notes.save",
+    "notes",
+    "timeline.get",
+    "timeline",
 }
 
 

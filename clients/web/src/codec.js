@@ -71,7 +71,7 @@ const OPT_NULL = { default: null, nullable: true }
 
 /** Every collabd message kind and its fields, in wire order. */
 export const KINDS = {
-  hello: [f('v', 'int'), f('client', 'str', { default: '' }), f('chat_after', 'int', { default: 0 })],
+  hello: [f('v', 'int'), f('client', 'str', { default: '' }), f('chat_after', 'int', { default: 0 }), f('run_after', 'int', OPT_NULL)],
   welcome: [f('v', 'int'), f('room', 'str'), f('you', 'dict'), f('limits', 'dict')],
   error: [f('code', 'str'), f('message', 'str'), f('ref', 'str', { default: '' })],
   ack: [f('ref', 'str')],
@@ -95,7 +95,16 @@ export const KINDS = {
   'feedback.reveal': [f('mine', 'dict'), f('theirs', 'dict'), f('calibration', 'dict', OPT_NULL)],
   'unmask.answer': [f('answer', 'str')],
   'unmask.status': [f('mine', 'str'), f('deadline', 'int', OPT_NULL)],
-  'unmask.result': [f('unmasked', 'bool'), f('identity', 'dict', OPT_NULL)]
+  'unmask.result': [f('unmasked', 'bool'), f('identity', 'dict', OPT_NULL)],
+  'run.result': [f('language', 'str'), f('stdin', 'str', { default: '' }), f('stdout', 'str', { default: '' }), f('stderr', 'str', { default: '' }), f('exception', 'dict', OPT_NULL), f('exit', 'int', OPT_NULL), f('duration_ms', 'int', { default: 0 }), f('timed_out', 'bool', { default: false }), f('truncated', 'list', { default: [] }), f('nonce', 'str', { default: '' })],
+  'run.msg': [f('id', 'int'), f('ts', 'int'), f('from', 'dict'), f('language', 'str'), f('stdin', 'str', { default: '' }), f('stdout', 'str', { default: '' }), f('stderr', 'str', { default: '' }), f('exception', 'dict', OPT_NULL), f('exit', 'int', OPT_NULL), f('duration_ms', 'int', { default: 0 }), f('timed_out', 'bool', { default: false }), f('truncated', 'list', { default: [] }), f('nonce', 'str', { default: '' })],
+  'run.history': [f('runs', 'list')],
+  'question.set': [f('text', 'str'), f('nonce', 'str', { default: '' })],
+  question: [f('text', 'str'), f('ts', 'int', OPT_NULL), f('from', 'dict', OPT_NULL), f('nonce', 'str', { default: '' })],
+  'notes.save': [f('text', 'str'), f('nonce', 'str', { default: '' })],
+  notes: [f('text', 'str'), f('ts', 'int', OPT_NULL), f('nonce', 'str', { default: '' })],
+  'timeline.get': [f('after', 'int', { default: 0 }), f('nonce', 'str', { default: '' })],
+  timeline: [f('info', 'dict'), f('events', 'list'), f('next', 'int', OPT_NULL), f('nonce', 'str', { default: '' })]
 }
 
 const MAX_SAFE = 2 ** 53
