@@ -86,17 +86,31 @@ def build_app(settings: Settings, services: Services | None = None) -> web.Appli
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     secret = load_secret(settings.data_dir)
     store = open_store(settings)
+    cluster = None
+    middlewares: list[Any] = []
+    health: Any = healthz
+    if settings.redis:  # a node of a cluster (docs/cluster.md); else embedded, one process
+        from .cluster import http as cluster_http
+        from .cluster.node import Cluster
+        from .cluster.services import ClusterServices
+
+        cluster = Cluster(settings, secret)
+        services = services or ClusterServices(cluster)
+        assert isinstance(services, ClusterServices)
+        middlewares.append(cluster_http.forwarding(services))
+        health = cluster_http.healthz(services)
     services = services or Services()
     hub = Hub(settings, store, services)
     services.bind(hub, secret)
     api_key = load_api_key(settings.data_dir)
     services.webhook_key = api_key.encode()
-    endpoint = RoomEndpoint(hub, secret)
+    endpoint = RoomEndpoint(hub, secret, cluster)
 
-    app = web.Application(client_max_size=settings.limits.max_frame_bytes)
+    app = web.Application(client_max_size=settings.limits.max_frame_bytes,
+                          middlewares=middlewares)
     app[HUB] = hub
     app[ENDPOINT] = endpoint
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/healthz", health)
     app.router.add_get(r"/rooms/{room:[A-Za-z0-9._~-]{1,128}}", endpoint.handle)
     metrics = Metrics(hub, services)
     SessionApi(services, api_key, settings.public_url, settings.practice,
@@ -115,6 +129,8 @@ def build_app(settings: Settings, services: Services | None = None) -> web.Appli
         yield
         await services.stop()
         await hub.close()
+        if cluster is not None:
+            await cluster.close()
 
     async def on_shutdown(app: web.Application) -> None:
         hub.closing = True

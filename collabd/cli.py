@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 from . import logs
@@ -49,8 +49,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         relay_only=args.relay_only, practice=not args.no_practice,
         public_url=args.public_url or "",
         database=args.database or os.environ.get("COLLABD_DATABASE", ""),
+        redis=args.redis or os.environ.get("COLLABD_REDIS", ""),
+        node_url=args.node_url or os.environ.get("COLLABD_NODE_URL", ""),
+        lease_seconds=args.lease_seconds,
     )
     settings = settings.with_limits(**parse_limits(args.limit or ()))
+    problem = cluster_problem(settings)
+    if problem:
+        print(f"collabd serve: {problem}", file=sys.stderr)
+        return 2
+    if settings.redis and not settings.node_url:
+        settings = replace(settings, node_url=f"http://{settings.host}:{settings.port}")
     try:
         app = build_app(settings)
     except StoreError as exc:
@@ -62,6 +71,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # run_app with header-time and per-address handshake guards; no access log (tokens)
     http_server.serve(app, args.host, args.port, settings.limits, shutdown_timeout=10)
     return 0
+
+
+def cluster_problem(settings: Settings) -> str | None:
+    """What is wrong with the cluster settings, if anything (docs/cluster.md)."""
+    if not settings.redis:
+        return "--node-url needs --redis" if settings.node_url else None
+    if not settings.redis.startswith(("redis://", "rediss://", "unix://")):
+        return "--redis must be a URL redis://HOST:PORT/DB"
+    if not settings.database:
+        return "a cluster needs the shared store: --database postgresql://..."
+    if not settings.node_url and settings.host in ("0.0.0.0", "::", ""):
+        return "--node-url is needed when listening on every address (how do others reach us?)"
+    if settings.lease_seconds < 0.5:
+        return "--lease-seconds must be at least 0.5"
+    return None
 
 
 def parse_limits(items: Sequence[str]) -> dict[str, float]:
@@ -148,6 +172,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--database", metavar="URL",
                    help="store in PostgreSQL, postgresql://USER:PASSWORD@HOST:PORT/NAME (or "
                         "COLLABD_DATABASE); default: embedded SQLite in the data directory")
+    s.add_argument("--redis", metavar="URL",
+                   help="run as a node of a cluster coordinated through this Redis, "
+                        "redis://HOST:PORT/DB (or COLLABD_REDIS); needs --database "
+                        "(docs/cluster.md)")
+    s.add_argument("--node-url", metavar="URL",
+                   help="cluster mode: the address other nodes reach this one at, "
+                        "http://HOST:PORT (or COLLABD_NODE_URL; default http://HOST:PORT of "
+                        "--host and --port)")
+    s.add_argument("--lease-seconds", type=float, default=5.0, metavar="S",
+                   help="cluster mode: a room's ownership lease; a dead node's rooms move "
+                        "to another node within it (5)")
     s.add_argument("--allow-origin", action="append", metavar="URL",
                    help="browser Origin allowed to connect (repeatable); default: same origin")
     s.add_argument("--stun", action="append", metavar="URL", help="STUN server (repeatable)")

@@ -74,6 +74,12 @@ class Settings:
     relay_only: bool = False  # every call relay-only, whatever the session says
     practice: bool = True  # POST /api/practice: a start page for a server run on its own
     public_url: str = ""  # base of join links; default http://HOST:PORT
+    # cluster mode (collabd.cluster, docs/cluster.md): Redis for the room leases
+    redis: str = ""  # redis://HOST:PORT/DB; empty: embedded mode (one process)
+    node_url: str = ""  # how the other nodes reach this one, http://HOST:PORT
+    lease_seconds: float = 5.0  # a room's owner renews every third of it; a dead one's rooms
+    # move after at most this long
+    cluster_sweep_seconds: float = 1.0  # the leader fires unowned sessions' due timers this often
 
     def with_limits(self, **changes: Any) -> Settings:
         return replace(self, limits=replace(self.limits, **changes))

@@ -24,6 +24,8 @@ from collab_protocol import (
     decode_frame,
 )
 
+from ..cluster.node import Cluster, ClusterUnavailable
+from ..cluster.proxy import forward_websocket
 from ..core.tokens import TokenError, verify
 from ..logs import redact_aiohttp_logs
 from ..runtime.connection import CLOSE_BAD, CLOSE_GOING_AWAY, CLOSE_INTERNAL, Conn
@@ -56,9 +58,10 @@ async def run_all(*steps: tuple[str, Callable[[], object]]) -> None:
 
 
 class RoomEndpoint:
-    def __init__(self, hub: Hub, secret: bytes) -> None:
+    def __init__(self, hub: Hub, secret: bytes, cluster: Cluster | None = None) -> None:
         self.hub = hub
         self.secret = secret
+        self.cluster = cluster  # cluster mode: rooms owned by other nodes are forwarded
         self.sockets: set[Conn] = set()
         self.gone = asyncio.Event()  # set when the last socket has been forgotten
         self._attempts: dict[str, deque[float]] = defaultdict(deque)
@@ -84,7 +87,11 @@ class RoomEndpoint:
         name = request.match_info["room"]
         if self.hub.closing:
             return json_error(503, "shutting_down", "server is shutting down")
-        if self._too_many_attempts(request.remote or "?", time.monotonic()):
+        cluster = self.cluster
+        # forwarded by another node, which counted the attempt against the client's address
+        forwarded = cluster is not None and cluster.is_forwarded(request.headers,
+                                                                 request.path_qs)
+        if not forwarded and self._too_many_attempts(request.remote or "?", time.monotonic()):
             return json_error(429, "too_many_connections", "too many connection attempts")
         if not self._origin_ok(request):
             return json_error(403, "bad_origin", "origin not allowed")
@@ -97,6 +104,14 @@ class RoomEndpoint:
             return json_error(401, exc.code, str(exc))
         if claims.room != name:
             return json_error(403, "wrong_room", "token is for another room")
+        owner = None
+        if cluster is not None:
+            try:
+                owner = await cluster.route(name)  # None: this node owns the room now
+            except ClusterUnavailable:
+                return json_error(503, "try_again", "the cluster cannot be reached, retry later")
+            if owner is not None and forwarded:  # never twice: the room is moving
+                return json_error(503, "try_again", "the room is moving between nodes, retry")
         refused = await self.hub.extensions.authorize(claims)
         if refused:
             return json_error(403, refused, "not allowed in this room")
@@ -109,6 +124,9 @@ class RoomEndpoint:
         transport = request.transport
         if transport is None or transport.is_closing():
             return json_error(400, "gone", "the client went away")
+        if owner is not None:
+            assert cluster is not None
+            return await forward_websocket(request, owner, cluster.proof(request.path_qs))
         limits = self.hub.settings.limits
         conn = Conn(claims, self.hub.extensions.pseudonym(claims), limits)
         try:

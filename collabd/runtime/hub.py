@@ -63,6 +63,16 @@ class Hub:
         if not room.conns:
             room.schedule_unload()
 
+    def drop(self, name: str, code: int, reason: str) -> None:
+        """Cluster mode: this node no longer owns the room. Cut its connections with `code` and
+        forget it without writing anything (another node may be writing it now)."""
+        room = self.rooms.get(name)
+        if room is None:
+            return
+        for conn in list(room.conns):
+            conn.close(code, reason)
+        room._fail()  # noqa: SLF001  # unloaded as after a failed commit: the next join reloads
+
     async def unload(self, room: Room) -> None:
         if room.conns or room.state is not RoomState.LOADED:
             return

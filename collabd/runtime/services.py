@@ -207,9 +207,7 @@ class Services(Basic):
         async with live.lock:
             events: list[str] = fn(*args, now_ms())
             if events:
-                assert self.hub is not None
-                await self.call(self.hub.store.save_session, live.session.id,
-                                live.session.to_record(), now_ms(), live.simulated, None)
+                await self.save(live)
             if on_durable is not None:
                 on_durable()
             if events:
@@ -217,6 +215,12 @@ class Services(Basic):
                 self.publish(live, events)
             self.arm(live)
             return events
+
+    async def save(self, live: Live) -> None:
+        """Store the session's record (cluster mode: only over the version this node read)."""
+        assert self.hub is not None
+        await self.call(self.hub.store.save_session, live.session.id, live.session.to_record(),
+                        now_ms(), live.simulated, None)
 
     async def load_history(self, live: Live) -> None:
         """Once the feedback is revealed, the candidate's calibration over their last

@@ -1,0 +1,123 @@
+"""Cluster fixtures: a redis-server and a PostgreSQL started by the tests on 127.0.0.1, and
+`collabd serve` node processes that share them (and one data directory: the token secret and
+the API key, which every node of a cluster must share)."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from store.pgserver import postgres_server
+
+from support.net import free_port
+from support.server import Running, ServerProcess
+
+_numbers = itertools.count()
+LEASE = "2"  # seconds: a killed node's rooms move within this
+
+
+class RedisServer:
+    """redis-server on a free port of 127.0.0.1, without persistence (a restart empties it)."""
+
+    def __init__(self) -> None:
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed: run scripts/setup.sh --all")
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="collabd-redis-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.commands = 0  # processed commands of earlier lives (a restart resets Redis' count)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not self.ping():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.02)  # polling interval while it starts
+
+    def ping(self) -> bool:
+        r = subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True)
+        return r.stdout.strip() == b"PONG"
+
+    def cli(self, *args: str) -> str:
+        return subprocess.run(["redis-cli", "-p", str(self.port), *args], capture_output=True,
+                              check=True).stdout.decode().strip()
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill() if kill else self.proc.terminate()
+            self.proc.wait(10)
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres: str) -> Iterator[str]:
+    name = f"c{next(_numbers)}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield postgres.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    server.close()
+
+
+class Nodes:
+    """Starts `collabd serve` nodes of one cluster; all are stopped at the end."""
+
+    def __init__(self, data_dir: Path, pg_url: str, redis: RedisServer) -> None:
+        self.data_dir = data_dir
+        self.pg_url = pg_url
+        self.redis = redis
+        self.procs: list[ServerProcess] = []
+
+    def process(self, *limits: str) -> ServerProcess:
+        return ServerProcess(self.data_dir, "conn_attempts_per_minute=100000", *limits,
+                             args=["--database", self.pg_url, "--redis", self.redis.url,
+                                   "--lease-seconds", LEASE])
+
+    async def start(self, n: int, *limits: str) -> list[Running]:
+        procs = [self.process(*limits) for _ in range(n)]
+        self.procs += procs
+        return [await p.start() for p in procs]
+
+    def stop_all(self) -> None:
+        for p in self.procs:
+            p.stop()
+
+
+@pytest.fixture
+async def nodes(tmp_path: Path, pg_url: str, redis_server: RedisServer,
+                ) -> AsyncIterator[Nodes]:
+    made = Nodes(tmp_path / "data", pg_url, redis_server)
+    yield made
+    made.stop_all()
