@@ -93,9 +93,17 @@ class Store(Protocol):
         first owner of a client id stays) in one transaction: all of it or none of it."""
 
     @writes
-    def compact(self, room: str, snapshot: bytes, upto: int) -> None:
+    def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         """Store the snapshot covering every update with seq <= upto, and delete those rows,
-        in one transaction."""
+        in one transaction. With keep_history (a session room within its retention, for
+        replay) no row is deleted; if the rows the old snapshot covered are already gone, the
+        old snapshot is first kept as the history's base."""
+
+    def history(self, room: str) -> tuple[bytes | None, int, list[tuple[int, int | None, bytes]]]:
+        """(base, upto, rows): the document after the updates with seq <= upto (None and 0
+        when the history starts from an empty document), then every (seq, ts, update) after
+        it in seq order; ts (ms, the commit's time) is None for rows stored before times were
+        kept. Appended rows get the time of their batch's commit."""
 
     def count_updates(self, room: str) -> int: ...
 
@@ -144,6 +152,30 @@ class Store(Protocol):
     def log_event(self, room: str, ts: int, kind: str, data: dict[str, Any]) -> None: ...
 
     def events(self, room: str) -> list[tuple[int, str, dict[str, Any]]]: ...
+
+    # -- runs, the question, private notes (SPEC 8.7-8.9)
+
+    @writes
+    def append_run(self, room: str, ts: int, sender: dict[str, Any], run: dict[str, Any]) -> int:
+        """Returns the run's id: increasing in commit order across the store."""
+
+    def runs_after(self, room: str, after: int, limit: int) -> list[dict[str, Any]]:
+        """{id, ts, from, **run} with id > after, in id order."""
+
+    @writes
+    def append_question(self, room: str, ts: int, sender: dict[str, Any] | None,
+                        text: str) -> None:
+        """Record the room's question as set at ts (sender None: by the embedder)."""
+
+    def questions(self, room: str) -> list[dict[str, Any]]:
+        """Every {ts, text, from?} the question had, oldest first; the last is current."""
+
+    @writes
+    def save_notes(self, room: str, pid: str, ts: int, text: str) -> None:
+        """Replace the participant's private notes (the last save wins)."""
+
+    def load_notes(self, room: str, pid: str) -> tuple[str, int] | None:
+        """(text, ts) of the participant's notes, or None if never saved."""
 
     # -- webhook outbox
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,54 @@ STEPS = [
     Step(1, "documents, sessions (kinds, person keys), chat, events, webhooks", _step_1),
     Step(2, "indexes: a room's events, due webhooks", lambda db: _script(db, INDEXES_2)),
     Step(3, "sessions.version (compare-and-set saves, cluster mode)", lambda db: _add_version(db)),
+    Step(4, "update times, history base, runs, questions, notes (replay)",
+         lambda db: _room_features(db)),
 ]
+
+
+# version 4: replay (SPEC 18). Appended updates carry the server time they were stored at (NULL
+# for rows from before); a session room's history is base + every row after it (see `history`).
+ROOM_FEATURES_4 = """
+CREATE TABLE IF NOT EXISTS doc_history_base (
+    room TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    upto INTEGER NOT NULL  -- the document after the room's updates with seq <= upto
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    sender TEXT NOT NULL,  -- the runner's pseudonym as JSON {id, name, color}
+    data TEXT NOT NULL  -- the run's fields (SPEC 8.7) as JSON
+);
+CREATE INDEX IF NOT EXISTS runs_room ON runs (room, id);
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    sender TEXT,  -- the interviewer's pseudonym as JSON, NULL when the embedder set it
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS questions_room ON questions (room, id);
+CREATE TABLE IF NOT EXISTS notes (
+    room TEXT NOT NULL,
+    pid TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (room, pid)
+);
+"""
+
+
+def _room_features(db: sqlite3.Connection) -> None:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(doc_updates)")}
+    if "ts" not in columns:
+        db.execute("ALTER TABLE doc_updates ADD COLUMN ts INTEGER")
+    _script(db, ROOM_FEATURES_4)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _add_version(db: sqlite3.Connection) -> None:
@@ -200,26 +248,57 @@ class SqliteStore:
                        owners: Sequence[tuple[str, int, str]] = ()) -> None:
         """Append (room, seq, update) rows, and record (room, client, owner) bindings, in one
         transaction (group commit)."""
-        sql = "INSERT INTO doc_updates (room, seq, data) VALUES (?, ?, ?)"
+        sql = "INSERT INTO doc_updates (room, seq, data, ts) VALUES (?, ?, ?, ?)"
+        ts = now_ms()  # the commit's time: what replay shows (SPEC 18)
         if len(batch) == 1 and not owners:
-            self.db.execute(sql, batch[0])  # a statement alone is its own transaction
+            self.db.execute(sql, (*batch[0], ts))  # a statement alone is its own transaction
             return
         with self._tx():
-            self.db.executemany(sql, batch)
+            self.db.executemany(sql, [(*row, ts) for row in batch])
             if owners:
                 self.db.executemany(
                     "INSERT OR IGNORE INTO doc_clients (room, client, owner) VALUES (?, ?, ?)",
                     owners)
 
     @writes
-    def compact(self, room: str, snapshot: bytes, upto: int) -> None:
+    def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         with self._tx():
+            if keep_history:
+                # the old snapshot is the history's base when the rows it covers are gone
+                # (pruned, or deleted before history was kept): save it before replacing it
+                self.db.execute(
+                    "INSERT OR IGNORE INTO doc_history_base (room, data, upto) "
+                    "SELECT room, data, upto FROM doc_snapshots s WHERE room=?1 AND NOT EXISTS "
+                    "(SELECT 1 FROM doc_updates WHERE room=?1 AND seq<=s.upto)", (room,))
             self.db.execute(
                 "INSERT INTO doc_snapshots (room, data, upto) VALUES (?, ?, ?) "
                 "ON CONFLICT(room) DO UPDATE SET data=excluded.data, upto=excluded.upto",
                 (room, snapshot, upto),
             )
-            self.db.execute("DELETE FROM doc_updates WHERE room=? AND seq<=?", (room, upto))
+            if not keep_history:
+                self.db.execute("DELETE FROM doc_updates WHERE room=? AND seq<=?", (room, upto))
+                self.db.execute("DELETE FROM doc_history_base WHERE room=?", (room,))
+
+    def history(self, room: str) -> tuple[bytes | None, int, list[tuple[int, int | None, bytes]]]:
+        """The room's document history: (base, upto, rows) where base is the document after
+        the updates with seq <= upto (None: empty, upto 0) and rows every (seq, ts, update)
+        after it, in order; ts is None for rows stored before times were kept."""
+        db = self.reader
+        db.execute("BEGIN")  # one consistent view of three tables
+        try:
+            row = db.execute("SELECT data, upto FROM doc_history_base WHERE room=?",
+                             (room,)).fetchone()
+            if row is None:
+                row = db.execute(
+                    "SELECT data, upto FROM doc_snapshots s WHERE room=?1 AND NOT EXISTS "
+                    "(SELECT 1 FROM doc_updates WHERE room=?1 AND seq<=s.upto)",
+                    (room,)).fetchone()
+            base, upto = (row[0], row[1]) if row else (None, 0)
+            rows = db.execute("SELECT seq, ts, data FROM doc_updates WHERE room=? AND seq>? "
+                              "ORDER BY seq", (room, upto)).fetchall()
+        finally:
+            db.execute("COMMIT")
+        return base, upto, [(s, t, d) for s, t, d in rows]
 
     def count_updates(self, room: str) -> int:
         row = self.reader.execute("SELECT COUNT(*) FROM doc_updates WHERE room=?",
@@ -335,6 +414,48 @@ class SqliteStore:
                                (room,)).fetchall()
         return [(ts, k, json.loads(d)) for ts, k, d in rows]
 
+    # -- runs, the question, private notes (SPEC 8.7-8.9)
+
+    @writes
+    def append_run(self, room: str, ts: int, sender: dict[str, Any], run: dict[str, Any]) -> int:
+        with self._tx():
+            cur = self.db.execute("INSERT INTO runs (room, ts, sender, data) VALUES (?, ?, ?, ?)",
+                                  (room, ts, json.dumps(sender), json.dumps(run)))
+        return cur.lastrowid or 0
+
+    def runs_after(self, room: str, after: int, limit: int) -> list[dict[str, Any]]:
+        rows = self.reader.execute(
+            "SELECT id, ts, sender, data FROM runs WHERE room=? AND id>? ORDER BY id LIMIT ?",
+            (room, after, limit)).fetchall()
+        return [{"id": i, "ts": ts, "from": json.loads(s), **json.loads(d)}
+                for i, ts, s, d in rows]
+
+    @writes
+    def append_question(self, room: str, ts: int, sender: dict[str, Any] | None,
+                        text: str) -> None:
+        with self._tx():
+            self.db.execute("INSERT INTO questions (room, ts, sender, text) VALUES (?, ?, ?, ?)",
+                            (room, ts, None if sender is None else json.dumps(sender), text))
+
+    def questions(self, room: str) -> list[dict[str, Any]]:
+        """Every text the room's question had, oldest first: {ts, text, from?}."""
+        rows = self.reader.execute(
+            "SELECT ts, sender, text FROM questions WHERE room=? ORDER BY id", (room,))
+        return [_question(ts, s, t) for ts, s, t in rows]
+
+    @writes
+    def save_notes(self, room: str, pid: str, ts: int, text: str) -> None:
+        with self._tx():
+            self.db.execute(
+                "INSERT INTO notes (room, pid, ts, text) VALUES (?, ?, ?, ?) ON CONFLICT "
+                "(room, pid) DO UPDATE SET ts=excluded.ts, text=excluded.text",
+                (room, pid, ts, text))
+
+    def load_notes(self, room: str, pid: str) -> tuple[str, int] | None:
+        row = self.reader.execute("SELECT text, ts FROM notes WHERE room=? AND pid=?",
+                                  (room, pid)).fetchone()
+        return (row[0], row[1]) if row else None
+
     # -- webhook outbox
 
     @writes
@@ -379,6 +500,13 @@ class SqliteStore:
 
 
 SESSION_COLUMNS = "record, simulated, extra, kind, interviewer_key, interviewee_key"
+
+
+def _question(ts: int, sender: str | None, text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"ts": ts, "text": text}
+    if sender is not None:
+        out["from"] = json.loads(sender)
+    return out
 
 
 def _session_row(row: tuple[Any, ...]) -> SessionRow:

@@ -245,3 +245,97 @@ def test_a_store_newer_than_the_code_is_refused(open_store: Callable[[], Any]) -
         first.db.execute("UPDATE schema_version SET version = ?", (newer,))
     with pytest.raises(StoreError, match="newer"):
         open_store()
+
+
+# -- replay history, runs, the question, private notes (SPEC 8.7-8.9, 18)
+
+
+def test_appended_updates_carry_their_commit_time(store: Any) -> None:
+    import time
+
+    _, ups = edits(3)
+    before = int(time.time() * 1000)
+    store.append_updates([(ROOM, 1, ups[0]), (ROOM, 2, ups[1])])
+    store.append_updates([(ROOM, 3, ups[2])], [(ROOM, 7, "p1")])
+    after = int(time.time() * 1000)
+    base, upto, rows = store.history(ROOM)
+    assert base is None and upto == 0
+    assert [(s, d) for s, _, d in rows] == [(1, ups[0]), (2, ups[1]), (3, ups[2])]
+    assert all(before <= ts <= after for _, ts, _ in rows)
+    assert rows[0][1] == rows[1][1]  # one batch, one commit time
+    assert store.history("nobody") == (None, 0, [])
+
+
+def test_compaction_keeping_history_deletes_no_row(store: Any) -> None:
+    doc, ups = edits(8)
+    store.append_updates([(ROOM, i + 1, u) for i, u in enumerate(ups[:5])])
+    mid = Doc()
+    for u in ups[:5]:
+        mid.apply_update(u)
+    store.compact(ROOM, mid.get_update(), 5, keep_history=True)
+    store.append_updates([(ROOM, i + 6, u) for i, u in enumerate(ups[5:])])
+    store.compact(ROOM, doc.get_update(), 8, keep_history=True)
+    loaded, last, _ = store.load_doc(ROOM)
+    assert last == 8 and len(loaded) == 1  # loading still takes the snapshot alone
+    assert text_of(loaded) == str(doc.get("code", type=Text))
+    base, upto, rows = store.history(ROOM)
+    assert base is None and upto == 0 and [d for _, _, d in rows] == ups
+    assert store.count_updates(ROOM) == 8
+    # retention over: the next compaction folds the history into the snapshot
+    store.compact(ROOM, doc.get_update(), 8)
+    assert store.count_updates(ROOM) == 0
+    base, upto, rows = store.history(ROOM)
+    assert upto == 8 and rows == [] and base is not None and text_of([base]) == text_of(ups)
+
+
+def test_history_of_a_room_compacted_before_history_was_kept(store: Any) -> None:
+    """Rows deleted by an old-style compaction: the snapshot is the history's base, and stays
+    its base when a later compaction that keeps history moves the load snapshot on."""
+    doc, ups = edits(6)
+    store.append_updates([(ROOM, i + 1, u) for i, u in enumerate(ups[:3])])
+    old = Doc()
+    for u in ups[:3]:
+        old.apply_update(u)
+    store.compact(ROOM, old.get_update(), 3)  # deletes rows 1..3
+    store.append_updates([(ROOM, i + 4, u) for i, u in enumerate(ups[3:])])
+    store.compact(ROOM, doc.get_update(), 6, keep_history=True)
+    base, upto, rows = store.history(ROOM)
+    assert upto == 3 and base is not None and text_of([base]) == text_of(ups[:3])
+    assert [s for s, _, _ in rows] == [4, 5, 6]
+    assert text_of([base] + [d for _, _, d in rows]) == str(doc.get("code", type=Text))
+    assert text_of(store.load_doc(ROOM)[0]) == str(doc.get("code", type=Text))
+
+
+def test_runs(store: Any) -> None:
+    who = {"id": "p1", "name": "Tidy Lynx", "color": "#123456"}
+    run = {"language": "python", "stdout": "héllo 🌍\n", "exit": 0, "duration_ms": 12,
+           "truncated": []}
+    first = store.append_run(ROOM, 1000, who, run)
+    second = store.append_run(ROOM, 1001, who, {"language": "javascript", "timed_out": True})
+    store.append_run("other", 1002, who, run)
+    assert second > first
+    assert store.runs_after(ROOM, 0, 10) == [
+        {"id": first, "ts": 1000, "from": who, **run},
+        {"id": second, "ts": 1001, "from": who, "language": "javascript", "timed_out": True}]
+    assert [r["id"] for r in store.runs_after(ROOM, first, 10)] == [second]
+    assert len(store.runs_after(ROOM, 0, 1)) == 1 and store.runs_after("nobody", 0, 5) == []
+
+
+def test_questions(store: Any) -> None:
+    who = {"id": "p1", "name": "Teal Heron", "color": "#1abc9c"}
+    assert store.questions(ROOM) == []
+    store.append_question(ROOM, 5, None, "# Two sum ✨")
+    store.append_question(ROOM, 9, who, "")
+    assert store.questions(ROOM) == [{"ts": 5, "text": "# Two sum ✨"},
+                                     {"ts": 9, "text": "", "from": who}]
+    assert store.questions("other") == []
+
+
+def test_notes_last_save_wins_per_participant(store: Any) -> None:
+    assert store.load_notes(ROOM, "p1") is None
+    store.save_notes(ROOM, "p1", 10, "first")
+    store.save_notes(ROOM, "p2", 11, "theirs")
+    store.save_notes(ROOM, "p1", 12, "second — 好")
+    assert store.load_notes(ROOM, "p1") == ("second — 好", 12)
+    assert store.load_notes(ROOM, "p2") == ("theirs", 11)
+    assert store.load_notes("other", "p1") is None
