@@ -56,7 +56,7 @@ def add_web_client(app: web.Application) -> None:
 
     app.router.add_get("/", page)
     app.router.add_get("/join", page)
-    app.router.add_get(r"/{name:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(?:js|css|map|svg|png|ico|txt)}",
+    app.router.add_get(r"/{name:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.(?:js|mjs|css|map|svg|png|ico|txt|wasm|zip|json)}",
                        asset)
 
 

@@ -1,10 +1,18 @@
 // Bundles the client into collabd/web/ (git-ignored), which `collabd serve` serves at `/`:
-//   index.html, app.js (+ .map), app.css
+//   index.html, app.js (+ .map), app.css,
+//   run-js-worker.js, run-py-worker.js (the Run button's workers, + .map),
+//   the Pyodide runtime copied from the npm package (served by collabd itself: no CDN):
+//   pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json
 // Usage: node build.mjs [--outdir DIR] [--dev]
 import * as esbuild from 'esbuild'
 import { mkdirSync, copyFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+// What loadPyodide({indexURL}) fetches in a module worker (pyodide.mjs.map only for devtools).
+const PYODIDE_FILES = ['pyodide.mjs', 'pyodide.mjs.map', 'pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json']
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
@@ -24,6 +32,23 @@ await esbuild.build({
   outfile: join(outdir, 'app.js'),
   logLevel: 'warning'
 })
+// The Run button's workers: JavaScript/TypeScript (classic, sucrase bundled in) and Python
+// (module worker: it imports pyodide.mjs, which imports pyodide.asm.mjs).
+for (const [name, format] of [['run-js-worker', 'iife'], ['run-py-worker', 'esm']]) {
+  await esbuild.build({
+    entryPoints: [join(here, 'src', `${name}.js`)],
+    bundle: true,
+    format,
+    target: ['es2020', 'chrome100', 'firefox114', 'safari15'],
+    minify: !dev,
+    sourcemap: true,
+    legalComments: 'linked',
+    outfile: join(outdir, `${name}.js`),
+    logLevel: 'warning'
+  })
+}
+const pyodideDir = dirname(require.resolve('pyodide/package.json'))
+for (const name of PYODIDE_FILES) copyFileSync(join(pyodideDir, name), join(outdir, name))
 copyFileSync(join(here, 'index.html'), join(outdir, 'index.html'))
 copyFileSync(join(here, 'style.css'), join(outdir, 'app.css'))
 console.log(`built collabd web client into ${outdir}`)

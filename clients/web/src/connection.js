@@ -2,8 +2,8 @@
  * One participant's connection to a room: the Y.Doc, the stock y-websocket provider (which speaks
  * message types 0-3) and collabd's own messages (type 100) on the same socket.
  *
- * After every (re)connect the client sends `hello` with the highest chat id it has seen, so the
- * server replays only the chat it missed. Connection state for the header:
+ * After every (re)connect the client sends `hello` with the highest chat and run ids it has seen,
+ * so the server replays only the chat and runs it missed. Connection state for the header:
  *   'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
  * plus `offlineEdits`: local document changes made while not connected (kept, and synced by the
  * provider's SyncStep1/2 exchange on reconnect).
@@ -142,7 +142,7 @@ export class RoomConnection {
     if (status === 'connected') {
       this.everConnected = true
       this.status = 'connected'
-      this.send({ t: 'hello', v: PROTOCOL_VERSION, client: 'web', chat_after: this.state.chat.maxId })
+      this.send({ t: 'hello', v: PROTOCOL_VERSION, client: 'web', chat_after: this.state.chat.maxId, run_after: this.state.runs.maxId })
     } else if (status === 'disconnected') {
       this.state.failPendingChat('Connection lost before the server confirmed this message.')
       this.status = this._browserOffline ? 'offline' : 'reconnecting'

@@ -5,7 +5,7 @@
  *
  * Views subscribe with `on(topic, fn)`; `receive(msg, now)` applies one server message and emits
  * the topics it changed: 'you', 'session', 'chat', 'typing', 'feedback', 'unmask', 'ice',
- * 'signal', 'toast'.
+ * 'signal', 'toast', 'runs', 'question', 'notes', 'timeline'.
  */
 
 export class RoomState {
@@ -27,6 +27,12 @@ export class RoomState {
     this.unmask = { mine: 'pending', deadline: null, result: null }
     this.ice = { servers: [], relay_only: false }
     this.toasts = []
+    // Shared code runs (SPEC 8.7), ordered by id; `pending`: our results not yet echoed.
+    this.runs = { list: [], maxId: 0, pending: [] }
+    // The question (SPEC 8.8): `known` once the server said what it is.
+    this.question = { text: '', ts: null, from: null, known: false, nonce: '', saving: false, error: null }
+    // Our own private notes (SPEC 8.9): what the server holds, and the save in flight.
+    this.notes = { text: '', ts: null, known: false, nonce: '', saving: false, error: null }
     this.readOnlyRefusals = 0
     this._listeners = new Map()
     this._nonceCounter = 0
@@ -123,6 +129,49 @@ export class RoomState {
     return { t: 'feedback.submit', form, nonce }
   }
 
+  /** Record our finished run; returns the run.result message to send. */
+  shareRun (result) {
+    const nonce = this.nextNonce('r')
+    this.runs.pending.push({ nonce, result, error: null })
+    this.emit('runs')
+    return { t: 'run.result', ...result, exception: result.exception || null, exit: result.exit ?? null, nonce }
+  }
+
+  /** The interviewer sets the question; returns the question.set message to send. */
+  setQuestion (text) {
+    const nonce = this.nextNonce('q')
+    this.question.nonce = nonce
+    this.question.saving = true
+    this.question.error = null
+    this.emit('question', { local: true })
+    return { t: 'question.set', text, nonce }
+  }
+
+  /** Save our notes; returns the notes.save message to send. */
+  saveNotes (text) {
+    const nonce = this.nextNonce('n')
+    this.notes.nonce = nonce
+    this.notes.saving = true
+    this.notes.error = null
+    this.emit('notes', { local: true })
+    return { t: 'notes.save', text, nonce }
+  }
+
+  _addRun (m) {
+    if (!m || typeof m.id !== 'number') return false
+    const pendingIndex = m.nonce ? this.runs.pending.findIndex((p) => p.nonce === m.nonce) : -1
+    if (pendingIndex >= 0) this.runs.pending.splice(pendingIndex, 1)
+    const list = this.runs.list
+    if (list.some((x) => x.id === m.id)) return pendingIndex >= 0
+    const { t, nonce, ...run } = m
+    run.from = run.from || {}
+    let i = list.length
+    while (i > 0 && list[i - 1].id > m.id) i--
+    list.splice(i, 0, run)
+    this.runs.maxId = Math.max(this.runs.maxId, m.id)
+    return true
+  }
+
   /** Typing indicators expire if the "off" never arrives (e.g. the other side dropped). */
   expireTyping (now) {
     if (this.typing && this.typing.until <= now) {
@@ -196,8 +245,66 @@ const HANDLERS = {
     s.typing = msg.on ? { from: msg.from, until: now + 6000 } : null
     s.emit('typing')
   },
+  'run.msg' (s, msg) {
+    if (s._addRun(msg)) s.emit('runs', { run: msg })
+  },
+  'run.history' (s, msg) {
+    let changed = false
+    for (const m of msg.runs) changed = s._addRun(m) || changed
+    if (changed) s.emit('runs', { history: true })
+  },
+  question (s, msg) {
+    const q = s.question
+    const mine = Boolean(msg.nonce) && msg.nonce === q.nonce
+    q.text = msg.text
+    q.ts = msg.ts ?? null
+    q.from = msg.from ?? null
+    q.known = true
+    if (mine) {
+      q.saving = false
+      q.error = null
+    }
+    s.emit('question', { mine })
+  },
+  notes (s, msg) {
+    const n = s.notes
+    const mine = Boolean(msg.nonce) && msg.nonce === n.nonce
+    n.text = msg.text
+    n.ts = msg.ts ?? null
+    n.known = true
+    if (mine) {
+      n.saving = false
+      n.error = null
+    }
+    s.emit('notes', { mine, remote: !mine })
+  },
+  timeline (s, msg) {
+    s.emit('timeline', msg)
+  },
   error (s, msg) {
     const ref = msg.ref
+    const run = ref ? s.runs.pending.find((p) => p.nonce === ref) : null
+    if (run) {
+      run.error = msg.message || msg.code
+      s.emit('runs')
+      return
+    }
+    if (ref && ref === s.question.nonce && s.question.saving) {
+      s.question.saving = false
+      s.question.error = msg.message || msg.code
+      s.emit('question', { error: true })
+      return
+    }
+    if (ref && ref === s.notes.nonce && s.notes.saving) {
+      s.notes.saving = false
+      s.notes.error = msg.message || msg.code
+      s.emit('notes', { error: true })
+      return
+    }
+    if (ref && ref.startsWith('t-')) {
+      s.emit('timeline', { error: msg })
+      return
+    }
     const pending = ref ? s.chat.pending.find((p) => p.nonce === ref) : null
     if (pending) {
       pending.status = 'failed'

@@ -7,7 +7,7 @@ import {
 } from '../src/codec.js'
 
 const SAMPLE = {
-  hello: { v: 1, client: 'web', chat_after: 3 },
+  hello: { v: 1, client: 'web', chat_after: 3, run_after: 2 },
   welcome: { v: 1, room: 'r', you: { id: 'p1', name: 'Teal Heron', color: '#1abc9c', role: 'interviewer' }, limits: {} },
   error: { code: 'x', message: 'y', ref: 'c-1' },
   ack: { ref: 'f-1' },
@@ -24,7 +24,16 @@ const SAMPLE = {
   'feedback.reveal': { mine: {}, theirs: {}, calibration: { self: 2, actual: 3 } },
   'unmask.answer': { answer: 'yes' },
   'unmask.status': { mine: 'yes', deadline: null },
-  'unmask.result': { unmasked: false, identity: null }
+  'unmask.result': { unmasked: false, identity: null },
+  'run.result': { language: 'python', stdin: 'x\n', stdout: 'héllo 👋\n', stderr: '', exception: { type: 'ZeroDivisionError', message: 'division by zero', line: 2 }, exit: 1, duration_ms: 12, timed_out: false, truncated: [], nonce: 'r-1' },
+  'run.msg': { id: 4, ts: 1767225600000, from: { id: 'p1', name: 'A', color: '#000000' }, language: 'javascript', stdin: '', stdout: '', stderr: '', exception: null, exit: null, duration_ms: 10000, timed_out: true, truncated: ['stdout'], nonce: '' },
+  'run.history': { runs: [] },
+  'question.set': { text: '# Two sum\n\n<script>x</script>', nonce: 'q-1' },
+  question: { text: 'Reverse a list', ts: 1767225600000, from: null, nonce: '' },
+  'notes.save': { text: 'strong on tests', nonce: 'n-1' },
+  notes: { text: '', ts: null, nonce: '' },
+  'timeline.get': { after: 0, nonce: 't-1' },
+  timeline: { info: { session: 's', complete: true }, events: [{ k: 'phase', ts: 1, phase: 'live' }], next: null, nonce: 't-1' }
 }
 
 test('every kind has a sample and survives a round trip through bytes', () => {

@@ -68,7 +68,7 @@ test('connects to /rooms/<room> with the token and says hello after the socket o
   assert.equal(conn.send({ t: 'chat.post', text: 'x' }), false, 'nothing is sent before the socket is open')
   ws.open()
   assert.equal(conn.status, 'connected')
-  assert.deepEqual(ws.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 0 }])
+  assert.deepEqual(ws.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 0, run_after: 0 }])
   assert.ok(ws.sent.some((f) => f[0] === 0 && f[1] === 0), 'the provider sent SyncStep1 itself')
 })
 
@@ -101,7 +101,7 @@ test('a malformed collabd message is ignored without breaking the connection', (
   assert.equal(state.toasts.length, 0)
 })
 
-test('after a drop: reconnecting, edits kept and counted, then hello with the last chat id and a full sync', async (t) => {
+test('after a drop: reconnecting, edits kept and counted, then hello with the last chat and run ids and a full sync', async (t) => {
   const { conn, ws, state } = connect()
   t.after(() => conn.destroy())
   ws.open()
@@ -110,6 +110,7 @@ test('after a drop: reconnecting, edits kept and counted, then hello with the la
   ws.receive(step2From(server))
   assert.equal(conn.provider.synced, true)
   ws.receive(encodeCollab({ t: 'chat.msg', id: 9, ts: 1, from: { id: 'p2', name: 'A', color: '#000000' }, text: 'hi' }))
+  ws.receive(encodeCollab({ t: 'run.msg', id: 3, ts: 2, from: { id: 'p2', name: 'A', color: '#000000' }, language: 'python', stdout: '1\n', exit: 0 }))
   const post = state.postChat('lost in flight')
   assert.equal(conn.send(post), true)
 
@@ -124,7 +125,7 @@ test('after a drop: reconnecting, edits kept and counted, then hello with the la
   await until(() => FakeSocket.all.length === 2)
   const ws2 = FakeSocket.all[1]
   ws2.open()
-  assert.deepEqual(ws2.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 9 }])
+  assert.deepEqual(ws2.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 9, run_after: 3 }])
   // the provider's SyncStep1 lets the server ask for what it lacks; the server's step 2 syncs us
   ws2.receive(step2From(server))
   assert.equal(conn.offlineEdits, 0)
