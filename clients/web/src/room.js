@@ -16,6 +16,10 @@ import { readableOn } from './color.js'
 import { linkProblem, mountLinkProblem } from './link-problem.js'
 import { applyTheme, currentTheme, currentFontSize, saveFontSize, FONT_SIZES, panelBackground } from './theme.js'
 import { languageById } from './editor.js'
+import { createQuestion } from './question.js'
+import { createRuns } from './runs.js'
+import { createNotes } from './notes.js'
+import { createReplay } from './replay.js'
 
 let ringingNow = false
 const AFTER_PHASES = new Set(['ended', 'feedback', 'revealed', 'unmasked', 'sealed'])
@@ -76,6 +80,7 @@ export function mountRoom (app, { token, payload }) {
   // ---------------------------------------------------------------- tabs
   const tabs = [
     { id: 'feedback', label: 'Feedback' },
+    { id: 'replay', label: 'Replay' },
     { id: 'code', label: 'Code' },
     { id: 'board', label: 'Whiteboard' }
   ]
@@ -114,6 +119,10 @@ export function mountRoom (app, { token, payload }) {
     if (id === 'feedback') notify('ended', '') // it only pointed here
     if (id === 'board') whiteboard.refresh()
     if (id === 'code') editor.view.requestMeasure()
+    if (id === 'replay') {
+      replay.load()
+      replay.refresh()
+    }
   }
 
   function tabKey (e, id) {
@@ -134,14 +143,16 @@ export function mountRoom (app, { token, payload }) {
   const langSelect = h('select', { class: 'lang-select', 'aria-label': 'Language' },
     LANGUAGES.map((l) => h('option', { value: l.id }, l.label)))
   const editorHost = h('div', { class: 'editor-host' })
+  const questionHost = h('div', { class: 'question-host' })
+  const runsHost = h('div', { class: 'runs-host' })
   const fontSelect = h('select', { class: 'font-select', 'aria-label': 'Editor font size' },
     FONT_SIZES.map((n) => h('option', { value: String(n) }, `${n}px`)))
   panels.code.append(
     h('div', { class: 'pane-toolbar' },
       h('label', {}, 'Language ', langSelect),
       h('label', {}, 'Font size ', fontSelect),
-      h('span', { class: 'hint' }, 'Esc then Tab leaves the editor')),
-    editorHost)
+      h('span', { class: 'hint' }, 'Ctrl+Enter runs · Esc then Tab leaves the editor')),
+    h('div', { class: 'code-layout' }, questionHost, h('div', { class: 'code-main' }, editorHost, runsHost)))
   const editor = createEditor(editorHost, { doc: conn.doc, awareness: conn.awareness })
   langSelect.value = editor.language
   langSelect.addEventListener('change', () => editor.setLanguage(langSelect.value))
@@ -178,6 +189,23 @@ export function mountRoom (app, { token, payload }) {
     if (synced && !state.readOnly && !AFTER_PHASES.has(state.phase)) editor.seedLanguage()
   })
 
+  const question = createQuestion(questionHost, { state, send })
+  const runs = createRuns(runsHost, {
+    state,
+    send,
+    code: () => conn.doc.getText('code').toString(),
+    language: () => editor.language
+  })
+  editor.onLanguageChange((id) => {
+    runs.renderControls()
+    if (id === 'python') runs.warm()
+  })
+  editorHost.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault()
+      runs.run()
+    }
+  }, true)
   const whiteboard = createWhiteboard(panels.board, { doc: conn.doc, awareness: conn.awareness })
   const feedbackView = createFeedbackView(panels.feedback, { state, send, draftRoom: payload.room, draftWho: payload.pid || payload.role })
 
@@ -191,6 +219,19 @@ export function mountRoom (app, { token, payload }) {
       h('button', { type: 'button', onclick: downloadBoard }, 'Download the whiteboard (PNG)'),
       copyStatus))
   panels.feedback.append(keepBox)
+  // Your own notes beside your feedback (the pad in the sidebar stays editable).
+  const notesCopy = h('pre', { class: 'notes-copy' })
+  const notesBox = h('section', { class: 'my-notes', 'aria-labelledby': 'my-notes-title', hidden: true },
+    h('h3', { id: 'my-notes-title' }, 'Your private notes'),
+    h('p', { class: 'muted' }, 'Only you can see these.'),
+    notesCopy)
+  panels.feedback.append(notesBox)
+  function renderNotesCopy () {
+    notesCopy.textContent = state.notes.text
+    notesBox.hidden = !state.notes.text
+  }
+  state.on('notes', renderNotesCopy)
+  const replay = createReplay(panels.replay, { state, send })
   function codeText () {
     return conn.doc.getText('code').toString()
   }
@@ -237,6 +278,7 @@ export function mountRoom (app, { token, payload }) {
       chatToggle.focus()
     }
   })
+  const notes = createNotes(sidebar, { state, send })
   const workspace = h('main', { class: 'workspace' }, tablist, Object.values(panels))
   const toasts = h('div', { class: 'toasts', 'aria-live': 'assertive' })
 
@@ -456,6 +498,8 @@ export function mountRoom (app, { token, payload }) {
     renderUnread()
     const after = AFTER_PHASES.has(phase)
     tabButtons.feedback.hidden = !after
+    tabButtons.replay.hidden = !(phase === 'revealed' || phase === 'unmasked' || (phase === 'sealed' && state.feedback.reveal))
+    if (tabButtons.replay.hidden && currentTab === 'replay') selectTab('feedback')
     keepBox.hidden = !after || (phase === 'sealed' && state.session && state.session.close_reason === 'ended_in_lobby' && !codeText())
     if (after && !AFTER_PHASES.has(lastPhase)) {
       if (lastPhase === 'live') endedMoment()
@@ -555,6 +599,7 @@ export function mountRoom (app, { token, payload }) {
     otherWasHere = here
   })
   state.on('session', renderSession)
+  state.on('feedback', renderSession)
   conn.awareness.on('change', () => { if (!isInterview()) renderPeople() })
   state.on('toast', ({ text }) => {
     const t = h('div', { class: 'toast', role: 'alert' }, text, h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', onclick: () => t.remove() }, '×'))
@@ -569,7 +614,7 @@ export function mountRoom (app, { token, payload }) {
   renderConn()
 
   // A handle for debugging in the console and for the end-to-end tests.
-  window.collabdRoom = { state, conn, doc: conn.doc, call, editor, whiteboard }
+  window.collabdRoom = { state, conn, doc: conn.doc, call, editor, whiteboard, runs, question, notes, replay }
   // A second tab on the same link: tell both (edits would still sync, but two tabs of one
   // person confuse presence, the call and the chat).
   let tabs2 = null
@@ -591,6 +636,10 @@ export function mountRoom (app, { token, payload }) {
     if (call.active) call.hangup()
     chat.destroy()
     feedbackView.destroy()
+    notes.flush()
+    notes.destroy()
+    runs.destroy()
+    replay.destroy()
     conn.destroy()
     if (tabs2) {
       tabs2.postMessage('closed')

@@ -1,0 +1,238 @@
+/**
+ * The replay tab, after the reveal (SPEC 8.10, 18): the code and the whiteboard over time with a
+ * scrubber, play/pause and speed; chat, runs, question changes, phases and calls on the same
+ * timeline (click one to jump there). People appear by pseudonym; real names only when the
+ * session was unmasked (the server puts `identity` in the info only then).
+ *
+ * The timeline is fetched page by page with `timeline.get` when the tab is first opened.
+ */
+import { Awareness } from 'y-protocols/awareness'
+import { h, dot, replaceChildren } from './dom.js'
+import { Timeline, Replayer } from './timeline.js'
+import { createEditor } from './editor.js'
+import { createWhiteboard } from './whiteboard.js'
+import { phaseLabel } from './format.js'
+
+const SPEEDS = [1, 2, 5, 10, 30, 60]
+
+function clock (ms) {
+  const s = Math.max(0, Math.floor(ms / 1000))
+  const hh = Math.floor(s / 3600)
+  const mm = Math.floor(s / 60) % 60
+  const ss = String(s % 60).padStart(2, '0')
+  return hh ? `${hh}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`
+}
+
+export function createReplay (parent, { state, send }) {
+  const status = h('p', { class: 'replay-status', role: 'status' }, 'The replay opens after the feedback was revealed.')
+  const playBtn = h('button', { type: 'button', class: 'replay-play', 'aria-pressed': 'false', disabled: true }, 'Play')
+  const speedSel = h('select', { class: 'replay-speed', 'aria-label': 'Replay speed' }, SPEEDS.map((s) => h('option', { value: String(s) }, `${s}×`)))
+  speedSel.value = '10'
+  const scrubber = h('input', { type: 'range', class: 'replay-scrubber', min: '0', max: '0', step: '100', value: '0', 'aria-label': 'Replay position', disabled: true })
+  const timeLabel = h('span', { class: 'replay-time', 'aria-live': 'off' }, '0:00 / 0:00')
+  const phaseEl = h('span', { class: 'replay-phase muted' })
+  const ticks = h('div', { class: 'replay-ticks', 'aria-hidden': 'true' })
+  const codeHost = h('div', { class: 'replay-code editor-host' })
+  const boardHost = h('div', { class: 'replay-board' })
+  const events = h('ol', { class: 'replay-events', 'aria-label': 'What happened' })
+  const root = h('section', { class: 'replay-pane', 'aria-labelledby': 'replay-title' },
+    h('div', { class: 'replay-head' },
+      h('h2', { id: 'replay-title' }, 'Replay'),
+      playBtn, h('label', {}, 'Speed ', speedSel), timeLabel, phaseEl),
+    h('div', { class: 'replay-track' }, scrubber, ticks),
+    status,
+    h('div', { class: 'replay-body' },
+      h('div', { class: 'replay-views' },
+        h('h3', { class: 'sr-only' }, 'Code at this time'), codeHost,
+        h('h3', { class: 'sr-only' }, 'Whiteboard at this time'), boardHost),
+      events))
+  parent.append(root)
+
+  let timeline = null
+  let replayer = null
+  let views = null // {doc, editor, whiteboard}
+  let t = 0
+  let playing = false
+  let raf = 0
+  let requested = false
+  let nonce = ''
+  let pages = []
+  let openedAt = 0
+
+  function names () {
+    const byId = new Map()
+    for (const p of (timeline && timeline.info.participants) || []) {
+      if (p && p.id) byId.set(p.id, p)
+    }
+    return byId
+  }
+
+  function who (from) {
+    if (!from) return 'Someone'
+    const p = names().get(from.id)
+    const name = (from.name || (p && p.name) || 'Participant')
+    const identity = p && p.identity && typeof p.identity.name === 'string' ? ` (${p.identity.name})` : ''
+    return state.isMine(from) ? `You${identity ? '' : ` (${name})`}` : `${name}${identity}`
+  }
+
+  function describe (e) {
+    switch (e.k) {
+      case 'chat': return `${who(e.from)}: ${e.text}`
+      case 'run': {
+        const out = (e.stdout || e.stderr || '').trim().split('\n')[0] || '(no output)'
+        const res = e.timed_out ? 'stopped at the time limit' : e.exit === 0 ? out : `exit ${e.exit ?? '—'}${e.exception ? ` · ${e.exception.type}` : ''}`
+        return `${who(e.from)} ran the code (${e.language}): ${res}`
+      }
+      case 'question': return `${e.from ? who(e.from) : 'The platform'} ${e.text ? 'set the question' : 'cleared the question'}`
+      case 'phase': return `Phase: ${phaseLabel(e.phase)}`
+      case 'call': return `${who(e.by)} ${e.what === 'start' ? 'started a call' : 'ended the call'}`
+      default: return e.k
+    }
+  }
+
+  /** Bind the code and whiteboard views to the replayer's doc (new after a restart). */
+  function bind (doc) {
+    if (views && views.doc === doc) return
+    if (views) {
+      views.editor.destroy()
+      views.whiteboard.destroy()
+      replaceChildren(codeHost)
+      replaceChildren(boardHost)
+    }
+    const awareness = new Awareness(doc)
+    awareness.setLocalState(null)
+    const editor = createEditor(codeHost, { doc, awareness })
+    editor.setReadOnly(true)
+    const whiteboard = createWhiteboard(boardHost, { doc, awareness })
+    whiteboard.setReadOnly(true)
+    views = { doc, editor, whiteboard }
+  }
+
+  function seek (to) {
+    if (!timeline) return
+    t = Math.max(timeline.start, Math.min(timeline.end, to))
+    bind(replayer.seek(t))
+    scrubber.value = String(t - timeline.start)
+    timeLabel.textContent = `${clock(t - timeline.start)} / ${clock(timeline.end - timeline.start)}`
+    const phase = timeline.phaseAt(t)
+    phaseEl.textContent = phase ? phaseLabel(phase) : ''
+    for (const li of events.children) li.classList.toggle('future', Number(li.dataset.ts) > t)
+    root.dataset.t = String(t)
+  }
+
+  function renderTimeline () {
+    const span = Math.max(1, timeline.end - timeline.start)
+    scrubber.max = String(timeline.end - timeline.start)
+    scrubber.disabled = false
+    playBtn.disabled = false
+    replaceChildren(ticks, timeline.marks.filter((e) => e.k !== 'phase' || e.phase !== 'lobby').map((e) => h('span', {
+      class: `tick tick-${e.k}`,
+      style: { left: `${((e.ts - timeline.start) / span) * 100}%` }
+    })))
+    replaceChildren(events, timeline.marks.length
+      ? timeline.marks.map((e) => h('li', { class: `replay-event ev-${e.k}`, dataset: { ts: String(e.ts), k: e.k } },
+        h('button', { type: 'button', class: 'link', onclick: () => { pause(); seek(e.ts) } }, clock(e.ts - timeline.start)),
+        e.from || e.by ? dot((e.from || e.by).color) : null,
+        h('span', { class: 'ev-text' }, describe(e))))
+      : h('li', { class: 'muted' }, 'Nothing but the code and the whiteboard happened.'))
+  }
+
+  function open (info, allEvents) {
+    timeline = new Timeline(info, allEvents)
+    replayer = new Replayer(timeline)
+    renderTimeline()
+    seek(timeline.end)
+    const ms = Math.round(performance.now() - openedAt)
+    root.dataset.openMs = String(ms)
+    root.dataset.ready = 'true'
+    const pseudo = info.participants && info.participants.some((p) => p.identity) ? '' : ' People are shown by pseudonym.'
+    status.textContent = `${timeline.updates.length} edits, ${timeline.marks.length} events.${pseudo}${info.complete === false ? ' The earliest part of the history was folded into a snapshot.' : ''}`
+  }
+
+  function request (after) {
+    nonce = state.nextNonce('t')
+    if (!send({ t: 'timeline.get', after, nonce })) {
+      status.textContent = 'Not connected: the replay loads when you reconnect.'
+      requested = false
+    }
+  }
+
+  state.on('timeline', (msg) => {
+    if (msg.error) {
+      if (msg.error.ref !== nonce) return
+      requested = false
+      status.textContent = msg.error.code === 'wrong_phase'
+        ? 'The replay opens once both feedback forms were revealed.'
+        : `The replay could not be loaded: ${msg.error.message || msg.error.code}`
+      return
+    }
+    if (msg.nonce !== nonce) return
+    pages.push(...msg.events)
+    if (typeof msg.next === 'number' && msg.next > 0) {
+      status.textContent = `Loading the replay… (${pages.length} events)`
+      request(msg.next)
+    } else {
+      const all = pages
+      pages = []
+      open(msg.info, all)
+    }
+  })
+
+  function load () {
+    if (requested || timeline) return
+    requested = true
+    pages = []
+    openedAt = performance.now()
+    status.textContent = 'Loading the replay…'
+    request(0)
+  }
+
+  function frame (prev) {
+    raf = requestAnimationFrame((now) => {
+      if (!playing) return
+      const dt = (now - prev) * Number(speedSel.value)
+      seek(t + dt)
+      if (t >= timeline.end) pause()
+      else frame(now)
+    })
+  }
+
+  function play () {
+    if (!timeline) return
+    if (t >= timeline.end) seek(timeline.start)
+    playing = true
+    playBtn.textContent = 'Pause'
+    playBtn.setAttribute('aria-pressed', 'true')
+    frame(performance.now())
+  }
+
+  function pause () {
+    playing = false
+    cancelAnimationFrame(raf)
+    playBtn.textContent = 'Play'
+    playBtn.setAttribute('aria-pressed', 'false')
+  }
+
+  playBtn.addEventListener('click', () => (playing ? pause() : play()))
+  scrubber.addEventListener('input', () => {
+    pause()
+    seek(timeline.start + Number(scrubber.value))
+  })
+
+  return {
+    root,
+    load,
+    seek,
+    refresh: () => views && views.whiteboard.refresh(),
+    get timeline () { return timeline },
+    get doc () { return views ? views.doc : null },
+    destroy () {
+      pause()
+      if (views) {
+        views.editor.destroy()
+        views.whiteboard.destroy()
+      }
+      if (replayer) replayer.destroy()
+    }
+  }
+}

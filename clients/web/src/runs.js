@@ -1,0 +1,157 @@
+/**
+ * The Run button and the runs panel under the editor (SPEC 8.7).
+ *
+ * Run executes the current code in this browser (runner.js: Web Workers, Pyodide for Python),
+ * shows the output live, then shares the result with `run.result`; the server stamps who ran it
+ * and when and sends it back to both sides as `run.msg`, which is what the list shows, in id
+ * order, for both participants ("Tidy Lynx ran the code"), including runs reported by the
+ * terminal client. Nothing here ever executes code because of a message from the server.
+ */
+import { h, dot, replaceChildren } from './dom.js'
+import { Runner } from './runner.js'
+import { canRun, summary, outcome, DEFAULT_TIME_LIMIT_MS } from './run-result.js'
+import { formatClock } from './format.js'
+import { languageById } from './editor.js'
+
+const SHARE_PHASES = new Set(['', 'lobby', 'live'])
+
+export function createRuns (parent, { state, send, code, language }) {
+  const limits = () => state.limits || {}
+  const runner = new Runner({ timeLimitMs: DEFAULT_TIME_LIMIT_MS })
+  const runBtn = h('button', { type: 'button', class: 'primary run-btn', title: 'Run the code in your browser (Ctrl+Enter)' }, 'Run ▶')
+  const stopBtn = h('button', { type: 'button', class: 'run-stop', hidden: true }, 'Stop')
+  const why = h('span', { class: 'run-why muted' })
+  const stdin = h('textarea', { class: 'run-stdin', rows: '2', 'aria-label': 'Standard input for the run', placeholder: 'Input for the program (stdin): input() in Python, readline() in JavaScript', spellcheck: 'false' })
+  const list = h('ol', { class: 'runs-list', 'aria-live': 'polite', 'aria-label': 'Runs' })
+  const root = h('section', { class: 'runs-panel', 'aria-labelledby': 'runs-title' },
+    h('div', { class: 'runs-head' },
+      h('h2', { class: 'panel-title', id: 'runs-title' }, 'Runs'),
+      runBtn, stopBtn, why,
+      h('span', { class: 'hint' }, `Runs in your browser · ${DEFAULT_TIME_LIMIT_MS / 1000} s limit · shared with the other participant`)),
+    h('details', { class: 'run-input' }, h('summary', {}, 'Input (stdin)'), stdin),
+    list)
+  parent.append(root)
+
+  /** The run in progress here: {language, chunks: [{stream, text}], phase: 'loading'|'running'} */
+  let live = null
+  /** Our results the server refused or that could not be sent: shown only to us. */
+  const localOnly = []
+
+  function canShare () {
+    return SHARE_PHASES.has(state.phase)
+  }
+
+  function renderControls () {
+    const lang = language()
+    const runnable = canRun(lang)
+    runBtn.disabled = !runnable || Boolean(live) || !canShare()
+    stopBtn.hidden = !live
+    why.textContent = !runnable
+      ? `${languageById(lang).label} cannot run in the browser (Python, JavaScript and TypeScript can).`
+      : !canShare() ? 'The interview has ended.' : ''
+  }
+
+  function nameOf (from) {
+    if (state.isMine(from)) return 'You'
+    return from && typeof from.name === 'string' && from.name ? from.name : 'Participant'
+  }
+
+  function outputBlock (run) {
+    const out = []
+    if (run.stdout) out.push(h('pre', { class: 'run-out stdout' }, run.stdout))
+    if (run.stderr) out.push(h('pre', { class: 'run-out stderr' }, run.stderr))
+    if (!run.stdout && !run.stderr) out.push(h('p', { class: 'run-out empty muted' }, '(no output)'))
+    if (Array.isArray(run.truncated) && run.truncated.length) out.push(h('p', { class: 'run-note muted' }, `Cut at the limit: ${run.truncated.join(', ')}.`))
+    return out
+  }
+
+  function runItem (run, { note = '', extraClass = '' } = {}) {
+    const kind = outcome(run)
+    const who = nameOf(run.from)
+    return h('li', { class: `run-item run-${kind}${state.isMine(run.from) ? ' mine' : ''} ${extraClass}`.trim(), dataset: run.id ? { id: String(run.id) } : {} },
+      h('div', { class: 'run-meta' },
+        run.from ? dot(run.from.color) : null,
+        h('strong', { class: 'run-who' }, `${who} ran the code`),
+        h('span', { class: 'run-lang' }, ` · ${languageById(run.language).label || run.language}`),
+        typeof run.ts === 'number' ? h('time', { datetime: new Date(run.ts).toISOString() }, ` · ${formatClock(run.ts)}`) : null,
+        h('span', { class: `run-status status-${kind}` }, summary(run, DEFAULT_TIME_LIMIT_MS))),
+      run.stdin ? h('p', { class: 'run-stdin-shown muted' }, `Input: ${run.stdin.length > 80 ? `${run.stdin.slice(0, 80)}…` : run.stdin}`) : null,
+      outputBlock(run),
+      run.exception && run.exception.type !== 'Stopped' && !(run.stderr || '').includes(`${run.exception.type}: ${run.exception.message}`) ? h('p', { class: 'run-exception' }, `${run.exception.type}: ${run.exception.message}${run.exception.line ? ` (line ${run.exception.line})` : ''}`) : null,
+      note ? h('p', { class: 'run-note' }, note) : null)
+  }
+
+  function render () {
+    const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 60
+    const items = state.runs.list.map((r) => runItem(r))
+    for (const p of state.runs.pending) {
+      items.push(runItem({ ...p.result, from: state.you }, { note: p.error ? `Not shared: ${p.error}` : 'Sharing…', extraClass: p.error ? 'failed' : 'pending' }))
+    }
+    for (const r of localOnly) items.push(runItem({ ...r.result, from: state.you }, { note: `Only you see this: ${r.reason}`, extraClass: 'failed' }))
+    if (live) {
+      items.push(h('li', { class: 'run-item run-live mine' },
+        h('div', { class: 'run-meta' }, h('strong', { class: 'run-who' }, 'You are running the code'),
+          h('span', { class: 'run-lang' }, ` · ${languageById(live.language).label}`),
+          h('span', { class: 'run-status' }, live.phase === 'loading' ? 'loading Python (first run only)…' : 'running…')),
+        live.chunks.map((c) => h('pre', { class: `run-out ${c.stream}` }, c.text))))
+    }
+    if (!items.length) items.push(h('li', { class: 'runs-empty muted' }, 'No runs yet. Press Run to run the code; both of you see the output.'))
+    replaceChildren(list, items)
+    if (nearBottom || live) list.scrollTop = list.scrollHeight
+    renderControls()
+  }
+
+  async function run () {
+    const lang = language()
+    if (live || !canRun(lang) || !canShare()) return
+    runner.outputCap = limits().run_output_chars || runner.outputCap
+    runner.stdinCap = limits().run_stdin_chars || runner.stdinCap
+    live = { language: lang, chunks: [], phase: 'running' }
+    render()
+    let result
+    try {
+      result = await runner.run({ code: code(), language: lang, stdin: stdin.value }, (e) => {
+        if (e.type === 'loading') live.phase = 'loading'
+        else if (e.type === 'started') live.phase = 'running'
+        else if (e.type === 'out') {
+          const last = live.chunks[live.chunks.length - 1]
+          if (last && last.stream === e.stream) last.text += e.text
+          else live.chunks.push({ stream: e.stream, text: e.text })
+        }
+        renderLive()
+      })
+    } finally {
+      live = null
+    }
+    if (!send(state.shareRun(result))) {
+      const p = state.runs.pending.pop()
+      localOnly.push({ result: p.result, reason: 'you were not connected, so it was not shared.' })
+    }
+    render()
+  }
+
+  // Streaming output re-renders at most once per animation frame.
+  let frame = 0
+  function renderLive () {
+    if (frame) return
+    frame = requestAnimationFrame(() => {
+      frame = 0
+      render()
+    })
+  }
+
+  runBtn.addEventListener('click', run)
+  stopBtn.addEventListener('click', () => runner.cancel())
+  state.on('runs', render)
+  state.on('session', renderControls)
+  state.on('you', render)
+
+  return {
+    root,
+    run,
+    render,
+    renderControls,
+    warm: () => runner.warm(language()),
+    destroy: () => runner.destroy()
+  }
+}
