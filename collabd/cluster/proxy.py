@@ -113,7 +113,7 @@ async def forward_websocket(request: web.Request, owner_url: str, proof: str,
     upstream.head = loop.create_future()
     try:
         await asyncio.wait_for(loop.create_connection(
-            lambda: upstream, owner.hostname, owner.port or 80), CONNECT_TIMEOUT)
+            lambda: upstream, owner.hostname or "127.0.0.1", owner.port or 80), CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         log.warning("owner unreachable", extra={"owner": owner_url, "error": str(exc)})
         return unavailable("the room's node cannot be reached, retry later")
