@@ -48,11 +48,26 @@ class Limits:
     handshakes_per_address: int = 16
     practice_per_minute: int = 10  # POST /api/practice per client address (no key needed)
     practice_lobby_seconds: float = 3600.0  # a practice lobby not started by then is cancelled
+    # runs, the question, private notes, replay (SPEC 8.7-8.10, 18)
+    run_output_chars: int = 65536  # run.result stdout and stderr, each, code points
+    run_stdin_chars: int = 16384
+    run_rate: float = 1.0  # run.result per connection
+    run_burst: float = 5.0
+    question_max_chars: int = 20000
+    notes_max_chars: int = 20000
+    save_rate: float = 2.0  # notes.save and question.set together, per connection
+    save_burst: float = 20.0
+    timeline_rate: float = 2.0  # timeline.get pages per connection
+    timeline_burst: float = 10.0
+    timeline_page_bytes: int = 512 * 1024
+    history_retention_days: float = 90.0  # a session room's timestamped history; 0: for ever
 
     def public(self) -> dict[str, float]:
         """The limits a client may want to know (sent in `welcome`)."""
         keep = ("max_frame_bytes", "max_doc_bytes", "chat_max_chars", "max_sdp_bytes",
-                "max_candidate_bytes", "update_rate", "chat_rate", "signal_rate")
+                "max_candidate_bytes", "update_rate", "chat_rate", "signal_rate",
+                "run_output_chars", "run_stdin_chars", "run_rate", "question_max_chars",
+                "notes_max_chars")
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in keep}
 
 

@@ -92,6 +92,30 @@ LIST_EXAMPLE = {"sessions": [STATUS_EXAMPLE], "limit": 100, "offset": 0}
 CHAT_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"], "messages": [
     {"id": 1, "ts": 1767225700000, "from": {"id": "p-Qm9uZXlCYWRn", "name": "Teal Heron",
                                             "color": "#0f766e"}, "text": "Hello!"}]}
+TL_PEOPLE = [{"id": "p-Qm9uZXlCYWRn", "name": "Teal Heron", "color": "#0f766e"},
+             {"id": "p-V2hpdGVPd2xz", "name": "Amber Lynx", "color": "#b45309"}]
+TIMELINE_EXAMPLE = {
+    "info": {"session": STATUS_EXAMPLE["session_id"], "room": STATUS_EXAMPLE["session_id"],
+             "phase": "revealed", "created_at": 1767225600000, "started_at": 1767225660000,
+             "ended_at": 1767228360000,
+             "participants": [{**TL_PEOPLE[0], "role": "interviewer"},
+                              {**TL_PEOPLE[1], "role": "interviewee"}],
+             "complete": True},
+    "events": [
+        {"k": "phase", "ts": 1767225600000, "phase": "lobby"},
+        {"k": "question", "ts": 1767225600000, "text": "# Two sum\n\nReturn the indexes..."},
+        {"k": "phase", "ts": 1767225660000, "phase": "live"},
+        {"k": "update", "ts": 1767225671250, "n": 1,
+         "u": "AQHpBwAEAQRjb2RlCWRlZiBmKCk6CgA="},  # 'def f():\n' typed into `code`
+        {"k": "snapshot", "ts": 1767225671250, "n": 1,
+         "u": "AQHpBwAEAQRjb2RlCWRlZiBmKCk6CgA="},
+        {"k": "call", "ts": 1767225680000, "what": "start", "by": TL_PEOPLE[0]},
+        {"k": "chat", "ts": 1767225700000, "id": 1, "from": TL_PEOPLE[0], "text": "Hello!"},
+        {"k": "run", "ts": 1767225900000, "id": 1, "from": TL_PEOPLE[1],
+         "language": "python", "stdin": "", "stdout": "7\n", "stderr": "", "exit": 0,
+         "duration_ms": 38, "timed_out": False, "truncated": []},
+        {"k": "phase", "ts": 1767228360000, "phase": "feedback"},
+        {"k": "phase", "ts": 1767228900000, "phase": "revealed"}]}
 PRACTICE_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"],
                     "links": {"interviewer": JOIN_URL, "interviewee": JOIN_URL}}
 
@@ -164,6 +188,14 @@ def build() -> dict[str, Any]:
                 "summary": "The session's chat log, in order (pseudonymous senders)",
                 "parameters": SID,
                 "responses": {"200": _json(p.ChatLog, "chat log", CHAT_EXAMPLE), **AUTH,
+                              **NOT_FOUND}}},
+            "/api/sessions/{sid}/timeline": {"get": {
+                "summary": "Replay: document updates with their server times (and snapshots "
+                           "to jump to), chat, runs, question changes, phase changes and call "
+                           "start/stop on one time axis (SPEC 18). Pseudonyms only unless the "
+                           "two unmasked; private notes are never included",
+                "parameters": SID,
+                "responses": {"200": _json(p.Timeline, "timeline", TIMELINE_EXAMPLE), **AUTH,
                               **NOT_FOUND}}},
             "/api/analytics": {"get": {
                 "summary": "The perceived-vs-actual study over stored feedback (admin)",

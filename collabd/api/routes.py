@@ -58,6 +58,7 @@ class SessionApi:
         r.add_post("/api/sessions/{sid}/end", self.guard(self.end))
         r.add_post("/api/sessions/{sid}/cancel", self.guard(self.cancel))
         r.add_get("/api/sessions/{sid}/chat", self.guard(self.chat))
+        r.add_get("/api/sessions/{sid}/timeline", self.guard(self.timeline))
         r.add_get("/api/analytics", self.guard(self.analytics))
         r.add_get("/api/people/{external_id}/calibration", self.guard(self.calibration))
         r.add_post("/api/practice", self.practice)
@@ -96,12 +97,16 @@ class SessionApi:
 
     async def create(self, request: web.Request) -> web.Response:
         body = p.create_session(await request.read())
+        limit = self.services.hub.settings.limits.question_max_chars
+        if len(body.question) > limit:
+            raise p.InvalidPayload(f"question: at most {limit} characters - at `$.question`")
         options, extra = (body.options or p.Options()).to_core()
         kind = "simulated" if body.simulated else "real"
         session, tokens = await self.services.create(
             body.interviewer.to_core(), body.interviewee.to_core(), options, body.simulated,
             extra, kind=kind,
-            external_ids=(body.interviewer.external(), body.interviewee.external()))
+            external_ids=(body.interviewer.external(), body.interviewee.external()),
+            question=body.question)
         return answer(self._created(request, session, tokens, kind), p.Created, 201)
 
     async def list(self, request: web.Request) -> web.Response:
@@ -153,6 +158,14 @@ class SessionApi:
         rows = await self.services.call(self.services.hub.store.chat_after, live.session.id, 0,
                                         100_000)
         return answer({"session_id": live.session.id, "messages": rows}, p.ChatLog)
+
+    async def timeline(self, request: web.Request) -> web.Response:
+        """The replay timeline (SPEC 18): at any phase for the embedder, pseudonyms only
+        unless the two unmasked; never anyone's private notes."""
+        live = await self._live(request)
+        info, events = await self.services.features.timeline(live)
+        body = await asyncio.to_thread(p.answer, {"info": info, "events": events}, p.Timeline)
+        return web.Response(body=body, content_type=JSON)
 
     async def analytics(self, request: web.Request) -> web.Response:
         from ..analytics.extra import MissingExtraError

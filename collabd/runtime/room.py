@@ -66,6 +66,8 @@ class Room:
         self.awareness = AwarenessTable.for_room(limits, owner_key=lambda c: c.claims.pid)
         self.conns: set[Conn] = set()
         self.read_only = False  # set by the session layer once the interview has ended
+        # set by the session layer: compaction keeps every timestamped update (replay, SPEC 18)
+        self.keep_history = False
         # how long a silent peer goes unpinged: short where presence is shown (session rooms)
         self.ping_seconds = limits.idle_ping_seconds
         self._in_flight = 0  # updates applied, not yet committed and relayed
@@ -342,6 +344,7 @@ class Room:
         await self.flush()
         # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
         snapshot, upto, count = self.doc.snapshot(), self._durable_seq, self._since_snapshot
-        await self.hub.persistence.call(self.hub.store.compact, self.name, snapshot, upto)
+        await self.hub.persistence.call(self.hub.store.compact, self.name, snapshot, upto,
+                                        self.keep_history)
         self._since_snapshot -= count - 1
         log.info("compacted", extra={"room": self.name, "updates": count, "bytes": len(snapshot)})

@@ -48,6 +48,8 @@ from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
 from ..core.tokens import Claims, mint
 from .connection import Conn
 from .extensions import Basic
+from .features import MESSAGES as FEATURE_MESSAGES
+from .features import RoomFeatures
 from .webhooks import Webhooks
 
 if TYPE_CHECKING:
@@ -100,6 +102,7 @@ class Services(Basic):
         self._sent: dict[Conn, dict[str, CollabMessage]] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
         self._in_call: dict[str, set[str]] = {}
+        self.features = RoomFeatures(self)  # runs, the question, notes, replay
         self.webhooks: Webhooks | None = None
         self.webhook_key = b""  # the API key: embedders verify webhook signatures with it
 
@@ -165,7 +168,7 @@ class Services(Basic):
                      simulated: bool = False, extra: dict[str, Any] | None = None,
                      kind: str | None = None,
                      external_ids: tuple[str | None, str | None] = (None, None),
-                     ) -> tuple[Session, dict[str, str]]:
+                     question: str = "") -> tuple[Session, dict[str, str]]:
         """A new session in the lobby, stored; returns it and a join token per role.
 
         external_ids: the embedder's stable ids of (interviewer, interviewee), or None; only
@@ -180,6 +183,8 @@ class Services(Basic):
         keys = tuple(None if x is None else person_key(self.secret, x) for x in external_ids)
         await self.call(partial(self.hub.store.save_session, sid, session.to_record(), now,
                                 simulated, extra or {}, kind=kind, keys=keys))
+        if question:  # the embedder's question (SPEC 8.8), stored before anyone can join
+            await self.call(self.hub.store.append_question, sid, now, None, question)
         # valid until the last deadline can have passed, and a day more to look at the result
         ttl = (options.interview_ms + options.feedback_ms + options.unmask_ms) // 1000 + 86400
         exp = now // 1000 + ttl
@@ -302,10 +307,12 @@ class Services(Basic):
         if live is not None:
             room.read_only = live.session.is_read_only()
             room.ping_seconds = room.limits.ws_ping_seconds  # presence is shown: notice drops fast
+            room.keep_history = self.features.keeps_history(live)  # replay (SPEC 18)
             await self.mutate(live, live.session.join, conn.claims.pid)
 
     async def on_leave(self, room: Room, conn: Conn) -> None:
         self._sent.pop(conn, None)
+        self.features.forget(conn)
         calls = self._in_call.get(room.name)
         if calls and conn.claims.pid in calls:
             calls.discard(conn.claims.pid)
@@ -319,6 +326,7 @@ class Services(Basic):
     def on_unload(self, room: Room) -> None:
         self._chat_locks.pop(room.name, None)
         self._in_call.pop(room.name, None)
+        self.features.forget_room(room.name)
         live = self.live.get(room.name)
         if live is not None and live.session.is_terminal():
             if live.timer is not None:
@@ -335,6 +343,7 @@ class Services(Basic):
         if live is not None:
             await self.load_history(live)
             self.send_view(live, conn)
+        await self.features.greet(room, conn, live)
         relay_only = settings.relay_only or bool(live and live.extra.get("relay_only"))
         turn_secret = settings.turn_secret.encode() or None
         servers = signaling.ice_servers(list(settings.stun_urls), list(settings.turn_urls),
@@ -353,6 +362,7 @@ class Services(Basic):
             if len(rows) < HISTORY_CHUNK:
                 break
             after = rows[-1]["id"]
+        await self.features.send_runs(room, conn, msg)
 
     async def on_message(self, room: Room, conn: Conn, msg: CollabMessage) -> None:
         live = self.live.get(room.name)
@@ -365,6 +375,8 @@ class Services(Basic):
                 await self.signal(room, conn, msg, live)
             elif isinstance(msg, Hello):
                 conn.send_collab(Error("bad_message", "hello was already received"))
+            elif isinstance(msg, FEATURE_MESSAGES):
+                await self.features.on_message(room, conn, msg, live)
             elif live is None:
                 conn.send_collab(Error("not_found", f"{msg.KIND} needs an interview session"))
             elif isinstance(msg, EndInterview):

@@ -23,8 +23,12 @@ from collab_protocol import (
     FeedbackReveal,
     FeedbackStatus,
     FeedbackSubmit,
+    Notes,
+    NotesSave,
     SessionState,
     SyncUpdate,
+    Timeline,
+    TimelineGet,
     UnmaskAnswer,
     UnmaskResult,
     UnmaskStatus,
@@ -58,6 +62,10 @@ async def both(server, external_ids=None, **options):  # type: ignore[no-untyped
     await a.until(phase_is("live"))
     await b.until(phase_is("live"))
     return s, a, b
+
+
+NOTES_A = "interviewer-private: hesitant on recursion ✍️"
+NOTES_B = "candidate-private: the interviewer seemed rushed 🙈"
 
 
 def leaks(p: Participant, identity: dict[str, str]) -> list[str]:
@@ -135,6 +143,11 @@ async def test_no_byte_reveals_the_other_before_a_mutual_unmask(server):
     await a.send(ChatPost("hello, I am the interviewer", nonce="c1"))
     await b.send(ChatPost("hi!", nonce="c2"))
     await a.next(lambda m: isinstance(m, ChatMsg) and m.text == "hi!")
+    # private notes (issue 14): each side's pad never reaches the other, not even in replay
+    await a.send(NotesSave(NOTES_A, nonce="na"))
+    await b.send(NotesSave(NOTES_B, nonce="nb"))
+    await a.next(lambda m: isinstance(m, Notes) and m.nonce == "na")
+    await b.next(lambda m: isinstance(m, Notes) and m.nonce == "nb")
     await a.send(EndInterview())
     await b.until(phase_is("feedback"))  # before b submits
     await a.send(FeedbackSubmit(HIRE, nonce="1"))
@@ -145,9 +158,17 @@ async def test_no_byte_reveals_the_other_before_a_mutual_unmask(server):
     ra = await a.until(lambda m: isinstance(m, UnmaskResult))
     rb = await b.until(lambda m: isinstance(m, UnmaskResult))
     assert ra == rb == UnmaskResult(False, None)  # the same for both: nobody is named
+    for p in (a, b):  # the replay, fetched by both after the reveal
+        await p.send(TimelineGet(nonce="tl"))
+        assert (await p.until(lambda m: isinstance(m, Timeline))).events
     await a.drain()
     await b.drain()
     assert leaks(a, BOB) == [] and leaks(b, ALICE) == []
+    assert NOTES_A.encode() not in b.all_bytes() and NOTES_B.encode() not in a.all_bytes()
+    assert NOTES_A.encode() in a.all_bytes()  # the scan looks where the text would be
+    status, timeline = await api(server, "GET", f"/api/sessions/{s['session_id']}/timeline")
+    assert status == 200 and NOTES_A not in json.dumps(timeline, ensure_ascii=False)
+    assert NOTES_B not in json.dumps(timeline, ensure_ascii=False)
     assert len(a.c.frames) > 10 and len(b.c.frames) > 10
     keys = [person_key(load_secret(server.data_dir), x) for x in ids]
     for p in (a, b):

@@ -1,0 +1,262 @@
+"""Runs, the question, private notes and replay (SPEC 8.7-8.10, 18): the room services that
+`Services` hands these messages to.
+
+Every accepted message is stored before anyone hears of it (the echo is the sender's
+acknowledgement). Notes go only to their owner's connections: that is the one rule here that
+protects privacy, and tests/server/test_room_features.py scans every frame for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from collab_protocol import (
+    CollabMessage,
+    Error,
+    Hello,
+    Notes,
+    NotesSave,
+    Question,
+    QuestionSet,
+    RunHistory,
+    RunMsg,
+    RunResult,
+    Timeline,
+    TimelineGet,
+)
+
+from ..core.lifecycle import Phase
+from ..core.ratelimit import TokenBucket
+from . import timeline
+from .connection import Conn
+from .runs import check_run, stored
+
+if TYPE_CHECKING:
+    from .room import Room
+    from .services import Live, Services
+
+MESSAGES = (RunResult, QuestionSet, NotesSave, TimelineGet)
+RUN_PHASES = (Phase.LOBBY, Phase.LIVE)
+QUESTION_PHASES = (Phase.LOBBY, Phase.LIVE)
+HISTORY_CHUNK = 200
+FRAME_OVERHEAD = 64
+DAY_MS = 86_400_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Buckets:
+    runs: TokenBucket
+    saves: TokenBucket
+    timeline: TokenBucket
+
+
+class RoomFeatures:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._buckets: dict[Conn, Buckets] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        # the last built timeline per session, while nothing new can be added to it
+        self._timelines: dict[str, tuple[tuple[Any, ...], dict[str, Any], list[Any]]] = {}
+
+    @property
+    def hub(self) -> Any:
+        assert self.services.hub is not None
+        return self.services.hub
+
+    def buckets(self, conn: Conn) -> Buckets:
+        b = self._buckets.get(conn)
+        if b is None:
+            lim, now = conn.limits, asyncio.get_running_loop().time()
+            b = self._buckets[conn] = Buckets(TokenBucket(lim.run_rate, lim.run_burst, now),
+                                              TokenBucket(lim.save_rate, lim.save_burst, now),
+                                              TokenBucket(lim.timeline_rate,
+                                                          lim.timeline_burst, now))
+        return b
+
+    def forget(self, conn: Conn) -> None:
+        self._buckets.pop(conn, None)
+
+    def forget_room(self, name: str) -> None:
+        self._locks.pop(name, None)
+        self._timelines.pop(name, None)
+
+    def keeps_history(self, live: Live | None) -> bool:
+        """A session room keeps every update with its time until the retention has passed."""
+        if live is None:
+            return False
+        days = self.hub.settings.limits.history_retention_days
+        return days <= 0 or now_ms() < live.session.created_at + days * DAY_MS
+
+    # -- on hello: the question, the receiver's own notes, then (after chat) the runs
+
+    async def greet(self, room: Room, conn: Conn, live: Live | None) -> None:
+        if live is not None:
+            conn.send_collab(await self.current_question(room.name))
+        notes = await self.services.call(self.hub.store.load_notes, room.name, conn.claims.pid)
+        conn.send_collab(Notes(notes[0], notes[1]) if notes else Notes(""))
+
+    async def current_question(self, room: str, nonce: str = "") -> Question:
+        rows = await self.services.call(self.hub.store.questions, room)
+        if not rows:
+            return Question("")
+        last = rows[-1]
+        return Question(last["text"], last["ts"], last.get("from"), nonce)
+
+    async def send_runs(self, room: Room, conn: Conn, hello: Hello) -> None:
+        from .services import split_by_bytes
+
+        after = max(0, hello.run_after or 0)
+        budget = self.hub.settings.limits.max_frame_bytes - FRAME_OVERHEAD
+        first = True
+        while True:
+            rows = await self.services.call(self.hub.store.runs_after, room.name, after,
+                                            HISTORY_CHUNK)
+            for chunk in split_by_bytes(rows, budget):
+                if chunk or first:
+                    conn.send_collab(RunHistory(chunk))
+                first = False
+            if len(rows) < HISTORY_CHUNK:
+                break
+            after = rows[-1]["id"]
+
+    # -- messages
+
+    async def on_message(self, room: Room, conn: Conn, msg: CollabMessage,
+                         live: Live | None) -> None:
+        if isinstance(msg, RunResult):
+            await self.run(room, conn, msg, live)
+        elif isinstance(msg, QuestionSet):
+            await self.set_question(room, conn, msg, live)
+        elif isinstance(msg, NotesSave):
+            await self.save_notes(room, conn, msg)
+        elif isinstance(msg, TimelineGet):
+            await self.send_timeline(room, conn, msg, live)
+
+    async def run(self, room: Room, conn: Conn, msg: RunResult, live: Live | None) -> None:
+        if live is not None and live.session.phase not in RUN_PHASES:
+            conn.send_collab(Error("wrong_phase", "runs are shared only during the interview",
+                                   msg.nonce))
+            return
+        problem = check_run(msg, room.limits)
+        if problem is not None:
+            conn.send_collab(Error(*problem, msg.nonce))
+            return
+        if not self.buckets(conn).runs.allow(asyncio.get_running_loop().time()):
+            conn.send_collab(Error("rate_limited", "too many runs", msg.nonce))
+            return
+        sender = {k: conn.profile[k] for k in ("id", "name", "color")}
+        fields = stored(msg)
+        async with self._lock(room.name):  # ids are handed out, stored and sent in one order
+            ts = now_ms()
+            rid = await self.services.call(self.hub.store.append_run, room.name, ts, sender,
+                                           fields)
+            for c in room.conns:
+                if c.hello:
+                    c.send_collab(RunMsg(rid, ts, sender, **fields,
+                                         nonce=msg.nonce if c is conn else ""))
+
+    async def set_question(self, room: Room, conn: Conn, msg: QuestionSet,
+                           live: Live | None) -> None:
+        if live is None:
+            conn.send_collab(Error("not_found", "the question belongs to an interview session",
+                                   msg.nonce))
+            return
+        if conn.claims.role != "interviewer":
+            conn.send_collab(Error("not_allowed", "only the interviewer can set the question",
+                                   msg.nonce))
+            return
+        if live.session.phase not in QUESTION_PHASES:
+            conn.send_collab(Error("wrong_phase", "the interview has ended", msg.nonce))
+            return
+        limit = room.limits.question_max_chars
+        if len(msg.text) > limit:
+            conn.send_collab(Error("too_large", f"at most {limit} characters", msg.nonce))
+            return
+        if not self.buckets(conn).saves.allow(asyncio.get_running_loop().time()):
+            conn.send_collab(Error("rate_limited", "too many saves", msg.nonce))
+            return
+        sender = {k: conn.profile[k] for k in ("id", "name", "color")}
+        async with self._lock(room.name):
+            ts = now_ms()
+            await self.services.call(self.hub.store.append_question, room.name, ts, sender,
+                                     msg.text)
+            for c in room.conns:
+                if c.hello:
+                    c.send_collab(Question(msg.text, ts, sender,
+                                           msg.nonce if c is conn else ""))
+
+    async def save_notes(self, room: Room, conn: Conn, msg: NotesSave) -> None:
+        limit = room.limits.notes_max_chars
+        if len(msg.text) > limit:
+            conn.send_collab(Error("too_large", f"at most {limit} characters", msg.nonce))
+            return
+        if not self.buckets(conn).saves.allow(asyncio.get_running_loop().time()):
+            conn.send_collab(Error("rate_limited", "too many saves", msg.nonce))
+            return
+        pid = conn.claims.pid
+        async with self._lock(room.name):  # saves reach the owner's devices in store order
+            ts = now_ms()
+            await self.services.call(self.hub.store.save_notes, room.name, pid, ts, msg.text)
+            for c in room.conns:  # the owner's own connections, nobody else's
+                if c.hello and c.claims.pid == pid:
+                    c.send_collab(Notes(msg.text, ts, msg.nonce if c is conn else ""))
+
+    async def send_timeline(self, room: Room, conn: Conn, msg: TimelineGet,
+                            live: Live | None) -> None:
+        if live is None:
+            conn.send_collab(Error("not_found", "replay belongs to an interview session",
+                                   msg.nonce))
+            return
+        if conn.claims.role not in ("interviewer", "interviewee"):
+            conn.send_collab(Error("not_allowed", "only the participants can replay",
+                                   msg.nonce))
+            return
+        if live.session.revealed_at is None:
+            conn.send_collab(Error("wrong_phase", "replay opens once the feedback is revealed",
+                                   msg.nonce))
+            return
+        if not self.buckets(conn).timeline.allow(asyncio.get_running_loop().time()):
+            conn.send_collab(Error("rate_limited", "too many timeline requests", msg.nonce))
+            return
+        info, events = await self.timeline(live)
+        if not 0 <= msg.after <= len(events):
+            conn.send_collab(Error("bad_message", "after is past the end of the timeline",
+                                   msg.nonce))
+            return
+        part, nxt = timeline.page(events, msg.after, room.limits.timeline_page_bytes)
+        conn.send_collab(Timeline(info, part, nxt, msg.nonce))
+
+    async def timeline(self, live: Live) -> tuple[dict[str, Any], list[Any]]:
+        """The session's timeline (SPEC 18); cached while the session record, the update
+        count, chat, runs and questions stay the same (pages of one replay reuse it)."""
+        sid = live.session.id
+        store = self.hub.store
+        room = self.hub.rooms.get(sid)
+        if room is not None:
+            await room.flush()  # every update applied so far is in the store
+        history = await self.services.call(store.history, sid)
+        chat = await self.services.call(store.chat_after, sid, 0, 1_000_000)
+        runs = await self.services.call(store.runs_after, sid, 0, 1_000_000)
+        questions = await self.services.call(store.questions, sid)
+        log = await self.services.call(store.events, sid)
+        key = (live.session.phase.value, history[1], len(history[2]),
+               history[2][-1][0] if history[2] else 0, len(chat), len(runs), len(questions),
+               len(log))
+        cached = self._timelines.get(sid)
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        info, events = await asyncio.to_thread(timeline.build, live.session, history, chat,
+                                               runs, questions, log)
+        if room is not None:  # dropped when the room unloads
+            self._timelines[sid] = (key, info, events)
+        return info, events
+
+    def _lock(self, room: str) -> asyncio.Lock:
+        return self._locks.setdefault(room, asyncio.Lock())

@@ -1,0 +1,126 @@
+"""The replay timeline of a session room (SPEC 18): one time axis from what the store keeps.
+
+Pure: the caller reads the store (`Store.history`, chat, runs, questions, the session log) and
+passes the rows in. Building applies the updates to a pycrdt Doc once to write snapshots every
+SNAPSHOT_EVERY updates and after the last one, so a client opens any point with one snapshot and
+at most SNAPSHOT_EVERY - 1 updates (45 minutes of typing: ~10k updates, ~20 snapshots). It runs
+off the event loop (the caller's worker thread): a long history costs tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import msgpack  # type: ignore[import-untyped]  # ships no type hints
+from pycrdt import Doc
+
+from ..core.session import Session
+
+SNAPSHOT_EVERY = 500  # fixed by SPEC 16.4
+MAX_B64 = 1_000_000  # a longer `u` is split in `timeline` messages (msgpack strings <= 1 MiB)
+# order of kinds recorded at the same millisecond: phase first, then what happened in it
+_KIND_ORDER = {"phase": 0, "question": 1, "call": 2, "update": 3, "snapshot": 3, "chat": 4,
+               "run": 5}
+
+History = tuple[bytes | None, int, list[tuple[int, int | None, bytes]]]
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def info(session: Session, complete: bool) -> dict[str, Any]:
+    """The timeline's header. Identities only once both unmasked (SPEC 18.1)."""
+    unmasked = session.phase.value == "unmasked"
+    people = []
+    for p in session.participants:
+        entry: dict[str, Any] = {"id": p.id, "name": p.pseudonym.name,
+                                 "color": p.pseudonym.color, "role": p.role}
+        if unmasked:
+            entry["identity"] = {k: v for k, v in p.identity.to_dict().items()
+                                 if v or k != "profile"}  # no profile given: absent
+        people.append(entry)
+    return {"session": session.id, "room": session.id, "phase": session.phase.value,
+            "created_at": session.created_at, "started_at": session.started_at,
+            "ended_at": session.ended_at, "participants": people, "complete": complete}
+
+
+def phase_events(session: Session) -> list[dict[str, Any]]:
+    marks = [("lobby", session.created_at), ("live", session.started_at),
+             ("feedback", session.ended_at), ("revealed", session.revealed_at)]
+    if session.is_terminal():
+        marks.append((session.phase.value, session.closed_at))
+    return [{"k": "phase", "ts": ts, "phase": phase} for phase, ts in marks if ts is not None]
+
+
+def doc_events(history: History, start: int) -> tuple[list[dict[str, Any]], bool]:
+    """Update and snapshot events, and whether the history is complete. Rows stored before
+    times were kept (ts None) are folded into the first snapshot, with the base."""
+    base, _, rows = history
+    doc: Doc[Any] = Doc()
+    complete = base is None
+    if base is not None:
+        doc.apply_update(base)
+    timed = [(ts, data) for _, ts, data in rows if ts is not None]
+    for _, ts, data in rows:
+        if ts is None:
+            doc.apply_update(data)
+            complete = False
+    out: list[dict[str, Any]] = []
+    if not complete:
+        out.append({"k": "snapshot", "ts": timed[0][0] if timed else start, "n": 0,
+                    "u": b64(doc.get_update())})
+    for n, (ts, data) in enumerate(timed, 1):
+        doc.apply_update(data)
+        out.append({"k": "update", "ts": ts, "n": n, "u": b64(data)})
+        if n % SNAPSHOT_EVERY == 0 or n == len(timed):
+            out.append({"k": "snapshot", "ts": ts, "n": n, "u": b64(doc.get_update())})
+    return out, complete
+
+
+def build(session: Session, history: History, chat: list[dict[str, Any]],
+          runs: list[dict[str, Any]], questions: list[dict[str, Any]],
+          log: list[tuple[int, str, dict[str, Any]]]) -> tuple[dict[str, Any], list[Any]]:
+    """(info, events) of SPEC 18, events sorted by time (stable)."""
+    names = {p.id: {"id": p.id, "name": p.pseudonym.name, "color": p.pseudonym.color}
+             for p in session.participants}
+    docs, complete = doc_events(history, session.created_at)
+    events: list[dict[str, Any]] = phase_events(session)
+    events += [{"k": "question", **q} for q in questions]
+    for ts, kind, data in log:
+        if kind in ("call_started", "call_ended"):
+            who = names.get(str(data.get("by")), {"id": "", "name": "", "color": ""})
+            events.append({"k": "call", "ts": ts,
+                           "what": "start" if kind == "call_started" else "end", "by": who})
+    events += docs
+    events += [{"k": "chat", **c} for c in chat]
+    events += [{"k": "run", **r} for r in runs]
+    # snapshots keep their place right after their update: they share its ts and kind order
+    events.sort(key=lambda e: (e["ts"], _KIND_ORDER[e["k"]]))
+    return info(session, complete), events
+
+
+def page(events: list[Any], after: int, budget: int) -> tuple[list[Any], int | None]:
+    """events[after:next] whose MessagePack size stays within `budget` (at least one), with
+    long base64 texts split as SPEC 18.2 says; next is None on the last page."""
+    out: list[Any] = []
+    used = 0
+    i = after
+    while i < len(events):
+        event = split_long(events[i])
+        size = len(msgpack.packb(event, use_bin_type=True))
+        if out and used + size > budget:
+            break
+        out.append(event)
+        used += size
+        i += 1
+    return out, (i if i < len(events) else None)
+
+
+def split_long(event: dict[str, Any]) -> dict[str, Any]:
+    u = event.get("u")
+    if not isinstance(u, str) or len(u) <= MAX_B64:
+        return event
+    step = MAX_B64 - MAX_B64 % 4
+    return {**event, "u": [u[i:i + step] for i in range(0, len(u), step)]}
