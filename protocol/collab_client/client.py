@@ -51,13 +51,22 @@ from collab_protocol import (
     Hello,
     IceServers,
     Message,
+    Notes,
+    NotesSave,
     ProtocolError,
     QueryAwareness,
+    Question,
+    QuestionSet,
+    RunHistory,
+    RunMsg,
+    RunResult,
     SessionState,
     Signal,
     SyncStep1,
     SyncStep2,
     SyncUpdate,
+    Timeline,
+    TimelineGet,
     UnmaskAnswer,
     UnmaskResult,
     UnmaskStatus,
@@ -127,6 +136,12 @@ class Client:
         self._chat_ids: set[int] = set()
         self._by_nonce: dict[str, ChatMsg] = {}
         self._unmask_seen = 0
+        # runs, the question, private notes (SPEC 8.7-8.9)
+        self.question: Question | None = None
+        self.notes: Notes | None = None  # only ever our own
+        self._runs: list[RunMsg] = []
+        self._run_ids: set[int] = set()
+        self._replies: dict[str, CollabMessage] = {}  # nonce -> echo or answer
         # connection
         self.connected = False
         self.synced = False
@@ -264,6 +279,7 @@ class Client:
                     v=PROTOCOL_VERSION,
                     client=self.client_name,
                     chat_after=self._chat[-1].id if self._chat else 0,
+                    run_after=self._runs[-1].id if self._runs else None,
                 )
             )
             self._changed("connected")
@@ -402,6 +418,24 @@ class Client:
                         )
                     except (KeyError, TypeError, ValueError):
                         log.warning("ignoring a malformed chat history entry")
+        elif isinstance(msg, RunMsg):
+            self._add_run(msg)
+        elif isinstance(msg, RunHistory):
+            for item in msg.runs:
+                try:
+                    self._add_run(run_from_map(item))
+                except (KeyError, TypeError, ValueError):
+                    log.warning("ignoring a malformed run history entry")
+        elif isinstance(msg, Question):
+            self.question = msg
+            if msg.nonce:
+                self._replies[msg.nonce] = msg
+        elif isinstance(msg, Notes):
+            self.notes = msg
+            if msg.nonce:
+                self._replies[msg.nonce] = msg
+        elif isinstance(msg, Timeline):
+            self._replies[msg.nonce] = msg
         elif isinstance(msg, ChatTyping):
             if msg.from_ is not None:
                 self.typing[str(msg.from_.get("id", ""))] = msg.on
@@ -421,6 +455,20 @@ class Client:
         elif isinstance(msg, UnmaskResult):
             self.unmask_result = msg
             self._unmask_seen += 1
+
+    def _add_run(self, msg: RunMsg) -> None:
+        if msg.nonce:
+            self._replies[msg.nonce] = msg
+        if msg.id in self._run_ids:
+            return
+        self._run_ids.add(msg.id)
+        bisect.insort(self._runs, msg, key=lambda m: m.id)
+
+    @property
+    def runs(self) -> list[RunMsg]:
+        """Every run of the room (ours and the other side's), in id order. Each is only the
+        reported result: nothing here executes anyone's code."""
+        return list(self._runs)
 
     def _add_chat(self, msg: ChatMsg) -> None:
         if msg.nonce:
@@ -684,6 +732,60 @@ class Client:
                 if e.code in codes and not e.ref:
                     raise SdkError(e.code, e.message)
 
+    async def _request(self, msg: CollabMessage, nonce: str, timeout: float) -> CollabMessage:
+        self._send_request(msg)
+        await self.wait_for(
+            lambda c: nonce in c._replies or c._error_for(nonce) is not None, timeout
+        )
+        self._raise_for(nonce)
+        return self._replies.pop(nonce)
+
+    async def report_run(self, language: str, *, stdin: str = "", stdout: str = "",
+                         stderr: str = "", exception: dict[str, Any] | None = None,
+                         exit: int | None = None, duration_ms: int = 0,
+                         timed_out: bool = False, truncated: list[str] | None = None,
+                         timeout: float = 10.0) -> RunMsg:
+        """Share the result of a run this client did itself (SPEC 8.7); returns the stored
+        run, stamped by the server with our pseudonym and its time."""
+        nonce = secrets.token_hex(8)
+        msg = RunResult(language=language, stdin=stdin, stdout=stdout, stderr=stderr,
+                        exception=exception, exit=exit, duration_ms=duration_ms,
+                        timed_out=timed_out, truncated=list(truncated or []), nonce=nonce)
+        reply = await self._request(msg, nonce, timeout)
+        assert isinstance(reply, RunMsg)
+        return reply
+
+    async def set_question(self, text: str, timeout: float = 10.0) -> Question:
+        """Set the interview question, Markdown (interviewer only: else SdkError not_allowed)."""
+        nonce = secrets.token_hex(8)
+        reply = await self._request(QuestionSet(text=text, nonce=nonce), nonce, timeout)
+        assert isinstance(reply, Question)
+        return reply
+
+    async def save_notes(self, text: str, timeout: float = 10.0) -> Notes:
+        """Replace our private notes (the last save wins); only our own connections get them."""
+        nonce = secrets.token_hex(8)
+        reply = await self._request(NotesSave(text=text, nonce=nonce), nonce, timeout)
+        assert isinstance(reply, Notes)
+        return reply
+
+    async def fetch_timeline(self, timeout: float = 30.0) -> tuple[dict[str, Any], list[Any]]:
+        """The replay timeline (SPEC 18), every page: (info, events). Available once the
+        feedback was revealed (else SdkError wrong_phase). Split base64 texts are joined."""
+        events: list[Any] = []
+        after = 0
+        while True:
+            nonce = secrets.token_hex(8)
+            page = await self._request(TimelineGet(after=after, nonce=nonce), nonce, timeout)
+            assert isinstance(page, Timeline)
+            for event in page.events:
+                if isinstance(event, dict) and isinstance(event.get("u"), list):
+                    event = {**event, "u": "".join(event["u"])}
+                events.append(event)
+            if page.next is None:
+                return dict(page.info), events
+            after = page.next
+
     async def set_typing(self, on: bool) -> None:
         self._send_request(ChatTyping(on=on))
 
@@ -703,6 +805,19 @@ class Client:
         err = self._error_for(nonce)
         if err is not None:
             raise SdkError(err.code, err.message)
+
+
+def run_from_map(item: Any) -> RunMsg:
+    """A run.history entry as a RunMsg (raises KeyError, TypeError or ValueError)."""
+    if not isinstance(item, dict):
+        raise TypeError("a run is a map")
+    fields = {k: item[k] for k in ("language", "stdin", "stdout", "stderr", "exception", "exit",
+                                   "duration_ms", "timed_out", "truncated") if k in item}
+    for key, kind in (("language", str), ("stdin", str), ("stdout", str), ("stderr", str),
+                      ("duration_ms", int), ("timed_out", bool), ("truncated", list)):
+        if key in fields and not isinstance(fields[key], kind):
+            raise TypeError(f"run.{key} has the wrong type")
+    return RunMsg(id=int(item["id"]), ts=int(item["ts"]), from_=dict(item["from"]), **fields)
 
 
 def apply_edit(doc: Doc[Any], text: Text, current: str, edit: Edit) -> None:
