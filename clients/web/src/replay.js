@@ -28,7 +28,7 @@ export function createReplay (parent, { state, send }) {
   const playBtn = h('button', { type: 'button', class: 'replay-play', 'aria-pressed': 'false', disabled: true }, 'Play')
   const speedSel = h('select', { class: 'replay-speed', 'aria-label': 'Replay speed' }, SPEEDS.map((s) => h('option', { value: String(s) }, `${s}×`)))
   speedSel.value = '10'
-  const scrubber = h('input', { type: 'range', class: 'replay-scrubber', min: '0', max: '0', step: '100', value: '0', 'aria-label': 'Replay position', disabled: true })
+  const scrubber = h('input', { type: 'range', class: 'replay-scrubber', min: '0', max: '0', step: '1', value: '0', 'aria-label': 'Replay position', disabled: true })
   const timeLabel = h('span', { class: 'replay-time', 'aria-live': 'off' }, '0:00 / 0:00')
   const phaseEl = h('span', { class: 'replay-phase muted' })
   const ticks = h('div', { class: 'replay-ticks', 'aria-hidden': 'true' })
