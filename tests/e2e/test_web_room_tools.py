@@ -79,7 +79,8 @@ def wait_runs(p: Participant, count: int) -> None:
 def run_items(p: Participant) -> list[dict[str, str]]:
     return list(
         p.page.evaluate(
-            """() => [...document.querySelectorAll('.runs-list li.run-item[data-id]')].map((li) => ({
+            """() => [...document.querySelectorAll('.runs-list li.run-item[data-id]')]
+              .map((li) => ({
               id: li.dataset.id,
               who: li.querySelector('.run-who').textContent,
               status: li.querySelector('.run-status').textContent,
@@ -245,7 +246,7 @@ def test_question_hostile_markdown_renders_inert_and_only_the_interviewer_edits(
             assert report["hrefs"] == ["https://example.org/docs"]
             assert report["pwned"] is None
             # the raw HTML is shown as text, not interpreted
-            assert "<img src=\"x\" onerror=" in report["text"]
+            assert '<img src="x" onerror=' in report["text"]
             assert "<script>window.__pwned = 'script'</script>" in report["text"]
             assert 'print("<b>not bold</b>")' in report["text"]
             assert "tracker" in report["text"]
@@ -255,9 +256,8 @@ def test_question_hostile_markdown_renders_inert_and_only_the_interviewer_edits(
         ee.shot("tools-question-interviewee")
 
         # the server enforces it: a forged question.set from the interviewee is refused
-        ee.page.evaluate(
-            "() => window.collabdRoom.conn.send({t: 'question.set', text: '# forged', nonce: 'q-x'})"
-        )
+        forged = "{t: 'question.set', text: '# forged', nonce: 'q-x'}"
+        ee.page.evaluate(f"() => window.collabdRoom.conn.send({forged})")
         expect(ee.page.locator(".toast")).to_contain_text("interviewer")
         expect(er.page.locator(".question-body h1")).to_contain_text("Reverse a list")
         expect(ee.page.locator(".question-body h1")).to_contain_text("Reverse a list")
@@ -292,6 +292,8 @@ def open_recorded(browser: Browser, name: str, url: str) -> tuple[Participant, l
 
 
 NOTE = "NOTE-SECRET-7f3a would not hire? Ødegaard 😬"
+SECOND = " · second device"
+REPLAY_CODE = "() => window.collabdRoom.replay.doc.getText('code').toString()"
 VISIBLE = "CHAT-VISIBLE-91c2"
 
 
@@ -322,8 +324,8 @@ def test_notes_are_private_restored_everywhere_and_replay_shows_the_code_of_a_mo
         other = Participant.open(browser, "interviewer-2", er_url)
         opened.append(other)
         expect(other.page.get_by_label("Private notes", exact=True)).to_have_value(NOTE)
-        other.page.get_by_label("Private notes", exact=True).fill(NOTE + " · second device")
-        expect(er.page.get_by_label("Private notes", exact=True)).to_have_value(NOTE + " · second device")
+        other.page.get_by_label("Private notes", exact=True).fill(NOTE + SECOND)
+        expect(er.page.get_by_label("Private notes", exact=True)).to_have_value(NOTE + SECOND)
         er.shot("tools-notes-interviewer")
         other.close()
         opened.remove(other)
@@ -357,7 +359,7 @@ def test_notes_are_private_restored_everywhere_and_replay_shows_the_code_of_a_mo
         wait_phase(ee, "Feedback revealed")
         # the notes beside the person's own feedback
         er.tab("Feedback")
-        expect(er.page.locator(".my-notes")).to_contain_text(NOTE + " · second device")
+        expect(er.page.locator(".my-notes")).to_contain_text(NOTE + SECOND)
         er.shot("tools-notes-after-interview")
 
         # ------------------------------------------------------------ the replay
@@ -366,7 +368,7 @@ def test_notes_are_private_restored_everywhere_and_replay_shows_the_code_of_a_mo
         expect(pane).to_have_attribute("data-ready", "true")
         open_ms = int(pane.get_attribute("data-open-ms") or "99999")
         assert open_ms < 1000, open_ms
-        assert ee.page.evaluate("() => window.collabdRoom.replay.doc.getText('code').toString()") == final_code
+        assert ee.page.evaluate(REPLAY_CODE) == final_code
         mark_ts, start = ee.page.evaluate(
             """() => {
               const tl = window.collabdRoom.replay.timeline
@@ -375,7 +377,7 @@ def test_notes_are_private_restored_everywhere_and_replay_shows_the_code_of_a_mo
         )
         # scrub to the middle: the moment of the MARK chat message
         ee.page.get_by_label("Replay position").fill(str(mark_ts - start))
-        shown = ee.page.evaluate("() => window.collabdRoom.replay.doc.getText('code').toString()")
+        shown = ee.page.evaluate(REPLAY_CODE)
         assert shown == moment_code
         expect(ee.page.locator(".replay-code .cm-content")).to_have_text(moment_code)
         # events of every kind on the same axis, by pseudonym
@@ -394,7 +396,7 @@ def test_notes_are_private_restored_everywhere_and_replay_shows_the_code_of_a_mo
         # ------------------------------------------------------------ the leak scan
         assert ee_frames, "the recorder saw the interviewee's frames"
         assert any(VISIBLE.encode() in f for f in ee_frames), "the scan sees relayed text"
-        for needle in (NOTE.encode(), b"NOTE-SECRET-7f3a", "second device".encode()):
+        for needle in (NOTE.encode(), b"NOTE-SECRET-7f3a", b"second device"):
             assert not any(needle in f for f in ee_frames), needle
         assert "NOTE-SECRET" not in text
         assert er.errors() == [] and ee.errors() == []
