@@ -13,7 +13,14 @@ role's feedback form, then the reveal and the unmask question.
 
 Keys: ctrl+t chat, f8 (or ctrl+end) end of the code, ctrl+home start of the code, f2
 editor/review, f4 end the interview (interviewer only; the dialog starts on "Keep going"),
-f9 copy the partner's link (--practice), ctrl+q quit.
+f9 copy the partner's link (--practice), f6 set the question (interviewer), f7 your private
+notes, ctrl+q quit.
+
+Runs: every run a participant reports (from the browser's Run button) is shown in the chat
+column with its output. collab-term only shows them: it never executes anyone's code, least of
+all the other person's, on your machine. The question is shown as plain text (its Markdown is
+not interpreted, so nothing in it can act on the terminal); the notes pad is yours alone (the
+server sends it to your own connections only).
 
 The command line lives in collab_term.cli (it works without Textual installed, to say how to
 install it); run the app with `collab-term` or `python -m collab_term`.
@@ -55,7 +62,7 @@ from textual.widgets.text_area import Selection
 
 from collab_client import Client, SdkError, TextBinding
 from collab_client.positions import cp_from_utf16, utf16_from_cp
-from collab_protocol import ChatMsg, CollabMessage, Signal
+from collab_protocol import ChatMsg, CollabMessage, RunMsg, Signal
 
 from .filemirror import FileMirror
 
@@ -285,6 +292,39 @@ class ConfirmEnd(ModalScreen[bool]):
         self.dismiss(event.button.id == "confirm-end")
 
 
+class TextDialog(ModalScreen["str | None"]):
+    """Edit a text (the question, the notes pad): ctrl+s or Save returns it, escape cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel"), Binding("ctrl+s", "save", "save")]
+
+    def __init__(self, title: str, text: str, dialog_id: str) -> None:
+        super().__init__(id=dialog_id)
+        self.title_text = title
+        self.initial = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="text-dialog"):
+            yield Static(self.title_text, classes="text-dialog-title")
+            yield TextArea(self.initial, id="dialog-text", soft_wrap=True)
+            with Horizontal():
+                yield Button("Save (ctrl+s)", id="dialog-save", variant="primary")
+                yield Button("Cancel", id="dialog-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog-text", TextArea).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#dialog-text", TextArea).text)
+
+    @on(Button.Pressed, "#dialog-save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#dialog-cancel")
+    def cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+
 class ChatLog(VerticalScroll):
     """The chat: one wrapping Static per message, so a long message shows in full at any width
     (and re-wraps when the window is resized), scrolled to the newest."""
@@ -310,6 +350,13 @@ class CollabTerm(App[int]):
     #cursors { height: 1; padding: 0 1; }
     #side { width: 42; border-left: solid $primary-darken-2; }
     #people { height: auto; padding: 0 1; }
+    #question { height: auto; max-height: 12; padding: 0 1;
+                border-bottom: solid $primary-darken-2; }
+    .text-dialog { width: 80; max-width: 100%; height: 24; border: thick $primary; padding: 1 2;
+                   background: $surface; }
+    .text-dialog TextArea { height: 1fr; }
+    .text-dialog Horizontal { height: auto; }
+    TextDialog { align: center middle; }
     #end { width: 100%; }
     #chat-log { height: 1fr; padding: 0 1; }
     .chat-line { width: 100%; }
@@ -335,6 +382,8 @@ class CollabTerm(App[int]):
         Binding("f2", "toggle_view", "Editor/Review", priority=True),
         Binding("f8", "go_end", "End of code", priority=True),
         Binding("f9", "copy_invite", "Copy partner link", priority=True),
+        Binding("f6", "edit_question", "Question", priority=True),
+        Binding("f7", "edit_notes", "My notes", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -358,6 +407,7 @@ class CollabTerm(App[int]):
         self.binding: TextBinding | None = None
         self.mirror: FileMirror | None = None
         self._shown_chat: set[int] = set()
+        self._shown_runs: set[int] = set()
         self._review_key: tuple[tuple[str, str], ...] | None = None
         self._cursor_timer: Any = None
         self._typing_until = 0.0
@@ -395,6 +445,7 @@ class CollabTerm(App[int]):
                     yield Static("", id="review-deadline")
                     yield Vertical(id="review")
             with Vertical(id="side"):
+                yield Static("", id="question")
                 yield Static("", id="people")
                 yield Button("End interview", id="end", variant="error", classes="hidden")
                 yield ChatLog(id="chat-log")
@@ -604,6 +655,7 @@ class CollabTerm(App[int]):
         self.refresh_status()
         self.refresh_people()
         self.refresh_chat()
+        self.refresh_question()
         self.refresh_review()
         self.refresh_editable()
 
@@ -701,11 +753,18 @@ class CollabTerm(App[int]):
         if client is None:
             return
         log = self.query_one("#chat-log", ChatLog)
+        # chat and runs in one column, in time order as they arrive
+        new: list[tuple[int, RichText]] = []
         for msg in client.chat:
-            if msg.id in self._shown_chat:
-                continue
-            self._shown_chat.add(msg.id)
-            log.add(chat_line(msg))
+            if msg.id not in self._shown_chat:
+                self._shown_chat.add(msg.id)
+                new.append((msg.ts, chat_line(msg)))
+        for run in client.runs:
+            if run.id not in self._shown_runs:
+                self._shown_runs.add(run.id)
+                new.append((run.ts, run_line(run)))
+        for _, line in sorted(new, key=lambda x: x[0]):
+            log.add(line)
         typing = [
             pid for pid, on in client.typing.items() if on and pid != (client.you or {}).get("id")
         ]
@@ -890,6 +949,62 @@ class CollabTerm(App[int]):
 
         self.push_screen(ConfirmEnd(), confirmed)
 
+    def refresh_question(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        text = client.question.text if client.question is not None else ""
+        line = RichText("Question: ", style="bold")
+        # plain text: the Markdown is shown as written, nothing in it is interpreted
+        line.append(text.strip() or "(none yet)", style="" if text.strip() else "dim italic")
+        self.query_one("#question", Static).update(line)
+
+    def action_edit_question(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        if (client.you or {}).get("role") != "interviewer":
+            self.notify("only the interviewer can set the question", severity="warning")
+            return
+        current = client.question.text if client.question is not None else ""
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.save_question(text)
+
+        self.push_screen(TextDialog("The question (Markdown)", current, "question-dialog"),
+                         done)
+
+    @work(group="requests")
+    async def save_question(self, text: str) -> None:
+        assert self.client is not None
+        try:
+            await self.client.set_question(text)
+        except (SdkError, TimeoutError) as exc:
+            self.notify(f"question not saved: {exc}", severity="error")
+
+    def action_edit_notes(self) -> None:
+        client = self.client
+        if client is None:
+            return
+        current = client.notes.text if client.notes is not None else ""
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.save_notes(text)
+
+        self.push_screen(TextDialog("My private notes (only you ever see them)", current,
+                                    "notes-dialog"), done)
+
+    @work(group="requests")
+    async def save_notes(self, text: str) -> None:
+        assert self.client is not None
+        try:
+            await self.client.save_notes(text)
+            self.notify("notes saved")
+        except (SdkError, TimeoutError) as exc:
+            self.notify(f"notes not saved: {exc}", severity="error")
+
     @work(group="requests")
     async def end_interview(self) -> None:
         assert self.client is not None
@@ -940,6 +1055,37 @@ def chat_line(msg: ChatMsg) -> RichText:
         style = Style(bold=True)
     line.append(str(sender.get("name", "?")), style=style)
     line.append(f": {msg.text}")
+    return line
+
+
+RUN_LINES = 12  # output lines shown per run in the chat column
+
+
+def run_line(run: RunMsg) -> RichText:
+    """A reported run: who, language, outcome and the start of its output (shown, never run)."""
+    sender = run.from_ or {}
+    stamp = time.strftime("%H:%M", time.localtime(run.ts / 1000))
+    line = RichText()
+    line.append(f"{stamp} ", style="dim")
+    try:
+        style = Style(color=str(sender.get("color", "#888888")), bold=True)
+    except Exception:
+        style = Style(bold=True)
+    line.append(f"▶ {sender.get('name', '?')}", style=style)
+    if run.timed_out:
+        outcome = "stopped at the time limit"
+    elif run.exception is not None:
+        where = f" on line {run.exception.get('line')}" if run.exception.get("line") else ""
+        outcome = f"{run.exception.get('type', 'error')}{where}"
+    else:
+        outcome = f"exit {run.exit}"
+    line.append(f" ran the {run.language} code ({outcome}, {run.duration_ms} ms)")
+    output = (run.stdout + run.stderr).rstrip("\n").split("\n")
+    if output != [""]:
+        shown = output[:RUN_LINES]
+        line.append("\n" + "\n".join(shown), style="")
+        if len(output) > RUN_LINES or run.truncated:
+            line.append("\n… output cut", style="dim italic")
     return line
 
 

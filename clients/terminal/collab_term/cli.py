@@ -23,7 +23,12 @@ EXIT_MISSING_EXTRA = 3  # the same code `collabd analytics` uses for its missing
 USAGE_NOTES = f"""\
 keys in the UI: ctrl+t chat, f8 end of the code, ctrl+home/ctrl+end start/end of the code,
 f2 editor/review, f4 end the interview (interviewer only), f9 copy the partner link (--practice),
-ctrl+q quit.
+f6 set the question (interviewer only), f7 your private notes pad, ctrl+q quit.
+
+Runs: collab-term shows every run a participant reports (their code's output, errors, exit
+status), with who ran it. It NEVER executes the other person's code (or any code) on your
+machine: run your own code yourself, or use the browser's Run button (which runs it in the
+browser's sandbox, on the machine of the person who presses it).
 
 The UI needs the 'terminal' extra (Textual, websockets): {INSTALL_HINT}
 """

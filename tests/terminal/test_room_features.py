@@ -1,0 +1,90 @@
+"""collab-term shows runs and the question, keeps a private notes pad, and never runs code
+(issue 14), under Textual's Pilot against a real server with an SDK client on the other side."""
+
+from __future__ import annotations
+
+import subprocess
+
+from client.helpers import create_session
+from textual.widgets import Static, TextArea
+
+from collab_term.app import ChatLog, CollabTerm
+from support.net import wait_until
+
+from .commands import collab_term_command
+from .test_app import SIZE, started
+
+HOSTILE = "# Task\n[bold red]not markup[/] <script>alert(1)</script> ![x](javascript:alert(1))"
+
+
+def side_text(app: CollabTerm, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def test_runs_and_the_question_are_shown_never_run(server, clients, tmp_path):
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    marker = tmp_path / "pwned"
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await other.wait_for(lambda c: c.phase == "live")
+        assert "(none yet)" in side_text(app, "#question")
+        # the question: set from the terminal with f6, shown as plain text on both sides
+        await pilot.press("f6")
+        await wait_until(lambda: bool(app.screen.query("#dialog-text")), what="the dialog")
+        app.screen.query_one("#dialog-text", TextArea).text = HOSTILE
+        await pilot.press("ctrl+s")
+        await other.wait_for(lambda c: c.question is not None and c.question.text == HOSTILE)
+        await wait_until(lambda: "[bold red]not markup[/]" in side_text(app, "#question"),
+                         what="the question shown as written")
+        # a run reported by the other side: shown with its author, output and outcome; the
+        # code it names is never executed here (it would create the marker file)
+        other.insert(0, f"open({str(marker)!r}, 'w').write('x')\n")
+        await other.report_run("python", stdout="hello 🌍\n", exit=0, duration_ms=21)
+        await other.report_run("python", stderr="Traceback ...\nZeroDivisionError\n",
+                               exception={"type": "ZeroDivisionError",
+                                          "message": "division by zero", "line": 3}, exit=1)
+        name = other.you["name"]  # type: ignore[index]
+        log = app.query_one("#chat-log", ChatLog)
+        await wait_until(lambda: "ZeroDivisionError on line 3" in log.text(), what="the runs")
+        text = log.text()
+        assert f"▶ {name} ran the python code (exit 0, 21 ms)" in text
+        assert "hello 🌍" in text
+        await pilot.pause()
+        assert not marker.exists()
+
+
+async def test_the_notes_pad_is_private_and_synced(server, clients):
+    created = await create_session(server)
+    other = await clients(created.interviewer["join_url"])
+    same_person = await clients(created.interviewee["join_url"])  # the candidate's 2nd device
+    app = CollabTerm(created.interviewee["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await pilot.press("f7")
+        await wait_until(lambda: bool(app.screen.query("#dialog-text")), what="the notes pad")
+        app.screen.query_one("#dialog-text", TextArea).text = "remember: ask about the team ✍️"
+        await pilot.press("ctrl+s")
+        await same_person.wait_for(
+            lambda c: c.notes is not None and c.notes.text.startswith("remember"))
+        # reopening the pad shows what was saved (also from the other device)
+        await same_person.save_notes("edited elsewhere")
+        await wait_until(lambda: app.client is not None and app.client.notes is not None
+                         and app.client.notes.text == "edited elsewhere", what="sync")
+        await pilot.press("f7")
+        await wait_until(lambda: bool(app.screen.query("#dialog-text")), what="the pad again")
+        assert app.screen.query_one("#dialog-text", TextArea).text == "edited elsewhere"
+        await pilot.press("escape")
+        # the interviewee may not set the question: the terminal says so, nothing is sent
+        await pilot.press("f6")
+        await pilot.pause()
+        assert not app.screen.query("#dialog-text")
+    assert other.notes is not None and other.notes.text == ""
+
+
+def test_help_says_runs_are_never_executed():
+    out = subprocess.run([*collab_term_command(), "--help"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert "NEVER executes the other person's code" in out
+    assert "f7 your private notes" in out
