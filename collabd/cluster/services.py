@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.lifecycle import Phase
 from ..core.session import Session
-from ..runtime.connection import Conn
+from ..runtime.connection import (
+    CLOSE_TRY_AGAIN,  # SPEC 16.2: reconnect, another node
+    Conn,
+)
 from ..runtime.services import Live, Services, now_ms
 from .webhooks import ClaimingWebhooks
 
@@ -19,8 +22,6 @@ if TYPE_CHECKING:
     from .node import Cluster
 
 log = logging.getLogger("collabd.cluster")
-
-CLOSE_TRY_AGAIN = 1013  # SPEC 16.2: this node cannot serve the room now; reconnect
 
 
 class NotOwner(Exception):

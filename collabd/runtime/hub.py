@@ -69,9 +69,7 @@ class Hub:
         room = self.rooms.get(name)
         if room is None:
             return
-        for conn in list(room.conns):
-            conn.close(code, reason)
-        room._fail()  # noqa: SLF001  # unloaded as after a failed commit: the next join reloads
+        room.fail(code, reason)  # unloaded as after a failed commit: the next join reloads
 
     async def unload(self, room: Room) -> None:
         if room.conns or room.state is not RoomState.LOADED:

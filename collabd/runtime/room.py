@@ -35,6 +35,7 @@ from .connection import (
     CLOSE_INTERNAL,
     CLOSE_PENDING,
     CLOSE_RATE,
+    CLOSE_TRY_AGAIN,
     Conn,
 )
 
@@ -111,13 +112,13 @@ class Room:
             self._load(self.hub.store.load_doc_now(self.name))
         except Exception:
             log.exception("room rebuild failed", extra={"room": self.name})
-            self._fail()
+            self.fail()
         else:
             log.warning("room rebuilt from the store", extra={"room": self.name})
 
-    def _fail(self) -> None:
-        """Drop the room: its doc may differ from the store. Everyone is cut (1011: clients
-        retry) and the next join loads the room afresh from the store."""
+    def fail(self, code: int = CLOSE_TRY_AGAIN, reason: str = "storage failure") -> None:
+        """Drop the room: its doc may differ from the store. Everyone is cut (1013, try again
+        later: clients reconnect) and the next join loads the room afresh from the store."""
         if self.state is RoomState.UNLOADED:
             return
         self.state = RoomState.UNLOADED
@@ -125,7 +126,7 @@ class Room:
         if self.hub.rooms.get(self.name) is self:
             del self.hub.rooms[self.name]
         for c in list(self.conns):
-            c.close(CLOSE_INTERNAL, "storage failure")
+            c.close(code, reason)
         self.unloaded.set()
 
     def schedule_unload(self) -> None:
@@ -321,7 +322,7 @@ class Room:
                 # our doc holds content the store does not: nobody may get it, nothing may be
                 # written on top of it
                 log.error("store append failed", extra={"room": self.name, "error": str(error)})
-                self._fail()
+                self.fail()
                 return
             self._durable_seq = seq
             self.broadcast(relay, exclude=sender)

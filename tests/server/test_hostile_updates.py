@@ -205,8 +205,8 @@ async def test_a_failed_commit_leaves_nobody_with_content_that_is_not_stored(tmp
         await watcher.recv_until(lambda m: isinstance(m, SyncUpdate))
         failing.failing = True
         await writer.send(SyncUpdate(ups[1]))
-        assert await writer.expect_close() == 1011
-        assert await watcher.expect_close() == 1011
+        assert await writer.expect_close() == 1013
+        assert await watcher.expect_close() == 1013
         assert [m.update for m in watcher.received if isinstance(m, SyncUpdate)] == [ups[0]]
         failing.failing = False
         # the next joiner gets what is stored, and an update built on the lost one is refused
