@@ -360,6 +360,7 @@ def test_notes_are_private_restored_everywhere_and_replay_shows_the_code_of_a_mo
         # the notes beside the person's own feedback
         er.tab("Feedback")
         expect(er.page.locator(".my-notes")).to_contain_text(NOTE + SECOND)
+        er.page.locator(".my-notes").scroll_into_view_if_needed()
         er.shot("tools-notes-after-interview")
 
         # ------------------------------------------------------------ the replay
