@@ -24,16 +24,20 @@ from .ports import StoreError
 DB_NAME = "collabd.sqlite3"
 # table -> (columns, key columns giving the order rows are compared in)
 TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "doc_updates": (("room", "seq", "data"), ("room", "seq")),
+    "doc_updates": (("room", "seq", "data", "ts"), ("room", "seq")),
     "doc_snapshots": (("room", "data", "upto"), ("room",)),
     "doc_clients": (("room", "client", "owner"), ("room", "client")),
     "sessions": (("id", "record", "simulated", "extra", "created_at", "updated_at", "kind",
-                  "interviewer_key", "interviewee_key"), ("id",)),
+                  "interviewer_key", "interviewee_key", "version"), ("id",)),
     "chat": (("id", "room", "ts", "sender", "text"), ("id",)),
     "events": (("id", "room", "ts", "kind", "data"), ("id",)),
     "webhooks": (("id", "url", "body", "attempts", "next_at", "done"), ("id",)),
+    "doc_history_base": (("room", "data", "upto"), ("room",)),
+    "runs": (("id", "room", "ts", "sender", "data"), ("id",)),
+    "questions": (("id", "room", "ts", "sender", "text"), ("id",)),
+    "notes": (("room", "pid", "ts", "text"), ("room", "pid")),
 }
-IDENTITY_TABLES = ("chat", "events", "webhooks")
+IDENTITY_TABLES = ("chat", "events", "webhooks", "runs", "questions")
 
 
 def migrate_store(data_dir: Path, url: str) -> dict[str, int]:
