@@ -88,3 +88,34 @@ test('an incomplete timeline starts from a snapshot n=0; unknown kinds are skipp
   assert.equal(r.seek(150).getText('code').toString(), 'old ')
   assert.equal(r.seek(250).getText('code').toString(), 'old new')
 })
+
+test('a 45-minute interview (20,000 keystrokes, snapshots every 500) opens in well under a second', () => {
+  const doc = new Y.Doc()
+  const events = []
+  let n = 0
+  const t0 = 1_700_000_000_000
+  doc.on('update', (u) => {
+    n += 1
+    const ts = t0 + Math.floor((n * 45 * 60 * 1000) / 20000)
+    events.push({ k: 'update', ts, n, u: b64(u) })
+    if (n % 500 === 0) events.push({ k: 'snapshot', ts, n, u: b64(Y.encodeStateAsUpdate(doc)) })
+  })
+  const text = doc.getText('code')
+  for (let i = 0; i < 20000; i++) {
+    if (i % 50 === 49) text.delete(text.length - 3, 2)
+    else text.insert(text.length, i % 40 === 39 ? '\n' : String.fromCharCode(97 + (i % 26)))
+  }
+  events.push({ k: 'snapshot', ts: events[events.length - 1].ts, n, u: b64(Y.encodeStateAsUpdate(doc)) })
+  const started = performance.now()
+  const tl = new Timeline({}, events)
+  const r = new Replayer(tl)
+  const atEnd = r.seek(tl.end).getText('code').toString()
+  const opened = performance.now() - started
+  const mid = r.seek(tl.start + (tl.end - tl.start) / 2 + 1).getText('code').toString()
+  const scrubbed = performance.now() - started - opened
+  assert.equal(atEnd, text.toString())
+  assert.ok(mid.length > 0 && mid.length < atEnd.length)
+  console.log(`# 20000 updates: opened at the end in ${opened.toFixed(1)} ms, scrubbed to the middle in ${scrubbed.toFixed(1)} ms`)
+  assert.ok(opened < 1000, `opened in ${opened} ms`)
+  assert.ok(scrubbed < 1000, `scrubbed in ${scrubbed} ms`)
+})
