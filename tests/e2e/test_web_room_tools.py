@@ -102,7 +102,9 @@ def test_python_and_javascript_runs_are_seen_on_both_sides(
         ee_name = ee.page.locator(".person.you .person-name").inner_text()
         er_name = er.page.locator(".person.you .person-name").inner_text()
 
-        # Python, with standard input and an exception with its line
+        # Python, with standard input and an exception with its line; Pyodide comes from collabd
+        requests: list[str] = []
+        ee.context.on("request", lambda r: requests.append(r.url))
         set_language(ee, "python")
         expect(er.page.get_by_label("Language", exact=True)).to_have_value("python")
         replace_code(ee, 'name = input()\nprint("hello", name, "é🌍")\nprint(10 // 0)\n')
@@ -119,6 +121,9 @@ def test_python_and_javascript_runs_are_seen_on_both_sides(
             assert "_collabd_run" not in run["stderr"]  # the harness's frames are cut
             assert run["status"].startswith("exit 1 · line 3 · ")
         ee.shot("tools-run-python-interviewee")
+        for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"):
+            assert f"{server.base}/{name}" in requests, (name, requests)
+        assert [u for u in requests if not u.startswith((server.base, "data:", "blob:"))] == []
 
         # JavaScript from the other side: console output, a timer, exit 0
         set_language(er, "javascript")
@@ -152,9 +157,12 @@ def test_python_and_javascript_runs_are_seen_on_both_sides(
 def test_an_infinite_loop_stops_at_the_time_limit_and_the_page_stays_responsive(
     browser: Browser, server: WebServer
 ) -> None:
-    s = create_session(server)
+    s = create_session(server, question="## From the platform\n\nLoop *forever*.")
     with live_pair(browser, s) as (er, ee):
         wait_phase(ee, "Interview in progress")
+        for p in (er, ee):  # the embedder's question, rendered
+            expect(p.page.locator(".question-body h2")).to_have_text("From the platform")
+            expect(p.page.locator(".question-body em")).to_have_text("forever")
         set_language(ee, "python")
         replace_code(ee, "while True: pass\n")
         ee.page.get_by_role("button", name="Run ▶").click()
