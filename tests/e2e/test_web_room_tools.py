@@ -7,6 +7,8 @@ a moment compared with what had been typed then. Screenshots go to artifacts/web
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,8 @@ from typing import Any
 import pytest
 from e2e.web_helpers import TIMEOUT_MS, Participant, WebServer, fill_feedback, participants
 from playwright.sync_api import Browser, ConsoleMessage, WebSocket, expect
+
+from collab_client import Client
 
 API_KEY = "web-tools-api-key"
 ER_ID = {"name": "Ingrid Østergaard", "email": "ingrid@example.org"}
@@ -412,3 +416,50 @@ def test_notes_are_private_restored_everywhere_and_replay_shows_the_code_of_a_mo
     finally:
         for p in opened:
             p.close()
+
+
+def report_run_from_sdk(join_url: str) -> None:
+    """The interviewee reports a run from the SDK, as the terminal client does (it runs code on
+    its user's machine, never in the browser)."""
+
+    async def main() -> None:
+        client = await Client.connect(join_url, client_name="terminal-test")
+        try:
+            await client.report_run(
+                "haskell",
+                stdout="<b>ran in my terminal</b>\n",
+                stderr="",
+                exit=2,
+                duration_ms=1234,
+            )
+        finally:
+            await client.close()
+
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive() and failure == [], failure
+
+
+def test_a_run_reported_by_another_client_is_shown_in_the_browser(
+    browser: Browser, server: WebServer
+) -> None:
+    s = create_session(server)
+    with participants(browser, ("interviewer", s["interviewer"]["join_url"])) as [er]:
+        er.wait_connected()
+        report_run_from_sdk(s["interviewee"]["join_url"])
+        wait_runs(er, 1)
+        [run] = run_items(er)
+        assert run["who"].endswith(" ran the code") and not run["who"].startswith("You")
+        assert run["stdout"] == "<b>ran in my terminal</b>\n"  # shown as text
+        assert run["status"] == "exit 2 · 1.23 s"
+        expect(er.page.locator(".run-item .run-lang")).to_have_text(" · haskell")
+        assert er.errors() == []

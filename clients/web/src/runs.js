@@ -11,9 +11,15 @@ import { h, dot, replaceChildren } from './dom.js'
 import { Runner } from './runner.js'
 import { canRun, summary, outcome, DEFAULT_TIME_LIMIT_MS } from './run-result.js'
 import { formatClock } from './format.js'
-import { languageById } from './editor.js'
+import { languageById, LANGUAGES } from './editor.js'
 
 const SHARE_PHASES = new Set(['', 'lobby', 'live'])
+
+/** The editor's label for a language id; another client's run may name any language. */
+function languageLabel (id) {
+  const known = LANGUAGES.find((l) => l.id === id)
+  return known ? known.label : String(id)
+}
 
 export function createRuns (parent, { state, send, code, language }) {
   const limits = () => state.limits || {}
@@ -72,7 +78,7 @@ export function createRuns (parent, { state, send, code, language }) {
       h('div', { class: 'run-meta' },
         run.from ? dot(run.from.color) : null,
         h('strong', { class: 'run-who' }, `${who} ran the code`),
-        h('span', { class: 'run-lang' }, ` · ${languageById(run.language).label || run.language}`),
+        h('span', { class: 'run-lang' }, ` · ${languageLabel(run.language)}`),
         typeof run.ts === 'number' ? h('time', { datetime: new Date(run.ts).toISOString() }, ` · ${formatClock(run.ts)}`) : null,
         h('span', { class: `run-status status-${kind}` }, summary(run, DEFAULT_TIME_LIMIT_MS))),
       run.stdin ? h('p', { class: 'run-stdin-shown muted' }, `Input: ${run.stdin.length > 80 ? `${run.stdin.slice(0, 80)}…` : run.stdin}`) : null,
@@ -91,7 +97,7 @@ export function createRuns (parent, { state, send, code, language }) {
     if (live) {
       items.push(h('li', { class: 'run-item run-live mine' },
         h('div', { class: 'run-meta' }, h('strong', { class: 'run-who' }, 'You are running the code'),
-          h('span', { class: 'run-lang' }, ` · ${languageById(live.language).label}`),
+          h('span', { class: 'run-lang' }, ` · ${languageLabel(live.language)}`),
           h('span', { class: 'run-status' }, live.phase === 'loading' ? 'loading Python (first run only)…' : 'running…')),
         live.chunks.map((c) => h('pre', { class: `run-out ${c.stream}` }, c.text))))
     }
