@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from e2e.web_helpers import TIMEOUT_MS, Participant, WebServer, fill_feedback, participants
-from playwright.sync_api import Browser, ConsoleMessage, WebSocket, expect
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, WebSocket, expect
 
 from collab_client import Client
 
@@ -226,8 +226,13 @@ def test_question_hostile_markdown_renders_inert_and_only_the_interviewer_edits(
         wait_phase(ee, "Interview in progress")
         dialogs: list[str] = []
         requests: list[str] = []
+
+        def on_dialog(d: Dialog) -> None:
+            dialogs.append(d.message)
+            d.dismiss()
+
         for p in (er, ee):
-            p.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            p.page.on("dialog", on_dialog)
             p.page.on("request", lambda r: requests.append(r.url))
         expect(ee.page.get_by_role("button", name="Edit")).to_be_hidden()
         expect(ee.page.locator(".question-body")).to_contain_text("has not set a question")
