@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from client.helpers import GOOD_INTERVIEWEE_FORM, GOOD_INTERVIEWER_FORM, create_session
+from pycrdt import Text
 from textual.widgets import Input, Static
 
 from collab_client.positions import utf16_len
@@ -377,6 +378,9 @@ async def test_the_caret_starts_at_the_partner_or_at_the_end_and_f8_goes_to_the_
     other = await clients(created.interviewee["join_url"])
     await other.wait_synced()
     other.insert(0, "def f():\n    pass\n\n# 漢字 tail")
+    await wait_until(  # the server has it (the app's caret is placed when it first syncs)
+        lambda: "tail" in str(server.hub.rooms[created.session_id].doc.doc.get("code", type=Text)),
+        what="the partner's text on the server")
     app = CollabTerm(created.interviewer["join_url"])
     async with app.run_test(size=SIZE) as pilot:
         await started(app)
