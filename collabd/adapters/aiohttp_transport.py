@@ -189,7 +189,7 @@ class Link:
     holds. An idle connection has no task.
     """
 
-    __slots__ = ("endpoint", "room", "conn", "backlog", "paused")
+    __slots__ = ("endpoint", "room", "conn", "backlog", "paused", "worker")
 
     def __init__(self, endpoint: RoomEndpoint, room: Room, conn: Conn) -> None:
         self.endpoint = endpoint
@@ -197,6 +197,7 @@ class Link:
         self.conn = conn
         self.backlog: deque[object] | None = None
         self.paused = False
+        self.worker: asyncio.Task[None] | None = None  # held: the loop keeps only weak refs
 
     def on_message(self, payload: bytes, binary: bool) -> None:
         conn = self.conn
@@ -235,7 +236,7 @@ class Link:
     def enqueue(self, item: object) -> None:
         if self.backlog is None:
             self.backlog = deque()
-            asyncio.get_running_loop().create_task(self._work())
+            self.worker = asyncio.get_running_loop().create_task(self._work())
         self.backlog.append(item)
         if len(self.backlog) > BACKLOG_PAUSE and not self.paused and self.conn.transport:
             self.paused = True
@@ -276,6 +277,7 @@ class Link:
         finally:
             if self.backlog is backlog:
                 self.backlog = None
+                self.worker = None
 
     def _decode(self, payload: bytes) -> list[object] | None:
         conn = self.conn
