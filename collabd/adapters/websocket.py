@@ -85,7 +85,7 @@ class FrameProtocol(asyncio.Protocol):
             return  # we are hanging up: nothing more from the peer matters
         buf = self.buf + data if self.buf else data
         pos, end = 0, len(buf)
-        while end - pos >= 2 and not self.ended:
+        while end - pos >= 2 and not self.closing:
             b0, b1 = buf[pos], buf[pos + 1]
             n = b1 & 0x7F
             head = pos + 2
