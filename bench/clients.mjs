@@ -32,6 +32,8 @@ import {
 const { opt, flag } = argvOptions(process.argv.slice(2))
 
 const url = opt('url', 'ws://127.0.0.1:1234/rooms')
+const url2 = opt('url2', url) // the second client of each room (cluster: another node)
+const pids = opt('pids', '').split(',').filter(Boolean).map((x) => parseInt(x)) // more CPUs to sample
 const nRooms = parseInt(opt('rooms', '10'))
 const rate = parseFloat(opt('rate', '10')) // keystrokes per second per client
 const warmup = parseFloat(opt('warmup', '5')) // seconds
@@ -60,7 +62,7 @@ class Client {
     this.idx = idx
     this.doc = new Y.Doc()
     this.text = this.doc.getText('code')
-    this.provider = new WebsocketProvider(url, room, this.doc, {
+    this.provider = new WebsocketProvider(idx % 2 ? url2 : url, room, this.doc, {
       params: { token: mintToken(secret, room, `p${idx}`) },
       WebSocketPolyfill: WebSocket,
       disableBc: true // all clients share one process: BroadcastChannel would bypass the server
@@ -226,7 +228,9 @@ const main = async () => {
   const cpu0 = procCpuSeconds(serverPid, clkTck); const self0 = selfCpuSeconds(); const w0 = performance.now()
   const busy0 = machineBusySeconds(clkTck)
   const threads0 = threadCpuSeconds(serverPid, clkTck)
+  const pidCpu0 = pids.map((p) => procCpuSeconds(p, clkTck))
   await sleep(tWinEnd - performance.now())
+  const pidCpu1 = pids.map((p) => procCpuSeconds(p, clkTck))
   const us1 = procUserSys(serverPid, clkTck)
   const cpu1 = procCpuSeconds(serverPid, clkTck); const self1 = selfCpuSeconds(); const w1 = performance.now()
   const busy1 = machineBusySeconds(clkTck)
@@ -294,6 +298,7 @@ const main = async () => {
     server_other_threads_cpu_seconds: threads1[1] - threads0[1],
     server_rss_mib: rssMiB(serverPid),
     client_cpu_seconds: self1 - self0,
+    cpu_seconds_by_pid: Object.fromEntries(pids.map((p, i) => [p, pidCpu1[i] - pidCpu0[i]])),
     client_cpu_percent: 100 * (self1 - self0) / wall,
     // CPU used on this machine by anything but the server and this process (100 = one core)
     background_cpu_percent: 100 * ((busy1 - busy0) - serverCpu - (self1 - self0)) / wall,

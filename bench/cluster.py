@@ -11,7 +11,7 @@ as the `postgres` user when run as root; tests/store/pgserver.py):
   single-pg       one node, the same PostgreSQL store, no Redis
   cluster         2 nodes, --database PostgreSQL --redis; client A of a room on node 1,
                   client B on node 2
-The load is bench/clients_cluster.mjs (clients.mjs with a second URL): N rooms x 2 clients x
+The load is bench/clients.mjs with a second URL (--url2) and more processes to sample (--pids): N rooms x 2 clients x
 RATE keystrokes/s. Reported per run: p50/p99 delivery latency, CPU seconds per 1000 deliveries
 per process (nodes, redis-server, every postgres process) and in total, and Redis commands and
 PostgreSQL transactions per delivery (counted over the whole run, warm-up included, divided by
@@ -107,7 +107,7 @@ def redis_commands(port: int) -> int:
 
 def run_clients(urls: tuple[str, str], pids: list[int], args: argparse.Namespace,
                 ) -> dict[str, Any]:
-    cmd = ["node", str(BENCH / "clients_cluster.mjs"), "--url", urls[0], "--url2", urls[1],
+    cmd = ["node", str(BENCH / "clients.mjs"), "--url", urls[0], "--url2", urls[1],
            "--rooms", str(args.rooms), "--rate", str(args.rate), "--warmup", str(args.warmup),
            "--seconds", str(args.seconds), "--secret", SECRET, "--server-pid", str(pids[0]),
            "--pids", ",".join(map(str, pids)), "--clk-tck", str(CLK)]
