@@ -6,14 +6,15 @@ node), against one node at the same load.
     .venv/bin/python bench/cluster.py [--rooms 50] [--rate 10] [--seconds 20] [--out FILE]
 
 Runs, one after the other, on 127.0.0.1 (redis-server and PostgreSQL started here, PostgreSQL
-as the `postgres` user when run as root; tests/store/pgserver.py):
+as the `postgres` user when run as root; tests/support/pgserver.py):
   single-sqlite   one node, embedded SQLite (the default install)
   single-pg       one node, the same PostgreSQL store, no Redis
   cluster         2 nodes, --database PostgreSQL --redis; client A of a room on node 1,
                   client B on node 2
-The load is bench/clients.mjs with a second URL (--url2) and more processes to sample (--pids): N rooms x 2 clients x
-RATE keystrokes/s. Reported per run: p50/p99 delivery latency, CPU seconds per 1000 deliveries
-per process (nodes, redis-server, every postgres process) and in total, and Redis commands and
+The load is bench/clients.mjs with a second URL (--url2) and more processes to sample
+(--pids): N rooms x 2 clients x RATE keystrokes/s. Reported per run: p50/p99 delivery latency,
+CPU seconds per 1000 deliveries per process (nodes, redis-server, every postgres process) and in
+total, and Redis commands and
 PostgreSQL transactions per delivery (counted over the whole run, warm-up included, divided by
 every delivery of the run).
 """
@@ -34,9 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(ROOT / "tests"))
-from store.pgserver import postgres_server  # noqa: E402  (the tests' launcher)
-
 from support.net import free_port  # noqa: E402
+from support.pgserver import postgres_server  # noqa: E402  (the tests' launcher)
 
 SECRET = "bench-secret-not-for-production"
 CLK = os.sysconf("SC_CLK_TCK")

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from support.pgserver import postgres_server
 from support.server import Running, in_process
 from support.wsclient import RawClient
 from support.yclient import YClient
@@ -36,3 +38,26 @@ async def yclients() -> AsyncIterator[Callable[[], object]]:
     yield make
     for client in made:
         await client.close()
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """The URL of a PostgreSQL server the tests started (stopped at the end of the run)."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres: str) -> Iterator[str]:
+    """A new, empty database on the test server; dropped afterwards."""
+    import psycopg
+
+    name = f"t{next(_databases)}"
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield postgres.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")

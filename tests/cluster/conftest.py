@@ -4,7 +4,6 @@ the API key, which every node of a cluster must share)."""
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import subprocess
 import tempfile
@@ -12,14 +11,11 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from store.pgserver import postgres_server
 
 from support.net import free_port
 from support.server import Running, ServerProcess
 
-_numbers = itertools.count()
 LEASE = "2"  # seconds: a killed node's rooms move within this
 
 
@@ -67,20 +63,8 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    with postgres_server() as url:
-        yield url
 
 
-@pytest.fixture
-def pg_url(postgres: str) -> Iterator[str]:
-    name = f"c{next(_numbers)}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield postgres.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -3,37 +3,14 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from store.pgserver import postgres_server
 
 from collabd.adapters.postgres_store import PostgresStore
 from collabd.adapters.sqlite_store import SqliteStore
-
-_numbers = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[str]:
-    """The URL of a PostgreSQL server the tests started (stopped at the end)."""
-    with postgres_server() as url:
-        yield url
-
-
-@pytest.fixture
-def pg_url(postgres: str) -> Iterator[str]:
-    """A new, empty database on the test server; dropped afterwards."""
-    name = f"t{next(_numbers)}"
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield postgres.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 @pytest.fixture
