@@ -669,7 +669,10 @@ class CollabTerm(App[int]):
         self.query_one("#editor", CodeArea).read_only = read_only
 
     def refresh_status(self) -> None:
-        status = self.query_one("#status", Static)
+        try:
+            status = self.query_one("#status", Static)
+        except NoMatches:  # the 1 s timer can fire while the app is shutting down
+            return
         client = self.client
         if client is None:
             if self.error is None:
