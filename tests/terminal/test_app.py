@@ -58,7 +58,7 @@ async def test_typing_in_the_tui_reaches_the_other_side_and_back(server, clients
     async with app.run_test(size=SIZE) as pilot:
         await started(app)
         area = editor(app)
-        assert area.text == "x = 1\n"
+        await wait_until(lambda: area.text == "x = 1\n", what="the partner's text")
         await wait_until(lambda: area.language == "python", what="python highlighting")
         assert area.has_focus and not area.read_only
         area.move_cursor(area.document.end)
