@@ -91,7 +91,10 @@ class Hub:
             for room in list(self.rooms.values()):
                 ping = room.ping_seconds
                 for conn in list(room.conns):
-                    conn.keepalive(now, ping)
+                    try:
+                        conn.keepalive(now, ping)
+                    except Exception:  # one bad socket must not stop the sweep for everyone
+                        log.exception("keepalive failed", extra={"conn": conn.id})
 
     async def close(self) -> None:
         """Flush and compact every room, then close the store."""
