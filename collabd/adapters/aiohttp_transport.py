@@ -68,6 +68,10 @@ class RoomEndpoint:
         redact_aiohttp_logs()  # aiohttp logs refused request lines, tokens included
 
     def _too_many_attempts(self, addr: str, now: float) -> bool:
+        if len(self._attempts) > ATTEMPT_ADDRESSES and addr not in self._attempts:
+            # many addresses: forget those with nothing in the last minute (bounded memory)
+            for stale in [a for a, w in self._attempts.items() if not w or w[-1] < now - 60]:
+                del self._attempts[stale]
         window = self._attempts[addr]
         while window and window[0] < now - 60:
             window.popleft()
@@ -175,6 +179,7 @@ class RoomEndpoint:
                 await asyncio.wait_for(self.gone.wait(), 5.0)
 
 
+ATTEMPT_ADDRESSES = 10_000  # addresses tracked before the stale ones are swept
 JOINED, LEFT = object(), object()  # steps of a connection's backlog besides its frames
 BACKLOG_PAUSE = 256  # frames waiting: stop reading from the socket
 BACKLOG_RESUME = 32
