@@ -1,10 +1,10 @@
 """Reads the structure of a Yjs v1 update without applying it.
 
 Why: yrs keeps structs whose dependencies are missing in a "pending" area, and a client that
-sends thousands of such updates can make it allocate without bound (DESIGN.md section 6). pycrdt
+sends thousands of such updates can make it allocate without bound (docs/security.md). pycrdt
 does not tell us whether an update went pending, so we find out before applying: every struct
 must continue its client's clock, and every item's origin, right origin and parent id must point
-at something the document (or the update itself) already has.
+at something the document (or the update itself) already has (`integrated_state`).
 
 Grammar (lib0 v1 encoding, as written by Yjs' UpdateEncoderV1):
     update    = varUint(nClients) { varUint(nStructs) varUint(client) varUint(clock) struct* }
