@@ -19,6 +19,8 @@ import hashlib
 from collections.abc import Callable
 from time import monotonic
 
+from ..runtime.connection import ws_frame
+
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
@@ -35,18 +37,8 @@ def handshake_response(key: str) -> bytes:
             b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n")
 
 
-def frame(opcode: int, payload: bytes) -> bytes:
-    """A final, unmasked frame (RFC 6455 5.2), as servers send them."""
-    n = len(payload)
-    if n < 126:
-        return bytes((0x80 | opcode, n)) + payload
-    if n < 65536:
-        return bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big") + payload
-    return bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big") + payload
-
-
 def close_frame(code: int, reason: str = "") -> bytes:
-    return frame(OP_CLOSE, code.to_bytes(2, "big") + reason.encode()[:120])
+    return ws_frame(code.to_bytes(2, "big") + reason.encode()[:120], OP_CLOSE)
 
 
 def unmask(data: bytes, mask: bytes) -> bytes:
@@ -128,12 +120,12 @@ class FrameProtocol(asyncio.Protocol):
             if not fin or len(payload) > 125:
                 self.fail(CLOSE_PROTOCOL, "bad control frame")
             elif opcode == OP_PING:
-                self.send(frame(OP_PONG, payload))
+                self.send(ws_frame(payload, OP_PONG))
             elif opcode == OP_CLOSE:
                 code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
                 self.peer_code = code
                 if not self.closing:  # echo it, then hang up
-                    self.send(frame(OP_CLOSE, payload[:2]))
+                    self.send(ws_frame(payload[:2], OP_CLOSE))
                     self.closing = True
                 self.transport.close()
             elif opcode != OP_PONG:

@@ -35,12 +35,9 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from collabd.analytics.records import (
-    EXCLUSION_REASONS,
-    KINDS,
-    REAL,
     InterviewRecord,
-    Observation,
-    classify,
+    counted_kinds,
+    observations,
 )
 
 SCHEMA = "collabd.analytics.person"
@@ -67,16 +64,7 @@ def history(
     """
     if last is not None and last < 1:
         raise ValueError("last must be at least 1")
-    kinds = [k for k in KINDS if k == REAL or k in include]
-    excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
-    obs: list[Observation] = []
-    for record in records:
-        outcome = classify(record, include=kinds)
-        if isinstance(outcome, str):
-            excluded[outcome] += 1
-        else:
-            obs.append(outcome)
-    obs.sort(key=lambda o: (o.ended_at, o.session_id))
+    obs, excluded = observations(records, include)
     if last is not None:
         obs = obs[-last:]
     n = len(obs)
@@ -89,7 +77,7 @@ def history(
     out: dict[str, Any] = {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
-        "options": {"include": kinds, "last": last},
+        "options": {"include": counted_kinds(include), "last": last},
         "n": n,
         "excluded": excluded,
         "sessions": [

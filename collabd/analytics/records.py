@@ -26,7 +26,7 @@ each kind it left out.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,3 +217,26 @@ def from_session_record(record: Mapping[str, Any], kind: str) -> InterviewRecord
         interviewer_form=form("interviewer"),
         interviewee_form=form("interviewee"),
     )
+
+
+def counted_kinds(include: Collection[str] = ()) -> list[str]:
+    """Real sessions always, plus the kinds asked for (in KINDS order)."""
+    return [k for k in KINDS if k == REAL or k in include]
+
+
+def observations(records: Iterable[InterviewRecord], include: Collection[str] = (),
+                 ) -> tuple[list[Observation], dict[str, int]]:
+    """The usable interviews of `records` (real ones, plus the kinds in `include`) in the order
+    they ended (the id breaks ties, so the output is stable), and how many were left out, by
+    reason."""
+    kinds = counted_kinds(include)
+    excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
+    obs: list[Observation] = []
+    for record in records:
+        outcome = classify(record, include=kinds)
+        if isinstance(outcome, str):
+            excluded[outcome] += 1
+        else:
+            obs.append(outcome)
+    obs.sort(key=lambda o: (o.ended_at, o.session_id))
+    return obs, excluded

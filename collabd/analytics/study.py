@@ -29,13 +29,12 @@ from typing import Any
 
 from collabd.analytics.extra import MissingExtraError
 from collabd.analytics.records import (
-    EXCLUSION_REASONS,
     KINDS,
-    REAL,
     SCORES,
     InterviewRecord,
     Observation,
-    classify,
+    counted_kinds,
+    observations,
 )
 
 try:
@@ -87,18 +86,8 @@ def compute(
     unknown = set(include) - set(KINDS)
     if unknown:
         raise ValueError(f"unknown session kinds: {', '.join(sorted(unknown))}")
-    kinds = [k for k in KINDS if k == REAL or k in include]
     records = list(records)
-    excluded = dict.fromkeys(EXCLUSION_REASONS, 0)
-    obs: list[Observation] = []
-    for record in records:
-        outcome = classify(record, include=kinds)
-        if isinstance(outcome, str):
-            excluded[outcome] += 1
-        else:
-            obs.append(outcome)
-    # End time decides the order of accumulation; the id breaks ties so the output is stable.
-    obs.sort(key=lambda o: (o.ended_at, o.session_id))
+    obs, excluded = observations(records, include)  # in the order they ended
 
     actual = [o.actual for o in obs]
     perceived = [o.perceived for o in obs]
@@ -107,7 +96,7 @@ def compute(
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
         "definitions": dict(DEFINITIONS),
-        "options": {"include": kinds},
+        "options": {"include": counted_kinds(include)},
         "counts": {
             "total": len(records),
             "included": len(obs),

@@ -38,14 +38,15 @@ KEEPALIVE_FRAME = b"\x01\x01\x00"  # an awareness update with no entries
 SLOW_CLOSE_SECONDS = 1.0
 
 
-def ws_frame(payload: bytes) -> bytes:
-    """A final, unmasked binary WebSocket frame (RFC 6455 5.2), as servers send them."""
+def ws_frame(payload: bytes, opcode: int = 2) -> bytes:
+    """A final, unmasked WebSocket frame (RFC 6455 5.2), as servers send them; binary unless
+    another opcode is given."""
     n = len(payload)
     if n < 126:
-        return bytes((0x82, n)) + payload
+        return bytes((0x80 | opcode, n)) + payload
     if n < 65536:
-        return bytes((0x82, 126)) + n.to_bytes(2, "big") + payload
-    return bytes((0x82, 127)) + n.to_bytes(8, "big") + payload
+        return bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big") + payload
 
 
 KEEPALIVE_WS_FRAME = ws_frame(KEEPALIVE_FRAME)

@@ -1047,16 +1047,21 @@ class CollabTerm(App[int]):
             self.query_one("#chat-input", Input).value = text
 
 
-def chat_line(msg: ChatMsg) -> RichText:
-    sender = msg.from_ or {}
-    stamp = time.strftime("%H:%M", time.localtime(msg.ts / 1000))
+def stamped(ts_ms: int, sender: dict[str, Any] | None, mark: str = "") -> RichText:
+    """The start of a chat-column line: the time, then the sender's pseudonym in its colour."""
+    sender = sender or {}
     line = RichText()
-    line.append(f"{stamp} ", style="dim")
+    line.append(time.strftime("%H:%M ", time.localtime(ts_ms / 1000)), style="dim")
     try:
         style = Style(color=str(sender.get("color", "#888888")), bold=True)
     except Exception:
         style = Style(bold=True)
-    line.append(str(sender.get("name", "?")), style=style)
+    line.append(f"{mark}{sender.get('name', '?')}", style=style)
+    return line
+
+
+def chat_line(msg: ChatMsg) -> RichText:
+    line = stamped(msg.ts, msg.from_)
     line.append(f": {msg.text}")
     return line
 
@@ -1066,15 +1071,7 @@ RUN_LINES = 12  # output lines shown per run in the chat column
 
 def run_line(run: RunMsg) -> RichText:
     """A reported run: who, language, outcome and the start of its output (shown, never run)."""
-    sender = run.from_ or {}
-    stamp = time.strftime("%H:%M", time.localtime(run.ts / 1000))
-    line = RichText()
-    line.append(f"{stamp} ", style="dim")
-    try:
-        style = Style(color=str(sender.get("color", "#888888")), bold=True)
-    except Exception:
-        style = Style(bold=True)
-    line.append(f"▶ {sender.get('name', '?')}", style=style)
+    line = stamped(run.ts, run.from_, "▶ ")
     if run.timed_out:
         outcome = "stopped at the time limit"
     elif run.exception is not None:
