@@ -78,9 +78,6 @@ class DeleteSet:
         starts[i:j] = [start]
         ends[i:j] = [end]
 
-    def ranges(self) -> int:
-        return sum(len(s) for s in self._starts.values())
-
 
 def read_snapshot_deletes(data: bytes) -> list[tuple[int, int, int]]:
     """The delete set at the head of an encoded v1 snapshot, as (client, start, end)."""
