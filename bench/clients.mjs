@@ -25,15 +25,16 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import {
-  argvOptions, mintToken, procUserSys, procCpuSeconds, threadCpuSeconds, selfCpuSeconds,
-  rssMiB, machineBusySeconds, sleep, stdinLines
+  argvOptions, mintToken, procUserSys, procCpuSeconds, threadCpuSeconds, treeCpuSeconds,
+  selfCpuSeconds, rssMiB, machineBusySeconds, sleep, stdinLines
 } from './common.mjs'
 
 const { opt, flag } = argvOptions(process.argv.slice(2))
 
 const url = opt('url', 'ws://127.0.0.1:1234/rooms')
 const url2 = opt('url2', url) // the second client of each room (cluster: another node)
-const pids = opt('pids', '').split(',').filter(Boolean).map((x) => parseInt(x)) // more CPUs to sample
+// more processes to sample, each with its whole tree (PostgreSQL's postmaster: its backends)
+const pids = opt('pids', '').split(',').filter(Boolean).map((x) => parseInt(x))
 const nRooms = parseInt(opt('rooms', '10'))
 const rate = parseFloat(opt('rate', '10')) // keystrokes per second per client
 const warmup = parseFloat(opt('warmup', '5')) // seconds
@@ -228,9 +229,9 @@ const main = async () => {
   const cpu0 = procCpuSeconds(serverPid, clkTck); const self0 = selfCpuSeconds(); const w0 = performance.now()
   const busy0 = machineBusySeconds(clkTck)
   const threads0 = threadCpuSeconds(serverPid, clkTck)
-  const pidCpu0 = pids.map((p) => procCpuSeconds(p, clkTck))
+  const pidCpu0 = treeCpuSeconds(pids, clkTck)
   await sleep(tWinEnd - performance.now())
-  const pidCpu1 = pids.map((p) => procCpuSeconds(p, clkTck))
+  const pidCpu1 = treeCpuSeconds(pids, clkTck)
   const us1 = procUserSys(serverPid, clkTck)
   const cpu1 = procCpuSeconds(serverPid, clkTck); const self1 = selfCpuSeconds(); const w1 = performance.now()
   const busy1 = machineBusySeconds(clkTck)

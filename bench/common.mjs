@@ -38,6 +38,38 @@ export const procCpuSeconds = (pid, clkTck) => {
   const [u, s] = procUserSys(pid, clkTck)
   return u + s
 }
+// CPU seconds of each process's whole tree: every live process of the tree (utime + stime +
+// the cutime + cstime of the children it has reaped). A child that ends inside a window moves
+// from "live" to its parent's cutime, so the sum keeps counting it (PostgreSQL's backends).
+export const treeCpuSeconds = (roots, clkTck) => {
+  const procs = new Map() // pid -> [ppid, own + reaped children's seconds]
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const s = fs.readFileSync(`/proc/${name}/stat`, 'utf8')
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+      // fields from 3 (state): ppid=4, utime=14, stime=15, cutime=16, cstime=17
+      const cpu = [14, 15, 16, 17].reduce((sum, i) => sum + parseInt(f[i - 3]), 0) / clkTck
+      procs.set(parseInt(name), [parseInt(f[4 - 3]), cpu])
+    } catch {} // gone meanwhile
+  }
+  const kids = new Map()
+  for (const [pid, [ppid]] of procs) {
+    if (!kids.has(ppid)) kids.set(ppid, [])
+    kids.get(ppid).push(pid)
+  }
+  return roots.map((root) => {
+    if (!procs.has(root)) return NaN
+    let total = 0
+    const todo = [root]
+    while (todo.length) {
+      const pid = todo.pop()
+      total += procs.get(pid)[1]
+      todo.push(...(kids.get(pid) || []))
+    }
+    return total
+  })
+}
 // CPU seconds of the server's main thread (tid == pid) and of all its other threads
 // (collabd's SQLite worker, libuv workers, node's helper threads)
 export const threadCpuSeconds = (pid, clkTck) => {

@@ -34,8 +34,11 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import cluster
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -365,8 +368,17 @@ def merge_client_results(parts: list[dict[str, Any]], wall_window: float) -> dic
     return out
 
 
-def run_clients(server: Server, rooms: int, args: argparse.Namespace, out: Path) -> dict[str, Any]:
-    """Run the load for one level; rooms are split over one or more Node processes."""
+def run_clients(
+    server: Server, rooms: int, args: argparse.Namespace, out: Path,
+    second: Server | None = None, pids: list[int] | None = None,
+    on_go: Callable[[float, float], None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run the load for one level; rooms are split over one or more Node processes.
+
+    second: each room's second client connects to that server (the cluster's other node);
+    pids: more processes whose CPU (with their process trees) is sampled over the window;
+    on_go: called with the window's start and end (epoch seconds) once they are fixed.
+    """
     nproc = client_procs_for(rooms, args)
     connect_timeout = 20 + rooms * 0.05
     tag = f"bench-{os.getpid()}-{server.port}"
@@ -377,6 +389,10 @@ def run_clients(server: Server, rooms: int, args: argparse.Namespace, out: Path)
         "--clk-tck", str(os.sysconf("SC_CLK_TCK")), "--secret", SECRET,
         "--connect-timeout", str(connect_timeout), "--go-stdin",
     ]  # fmt: skip
+    if second is not None:
+        base += ["--url2", f"ws://{HOST}:{second.port}/rooms"]
+    if pids:
+        base += ["--pids", ",".join(map(str, pids))]
     if server.kind in ("floor", "picows"):
         base.append("--no-sync-wait")  # the relays never answer SyncStep1
     if args.cursor:
@@ -401,7 +417,10 @@ def run_clients(server: Server, rooms: int, args: argparse.Namespace, out: Path)
         deadline = time.monotonic() + connect_timeout + 10
         ready = [lines.wait_for("READY", deadline) for _, lines, _ in procs]
         if all(ready):
-            go = f"GO {int(time.time() * 1000) + 300}\n".encode()
+            go_ms = int(time.time() * 1000) + 300
+            if on_go is not None:
+                on_go(go_ms / 1000 + args.warmup, go_ms / 1000 + args.warmup + args.seconds)
+            go = f"GO {go_ms}\n".encode()
             for proc, _, _ in procs:
                 assert proc.stdin is not None
                 with contextlib.suppress(BrokenPipeError):
@@ -475,9 +494,13 @@ def run_one(
     logdir: Path,
     running: list[Server],
     stamp: str,
+    backing: cluster.Backing | None = None,
 ) -> dict[str, Any]:
     """Start one server, run the clients against it, stop it. Never leaves it running."""
     log(f"--- {kind}: {rooms} rooms x 2 clients at {args.rate}/s (run {rep + 1}) ---")
+    if kind in cluster.KINDS:
+        assert backing is not None
+        return run_cluster_one(kind, rooms, rep, args, workdir, logdir, running, backing)
     server = Server(
         kind, workdir, logdir, args.collabd_arg if kind == "collabd" else [], args.collabd_cmd
     )
@@ -512,6 +535,53 @@ def run_one(
         res["server_log_tail"] = server.log_tail(30)
     res["server_cmd"] = " ".join(server.cmd)
     res["server_log"] = str(server.log_path)
+    if kind == "collabd":
+        cluster.single_sqlite_parts(res)
+    return res
+
+
+def run_cluster_one(
+    kind: str, rooms: int, rep: int, args: argparse.Namespace, workdir: Path, logdir: Path,
+    running: list[Server], backing: cluster.Backing,
+) -> dict[str, Any]:  # fmt: skip
+    """One node on PostgreSQL (collabd-pg) or two nodes on PostgreSQL + Redis (cluster), on a
+    fresh database; CPU of every part and operations per delivery over the window."""
+    dbname, db_url = backing.fresh_run()
+    extra = [*args.collabd_arg, *cluster.node_args(kind, db_url, backing.redis_url)]
+    nodes: list[Server] = []
+    res: dict[str, Any]
+    sampler = cluster.EdgeSampler(backing, dbname)
+    try:
+        for _ in range(2 if kind == "cluster" else 1):
+            node = Server("collabd", workdir, logdir, extra, args.collabd_cmd)
+            running.append(node)
+            nodes.append(node)
+            node.start()
+        roles = {node.pid: f"node{i + 1}" for i, node in enumerate(nodes)}
+        roles[backing.postmaster_pid()] = "postgres"
+        if kind == "cluster":
+            assert backing.redis_proc is not None
+            roles[backing.redis_proc.pid] = "redis"
+        res = run_clients(nodes[0], rooms, args, workdir / f"clients-{kind}-{rooms}-{rep}.json",
+                          second=nodes[-1] if kind == "cluster" else None, pids=list(roles),
+                          on_go=sampler.start)  # fmt: skip
+        for node in nodes:
+            if node.proc is not None and node.proc.poll() is not None:
+                res["error"] = res.get("error", "") + f" node exited {node.proc.returncode}"
+        cluster.finish_run(res, roles, sampler.result(args.seconds + 10))
+        if sampler.error:
+            res["ops_error"] = sampler.error
+    except RuntimeError as e:
+        log(str(e))
+        res = {"error": str(e)}
+    finally:
+        for node in nodes:
+            node.stop()
+            running.remove(node)
+    if res.get("error") or res.get("clients_exit_code"):
+        res["server_log_tail"] = "\n".join(node.log_tail(15) for node in nodes)
+    res["server_cmd"] = " ".join(nodes[0].cmd) if nodes else ""
+    res["server_logs"] = [str(node.log_path) for node in nodes]
     return res
 
 
@@ -553,6 +623,8 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out["lost"] = sum(r["lost"] for r in ok)
     out["rooms_converged"] = min(r["rooms_converged"] for r in ok)
     out["summary_of"] = f"median of {len(ok)} runs ({len(runs) - len(ok)} failed)"
+    if any("cpu_ms_per_1k_total" in r for r in ok):
+        cluster.summarize_extra(out, ok)
     if len(ok) < len(runs):
         out["error"] = f"{len(runs) - len(ok)} of {len(runs)} runs failed"
     return out
@@ -624,6 +696,8 @@ def print_level(level: dict[str, Any]) -> None:
     print(hdr)
     print("-" * len(hdr))
     for kind, r in level["servers"].items():
+        if kind in cluster.KINDS:
+            continue  # in the cluster table below
         if "error" in r and "delivered" not in r:
             print(f"{kind:<10} ERROR: {r['error'].splitlines()[0][:90]}")
             continue
@@ -658,10 +732,11 @@ def print_level(level: dict[str, Any]) -> None:
         if r.get("error"):
             print(f"{'':<10} note: {r['error'][:100]}")
     rat = level.get("ratios")
-    if rat:
+    if rat and len([k for k in level["servers"] if k not in cluster.KINDS]) > 1:
         print("ratios (collabd / other; target in brackets):")
         for key, label, target in LOAD_RATIOS:
             print_ratio(label, rat.get(key), target)
+    cluster.print_level(level)
 
 
 # (key in level["ratios"], label, target or None for information only)
@@ -1028,9 +1103,11 @@ def target_summary(report: dict[str, Any]) -> list[dict[str, Any]]:
         rat = level.get("ratios", {})
         tag = f"{level['rooms']} rooms @ {level['rate']:g}/s"
         for key, label, target in LOAD_RATIOS:
-            if target is not None:
+            if target is not None and rat.get(key) is not None:
                 rows.append({"what": f"{tag}: {label.strip()}", "value": rat.get(key),
                              "unit": "x", "target": target})  # fmt: skip
+        for v in level.get("cluster_verdicts", []):
+            rows.append({**v, "what": f"{tag}: {v['what']}"})
         c = level["servers"].get("collabd", {})
         if c:
             ok = c.get("lost") == 0 and c.get("rooms_converged") == c.get("rooms")
@@ -1112,6 +1189,19 @@ def main() -> int:
         default=None,
         help="idle measurement with N connections (default N 15000)",
     )
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="at each level also one node on PostgreSQL and 2 nodes on PostgreSQL + Redis "
+        "(each room's clients on different nodes), against the single node on SQLite",
+    )
+    p.add_argument(
+        "--pg-set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="--cluster: a PostgreSQL server setting (repeatable)",
+    )
     p.add_argument("--idle-seconds", type=float, default=30.0, help="idle CPU window (30)")
     p.add_argument(
         "--idle-settle", type=float, default=10.0, help="wait after all synced before measuring"
@@ -1158,6 +1248,9 @@ def main() -> int:
     for k in kinds:
         if k not in SERVERS:
             p.error(f"unknown server {k!r}")
+    if args.cluster:
+        kinds += [k for k in ("collabd", *cluster.KINDS) if k not in kinds]
+    pg_settings = dict(item.split("=", 1) for item in args.pg_set)
     for k in idle_kinds + cold_kinds:
         if k not in ("collabd", "reference"):
             p.error(f"idle and cold-join servers are collabd and reference, not {k!r}")
@@ -1191,6 +1284,7 @@ def main() -> int:
     logdir.mkdir()
     report["server_logs"] = str(logdir)
     running: list[Server] = []
+    backing: cluster.Backing | None = None
 
     def save() -> None:
         out_path.write_text(json.dumps(report, indent=2) + "\n")
@@ -1201,7 +1295,11 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     interrupted = False
+    stack = contextlib.ExitStack()
     try:
+        if args.cluster and levels:
+            backing = stack.enter_context(cluster.Backing(workdir, free_port(), pg_settings))
+            report["cluster_backing"] = {"pg_settings": pg_settings}
         for rooms, rate in levels:
             largs = argparse.Namespace(**{**vars(args), "rate": rate})
             level: dict[str, Any] = {
@@ -1218,12 +1316,14 @@ def main() -> int:
                 # rotate the order on each repeat so no server always goes first
                 order = kinds[rep % len(kinds) :] + kinds[: rep % len(kinds)]
                 for kind in order:
-                    res = run_one(kind, rooms, rep, largs, workdir, logdir, running, stamp)
+                    res = run_one(kind, rooms, rep, largs, workdir, logdir, running, stamp, backing)
                     level["runs"][kind].append(res)
                     save()
             for kind in kinds:
                 level["servers"][kind] = summarize(level["runs"][kind])
             level["ratios"] = level_ratios(level["servers"])
+            if args.cluster:
+                level["cluster_verdicts"] = cluster.verdicts(level["servers"])
             save()
         if args.idle:
             report["idle"] = {}
@@ -1242,6 +1342,7 @@ def main() -> int:
     finally:
         for server in list(running):
             server.stop()
+        stack.close()
         report["finished"] = dt.datetime.now().isoformat(timespec="seconds")
         report["load_average_at_end"] = os.getloadavg()
         report["interrupted"] = interrupted
@@ -1282,12 +1383,12 @@ def main() -> int:
             for name, pct in prof["inclusive_percent"][:15]:
                 print(f"  {pct:6.1f}   {name}")
     if report["target_summary"]:
-        print("\n== issue 11 targets (collabd) ==")
+        print("\n== targets (issue 11: collabd; issue 12: the cluster) ==")
         for row in report["target_summary"]:
             if row["target"] is None:
-                print(f"  {row['what']:<52} {row['verdict']:>25}")
+                print(f"  {row['what']:<62} {row['verdict']:>25}")
                 continue
-            print_ratio(row["what"], row["value"], row["target"], row["unit"], width=52)
+            print_ratio(row["what"], row["value"], row["target"], row["unit"], width=62)
     print(f"\nJSON: {out_path}")
     return 130 if interrupted else 0
 
