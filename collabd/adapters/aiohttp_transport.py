@@ -116,7 +116,11 @@ class RoomEndpoint:
                 return json_error(503, "try_again", "the cluster cannot be reached, retry later")
             if owner is not None and forwarded:  # never twice: the room is moving
                 return json_error(503, "try_again", "the room is moving between nodes, retry")
-        refused = await self.hub.extensions.authorize(claims)
+        try:
+            refused = await self.hub.extensions.authorize(claims)
+        except Exception:  # the store does not answer (the session lookup): transient
+            log.exception("authorize failed", extra={"room": name})
+            return json_error(503, "room_unavailable", "the room cannot be loaded, retry later")
         if refused:
             return json_error(403, refused, "not allowed in this room")
 

@@ -11,9 +11,11 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from support.net import free_port
+from support.pgserver import PostgresServer
 from support.server import Running, ServerProcess
 
 LEASE = "2"  # seconds: a killed node's rooms move within this
@@ -63,10 +65,6 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-
-
-
-
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     server = RedisServer()
@@ -105,3 +103,35 @@ async def nodes(tmp_path: Path, pg_url: str, redis_server: RedisServer,
     made = Nodes(tmp_path / "data", pg_url, redis_server)
     yield made
     made.stop_all()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test alone, which the test may stop, kill and start."""
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.close()
+
+
+async def join(make, server: Running, room: str, pid: str):  # type: ignore[no-untyped-def]
+    """A stock Yjs client (the `yclients` factory) in `room` on `server`, synced."""
+    c = await make()
+    await c.connect(server.ws_base, room, server.token(room, pid=pid))
+    await c.synced()
+    return c
+
+
+async def health(server: Running) -> int:
+    """The status of the node's /healthz (0 when it does not answer)."""
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(2)) as http, \
+                http.get(server.http + "/healthz") as r:
+            return r.status
+    except (aiohttp.ClientError, TimeoutError):
+        return 0
+
+
+def closed_with(client, code: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the Yjs client's connection was closed with `code` at least once."""
+    return any(e.get("ev") == "close" and e.get("code") == code for e in client.events)
