@@ -13,6 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from cluster.balancer import Balancer
 
 from support.net import free_port
 from support.pgserver import PostgresServer
@@ -114,10 +115,22 @@ def own_postgres() -> Iterator[PostgresServer]:
     server.close()
 
 
-async def join(make, server: Running, room: str, pid: str):  # type: ignore[no-untyped-def]
-    """A stock Yjs client (the `yclients` factory) in `room` on `server`, synced."""
+@pytest.fixture
+async def balancers() -> AsyncIterator[list[Balancer]]:
+    """Balancers the test starts (`balancers.append(await Balancer(nodes).start())`); closed
+    at the end."""
+    made: list[Balancer] = []
+    yield made
+    for b in made:
+        await b.close()
+
+
+async def join(make, server: Running, room: str, pid: str,  # type: ignore[no-untyped-def]
+               via: Balancer | None = None):
+    """A stock Yjs client (the `yclients` factory) in `room` on `server` (or through the
+    balancer `via`, with a token of `server`'s cluster), synced."""
     c = await make()
-    await c.connect(server.ws_base, room, server.token(room, pid=pid))
+    await c.connect((via or server).ws_base, room, server.token(room, pid=pid))
     await c.synced()
     return c
 

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from cluster.conftest import Nodes
-
-
-async def join(make, server, room, pid):  # type: ignore[no-untyped-def]
-    c = await make()
-    await c.connect(server.ws_base, room, server.token(room, pid=pid))
-    await c.synced()
-    return c
+from cluster.conftest import Nodes, join
 
 
 async def test_yjs_clients_on_three_nodes_converge(nodes: Nodes, yclients) -> None:  # type: ignore[no-untyped-def]
