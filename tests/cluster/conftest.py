@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
+import psycopg
 import pytest
 from cluster.balancer import Balancer
+from pycrdt import Doc, Text
 
 from support.net import free_port
 from support.pgserver import PostgresServer
@@ -148,3 +150,25 @@ async def health(server: Running) -> int:
 def closed_with(client, code: int) -> bool:  # type: ignore[no-untyped-def]
     """Whether the Yjs client's connection was closed with `code` at least once."""
     return any(e.get("ev") == "close" and e.get("code") == code for e in client.events)
+
+
+def stored_text(url: str, room: str) -> str:
+    """The room's document as the store holds it (snapshot and log, read with psycopg in one
+    snapshot of the database), applied to a fresh Doc."""
+    with psycopg.connect(url) as db:
+        db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with db.transaction():
+            snap = db.execute("SELECT data, upto FROM doc_snapshots WHERE room = %s",
+                              (room,)).fetchone()
+            rows = db.execute("SELECT data FROM doc_updates WHERE room = %s AND seq > %s "
+                              "ORDER BY seq", (room, snap[1] if snap else 0)).fetchall()
+    doc = Doc()
+    for data in ([snap[0]] if snap else []) + [r[0] for r in rows]:
+        doc.apply_update(bytes(data))
+    return str(doc.get("code", type=Text))
+
+
+def subsequence(part: str, whole: str) -> bool:
+    """With inserts only, every earlier state of a Yjs text is a subsequence of a later one."""
+    it = iter(whole)
+    return all(ch in it for ch in part)

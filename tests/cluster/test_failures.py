@@ -10,7 +10,7 @@ import time
 
 import psycopg
 from cluster.balancer import Balancer
-from cluster.conftest import Nodes, closed_with, health, join
+from cluster.conftest import Nodes, closed_with, health, join, subsequence
 
 from support.net import wait_until
 from support.server import Running
@@ -22,12 +22,6 @@ N = 1000  # characters each typist types
 def typed(first: str, n: int = N) -> str:
     """n characters cycling through 26 letters from `first`: one typist's own alphabet."""
     return "".join(chr(ord(first) + i % 26) for i in range(n))
-
-
-def subsequence(part: str, whole: str) -> bool:
-    """With inserts only, every earlier state of a Yjs text is a subsequence of a later one."""
-    it = iter(whole)
-    return all(ch in it for ch in part)
 
 
 async def all_health(servers: list[Running], status: int) -> bool:

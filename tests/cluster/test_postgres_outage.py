@@ -11,38 +11,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
-import psycopg
 import pytest
-from cluster.conftest import Nodes, RedisServer, closed_with, health, join
-from pycrdt import Doc, Text
+from cluster.conftest import Nodes, RedisServer, closed_with, health, join, stored_text, subsequence
 
 from support.net import wait_until
 from support.pgserver import PostgresServer
 from support.server import Running
 
 ROOM = "pgdown"
-
-
-def stored_text(url: str, room: str) -> str:
-    """The room's document as the store holds it (snapshot and log, read with psycopg in one
-    snapshot of the database), applied to a fresh Doc."""
-    with psycopg.connect(url) as db:
-        db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-        with db.transaction():
-            snap = db.execute("SELECT data, upto FROM doc_snapshots WHERE room = %s",
-                              (room,)).fetchone()
-            rows = db.execute("SELECT data FROM doc_updates WHERE room = %s AND seq > %s "
-                              "ORDER BY seq", (room, snap[1] if snap else 0)).fetchall()
-    doc = Doc()
-    for data in ([snap[0]] if snap else []) + [r[0] for r in rows]:
-        doc.apply_update(bytes(data))
-    return str(doc.get("code", type=Text))
-
-
-def subsequence(part: str, whole: str) -> bool:
-    """With inserts only, every earlier state of a Yjs text is a subsequence of a later one."""
-    it = iter(whole)
-    return all(ch in it for ch in part)
 
 
 async def join_status(server: Running, room: str, pid: str) -> tuple[int, str]:
