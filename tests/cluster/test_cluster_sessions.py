@@ -104,12 +104,15 @@ async def test_whole_interview_across_nodes(nodes: Nodes) -> None:
         await runner.cleanup()
 
 
-async def test_racing_feedback_on_two_nodes_reveals_once(nodes: Nodes) -> None:
-    n1, n2 = await nodes.start(2)
-    for round_ in range(10):
-        s = await create(n1)
+ANSWERS = [("yes", "yes"), ("yes", "no"), ("no", "yes"), ("no", "no")]
+
+
+async def test_racing_feedback_and_unmask_on_two_nodes(nodes: Nodes) -> None:
+    n1, n2, n3 = await nodes.start(3)
+    for round_ in range(12):
+        s = await create(n3)  # the embedder talks to a third node
         sid = s["session_id"]
-        # the owner alternates: whoever joins first takes the room
+        # the owner alternates: whoever joins first takes the room, the other is forwarded
         first, second = (n1, n2) if round_ % 2 else (n2, n1)
         a = await Participant.join(first, sid, s["interviewer"]["token"])
         b = await Participant.join(second, sid, s["interviewee"]["token"])
@@ -118,15 +121,30 @@ async def test_racing_feedback_on_two_nodes_reveals_once(nodes: Nodes) -> None:
         await b.until(phase_is("feedback"))
         await asyncio.gather(a.send(FeedbackSubmit(HIRE, nonce="1")),
                              b.send(FeedbackSubmit(WORK, nonce="2")))
-        await a.until(lambda m: isinstance(m, FeedbackReveal))
+        ra = await a.until(lambda m: isinstance(m, FeedbackReveal))
         await b.until(lambda m: isinstance(m, FeedbackReveal))
+        assert "self_assessment" not in ra.theirs
+        # both answer the unmask question at the same moment, on their two nodes
+        answer_a, answer_b = ANSWERS[round_ % len(ANSWERS)]
+        await a.until(lambda m: isinstance(m, UnmaskStatus) and m.mine == "pending")
+        await b.until(lambda m: isinstance(m, UnmaskStatus) and m.mine == "pending")
+        await asyncio.gather(a.send(UnmaskAnswer(answer_a)), b.send(UnmaskAnswer(answer_b)))
+        res_a = await a.until(lambda m: isinstance(m, UnmaskResult))
+        res_b = await b.until(lambda m: isinstance(m, UnmaskResult))
         await a.drain()
         await b.drain()
+        both = answer_a == answer_b == "yes"
         for p in (a, b):
             assert sum(isinstance(m, FeedbackReveal) for m in p.received) == 1
             assert sum(isinstance(m, SessionState) and m.phase == "revealed"
                        for m in p.received) == 1
-        status, body = await api(n2, "GET", f"/api/sessions/{sid}")
-        assert body["phase"] == "revealed"
+            assert sum(isinstance(m, UnmaskResult) for m in p.received) == 1
+        assert res_a.unmasked is both and res_b.unmasked is both, (answer_a, answer_b)
+        assert (res_a.identity is not None) is both and (res_b.identity is not None) is both
+        # identities only after a mutual yes; the self-assessment never to the interviewer
+        assert bool(leaks(a, BOB)) is both and bool(leaks(b, ALICE)) is both
+        assert b"self_assessment" not in a.all_bytes()
+        status, body = await api(n3, "GET", f"/api/sessions/{sid}")
+        assert (body["phase"] == "unmasked") is both, body["phase"]
         await a.close()
         await b.close()
