@@ -293,7 +293,7 @@ def _f(x: Any, spec: str) -> str:
 def print_level(level: dict[str, Any]) -> None:
     servers = level["servers"]
     rows = [k for k in ("collabd", *KINDS) if k in servers]
-    if "cluster" not in rows:
+    if not any(k in servers for k in KINDS):
         return
     roles = sorted({k for kind in rows for k in servers[kind].get("cpu_ms_per_1k_by_role", {})})
     print(

@@ -1162,7 +1162,8 @@ def main() -> int:
     p.add_argument(
         "--servers",
         default=",".join(SERVERS),
-        help=f"comma-separated subset of {','.join(SERVERS)}",
+        help=f"comma-separated subset of {','.join(SERVERS)} (and of the cluster runs "
+        f"{','.join(cluster.KINDS)}, see --cluster)",
     )
     p.add_argument(
         "--repeat",
@@ -1246,7 +1247,7 @@ def main() -> int:
     idle_kinds = [k.strip() for k in args.idle_servers.split(",") if k.strip()]
     cold_kinds = [k.strip() for k in args.cold_join_servers.split(",") if k.strip()]
     for k in kinds:
-        if k not in SERVERS:
+        if k not in (*SERVERS, *cluster.KINDS):
             p.error(f"unknown server {k!r}")
     if args.cluster:
         kinds += [k for k in ("collabd", *cluster.KINDS) if k not in kinds]
@@ -1297,7 +1298,7 @@ def main() -> int:
     interrupted = False
     stack = contextlib.ExitStack()
     try:
-        if args.cluster and levels:
+        if levels and any(k in cluster.KINDS for k in kinds):
             backing = stack.enter_context(cluster.Backing(workdir, free_port(), pg_settings))
             report["cluster_backing"] = {"pg_settings": pg_settings}
         for rooms, rate in levels:
@@ -1322,7 +1323,7 @@ def main() -> int:
             for kind in kinds:
                 level["servers"][kind] = summarize(level["runs"][kind])
             level["ratios"] = level_ratios(level["servers"])
-            if args.cluster:
+            if "cluster" in kinds:
                 level["cluster_verdicts"] = cluster.verdicts(level["servers"])
             save()
         if args.idle:

@@ -26,6 +26,7 @@ threads sharing a connection, which is what `load_doc_now` (loop thread) relies 
 from __future__ import annotations
 
 import json
+import struct
 import threading
 import time
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import pq
 
 from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError, writes
 from .migrations import Step, latest, pending
@@ -146,13 +148,18 @@ STEPS = [
 
 SESSION_COLUMNS = "record, kind, extra, interviewer_key, interviewee_key"
 
+# The group commit's two statements, prepared once per connection and run through libpq with
+# parameters already in binary form (see _append): psycopg's execute() costs ~160 us of CPU per
+# call, against ~30 us this way, and the group commit runs on every keystroke under light load.
 APPEND = (  # ts: the batch's commit time, what replay shows (SPEC 18)
     "INSERT INTO doc_updates (room, seq, data, ts) "
-    "SELECT r, s, d, %s::bigint FROM unnest(%s::text[], %s::bigint[], %s::bytea[]) AS u(r, s, d)")
+    "SELECT r, s, d, $1::bigint FROM unnest($2::text[], $3::bigint[], $4::bytea[]) AS u(r, s, d)")
 APPEND_OWNED = (
     "WITH u AS (" + APPEND + ") "
     "INSERT INTO doc_clients (room, client, owner) "
-    "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[]) ON CONFLICT DO NOTHING")
+    "SELECT * FROM unnest($5::text[], $6::bigint[], $7::text[]) ON CONFLICT DO NOTHING")
+STATEMENTS = {b"collabd_append": APPEND, b"collabd_append_owned": APPEND_OWNED}
+TEXT_OID, INT8_OID, BYTEA_OID = 25, 20, 17
 
 LOAD_DOC = """
 SELECT 0 AS part, upto AS n, data FROM doc_snapshots WHERE room = %(room)s
@@ -190,6 +197,7 @@ class PostgresStore:
         self._lock = threading.Lock()  # guards reconnecting, not statements
         self._writer: psycopg.Connection[Any] | None = None
         self._reader: psycopg.Connection[Any] | None = None
+        self._prepared_on: psycopg.Connection[Any] | None = None  # STATEMENTS prepared there
         try:
             self.migrate()
         except BaseException as exc:
@@ -278,13 +286,35 @@ class PostgresStore:
         if not batch and not owners:
             return
         rooms, seqs, datas = _columns(batch, 3)
-        ts = int(time.time() * 1000)
+        params = [struct.pack("!q", int(time.time() * 1000)),
+                  _array(TEXT_OID, [r.encode() for r in rooms]),
+                  _array(INT8_OID, [struct.pack("!q", s) for s in seqs]),
+                  _array(BYTEA_OID, datas)]
         if owners:
             o_rooms, o_clients, o_owners = _columns(owners, 3)
-            self._w().execute(APPEND_OWNED, (ts, rooms, seqs, datas, o_rooms, o_clients,
-                                             o_owners), binary=True)
+            params += [_array(TEXT_OID, [r.encode() for r in o_rooms]),
+                       _array(INT8_OID, [struct.pack("!q", c) for c in o_clients]),
+                       _array(TEXT_OID, [o.encode() for o in o_owners])]
+            self._append(b"collabd_append_owned", params)
         else:
-            self._w().execute(APPEND, (ts, rooms, seqs, datas), binary=True)
+            self._append(b"collabd_append", params)
+
+    def _append(self, name: bytes, params: list[bytes]) -> None:
+        """One prepared statement through libpq: one round trip, one implicit transaction (the
+        connection is in autocommit), as execute() would do, without its per-call machinery."""
+        db = self._w()
+        with db.lock:  # psycopg's own lock: load_doc_now may use this connection meanwhile
+            conn = db.pgconn
+            if self._prepared_on is not db:
+                for stmt, sql in STATEMENTS.items():
+                    _check(conn, conn.prepare(stmt, sql.encode()))
+                self._prepared_on = db
+            # libpq waits for the answer with the GIL released (psycopg's C implementation)
+            res = conn.exec_prepared(name, params, [1] * len(params), 1)
+            _check(conn, res)
+
+    def drain(self) -> None:
+        """Nothing to do: every update is in the tables once appended."""
 
     @writes
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
@@ -519,6 +549,24 @@ def _columns(rows: Sequence[tuple[Any, ...]], width: int) -> list[list[Any]]:
         for col, value in zip(cols, row, strict=True):
             col.append(value)
     return cols
+
+
+def _array(oid: int, items: Sequence[bytes]) -> bytes:
+    """A one-dimensional PostgreSQL array in binary form, of elements already in binary form:
+    dimensions, no NULLs, the element type, length and lower bound 1, then each element's
+    length and bytes."""
+    head = struct.pack("!iiiii", 1, 0, oid, len(items), 1)
+    return head + b"".join(struct.pack("!i", len(x)) + x for x in items)
+
+
+def _check(conn: pq.abc.PGconn, res: pq.abc.PGresult) -> None:
+    """Raise what psycopg's execute() would: OperationalError when the connection is gone,
+    else the statement's own error (e.g. UniqueViolation)."""
+    if res.status == pq.ExecStatus.COMMAND_OK:
+        return
+    if conn.status == pq.ConnStatus.BAD:
+        raise psycopg.OperationalError(res.get_error_message() or "connection lost")
+    raise psycopg.errors.error_from_result(res)
 
 
 def _session_row(row: tuple[Any, ...]) -> SessionRow:
