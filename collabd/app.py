@@ -12,7 +12,7 @@ from .adapters.aiohttp_transport import RoomEndpoint
 from .adapters.sqlite_store import SqliteStore
 from .api.auth import load_api_key
 from .api.payloads import Health
-from .api.routes import SessionApi, answer
+from .api.routes import SessionApi, answer, unavailable_store
 from .config import Settings, load_secret
 from .metrics import Metrics
 from .ports import Store, StoreError
@@ -87,7 +87,7 @@ def build_app(settings: Settings, services: Services | None = None) -> web.Appli
     secret = load_secret(settings.data_dir)
     store = open_store(settings)
     cluster = None
-    middlewares: list[Any] = []
+    middlewares: list[Any] = [unavailable_store()]
     health: Any = healthz
     if settings.redis:  # a node of a cluster (docs/cluster.md); else embedded, one process
         from .cluster import http as cluster_http

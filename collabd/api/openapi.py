@@ -47,6 +47,9 @@ AUTH = {"401": _error("unauthorized", "missing or wrong API key",
 NOT_FOUND = {"404": _error("not_found", "no such session", "no such session")}
 WRONG_PHASE = {"409": _error("wrong_phase", "not possible in the current phase",
                              "end is not possible in phase sealed")}
+UNAVAILABLE = {"503": _error("store_unavailable", "the store cannot be reached now (for "
+                             "instance PostgreSQL is down); retry later",
+                             "the store cannot be reached now, retry later")}
 SID = [{"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}]
 EXTERNAL_ID = {"name": "external_id", "in": "path", "required": True,
                "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
@@ -162,33 +165,33 @@ def build() -> dict[str, Any]:
                     "requestBody": {"required": True, "content": {"application/json": {
                         "schema": _ref(p.CreateSession), "example": CREATE_EXAMPLE}}},
                     "responses": {"201": _json(p.Created, "created", CREATED_EXAMPLE),
-                                  **BAD, **AUTH},
+                                  **BAD, **AUTH, **UNAVAILABLE},
                 },
                 "get": {
                     "summary": "List sessions, newest first",
                     "parameters": _query_parameters(p.ListQuery),
                     "responses": {"200": _json(p.SessionList, "sessions", LIST_EXAMPLE),
-                                  **BAD, **AUTH},
+                                  **BAD, **AUTH, **UNAVAILABLE},
                 },
             },
             "/api/sessions/{sid}": {"get": {
                 "summary": "Status of a session", "parameters": SID,
                 "responses": {"200": _json(p.SessionStatus, "status", STATUS_EXAMPLE),
-                              **AUTH, **NOT_FOUND}}},
+                              **AUTH, **UNAVAILABLE, **NOT_FOUND}}},
             "/api/sessions/{sid}/end": {"post": {
                 "summary": "End the interview (live -> feedback; lobby -> sealed)",
                 "parameters": SID,
                 "responses": {"200": _json(p.SessionStatus, "ended", SEALED_EXAMPLE),
-                              **AUTH, **NOT_FOUND, **WRONG_PHASE}}},
+                              **AUTH, **UNAVAILABLE, **NOT_FOUND, **WRONG_PHASE}}},
             "/api/sessions/{sid}/cancel": {"post": {
                 "summary": "Cancel: sealed at once, nothing revealed", "parameters": SID,
                 "responses": {"200": _json(p.SessionStatus, "cancelled"), **AUTH, **NOT_FOUND,
-                              **WRONG_PHASE}}},
+                              **WRONG_PHASE, **UNAVAILABLE}}},
             "/api/sessions/{sid}/chat": {"get": {
                 "summary": "The session's chat log, in order (pseudonymous senders)",
                 "parameters": SID,
                 "responses": {"200": _json(p.ChatLog, "chat log", CHAT_EXAMPLE), **AUTH,
-                              **NOT_FOUND}}},
+                              **NOT_FOUND, **UNAVAILABLE}}},
             "/api/sessions/{sid}/timeline": {"get": {
                 "summary": "Replay: document updates with their server times (and snapshots "
                            "to jump to), chat, runs, question changes, phase changes and call "
@@ -196,7 +199,7 @@ def build() -> dict[str, Any]:
                            "two unmasked; private notes are never included",
                 "parameters": SID,
                 "responses": {"200": _json(p.Timeline, "timeline", TIMELINE_EXAMPLE), **AUTH,
-                              **NOT_FOUND}}},
+                              **NOT_FOUND, **UNAVAILABLE}}},
             "/api/analytics": {"get": {
                 "summary": "The perceived-vs-actual study over stored feedback (admin)",
                 "parameters": _query_parameters(p.AnalyticsQuery),
@@ -214,7 +217,7 @@ def build() -> dict[str, Any]:
                            "(admin; the person is the external_id given at session creation)",
                 "parameters": [EXTERNAL_ID, *_query_parameters(p.AnalyticsQuery)],
                 "responses": {"200": _json(p.PersonCalibration, "calibration history",
-                                           CALIBRATION_EXAMPLE), **BAD, **AUTH}}},
+                                           CALIBRATION_EXAMPLE), **BAD, **AUTH, **UNAVAILABLE}}},
             "/api/practice": {"post": {
                 "summary": "Start a practice session (servers run on their own; no key). "
                            "Limited per client address (limit practice_per_minute).",
@@ -233,7 +236,7 @@ def build() -> dict[str, Any]:
                 "summary": "Prometheus metrics (text exposition format); needs the API key",
                 "responses": {"200": {"description": "metrics",
                                       "content": {"text/plain": {"schema": {"type": "string"}}}},
-                              **AUTH}}},
+                              **AUTH, **UNAVAILABLE}}},
             "/api/openapi.json": {"get": {
                 "summary": "This document", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3.1",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
+import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,12 +25,41 @@ from .openapi import OPENAPI_JSON
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
+log = logging.getLogger("collabd.api")
 PRACTICE_TRACKED = 10_000  # addresses remembered by the practice limit (oldest forgotten)
 
 
 def error(status: int, code: str, message: str) -> web.Response:
     body = p.answer({"error": {"code": code, "message": message}}, p.ErrorAnswer)
     return web.Response(body=body, status=status, content_type=JSON)
+
+
+def store_errors() -> tuple[type[BaseException], ...]:
+    """What a store raises when it cannot be reached (PostgreSQL down, a disk gone)."""
+    kinds: list[type[BaseException]] = [sqlite3.OperationalError]
+    try:
+        import psycopg
+    except ImportError:  # the postgres extra is not installed: no such store here
+        return tuple(kinds)
+    return (*kinds, psycopg.OperationalError)
+
+
+def unavailable_store() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """A middleware: an API request the store cannot serve now gets 503 store_unavailable
+    (retry later) rather than a bare 500."""
+    kinds = store_errors()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except kinds as exc:
+            if not request.path.startswith("/api/"):
+                raise
+            log.warning("store unavailable", extra={"path": request.path, "error": str(exc)})
+            return error(503, "store_unavailable", "the store cannot be reached now, retry later")
+
+    return middleware
 
 
 def answer(value: Any, kind: type, status: int = 200) -> web.Response:
