@@ -3,8 +3,10 @@
 A backup is one SQLite file. It is taken with SQLite's online backup API in a single step, so
 the copy is one read transaction: in WAL mode that is a snapshot of every committed
 transaction at that moment, taken while the server goes on writing (readers never block the
-writer). Since the server relays an update only after committing it, the backup holds every
-update any client had seen at that moment, and nothing half-written.
+writer). Document updates the server has in its hot log and not yet in its tables (at most
+about a second's worth, adapters/update_log.py) are read from the log first and added. Since
+the server relays an update only after it is durable, the backup holds every update any client
+had seen at that moment, and nothing half-written.
 
 The data directory's token secret and API key ride along in a `collabd_backup` table of the
 copy, so join links and the embedder's key keep working after a restore. A backup therefore
@@ -22,6 +24,8 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+
+from .adapters import update_log
 
 DB_NAME = "collabd.sqlite3"
 SIDE_FILES = ("secret", "api_key")  # small files of the data directory that the backup carries
@@ -46,10 +50,14 @@ def backup(data_dir: Path, out: Path) -> dict[str, int]:
     os.close(fd)
     # read-only: the backup never writes to the live store (a WAL reader needs the -shm file,
     # which the running server keeps; without a server SQLite recovers the WAL itself)
+    # the log before the tables: a segment is deleted only once its rows are in them
+    logged, logged_owners = update_log.read_all(src_path)
     src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
     dst = sqlite3.connect(tmp)
     try:
         src.backup(dst, pages=-1)  # one step: one read transaction, one snapshot
+        if logged or logged_owners:
+            _add_logged(dst, logged, logged_owners)
         dst.execute(f"CREATE TABLE {META} (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
         rows = [("format", str(FORMAT).encode()), ("taken_at", str(int(time.time())).encode())]
         rows += [(name, (data_dir / name).read_bytes()) for name in SIDE_FILES
@@ -100,7 +108,9 @@ def restore(backup_file: Path, data_dir: Path, force: bool = False) -> dict[str,
         dst.close()
         src.close()
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", *SIDE_FILES):
+    # the hot log's segments belong to the store being replaced: never replayed into the copy
+    segments = [p.name for p in update_log.segments(target)]
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", *segments, *SIDE_FILES):
         path = data_dir / name
         if path.exists() and (name in meta or name.startswith(DB_NAME)):
             path.rename(data_dir / f"{name}.before-restore-{stamp}")
@@ -111,6 +121,16 @@ def restore(backup_file: Path, data_dir: Path, force: bool = False) -> dict[str,
             with os.fdopen(fd, "wb") as f:
                 f.write(meta[name])
     return counts
+
+
+def _add_logged(dst: sqlite3.Connection, rows: update_log.Rows, owners: update_log.Owners,
+                ) -> None:
+    with dst:  # rows a compaction covered since are not wanted (its snapshot holds them)
+        dst.executemany(
+            "INSERT OR IGNORE INTO doc_updates (room, seq, data, ts) SELECT ?1, ?2, ?3, ?4 "
+            "WHERE ?2 > COALESCE((SELECT upto FROM doc_snapshots WHERE room=?1), 0)", rows)
+        dst.executemany("INSERT OR IGNORE INTO doc_clients (room, client, owner) "
+                        "VALUES (?, ?, ?)", owners)
 
 
 def _counts(db: sqlite3.Connection) -> dict[str, int]:

@@ -92,6 +92,10 @@ class Store(Protocol):
         """Append (room, seq, update) rows and record (room, client, owner) bindings (the
         first owner of a client id stays) in one transaction: all of it or none of it."""
 
+    def drain(self) -> None:
+        """Move updates the adapter buffers durably outside its tables (SQLite's hot log)
+        into them; a no-op for an adapter without such a buffer."""
+
     @writes
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         """Store the snapshot covering every update with seq <= upto, and delete those rows,

@@ -3,6 +3,10 @@
 Writes (methods marked @writes) run on the event loop's thread: with WAL and
 synchronous=NORMAL a small commit is a few write() calls into the page cache (about 25 us
 measured here), cheaper than handing it to a thread, and it survives a crash of the process.
+Document updates, the hot path, are cheaper still: `append_updates` writes them to the hot log
+(adapters/update_log.py, one write() per group commit) and `drain` moves them into SQLite in
+one transaction about once a second, on the worker thread. Every read of the document tables
+drains first, so it sees every acknowledged update.
 Reads, which may scan, run on the runtime's worker thread through `reader`. Checkpoints, the only
 step that calls fsync, also run there (`checkpoint`), never on the loop.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,7 +37,9 @@ from ..ports import (  # noqa: F401  (re-exported: importers of this module use 
     SessionRow,
     writes,
 )
+from . import update_log
 from .migrations import Step, latest, pending
+from .update_log import UpdateLog
 
 SCHEMA = """
 -- seq counts a room's updates from 1; the room hands them out. Clustered by (room, seq), so an
@@ -164,6 +171,10 @@ def _room_features(db: sqlite3.Connection) -> None:
     _script(db, ROOM_FEATURES_4)
 
 
+MAX_LOGGED = 500_000  # updates in the hot log, not yet drained, before appends are refused
+MAX_TRACKED = 100_000  # rooms whose last logged seq is remembered
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -195,16 +206,93 @@ class SqliteStore:
 
     def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint()
+        self.db.execute("PRAGMA busy_timeout=10000")  # a drain may hold the write lock briefly
         migrate(self.db)
         self.reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # the hot log, if this process is the store's writer (update_log.py)
+        self.log = UpdateLog.open(path)
+        self._logged: list[tuple[str, int, bytes, int]] = []  # appended, not yet drained
+        self._logged_owners: list[tuple[str, int, str]] = []
+        self._last_seq: dict[str, int] = {}  # per room, of what went into the log
+        self._log_lock = threading.Lock()  # the two lists and the current segment
+        self._drain_lock = threading.Lock()  # one drain (or compaction) at a time
+        # drains and compactions, on the worker thread
+        self.drainer = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.drainer.execute("PRAGMA busy_timeout=10000")
+        if self.log is not None:
+            rows, owners = update_log.read_all(path)  # what a crash left: commit it first
+            if rows or owners:
+                self._insert(self.db, rows, owners)
+            self.log.discard(self.log.number - 1)
 
     def checkpoint(self) -> None:
-        """Copy the WAL into the database file (fsync); PASSIVE never blocks the writer."""
+        """Drain the hot log, then copy the WAL into the database file (fsync); PASSIVE never
+        blocks the writer."""
+        self.drain()
         self.reader.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def drain(self) -> None:
+        """Move the logged updates into SQLite, in one transaction (on the worker thread, or
+        rarely on the loop's)."""
+        if self.log is None:
+            return
+        with self._drain_lock:
+            self._drain_locked()
+
+    def _drain_locked(self) -> None:
+        assert self.log is not None
+        with self._log_lock:
+            if not self._logged and not self._logged_owners:
+                return
+            rows, self._logged = self._logged, []
+            owners, self._logged_owners = self._logged_owners, []
+            closed = self.log.rotate()
+        try:
+            self._insert(self.drainer, rows, owners)
+        except BaseException:
+            with self._log_lock:  # kept, in order, for the next drain
+                self._logged[:0] = rows
+                self._logged_owners[:0] = owners
+            raise
+        self.log.discard(closed)
+
+    def _check_new(self, batch: list[tuple[str, int, bytes]]) -> None:
+        """What the primary key does for a direct insert: a batch holding a (room, seq) that
+        is stored already, or covered by the room's snapshot, is refused whole."""
+        last = self._last_seq
+        if len(last) > MAX_TRACKED and not self._logged:
+            last.clear()  # nothing pending: the tables hold every seq, ask them again
+        seen: dict[str, int] = {}
+        for room, seq, _ in batch:
+            top = seen.get(room)
+            if top is None:
+                top = last.get(room)
+                if top is None:
+                    row = self.db.execute(
+                        "SELECT MAX(x) FROM (SELECT MAX(seq) AS x FROM doc_updates WHERE room=?1 "
+                        "UNION ALL SELECT upto FROM doc_snapshots WHERE room=?1)",
+                        (room,)).fetchone()
+                    top = row[0] or 0
+            if seq <= top:
+                raise sqlite3.IntegrityError(f"update {seq} of room {room!r} is stored already")
+            seen[room] = seq
+        last.update(seen)
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, rows: list[tuple[str, int, bytes, int]],
+                owners: Sequence[tuple[str, int, str]]) -> None:
+        with _Transaction(db):
+            # OR IGNORE: a crash between a drain's commit and the removal of its segments
+            # replays rows that are already here
+            db.executemany("INSERT OR IGNORE INTO doc_updates (room, seq, data, ts) "
+                           "VALUES (?, ?, ?, ?)", rows)
+            db.executemany("INSERT OR IGNORE INTO doc_clients (room, client, owner) "
+                           "VALUES (?, ?, ?)", owners)
 
     def schema_version(self) -> int:
         row = self.reader.execute("SELECT version FROM schema_version").fetchone()
@@ -214,21 +302,36 @@ class SqliteStore:
         self.checkpoint()
         self.reader.close()
         self.db.close()
+        self.drainer.close()
+        if self.log is not None:
+            self.log.close()
 
     # -- documents
 
     def load_doc(self, room: str) -> DocRows:
         """The room's snapshot (if any) then its updates, in order; the last update's seq; and
         the owners of its Yjs client ids. On the worker thread."""
+        self.drain()
         return self._load_doc(self.reader, room)
 
     def load_doc_now(self, room: str) -> DocRows:
         """load_doc on the loop's thread (through the writing connection): for rebuilding a
         room's document at once, with nothing else interleaved."""
+        self.drain()
         return self._load_doc(self.db, room)
 
-    @staticmethod
-    def _load_doc(db: sqlite3.Connection, room: str) -> DocRows:
+    def _unlogged(self, room: str) -> tuple[list[tuple[int, int, bytes]], dict[int, str]]:
+        """For a process that is not the store's writer (a CLI next to a running server): the
+        room's rows and owners still in the writer's hot log, (seq, ts, update) in order.
+        Read before the tables: a segment is deleted only once its rows are in them."""
+        if self.log is not None:
+            return [], {}
+        rows, owners = update_log.read_all(self.path)
+        mine = sorted((s, t, d) for r, s, d, t in rows if r == room)
+        return mine, {c: o for r, c, o in reversed(owners) if r == room}
+
+    def _load_doc(self, db: sqlite3.Connection, room: str) -> DocRows:
+        logged, logged_owners = self._unlogged(room)
         out: list[bytes] = []
         last = 0
         row = db.execute("SELECT data, upto FROM doc_snapshots WHERE room=?", (room,)).fetchone()
@@ -241,6 +344,12 @@ class SqliteStore:
             out.append(data)
             last = rid
         owners = dict(db.execute("SELECT client, owner FROM doc_clients WHERE room=?", (room,)))
+        for seq, _, data in logged:
+            if seq > last:
+                out.append(data)
+                last = seq
+        for client, owner in logged_owners.items():
+            owners.setdefault(client, owner)
         return out, last, owners
 
     @writes
@@ -248,8 +357,19 @@ class SqliteStore:
                        owners: Sequence[tuple[str, int, str]] = ()) -> None:
         """Append (room, seq, update) rows, and record (room, client, owner) bindings, in one
         transaction (group commit)."""
-        sql = "INSERT INTO doc_updates (room, seq, data, ts) VALUES (?, ?, ?, ?)"
         ts = now_ms()  # the commit's time: what replay shows (SPEC 18)
+        if self.log is not None:
+            with self._log_lock:
+                if len(self._logged) > MAX_LOGGED:
+                    # the drains are failing: refuse (the sender is told to retry) rather
+                    # than hold ever more in memory
+                    raise sqlite3.OperationalError("the hot log is not draining")
+                self._check_new(batch)
+                self.log.append(ts, batch, owners)
+                self._logged += [(r, s, d, ts) for r, s, d in batch]
+                self._logged_owners += owners
+            return
+        sql = "INSERT INTO doc_updates (room, seq, data, ts) VALUES (?, ?, ?, ?)"
         if len(batch) == 1 and not owners:
             self.db.execute(sql, (*batch[0], ts))  # a statement alone is its own transaction
             return
@@ -262,27 +382,40 @@ class SqliteStore:
 
     @writes
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
-        with self._tx():
+        """The rows it covers must be in the table before it deletes them, and no drain may
+        add any during it: it drains first, holding the drain lock (the room has the worker
+        thread drain just before, so little is left to do here on the loop)."""
+        with self._drain_lock:
+            if self.log is not None:
+                self._drain_locked()
+            self._compact(self.db, room, snapshot, upto, keep_history)
+
+    @staticmethod
+    def _compact(db: sqlite3.Connection, room: str, snapshot: bytes, upto: int,
+                 keep_history: bool) -> None:
+        with _Transaction(db):
             if keep_history:
                 # the old snapshot is the history's base when the rows it covers are gone
                 # (pruned, or deleted before history was kept): save it before replacing it
-                self.db.execute(
+                db.execute(
                     "INSERT OR IGNORE INTO doc_history_base (room, data, upto) "
                     "SELECT room, data, upto FROM doc_snapshots s WHERE room=?1 AND NOT EXISTS "
                     "(SELECT 1 FROM doc_updates WHERE room=?1 AND seq<=s.upto)", (room,))
-            self.db.execute(
+            db.execute(
                 "INSERT INTO doc_snapshots (room, data, upto) VALUES (?, ?, ?) "
                 "ON CONFLICT(room) DO UPDATE SET data=excluded.data, upto=excluded.upto",
                 (room, snapshot, upto),
             )
             if not keep_history:
-                self.db.execute("DELETE FROM doc_updates WHERE room=? AND seq<=?", (room, upto))
-                self.db.execute("DELETE FROM doc_history_base WHERE room=?", (room,))
+                db.execute("DELETE FROM doc_updates WHERE room=? AND seq<=?", (room, upto))
+                db.execute("DELETE FROM doc_history_base WHERE room=?", (room,))
 
     def history(self, room: str) -> tuple[bytes | None, int, list[tuple[int, int | None, bytes]]]:
         """The room's document history: (base, upto, rows) where base is the document after
         the updates with seq <= upto (None: empty, upto 0) and rows every (seq, ts, update)
         after it, in order; ts is None for rows stored before times were kept."""
+        self.drain()
+        logged, _ = self._unlogged(room)
         db = self.reader
         db.execute("BEGIN")  # one consistent view of three tables
         try:
@@ -298,12 +431,16 @@ class SqliteStore:
                               "ORDER BY seq", (room, upto)).fetchall()
         finally:
             db.execute("COMMIT")
-        return base, upto, [(s, t, d) for s, t, d in rows]
+        out = [(s, t, d) for s, t, d in rows]
+        top = out[-1][0] if out else upto
+        return base, upto, out + [r for r in logged if r[0] > top]
 
     def count_updates(self, room: str) -> int:
-        row = self.reader.execute("SELECT COUNT(*) FROM doc_updates WHERE room=?",
-                                  (room,)).fetchone()
-        return int(row[0])
+        self.drain()
+        logged, _ = self._unlogged(room)
+        seqs = {s for (s,) in self.reader.execute("SELECT seq FROM doc_updates WHERE room=?",
+                                                  (room,))}
+        return len(seqs | {s for s, _, _ in logged})
 
     # -- sessions
 

@@ -342,6 +342,9 @@ class Room:
             self._compactor = None
 
     async def _compact_now(self) -> None:
+        # most of the store's buffered updates move into its tables on the worker thread, so
+        # that compact (on the loop) has little left to drain
+        await self.hub.persistence.call(self.hub.store.drain)
         await self.flush()
         # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
         snapshot, upto, count = self.doc.snapshot(), self._durable_seq, self._since_snapshot

@@ -1,0 +1,136 @@
+"""The embedded store's hot log (collabd/adapters/update_log.py): what a crash leaves is
+replayed, a torn tail is dropped, a failed drain loses nothing, backups and restores see it."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from collabd.adapters import update_log
+from collabd.adapters.sqlite_store import SqliteStore
+from collabd.backup import backup, restore
+
+
+def rows_in_tables(path: Path, room: str) -> list[int]:
+    db = sqlite3.connect(path)
+    try:
+        return [s for (s,) in db.execute("SELECT seq FROM doc_updates WHERE room=? ORDER BY seq",
+                                          (room,))]
+    finally:
+        db.close()
+
+
+def crash(store: SqliteStore) -> None:
+    """What kill -9 leaves: the files as they are, the lock released, no drain."""
+    assert store.log is not None
+    store.log.close()
+    store.reader.close()
+    store.drainer.close()
+    store.db.close()
+
+
+def test_appended_updates_are_in_the_log_until_drained_and_replayed_after_a_crash(
+        tmp_path: Path) -> None:
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    store.append_updates([("r", 1, b"a"), ("r", 2, b"b")], [("r", 7, "p")])
+    store.append_updates([("r", 3, b"c")])
+    assert rows_in_tables(path, "r") == []  # not drained yet: only the log holds them
+    assert len(update_log.segments(path)) == 1
+    crash(store)
+    again = SqliteStore(path)
+    assert rows_in_tables(path, "r") == [1, 2, 3]  # replayed when opened
+    assert again.load_doc("r") == ([b"a", b"b", b"c"], 3, {7: "p"})
+    assert [p.stat().st_size for p in update_log.segments(path)] == [0]  # the replayed ones go
+    again.close()
+
+
+def test_a_torn_last_record_is_dropped_and_the_rest_kept(tmp_path: Path) -> None:
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    store.append_updates([("r", 1, b"a")])
+    store.append_updates([("r", 2, b"b")])
+    [segment] = update_log.segments(path)
+    crash(store)
+    whole = segment.read_bytes()
+    segment.write_bytes(whole[:-3])  # the second write cut short by the crash
+    again = SqliteStore(path)
+    assert again.load_doc("r") == ([b"a"], 1, {})
+    again.append_updates([("r", 2, b"B")])  # the lost seq is free again: it was never acked
+    assert again.load_doc("r") == ([b"a", b"B"], 2, {})
+    again.close()
+    corrupt = SqliteStore(path)
+    [segment] = update_log.segments(path)
+    corrupt.append_updates([("r", 3, b"c")])
+    crash(corrupt)
+    data = bytearray(segment.read_bytes())
+    data[-1] ^= 0xFF  # a damaged record fails its checksum
+    segment.write_bytes(bytes(data))
+    last = SqliteStore(path)
+    assert last.load_doc("r") == ([b"a", b"B"], 2, {})
+    last.close()
+
+
+def test_a_failed_drain_keeps_every_row_for_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    store.append_updates([("r", 1, b"a")])
+    real = store.drainer
+    store.drainer = mock.Mock(wraps=real)
+    store.drainer.executemany.side_effect = sqlite3.OperationalError("disk I/O error")
+    with pytest.raises(sqlite3.OperationalError):
+        store.drain()
+    store.append_updates([("r", 2, b"b")])
+    store.drainer = real
+    store.drain()
+    assert rows_in_tables(path, "r") == [1, 2]
+    assert update_log.read_all(path) == ([], [])  # committed, so the segments are gone
+    store.close()
+
+
+def test_duplicates_are_refused_before_they_reach_the_log(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "collabd.sqlite3")
+    store.append_updates([("r", 1, b"a"), ("r", 2, b"b")])
+    store.drain()
+    store.compact("r", b"snap", 2)
+    for batch in ([("r", 2, b"x")], [("r", 3, b"x"), ("r", 3, b"y")], [("r", 1, b"x")]):
+        with pytest.raises(sqlite3.IntegrityError):
+            store.append_updates(batch)
+    store.append_updates([("r", 3, b"c")])
+    assert store.load_doc("r") == ([b"snap", b"c"], 3, {})
+    store.close()
+
+
+def test_compaction_drains_first_so_no_covered_row_comes_back(tmp_path: Path) -> None:
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    store.append_updates([("r", 1, b"a"), ("r", 2, b"b")])  # still in the log
+    store.compact("r", b"snap", 2)
+    store.append_updates([("r", 3, b"c")])
+    store.drain()
+    assert rows_in_tables(path, "r") == [3]
+    assert store.count_updates("r") == 1
+    crash(store)
+    again = SqliteStore(path)
+    assert again.load_doc("r") == ([b"snap", b"c"], 3, {})
+    again.close()
+
+
+def test_a_backup_of_a_live_store_holds_the_logged_updates_and_a_restore_drops_old_segments(
+        tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    store = SqliteStore(data / "collabd.sqlite3")
+    store.append_updates([("r", 1, b"a")], [("r", 5, "p")])
+    store.drain()
+    store.append_updates([("r", 2, b"b")])  # only in the log when the backup is taken
+    backup(data, tmp_path / "b.sqlite3")
+    crash(store)  # the old store's log still holds seq 2 and must not be replayed on top
+    restore(tmp_path / "b.sqlite3", data, force=True)
+    assert update_log.segments(data / "collabd.sqlite3") == []
+    restored = SqliteStore(data / "collabd.sqlite3")
+    assert restored.load_doc("r") == ([b"a", b"b"], 2, {5: "p"})
+    restored.close()
