@@ -78,9 +78,9 @@ class Settings:
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()  # empty: same-origin browsers and non-browser clients
     limits: Limits = field(default_factory=Limits)
-    # under load, at most one document commit per window (more updates per transaction, a
-    # little more latency); when idle every update commits at once
-    commit_window_seconds: float = 0.001
+    # 0: the embedded store commits each update at once (one write() to its hot log); above 0,
+    # at most one group commit per window under load
+    commit_window_seconds: float = 0.0
     sqlite_synchronous: str = "NORMAL"  # survives a process crash; FULL also survives power loss
     database: str = ""  # postgresql://... : the store in PostgreSQL; empty: SQLite in data_dir
     stun_urls: tuple[str, ...] = ()

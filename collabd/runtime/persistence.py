@@ -1,8 +1,11 @@
 """Calls into the store: writes on the loop's thread, batched; reads on one worker thread.
 
-`append` is the group commit of document updates: every update appended during one turn of the
-event loop goes into one transaction at the end of that turn, and each caller's callback runs,
-in append order, right after the commit (no future, no task switch per update). Other writes
+`append` commits document updates. With the embedded store and no commit window (the default)
+it commits at once, inside the call: the store's hot log makes a commit one write() (see
+adapters/update_log.py), so an update is relayed in the same callback that read it, as a bare
+relay would. With a commit window, every update appended during one turn of the event loop goes
+into one transaction at the end of that turn. Either way each caller's callback runs, in append
+order, right after the commit (no future, no task switch per update). Other writes
 (store methods marked @writes) run inline. Reads and checkpoints (the fsync) run on the worker
 thread, so the loop never waits on a disk.
 
@@ -57,6 +60,9 @@ class Persistence:
         self._pending.append((room, seq, data, committed))
         if owners:
             self._owners.extend(owners)
+        if self._writer is None and self.commit_window <= 0:
+            self._flush()
+            return
         if not self._scheduled:
             self._scheduled = True
             loop = asyncio.get_running_loop()
