@@ -44,7 +44,8 @@ def test_appended_updates_are_in_the_log_until_drained_and_replayed_after_a_cras
     again = SqliteStore(path)
     assert rows_in_tables(path, "r") == [1, 2, 3]  # replayed when opened
     assert again.load_doc("r") == ([b"a", b"b", b"c"], 3, {7: "p"})
-    assert [p.stat().st_size for p in update_log.segments(path)] == [0]  # the replayed ones go
+    assert len(update_log.segments(path)) == 1  # the replayed ones go, a fresh one is open
+    assert update_log.read_all(path) == ([], [])
     again.close()
 
 
@@ -54,9 +55,12 @@ def test_a_torn_last_record_is_dropped_and_the_rest_kept(tmp_path: Path) -> None
     store.append_updates([("r", 1, b"a")])
     store.append_updates([("r", 2, b"b")])
     [segment] = update_log.segments(path)
+    assert store.log is not None
+    end = store.log.pos
     crash(store)
     whole = segment.read_bytes()
-    segment.write_bytes(whole[:-3])  # the second write cut short by the crash
+    # the second record's copy cut short by the crash: its last bytes never written
+    segment.write_bytes(whole[:end - 3] + bytes(len(whole) - end + 3))
     again = SqliteStore(path)
     assert again.load_doc("r") == ([b"a"], 1, {})
     again.append_updates([("r", 2, b"B")])  # the lost seq is free again: it was never acked
@@ -65,9 +69,11 @@ def test_a_torn_last_record_is_dropped_and_the_rest_kept(tmp_path: Path) -> None
     corrupt = SqliteStore(path)
     [segment] = update_log.segments(path)
     corrupt.append_updates([("r", 3, b"c")])
+    assert corrupt.log is not None
+    end = corrupt.log.pos
     crash(corrupt)
     data = bytearray(segment.read_bytes())
-    data[-1] ^= 0xFF  # a damaged record fails its checksum
+    data[end - 1] ^= 0xFF  # a damaged record fails its checksum
     segment.write_bytes(bytes(data))
     last = SqliteStore(path)
     assert last.load_doc("r") == ([b"a", b"B"], 2, {})
@@ -89,6 +95,22 @@ def test_a_failed_drain_keeps_every_row_for_the_next(tmp_path: Path) -> None:
     assert rows_in_tables(path, "r") == [1, 2]
     assert update_log.read_all(path) == ([], [])  # committed, so the segments are gone
     store.close()
+
+
+def test_a_segment_that_fills_up_continues_in_the_next(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(update_log, "SEGMENT_BYTES", 256)
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    for seq in range(1, 41):
+        store.append_updates([("r", seq, bytes([seq]) * 20)])
+    store.append_updates([("r", 41, b"big" * 200)])  # larger than a segment: one of its own
+    assert len(update_log.segments(path)) > 5
+    crash(store)
+    again = SqliteStore(path)
+    updates, last, _ = again.load_doc("r")
+    assert last == 41 and updates == [bytes([s]) * 20 for s in range(1, 41)] + [b"big" * 200]
+    again.close()
 
 
 def test_duplicates_are_refused_before_they_reach_the_log(tmp_path: Path) -> None:
