@@ -214,8 +214,11 @@ class SqliteStore:
         self.db.execute("PRAGMA busy_timeout=10000")  # a drain may hold the write lock briefly
         migrate(self.db)
         self.reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        # the hot log, if this process is the store's writer (update_log.py)
+        # the hot log, if this process is the store's writer (update_log.py); with
+        # synchronous=FULL (an fsync per commit, for power loss) updates skip it, and it only
+        # replays what an earlier run left
         self.log = UpdateLog.open(path)
+        self.hot = synchronous.upper() != "FULL"
         self._logged: list[tuple[str, int, bytes, int]] = []  # appended, not yet drained
         self._logged_owners: list[tuple[str, int, str]] = []
         self._last_seq: dict[str, int] = {}  # per room, of what went into the log
@@ -358,7 +361,7 @@ class SqliteStore:
         """Append (room, seq, update) rows, and record (room, client, owner) bindings, in one
         transaction (group commit)."""
         ts = now_ms()  # the commit's time: what replay shows (SPEC 18)
-        if self.log is not None:
+        if self.log is not None and self.hot:
             with self._log_lock:
                 if len(self._logged) > MAX_LOGGED:
                     # the drains are failing: refuse (the sender is told to retry) rather

@@ -156,3 +156,16 @@ def test_a_backup_of_a_live_store_holds_the_logged_updates_and_a_restore_drops_o
     restored = SqliteStore(data / "collabd.sqlite3")
     assert restored.load_doc("r") == ([b"a", b"b"], 2, {5: "p"})
     restored.close()
+
+
+def test_with_synchronous_full_updates_skip_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    store.append_updates([("r", 1, b"a")])
+    crash(store)  # a NORMAL run left seq 1 in the log
+    full = SqliteStore(path, synchronous="FULL")
+    assert rows_in_tables(path, "r") == [1]  # replayed all the same
+    full.append_updates([("r", 2, b"b")])
+    assert rows_in_tables(path, "r") == [1, 2]  # committed (and fsynced) in SQLite at once
+    assert update_log.read_all(path) == ([], [])
+    full.close()
