@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]  # ships no type hints
 
 HEADER = struct.Struct("<II")
 SEGMENT_BYTES = 4 << 20
