@@ -134,7 +134,8 @@ class RoomEndpoint:
             return json_error(400, "gone", "the client went away")
         if owner is not None:
             assert cluster is not None
-            return await forward_websocket(request, owner, cluster.proof(request.path_qs))
+            return await forward_websocket(request, owner, cluster.proof(request.path_qs),
+                                           cluster.links_for(name, owner))
         limits = self.hub.settings.limits
         conn = Conn(claims, self.hub.extensions.pseudonym(claims), limits)
         try:

@@ -50,6 +50,8 @@ class Cluster:
         self.hub: Hub | None = None
         self.services: Any = None  # collabd.cluster.services.ClusterServices
         self._tasks: list[asyncio.Task[None]] = []
+        # room -> (the owner's URL, our forwarded links to it, lease seen free at the last check)
+        self.forwarded: dict[str, tuple[str, set[Any], bool]] = {}
 
     def bind(self, hub: Hub, services: Any) -> None:
         self.hub = hub
@@ -100,6 +102,43 @@ class Cluster:
         if self.held.pop(room, None) is not None:
             log.warning("lease lost", extra={"room": room})
             self.services.lost(room)
+
+    def links_for(self, room: str, owner_url: str) -> set[Any]:
+        """The set a new forwarded link of `room` to `owner_url` goes into (proxy.py)."""
+        entry = self.forwarded.get(room)
+        if entry is None or entry[0] != owner_url:
+            entry = (owner_url, entry[1] if entry else set(), False)
+            self.forwarded[room] = entry
+        return entry[1]
+
+    async def _check_forwarded(self) -> None:
+        """Cut the forwarded links of a room whose lease another node holds now, or which
+        has stayed free for two checks in a row (its owner is frozen or dead): their clients
+        reconnect and land on the room's owner of now. One MGET for every such room."""
+        for room in [r for r, (_, links, _) in self.forwarded.items() if not links]:
+            del self.forwarded[room]
+        rooms = list(self.forwarded)
+        if not rooms:
+            return
+        self.leases.ops += 1
+        values = await asyncio.wait_for(self.redis.mget([room_key(r) for r in rooms]),
+                                        REDIS_TIMEOUT)
+        for room, value in zip(rooms, values, strict=True):
+            entry = self.forwarded.get(room)
+            if entry is None:
+                continue
+            owner, links, was_free = entry
+            holder = value.decode() if isinstance(value, bytes) else value
+            free = holder is None
+            if (free and was_free) or (holder is not None
+                                       and holder.split(" ", 1)[0] != owner):
+                log.warning("forwarded room moved: cutting its links",
+                            extra={"room": room, "links": len(links)})
+                for pipe in list(links):
+                    pipe.cut()
+                del self.forwarded[room]
+            else:
+                self.forwarded[room] = (owner, links, free)
 
     def _in_use(self, room: str) -> bool:
         assert self.hub is not None
@@ -175,6 +214,7 @@ class Cluster:
                     self.held[room] = (self._valid_from(start), self.held[room][1])
                 else:
                     self._lost(room)
+            await self._check_forwarded()
         await self._check_store()
 
     async def _check(self) -> None:

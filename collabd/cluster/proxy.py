@@ -11,6 +11,10 @@ untouched, and the owner's keepalive and half-open detection work end to end. An
 (401, 403, 503, ...) is passed back before the upgrade. If the owner's connection breaks, the
 client's is cut too (it reconnects, and lands on whoever owns the room by then).
 
+The node keeps each link in the room's `links` (Cluster.links_for) and cuts them when the room's
+lease moves away from that owner: a frozen owner's clients then reconnect to the new owner
+instead of waiting for the frozen one to wake.
+
 Flow control: when one side's send buffer is full, reading from the other side pauses.
 """
 
@@ -41,6 +45,7 @@ class Pipe(asyncio.Protocol):
         self.head: asyncio.Future[bytes] | None = None
         self.gone = False
         self.more = asyncio.Event()  # set when early bytes arrive or the connection ends
+        self.links: set[Pipe] | None = None  # the room's forwarded links this one is in
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
@@ -64,6 +69,8 @@ class Pipe(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.gone = True
         self.more.set()
+        if self.links is not None:
+            self.links.discard(self)
         if self.head is not None and not self.head.done():
             self.head.set_exception(ConnectionError("owner closed the connection"))
         other = self.other
@@ -72,6 +79,12 @@ class Pipe(asyncio.Protocol):
                 other.transport.close()  # after what is buffered: the close frame gets through
             else:
                 other.transport.abort()
+
+    def cut(self) -> None:
+        """Drop both ends at once (the client reconnects, to whoever owns the room now)."""
+        for end in (self, self.other):
+            if end is not None and end.transport is not None:
+                end.transport.abort()
 
     def pause_writing(self) -> None:
         if self.other is not None and self.other.transport is not None:
@@ -105,7 +118,7 @@ def parse_head(head: bytes) -> tuple[int, bytes]:
 
 
 async def forward_websocket(request: web.Request, owner_url: str, proof: str,
-                            ) -> web.StreamResponse:
+                            links: set[Pipe] | None = None) -> web.StreamResponse:
     """Proxy this upgrade request to the owner (see the module's docstring)."""
     owner = urlsplit(owner_url)
     loop = asyncio.get_running_loop()
@@ -143,6 +156,9 @@ async def forward_websocket(request: web.Request, owner_url: str, proof: str,
     request.protocol.transport = None
     http.connection_lost(None)
     down.other, upstream.other = upstream, down
+    if links is not None:
+        down.links = links
+        links.add(down)
     client.write(bytes(upstream.early))  # the 101 and whatever the owner sent after it
     upstream.early.clear()
     if upstream.gone:

@@ -1,8 +1,10 @@
 """A slow node must not stall the others (issue 12 item 5). One node of three is frozen
 (SIGSTOP: a long GC pause, a swapped-out VM, a stuck disk) for longer than a lease: the rooms of
 the other nodes keep relaying, the other nodes stay ready, the frozen node's room is taken over
-by a live node when its lease runs out, and when the frozen node wakes up it finds its lease
-gone and hands its clients over (1013) without writing over the new owner."""
+by a live node when its lease runs out, a client another node forwarded to the frozen one is
+moved to the new owner while the frozen node still sleeps, and when the frozen node wakes up it
+finds its lease gone and hands its own clients over (1013) without writing over the new
+owner."""
 
 from __future__ import annotations
 
@@ -44,21 +46,27 @@ async def test_a_frozen_node_stalls_no_other_node(  # type: ignore[no-untyped-de
         # once n1's lease has run out, another node takes the room from the store
         await wait_until(lambda: nodes.redis.cli("GET", "collabd:lease:frozen") == "",
                          timeout=10, what="the frozen node's lease to expire")
+        expired = time.monotonic()
         d = await join(yclients, n2, "frozen", "d")
         await d.wait_text("kept ")
         await d.call("insert", text="d-moved ")
         await wait_until(lambda: "d-moved" in stored_text(nodes.pg_url, "frozen"), timeout=10,
                          what="d's edit durable")
+        # b's link through n3 to the frozen n1 is cut once the lease has moved: b reconnects to
+        # the new owner and gets d's edit while n1 still sleeps
+        await b.wait_text("kept d-moved ")
+        moved = time.monotonic() - expired
+        assert closed_with(b, 1006)  # the cut: no close frame from a node that sleeps
         assert "a-frozen" not in await b.text()
-        assert nodes.redis.cli("GET", "collabd:lease:frozen").startswith(n2.http + " ")
+        owner = nodes.redis.cli("GET", "collabd:lease:frozen")
+        assert owner.startswith((n2.http + " ", n3.http + " ")), owner
         flowed = len(await f.text()) - at_freeze
     finally:
         frozen.send_signal(signal.SIGCONT)
     woke = time.monotonic()
     # n1 wakes up: its lease is someone else's, so it drops the room (1013); a's update it had
     # buffered is not written over d's (the log's (room, seq) key makes that commit fail)
-    for x in (a, b):
-        await wait_until(lambda x=x: closed_with(x, 1013), timeout=10, what="1013")
+    await wait_until(lambda: closed_with(a, 1013), timeout=10, what="1013")
     for x in (a, b, d):
         await wait_until(lambda x=x: _has(x, "kept", "a-frozen", "d-moved"), timeout=15,
                          what="everyone's edits on every client")
@@ -66,12 +74,13 @@ async def test_a_frozen_node_stalls_no_other_node(  # type: ignore[no-untyped-de
     final = await d.text()
     for x in (a, b):
         await x.wait_text(final)
-    assert nodes.redis.cli("GET", "collabd:lease:frozen").startswith(n2.http + " ")
+    assert nodes.redis.cli("GET", "collabd:lease:frozen") == owner
     await wait_until(lambda: stored_text(nodes.pg_url, "frozen") == final, timeout=10,
                      what="the store to hold the final text")
     with capsys.disabled():
         print(f"\n[cluster] node frozen {woke - stopped:.2f} s: the other room relayed "
-              f"{flowed} keystrokes meanwhile; its room moved, and its clients were handed over "
+              f"{flowed} keystrokes meanwhile; its room moved, a client forwarded to it moved "
+              f"{moved:.2f} s after its lease expired, its own clients were handed over "
               f"{handed:.2f} s after it woke")
 
 
