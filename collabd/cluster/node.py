@@ -214,7 +214,10 @@ class Cluster:
                     self.held[room] = (self._valid_from(start), self.held[room][1])
                 else:
                     self._lost(room)
-            await self._check_forwarded()
+            try:
+                await self._check_forwarded()
+            except Exception as exc:  # Redis went away meanwhile: the next renewal will say
+                log.warning("forwarded rooms not checked", extra={"error": str(exc)})
         await self._check_store()
 
     async def _check(self) -> None:
