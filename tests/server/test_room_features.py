@@ -39,6 +39,7 @@ from collab_protocol import (
     Welcome,
 )
 from collab_protocol.lib0 import write_var_uint, write_var_uint8_array
+from support.net import wait_until
 from support.rooms import joined
 from support.server import in_process
 from support.session import ALICE, BOB, HIRE, WORK, Participant, api, phase_is
@@ -347,8 +348,12 @@ async def test_replay_after_the_reveal(tmp_path):
         await a.send(Signal("hangup", {}, to=s["interviewee"]["pid"]))
         await b.next(lambda m: isinstance(m, Signal) and m.kind == "hangup")
         await server.hub.rooms[sid].flush()
-        assert server.hub.store.count_updates(sid) == 60  # compacted, yet every row kept
-        assert len(server.hub.store.load_doc(sid)[0]) < 60  # loading uses the snapshot
+        # compaction runs beside the typing (it first has the worker thread drain the store's
+        # hot log), so wait for it rather than assume it is done
+        store = server.hub.store
+        await wait_until(lambda: len(store.load_doc(sid)[0]) < 60, timeout=10,
+                         what="a compaction: loading uses the snapshot")
+        assert store.count_updates(sid) == 60  # compacted, yet every row kept
         await a.send(EndInterview())
         await a.send(FeedbackSubmit(HIRE))
         await b.send(FeedbackSubmit(WORK))
