@@ -252,9 +252,9 @@ class SqliteStore:
         with self._log_lock:
             if not self._logged and not self._logged_owners:
                 return
+            closed = self.log.rotate()  # first: if it fails (disk full), nothing has moved
             rows, self._logged = self._logged, []
             owners, self._logged_owners = self._logged_owners, []
-            closed = self.log.rotate()
         try:
             self._insert(self.drainer, rows, owners)
         except BaseException:

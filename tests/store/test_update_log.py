@@ -169,3 +169,24 @@ def test_with_synchronous_full_updates_skip_the_log(tmp_path: Path) -> None:
     assert rows_in_tables(path, "r") == [1, 2]  # committed (and fsynced) in SQLite at once
     assert update_log.read_all(path) == ([], [])
     full.close()
+
+
+def test_a_drain_that_cannot_start_a_segment_keeps_every_row(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             ) -> None:
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    store.append_updates([("r", 1, b"a")])
+
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(update_log.os, "posix_fallocate", full)
+    with pytest.raises(OSError):
+        store.drain()
+    with pytest.raises(OSError):  # a read drains first: it fails too, rather than miss a row
+        store.load_doc_now("r")
+    monkeypatch.undo()
+    assert store.load_doc("r") == ([b"a"], 1, {})  # nothing was lost meanwhile
+    assert rows_in_tables(path, "r") == [1]
+    store.close()
