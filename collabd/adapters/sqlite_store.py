@@ -3,9 +3,9 @@
 Writes (methods marked @writes) run on the event loop's thread: with WAL and
 synchronous=NORMAL a small commit is a few write() calls into the page cache (about 25 us
 measured here), cheaper than handing it to a thread, and it survives a crash of the process.
-Document updates, the hot path, are cheaper still: `append_updates` writes them to the hot log
-(adapters/update_log.py, one write() per group commit) and `drain` moves them into SQLite in
-one transaction about once a second, on the worker thread. Every read of the document tables
+Document updates, the hot path, are cheaper still: `append_updates` copies them into the hot
+log (adapters/update_log.py, a memory map: no system call) and `drain` moves them into SQLite
+in one transaction about once a second, on the worker thread. Every read of the document tables
 drains first, so it sees every acknowledged update.
 Reads, which may scan, run on the runtime's worker thread through `reader`. Checkpoints, the only
 step that calls fsync, also run there (`checkpoint`), never on the loop.
@@ -264,9 +264,10 @@ class SqliteStore:
             raise
         self.log.discard(closed)
 
-    def _check_new(self, batch: list[tuple[str, int, bytes]]) -> None:
+    def _check_new(self, batch: list[tuple[str, int, bytes]]) -> dict[str, int]:
         """What the primary key does for a direct insert: a batch holding a (room, seq) that
-        is stored already, or covered by the room's snapshot, is refused whole."""
+        is stored already, or covered by the room's snapshot, is refused whole. Returns each
+        room's last seq in the batch, to remember once the batch is in the log."""
         last = self._last_seq
         if len(last) > MAX_TRACKED and not self._logged:
             last.clear()  # nothing pending: the tables hold every seq, ask them again
@@ -284,7 +285,7 @@ class SqliteStore:
             if seq <= top:
                 raise sqlite3.IntegrityError(f"update {seq} of room {room!r} is stored already")
             seen[room] = seq
-        last.update(seen)
+        return seen
 
     @staticmethod
     def _insert(db: sqlite3.Connection, rows: list[tuple[str, int, bytes, int]],
@@ -367,8 +368,9 @@ class SqliteStore:
                     # the drains are failing: refuse (the sender is told to retry) rather
                     # than hold ever more in memory
                     raise sqlite3.OperationalError("the hot log is not draining")
-                self._check_new(batch)
+                tops = self._check_new(batch)
                 self.log.append(ts, batch, owners)
+                self._last_seq.update(tops)  # not before: a refused append takes no seq
                 self._logged += [(r, s, d, ts) for r, s, d in batch]
                 self._logged_owners += owners
             return

@@ -190,3 +190,21 @@ def test_a_drain_that_cannot_start_a_segment_keeps_every_row(tmp_path: Path,
     assert store.load_doc("r") == ([b"a"], 1, {})  # nothing was lost meanwhile
     assert rows_in_tables(path, "r") == [1]
     store.close()
+
+
+def test_an_append_the_log_refuses_leaves_its_seqs_free(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(update_log, "SEGMENT_BYTES", 256)
+    store = SqliteStore(tmp_path / "collabd.sqlite3")
+    real = update_log.os.posix_fallocate
+
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(update_log.os, "posix_fallocate", full)
+    with pytest.raises(OSError):  # too big for the segment: a new one, and the disk is full
+        store.append_updates([("r", 1, b"x" * 300)])
+    monkeypatch.setattr(update_log.os, "posix_fallocate", real)
+    store.append_updates([("r", 1, b"y" * 300)])  # the room retries seq 1 once it is reloaded
+    assert store.load_doc("r") == ([b"y" * 300], 1, {})
+    store.close()
