@@ -208,3 +208,18 @@ def test_an_append_the_log_refuses_leaves_its_seqs_free(tmp_path: Path,
     store.append_updates([("r", 1, b"y" * 300)])  # the room retries seq 1 once it is reloaded
     assert store.load_doc("r") == ([b"y" * 300], 1, {})
     store.close()
+
+
+def test_a_segment_deleted_while_another_process_reads_the_log_is_skipped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "collabd.sqlite3"
+    writer = SqliteStore(path)
+    writer.append_updates([("r", 1, b"a")])
+    reader = SqliteStore(path)  # not the writer: it reads the writer's log as well
+    listed = update_log.segments(path)
+    writer.drain()  # commits seq 1, then deletes the segment the reader has listed
+    monkeypatch.setattr(update_log, "segments", lambda _: listed)
+    assert reader.load_doc("r") == ([b"a"], 1, {})
+    monkeypatch.undo()
+    reader.close()
+    writer.close()
