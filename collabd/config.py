@@ -78,8 +78,8 @@ class Settings:
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()  # empty: same-origin browsers and non-browser clients
     limits: Limits = field(default_factory=Limits)
-    # 0: the embedded store commits each update at once (one write() to its hot log); above 0,
-    # at most one group commit per window under load
+    # 0: the embedded store commits each update at once (a copy into its hot log's memory map);
+    # above 0, at most one group commit per window under load
     commit_window_seconds: float = 0.0
     sqlite_synchronous: str = "NORMAL"  # survives a process crash; FULL also survives power loss
     database: str = ""  # postgresql://... : the store in PostgreSQL; empty: SQLite in data_dir

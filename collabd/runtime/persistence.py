@@ -1,11 +1,11 @@
 """Calls into the store: writes on the loop's thread, batched; reads on one worker thread.
 
 `append` commits document updates. With the embedded store and no commit window (the default)
-it commits at once, inside the call: the store's hot log makes a commit one write() (see
-adapters/update_log.py), so an update is relayed in the same callback that read it, as a bare
-relay would. With a commit window, every update appended during one turn of the event loop goes
-into one transaction at the end of that turn. Either way each caller's callback runs, in append
-order, right after the commit (no future, no task switch per update). Other writes
+it commits at once, inside the call: the store's hot log makes a commit a copy into a memory
+map (see adapters/update_log.py), so an update is relayed in the same callback that read it, as
+a bare relay would. With a commit window, every update appended during one turn of the event
+loop goes into one transaction at the end of that turn. Either way each caller's callback runs,
+in append order, right after the commit (no future, no task switch per update). Other writes
 (store methods marked @writes) run inline. Reads and checkpoints (the fsync) run on the worker
 thread, so the loop never waits on a disk.
 
