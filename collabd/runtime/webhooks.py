@@ -63,8 +63,7 @@ class Webhooks:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(TIMEOUT_SECONDS)) as http:
             while True:
                 now = int(time.time() * 1000)
-                for wid, url, body, attempts in await self.persistence.call(
-                        self.store.due_webhooks, now):
+                for wid, url, body, attempts in await self._due(now):
                     ok = await self._post(http, url, body.encode())
                     await self.persistence.call(
                         self.store.webhook_result, wid, ok, now + backoff_ms(attempts),
@@ -74,6 +73,12 @@ class Webhooks:
                     await asyncio.wait_for(self._wake.wait(), 1.0)
                 except TimeoutError:
                     pass
+
+    async def _due(self, now: int) -> list[tuple[int, str, str, int]]:
+        """The rows to send now: (id, url, body, attempts so far)."""
+        rows: list[tuple[int, str, str, int]] = await self.persistence.call(
+            self.store.due_webhooks, now)
+        return rows
 
     async def _post(self, http: aiohttp.ClientSession, url: str, body: bytes) -> bool:
         signature = sign(self.keyholder.webhook_key, body)
