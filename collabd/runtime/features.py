@@ -175,12 +175,7 @@ class RoomFeatures:
         if live.session.phase not in QUESTION_PHASES:
             conn.send_collab(Error("wrong_phase", "the interview has ended", msg.nonce))
             return
-        limit = room.limits.question_max_chars
-        if len(msg.text) > limit:
-            conn.send_collab(Error("too_large", f"at most {limit} characters", msg.nonce))
-            return
-        if not self.buckets(conn).saves.allow(asyncio.get_running_loop().time()):
-            conn.send_collab(Error("rate_limited", "too many saves", msg.nonce))
+        if not self._may_save(conn, msg.text, msg.nonce, room.limits.question_max_chars):
             return
         sender = {k: conn.profile[k] for k in ("id", "name", "color")}
         async with self._lock(room.name):
@@ -193,12 +188,7 @@ class RoomFeatures:
                                            msg.nonce if c is conn else ""))
 
     async def save_notes(self, room: Room, conn: Conn, msg: NotesSave) -> None:
-        limit = room.limits.notes_max_chars
-        if len(msg.text) > limit:
-            conn.send_collab(Error("too_large", f"at most {limit} characters", msg.nonce))
-            return
-        if not self.buckets(conn).saves.allow(asyncio.get_running_loop().time()):
-            conn.send_collab(Error("rate_limited", "too many saves", msg.nonce))
+        if not self._may_save(conn, msg.text, msg.nonce, room.limits.notes_max_chars):
             return
         pid = conn.claims.pid
         async with self._lock(room.name):  # saves reach the owner's devices in store order
@@ -257,6 +247,17 @@ class RoomFeatures:
         if room is not None:  # dropped when the room unloads
             self._timelines[sid] = (key, info, events)
         return info, events
+
+    def _may_save(self, conn: Conn, text: str, nonce: str, limit: int) -> bool:
+        """A question or notes save within its size and the sender's save rate (else the
+        sender is told why)."""
+        if len(text) > limit:
+            conn.send_collab(Error("too_large", f"at most {limit} characters", nonce))
+            return False
+        if not self.buckets(conn).saves.allow(asyncio.get_running_loop().time()):
+            conn.send_collab(Error("rate_limited", "too many saves", nonce))
+            return False
+        return True
 
     def _lock(self, room: str) -> asyncio.Lock:
         return self._locks.setdefault(room, asyncio.Lock())
