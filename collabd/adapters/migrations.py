@@ -37,3 +37,17 @@ def pending(steps: Sequence[Step], current: int) -> list[Step]:
 
 def latest(steps: Sequence[Step]) -> int:
     return len(steps)
+
+
+def upgrade(db: Any, steps: Sequence[Step], param: str) -> int:
+    """Inside the caller's transaction: apply the steps above the store's version and record
+    the new one; `param` is the driver's placeholder ("?" or "%s"). Returns the version."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = db.execute("SELECT version FROM schema_version").fetchone()
+    todo = pending(steps, int(row[0]) if row else 0)
+    for step in todo:
+        step.apply(db)
+    if todo:
+        db.execute("DELETE FROM schema_version")
+        db.execute(f"INSERT INTO schema_version (version) VALUES ({param})", (latest(steps),))
+    return latest(steps)

@@ -39,7 +39,7 @@ import psycopg
 from psycopg import pq
 
 from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError, writes
-from .migrations import Step, latest, pending
+from .migrations import Step, upgrade
 
 MIGRATION_LOCK = 0x636F6C6C  # pg_advisory_xact_lock key: nodes starting together migrate once
 
@@ -235,16 +235,7 @@ class PostgresStore:
         db = self._w()
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = db.execute("SELECT version FROM schema_version").fetchone()
-            current = int(row[0]) if row else 0
-            steps = pending(STEPS, current)
-            for step in steps:
-                step.apply(db)
-            if steps:
-                db.execute("DELETE FROM schema_version")
-                db.execute("INSERT INTO schema_version (version) VALUES (%s)", (latest(STEPS),))
-        return latest(STEPS)
+            return upgrade(db, STEPS, "%s")
 
     def connection(self) -> psycopg.Connection[Any]:
         """The writing connection (autocommit), for `collabd migrate-store`."""

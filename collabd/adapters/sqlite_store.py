@@ -38,7 +38,7 @@ from ..ports import (  # noqa: F401  (re-exported: importers of this module use 
     writes,
 )
 from . import update_log
-from .migrations import Step, latest, pending
+from .migrations import Step, upgrade
 from .update_log import UpdateLog
 
 SCHEMA = """
@@ -190,15 +190,7 @@ def _add_version(db: sqlite3.Connection) -> None:
 def migrate(db: sqlite3.Connection) -> int:
     """Apply the pending STEPS in one transaction; returns the version reached."""
     with _Transaction(db):
-        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = db.execute("SELECT version FROM schema_version").fetchone()
-        steps = pending(STEPS, row[0] if row else 0)
-        for step in steps:
-            step.apply(db)
-        if steps:
-            db.execute("DELETE FROM schema_version")
-            db.execute("INSERT INTO schema_version (version) VALUES (?)", (latest(STEPS),))
-    return latest(STEPS)
+        return upgrade(db, STEPS, "?")
 
 
 class SqliteStore:
