@@ -173,6 +173,9 @@ def _room_features(db: sqlite3.Connection) -> None:
 
 MAX_LOGGED = 500_000  # updates in the hot log, not yet drained, before appends are refused
 MAX_TRACKED = 100_000  # rooms whose last logged seq is remembered
+# bytes of updates held for the next drain before an append drains at once: a flood of large
+# updates costs the loop what a commit per update cost before the log, not memory
+MAX_LOGGED_BYTES = 32 << 20
 
 
 def now_ms() -> int:
@@ -213,6 +216,7 @@ class SqliteStore:
         self.hot = synchronous.upper() != "FULL"
         self._logged: list[tuple[str, int, bytes, int]] = []  # appended, not yet drained
         self._logged_owners: list[tuple[str, int, str]] = []
+        self._logged_bytes = 0
         self._last_seq: dict[str, int] = {}  # per room, of what went into the log
         self._log_lock = threading.Lock()  # the two lists and the current segment
         self._drain_lock = threading.Lock()  # one drain (or compaction) at a time
@@ -247,12 +251,14 @@ class SqliteStore:
             closed = self.log.rotate()  # first: if it fails (disk full), nothing has moved
             rows, self._logged = self._logged, []
             owners, self._logged_owners = self._logged_owners, []
+            size, self._logged_bytes = self._logged_bytes, 0
         try:
             self._insert(self.drainer, rows, owners)
         except BaseException:
             with self._log_lock:  # kept, in order, for the next drain
                 self._logged[:0] = rows
                 self._logged_owners[:0] = owners
+                self._logged_bytes += size
             raise
         self.log.discard(closed)
 
@@ -365,6 +371,10 @@ class SqliteStore:
                 self._last_seq.update(tops)  # not before: a refused append takes no seq
                 self._logged += [(r, s, d, ts) for r, s, d in batch]
                 self._logged_owners += owners
+                self._logged_bytes += sum(len(d) for _, _, d in batch)
+                full = self._logged_bytes > MAX_LOGGED_BYTES
+            if full:
+                self.drain()
             return
         sql = "INSERT INTO doc_updates (room, seq, data, ts) VALUES (?, ?, ?, ?)"
         if len(batch) == 1 and not owners:

@@ -223,3 +223,19 @@ def test_a_segment_deleted_while_another_process_reads_the_log_is_skipped(
     monkeypatch.undo()
     reader.close()
     writer.close()
+
+
+def test_a_flood_of_large_updates_is_drained_at_once_not_held(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from collabd.adapters import sqlite_store
+
+    monkeypatch.setattr(sqlite_store, "MAX_LOGGED_BYTES", 1000)
+    path = tmp_path / "collabd.sqlite3"
+    store = SqliteStore(path)
+    store.append_updates([("r", 1, b"x" * 600)])
+    assert rows_in_tables(path, "r") == []  # below the bound: held for the next drain
+    store.append_updates([("r", 2, b"y" * 600)])
+    assert rows_in_tables(path, "r") == [1, 2]  # past it: drained by the append itself
+    store.append_updates([("r", 3, b"z" * 10)])
+    assert rows_in_tables(path, "r") == [1, 2]  # the count started again
+    store.close()
