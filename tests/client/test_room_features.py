@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pycrdt import Text
 
@@ -44,6 +46,9 @@ async def test_runs_question_notes_and_replay(server, clients):
         await a.fetch_timeline()
     assert early.value.code == "wrong_phase"
     middle = a.code
+    # replay tells updates apart by their commit time in ms; relaying is fast enough now for
+    # both edits to land in the same ms, so let the clock move on first
+    await asyncio.sleep(0.005)
     b.insert(len("def rev(xs):\n"), "    return xs[::-1]\n")
     await a.wait_for(lambda c: c.code.endswith("[::-1]\n"))
     await a.end_interview()
