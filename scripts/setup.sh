@@ -27,9 +27,16 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "$ALL" = 1 ]; then
-  .venv/bin/python -m pip install -q -e '.[test,redis,terminal,analytics]'
+  .venv/bin/python -m pip install -q -e '.[test,redis,terminal,analytics,native]'
 else
-  .venv/bin/python -m pip install -q -e '.[analytics]'
+  .venv/bin/python -m pip install -q -e '.[analytics,native]'
+fi
+# the per-update hot path compiled with mypyc (collabd/native.py); plain Python without a C
+# compiler. For the tests a failed build is an error; for running, plain Python is enough.
+if [ "$ALL" = 1 ]; then
+  .venv/bin/python scripts/build_native.py --if-compiler
+else
+  .venv/bin/python scripts/build_native.py --fallback
 fi
 
 if [ -f clients/web/package.json ]; then

@@ -271,12 +271,9 @@ class Link:
                     if item is JOINED:
                         await self.endpoint.hub.extensions.on_join(self.room, conn)
                         continue
-                    if isinstance(item, bytes):
-                        messages = self._decode(item)
-                        if messages is None:
-                            continue
-                    else:
-                        messages = item  # type: ignore[assignment]
+                    messages = self._decode(item) if isinstance(item, bytes) else item
+                    if not isinstance(messages, list):
+                        continue  # undecodable: _decode has answered
                     for msg in messages:
                         if conn.closed:
                             break

@@ -37,7 +37,7 @@ class DocTooLarge(ValueError):
     pass
 
 
-class DocBroken(RuntimeError):
+class DocBroken(Exception):  # not RuntimeError: mypyc compiles this module (native.py)
     """yrs failed while applying: the in-memory doc may hold part of the update."""
 
 

@@ -12,7 +12,7 @@ import asyncio
 import enum
 import logging
 from time import monotonic
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from collab_protocol import (
     AwarenessMessage,
@@ -64,7 +64,8 @@ class Room:
         self.load_error: BaseException | None = None
         self.doc = RoomDoc(limits.max_doc_bytes)
         self.owners: dict[int, str] = {}  # Yjs client id -> the participant who writes with it
-        self.awareness = AwarenessTable.for_room(limits, owner_key=lambda c: c.claims.pid)
+        self.awareness = AwarenessTable.for_room(limits,
+                                                 owner_key=lambda c: cast(Conn, c).claims.pid)
         self.conns: set[Conn] = set()
         self.read_only = False  # set by the session layer once the interview has ended
         # set by the session layer: compaction keeps every timestamped update (replay, SPEC 18)
