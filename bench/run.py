@@ -799,6 +799,16 @@ def machine_info() -> dict[str, Any]:
             text=True,
             timeout=10,
         ).stdout.split("\n")[:-1]
+    # collabd's hot path compiled by scripts/build_native.py, or plain Python (COLLABD_NATIVE=0)
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        info["collabd_compiled"] = subprocess.run(
+            [sys.executable, "-c", "import collabd.app, collabd.native as n; "
+             "print(f'{len(n.compiled())}/{len(n.MODULES)} modules')"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip() or None
     try:
         import uvloop
 
@@ -1354,7 +1364,8 @@ def main() -> int:
     print(
         f"\ncollabd benchmark  ({report['machine'].get('cpu_model', '?')}, "
         f"{report['machine'].get('cpus')} CPUs, node {report['machine'].get('node')}, "
-        f"uvloop {report['machine'].get('uvloop')}, picows {report['machine'].get('picows')}; "
+        f"uvloop {report['machine'].get('uvloop')}, picows {report['machine'].get('picows')}, "
+        f"collabd compiled {report['machine'].get('collabd_compiled')}; "
         f"load average at start {report['load_average_at_start'][0]:.2f})"
     )
     print(

@@ -1,5 +1,5 @@
 """collabd: a real-time collaboration server for anonymous technical interviews."""
 
-from .native import check as _check_native_build
+from .native import setup as _native_setup
 
-_check_native_build()  # a compiled hot path older than its sources must not run (native.py)
+_native_setup()  # the compiled hot path: refused if stale, ignored with COLLABD_NATIVE=0

@@ -4,15 +4,21 @@ build matches its sources.
 Python imports a module's C extension (module.cpython-*.so) before its .py, so a build older
 than an edited source would quietly run the old code. The build records each source's hash in
 _native.json beside this file; `check` (run when collabd is imported) refuses a mismatch.
-Without a build everything runs as plain Python, with the same behaviour.
+Without a build everything runs as plain Python, with the same behaviour; COLLABD_NATIVE=0
+makes a process ignore the build (to debug, or to test the plain modules).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.machinery
+import importlib.util
 import json
+import os
+import sys
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
 
 # Every document update passes through these (frame, rate limit, check, apply, commit, relay).
 MODULES = (
@@ -60,6 +66,26 @@ def stamp() -> dict[str, str]:
     return {m: digest(source(m)) for m in MODULES}
 
 
+class PlainFinder:
+    """Finds the hot-path modules as source, ahead of their extensions (COLLABD_NATIVE=0)."""
+
+    @staticmethod
+    def find_spec(name: str, path: object = None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
+        if name not in MODULES:
+            return None
+        return importlib.util.spec_from_file_location(name, source(name))
+
+
+def setup() -> None:
+    """Run when collabd is imported: refuse a stale build, or ignore it when asked to."""
+    if os.environ.get("COLLABD_NATIVE") == "0":
+        if not any(isinstance(f, PlainFinder) for f in sys.meta_path):
+            sys.meta_path.insert(0, PlainFinder())
+        return
+    check()
+
+
 def check() -> None:
     """Raise StaleBuild if a compiled module is present but does not match its source."""
     present = [m for m in built() if not m.endswith("__mypyc")]
@@ -80,8 +106,6 @@ def check() -> None:
 
 def compiled() -> list[str]:
     """The hot-path modules running compiled in this process."""
-    import sys
-
     return [m for m in MODULES
             if m in sys.modules and str(getattr(sys.modules[m], "__file__", "")).endswith(
                 tuple(importlib.machinery.EXTENSION_SUFFIXES))]

@@ -69,8 +69,9 @@ class Webhooks:
                         self.store.webhook_result, wid, ok, now + backoff_ms(attempts),
                         attempts + 1 >= MAX_ATTEMPTS)
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), 1.0)
+                try:  # not wait_for, which can swallow a cancel on 3.11 (a hung shutdown)
+                    async with asyncio.timeout(1.0):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass
 

@@ -243,8 +243,9 @@ class Client:
             delay = min(high, low * 2**attempt) * (0.5 + random.random() / 2)
             attempt += 1
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)  # close() wakes us early
+            with contextlib.suppress(TimeoutError):  # not wait_for: see collab_term filemirror
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()  # close() wakes us early
 
     def _fail_first(self, err: SdkError) -> None:
         if self._first is not None and not self._first.done():

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from collab_client.links import parse_join
 
 from .commands import collab_term_command
@@ -76,7 +78,12 @@ async def test_practice_prints_the_partner_link_in_full(server, tmp_path):
                 lines.append(raw.decode().strip())
     finally:
         proc.send_signal(signal.SIGINT)
-        await proc.wait()
+        try:
+            async with asyncio.timeout(10):
+                await proc.wait()
+        except TimeoutError:
+            proc.kill()
+            pytest.fail("collab-term --headless did not stop on Ctrl-C (SIGINT)")
     links = [line for line in lines if line.startswith("http")]
     assert len(links) == 1, lines
     info = parse_join(links[0])  # the whole link, usable as is

@@ -60,8 +60,11 @@ class FileMirror:
         await self.client.wait_for(lambda c: c.synced, timeout=60)
         self._initial()
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
+            # lands as its timeout fires, and this loop would then never stop (a hung Ctrl-C)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), self.poll)
+                async with asyncio.timeout(self.poll):
+                    await self._dirty.wait()
             self._dirty.clear()
             try:
                 self.sync_once()
