@@ -767,7 +767,7 @@ def print_ratio(
     print(f"  {label:<{width}} {fmt(v, '.2f'):>7}{unit} {tgt:<14} {verdict(v, target)}")
 
 
-def machine_info() -> dict[str, Any]:
+def machine_info(collabd_cmd: str | None = None) -> dict[str, Any]:
     info: dict[str, Any] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -800,15 +800,17 @@ def machine_info() -> dict[str, Any]:
             timeout=10,
         ).stdout.split("\n")[:-1]
     # collabd's hot path compiled by scripts/build_native.py, or plain Python (COLLABD_NATIVE=0)
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        info["collabd_compiled"] = subprocess.run(
-            [sys.executable, "-c", "import collabd.app, collabd.native as n; "
-             "print(f'{len(n.compiled())}/{len(n.MODULES)} modules')"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        ).stdout.strip() or None
+    info["collabd_compiled"] = "unknown (--collabd-cmd)" if collabd_cmd else None
+    if not collabd_cmd:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            info["collabd_compiled"] = subprocess.run(
+                [sys.executable, "-c", "import collabd.app, collabd.native as n; "
+                 "print(f'{len(n.compiled())}/{len(n.MODULES)} modules')"],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.strip() or None
     try:
         import uvloop
 
@@ -1274,7 +1276,7 @@ def main() -> int:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     report: dict[str, Any] = {
         "started": dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": machine_info(args.collabd_cmd),
         "load_average_at_start": os.getloadavg(),
         "fd_limit": fd_limit,
         "args": vars(args),

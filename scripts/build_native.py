@@ -9,7 +9,7 @@
     python scripts/build_native.py --clean        remove the build: plain Python again
 
 The modules and the stale-build check are in collabd/native.py. The sources stay plain, typed
-Python; the build only changes how fast they run (docs/performance.md).
+Python; the build only changes how fast they run (README, Performance).
 """
 
 from __future__ import annotations
