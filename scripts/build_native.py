@@ -23,11 +23,12 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_native():  # type: ignore[no-untyped-def]
+def load_native() -> ModuleType:
     # loaded alone: importing the collabd package runs the very check a rebuild must get past
     spec = importlib.util.spec_from_file_location("collabd_native", ROOT / "collabd" / "native.py")
     assert spec is not None and spec.loader is not None
@@ -36,7 +37,7 @@ def load_native():  # type: ignore[no-untyped-def]
     return module
 
 
-def clean(native) -> None:  # type: ignore[no-untyped-def]
+def clean(native: ModuleType) -> None:
     for path in native.built().values():
         path.unlink()
     native.STAMP.unlink(missing_ok=True)
@@ -51,7 +52,7 @@ def no_compiler() -> str | None:
     return None
 
 
-def build(native) -> None:  # type: ignore[no-untyped-def]
+def build(native: ModuleType) -> None:
     from mypyc.build import mypycify
     from setuptools import setup
 
