@@ -14,9 +14,11 @@ from typing import Any
 
 KINDS = ("offer", "answer", "ice", "hangup", "restart")
 
-_TYP = re.compile(r"\btyp\s+(\S+)")
-_RADDR = re.compile(r"\braddr\s+\S+")
-_RPORT = re.compile(r"\brport\s+\S+")
+# SDP and ICE attribute names are matched whatever their case: a peer that parses them loosely
+# (browsers lower-case nothing, but libraries do) must not see a host address we let through
+_TYP = re.compile(r"\btyp\s+(\S+)", re.IGNORECASE)
+_RADDR = re.compile(r"\braddr\s+\S+", re.IGNORECASE)
+_RPORT = re.compile(r"\brport\s+\S+", re.IGNORECASE)
 
 
 def turn_credential(secret: bytes, pid: str, now: int, ttl: int) -> tuple[str, str]:
@@ -38,12 +40,20 @@ def ice_servers(stun: list[str], turn: list[str], secret: bytes | None, pid: str
 
 
 def candidate_type(candidate: str) -> str | None:
-    m = _TYP.search(candidate)
-    return m.group(1) if m else None
+    """The candidate's `typ`, lower-cased; None without one or with more than one."""
+    found = _TYP.findall(candidate)
+    return found[0].lower() if len(found) == 1 else None
 
 
 def relay_candidate(candidate: str) -> str | None:
-    """The candidate with its related address blanked if it is a relay candidate; else None."""
+    """The candidate with its related address blanked if it is a relay candidate; else None.
+
+    Takes either form (`candidate:...` of an ICE message, `a=candidate:...` of an SDP line).
+    One candidate only: a line break or a second candidate inside is refused, so a relay
+    candidate cannot carry a host one along.
+    """
+    if "\r" in candidate or "\n" in candidate or candidate.lower().count("candidate:") > 1:
+        return None
     if candidate_type(candidate) != "relay":
         return None
     return _RPORT.sub("rport 0", _RADDR.sub("raddr 0.0.0.0", candidate))
@@ -51,7 +61,7 @@ def relay_candidate(candidate: str) -> str | None:
 
 _LINE_END = re.compile(r"(\r?\n)")  # browsers split SDP on LF; CR before it is optional
 # `<nettype> <addrtype> <address>` at the end of o=, c= and a=rtcp lines
-_ADDRESS = re.compile(r"(\bIN\s+IP([46])\s+)\S+")
+_ADDRESS = re.compile(r"(\bIN\s+IP([46])\s+)\S+", re.IGNORECASE)
 
 
 def _blank_address(line: str) -> str:
@@ -63,21 +73,24 @@ def relay_only_sdp(sdp: str) -> str:
 
     Drops every non-relay `a=candidate` line and every `a=remote-candidates` line (a list of
     addresses), blanks raddr/rport in relay candidates, and the address of `o=`, `c=` and
-    `a=rtcp` lines (the default candidate's, possibly a host one). CRLF or LF line endings are
-    kept as they were.
+    `a=rtcp` lines (the default candidate's, possibly a host one). Attribute names match in any
+    case (`a=Candidate:` is a candidate line too). CRLF or LF line endings are kept as they were.
     """
     parts = _LINE_END.split(sdp)
     out: list[str] = []
     for i in range(0, len(parts), 2):
         line, end = parts[i], parts[i + 1] if i + 1 < len(parts) else ""
-        if line.startswith("a=candidate:"):
+        key = line.lstrip().lower()
+        if "candidate:" in key and not key.startswith("a=candidate:"):
+            continue  # `a=x-candidate:`, a stray `candidate:`: nothing addressed passes unread
+        if key.startswith("a=candidate:"):
             kept = relay_candidate(line)
             if kept is None:
                 continue
             line = kept
-        elif line.startswith("a=remote-candidates:"):
+        elif key.startswith("a=remote-candidates:"):
             continue
-        elif line.startswith(("o=", "c=", "a=rtcp:")):
+        elif key.startswith(("o=", "c=", "a=rtcp:")):
             line = _blank_address(line)
         out.append(line + end)
     return "".join(out)

@@ -54,3 +54,32 @@ def test_relay_only_strips_every_address_with_crlf_and_lf():
         assert "c=IN IP4 0.0.0.0" in lines and "c=IN IP6 ::" in lines
         assert "a=rtcp:50001 IN IP4 0.0.0.0" in lines and "a=rtcp:9 IN IP6 ::" in lines
         assert out.endswith(end) and (end == "\r\n") == ("\r" in out)
+
+
+def _cased(line: str, how: str) -> str:
+    return {"upper": line.upper(), "title": line[:2] + line[2:].capitalize(),
+            "typ": line.replace("typ ", "TYP ").replace("raddr", "RADDR")}[how]
+
+
+def test_relay_only_matches_attribute_names_in_any_case():
+    for how in ("upper", "title", "typ"):
+        for end in ("\r\n", "\n"):
+            sdp = end.join(_cased(line, how) if "candidate" in line else line
+                           for line in CHROME_LIKE)
+            out = relay_only_sdp(sdp)
+            assert not any(addr.lower() in out.lower() for addr in SECRET_ADDRESSES), (how, out)
+            assert "remote-candidates" not in out.lower()
+        # the ICE message form, with or without the `a=` of an SDP line
+        for cand in (HOST, SRFLX, "a=" + HOST, "a=" + SRFLX):
+            assert relay_candidate(_cased(cand, how)) is None, (how, cand)
+    kept = relay_candidate("a=Candidate:3 1 UDP 1 127.0.0.1 41000 TYP Relay RADDR 198.51.100.7 "
+                           "RPORT 40000")
+    assert kept is not None and "198.51.100.7" not in kept and "40000" not in kept
+
+
+def test_relay_only_refuses_a_candidate_that_smuggles_another():
+    assert relay_candidate(RELAY + "\r\na=" + HOST) is None
+    assert relay_candidate(RELAY + " " + HOST) is None
+    assert relay_candidate(HOST + " typ relay") is None  # two types: not a relay candidate
+    sdp = "\r\n".join(["v=0", "a=" + RELAY + " " + HOST, "a=x-" + HOST, " a=" + HOST, ""])
+    assert not any(addr in relay_only_sdp(sdp) for addr in SECRET_ADDRESSES)

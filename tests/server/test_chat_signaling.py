@@ -211,6 +211,25 @@ async def test_relay_only_sdp_with_lf_endings_and_session_addresses(tmp_path):
             assert "c=IN IP4 0.0.0.0" in out and "a=remote-candidates" not in out
 
 
+async def test_relay_only_matches_candidates_in_any_case(tmp_path):
+    async with in_process(tmp_path) as server:
+        s, a, b = await pair(server, relay_only=True)
+        to = s["interviewee"]["pid"]
+        shouting = LF_SDP.replace("a=candidate:", "a=Candidate:").replace("typ ", "TYP ")
+        await a.send(Signal("offer", {"sdp": shouting, "type": "offer"}, to=to))
+        got = await b.next(lambda m: isinstance(m, Signal))
+        assert "192.0.2.10" not in got.data["sdp"] and "198.51.100.7" not in got.data["sdp"]
+        for cand in (HOST.upper(), "a=" + SRFLX.replace("typ", "Typ"), "A=CANDIDATE:" + HOST[10:]):
+            await a.send(Signal("ice", {"candidate": cand, "sdpMid": "0"}, to=to))
+        await a.send(Signal("ice", {"candidate": RELAY.replace("typ relay", "TYP RELAY"),
+                                    "sdpMid": "0"}, to=to))
+        got = await b.next(lambda m: isinstance(m, Signal) and m.kind == "ice")
+        assert "198.51.100.7" not in got.data["candidate"]
+        assert "127.0.0.1 41000" in got.data["candidate"]
+        await b.drain()
+        assert not [m for m in b.received if isinstance(m, Signal) and "192.0.2" in str(m)]
+
+
 def _collab_frame(payload: dict) -> bytes:  # type: ignore[type-arg]
     import msgpack  # type: ignore[import-untyped]
 
