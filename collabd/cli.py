@@ -193,7 +193,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--relay-only", action="store_true",
                    help="every call relay-only: host/srflx candidates never reach the peer")
     s.add_argument("--public-url", metavar="URL",
-                   help="base URL of join links (default: the request's host)")
+                   help="base URL of join links (default: the address the request reached)")
     s.add_argument("--no-practice", action="store_true",
                    help="disable POST /api/practice (the start page's practice interviews)")
     s.add_argument("--limit", action="append", metavar="NAME=VALUE",

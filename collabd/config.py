@@ -88,7 +88,7 @@ class Settings:
     turn_secret: str = ""  # shared with the TURN server (coturn `static-auth-secret`)
     relay_only: bool = False  # every call relay-only, whatever the session says
     practice: bool = True  # POST /api/practice: a start page for a server run on its own
-    public_url: str = ""  # base of join links; default http://HOST:PORT
+    public_url: str = ""  # base of join links; default: the local address a request reached
     # cluster mode (collabd.cluster, docs/cluster.md): Redis for the room leases
     redis: str = ""  # redis://HOST:PORT/DB; empty: embedded mode (one process)
     node_url: str = ""  # how the other nodes reach this one, http://HOST:PORT

@@ -114,7 +114,18 @@ class SessionApi:
         return web.Response(body=OPENAPI_JSON, content_type=JSON)
 
     def _base(self, request: web.Request) -> str:
-        return self.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
+        """`--public-url`, else the address this connection reached us on (the socket's, never
+        the request's Host header: anyone can write that, and it would put a stranger's host
+        in front of a join token)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        sock = request.transport.get_extra_info("sockname") if request.transport else None
+        if not isinstance(sock, tuple) or len(sock) < 2:
+            return ""  # a Unix socket: links relative to wherever the page came from
+        host, port = str(sock[0]), int(sock[1])
+        scheme = "https" if request.transport and request.transport.get_extra_info(
+            "sslcontext") else "http"
+        return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
     def _created(self, request: web.Request, session: Session, tokens: dict[str, str],
                  kind: str) -> dict[str, Any]:

@@ -84,3 +84,25 @@ async def test_unstarted_practice_lobbies_expire(tmp_path: Path) -> None:
             assert body["phase"] == phase
         await a.close()
         await b.close()
+
+
+async def test_join_links_ignore_the_host_header(tmp_path: Path) -> None:
+    """A forged `Host` never ends up in front of a join token: links use --public-url, else
+    the server's own address the connection reached."""
+    import aiohttp
+
+    async def post(server, headers):  # type: ignore[no-untyped-def]
+        async with aiohttp.ClientSession() as http, http.post(
+                server.http + "/api/practice", headers=headers) as r:
+            assert r.status == 201
+            return (await r.json())["links"]
+
+    async with in_process(tmp_path / "d") as server:
+        links = await post(server, {"Host": "evil.example"})
+        for link in links.values():
+            assert urlparse(link).netloc == f"127.0.0.1:{server.port}", link
+            assert "evil" not in link
+    async with in_process(tmp_path / "e", {"public_url": "https://interviews.example/"}) as server:
+        links = await post(server, {"Host": "evil.example"})
+        for link in links.values():
+            assert link.startswith("https://interviews.example/join#token="), link
