@@ -189,38 +189,80 @@ function pushText (out, text) {
   else out.push({ type: 'text', text })
 }
 
-/** Find the closing `delim` for an opening at `from`, not inside a code span. */
-function findClose (s, from, delim) {
-  let k = from
-  while (k < s.length) {
-    if (s[k] === '\\') { k += 2; continue }
-    if (s[k] === '`') {
-      const run = /^`+/.exec(s.slice(k))[0]
-      const end = s.indexOf(run, k + run.length)
-      if (end < 0) { k += run.length; continue }
-      k = end + run.length
-      continue
-    }
-    if (s.startsWith(delim, k) && k > from && !/\s/.test(s[k - 1])) {
-      // '*' must not be the start of '**' when looking for a single '*'
-      if (delim.length === 1 && s[k + 1] === delim && s.startsWith(delim + delim, k)) { k += 2; continue }
-      if (delim[0] === '_' && /\w/.test(s[k + delim.length] || '')) { k++; continue }
-      return k
-    }
-    k++
+/**
+ * What one parseInline call looks up more than once, computed once so that hostile input
+ * ("_a!" or "[" thousands of times) costs linear time, not a scan to the end per opener:
+ * matching brackets and parentheses (one stack pass), the next occurrence of a backtick run
+ * (cached per run), and for each delimiter the position after which no closer exists.
+ */
+class Scan {
+  constructor (s) {
+    this.s = s
+    this.pairs = null // position of '[' or '(' -> its matching ']' or ')'
+    this.runs = new Map() // backtick run -> [from, index of the next one at or after from]
+    this.noCloseFrom = new Map() // delim -> a `from` whose search found no closer
   }
-  return -1
+
+  match (open) {
+    if (this.pairs === null) {
+      const s = this.s
+      const pairs = new Map()
+      const stacks = { '[': [], '(': [] }
+      for (let k = 0; k < s.length; k++) {
+        const ch = s[k]
+        if (ch === '\\') { k++; continue }
+        if (ch === '[' || ch === '(') stacks[ch].push(k)
+        else if (ch === ']' && stacks['['].length) pairs.set(stacks['['].pop(), k)
+        else if (ch === ')' && stacks['('].length) pairs.set(stacks['('].pop(), k)
+      }
+      this.pairs = pairs
+    }
+    return this.pairs.get(open) ?? -1
+  }
+
+  /** s.indexOf(run, from), remembering the answer: later searches start where it left off. */
+  next (run, from) {
+    const seen = this.runs.get(run)
+    if (seen && seen[0] <= from && (seen[1] < 0 || seen[1] >= from)) return seen[1]
+    const at = this.s.indexOf(run, from)
+    this.runs.set(run, [from, at])
+    return at
+  }
+
+  /** Find the closing `delim` for an opener at `from`, not inside a code span. */
+  close (from, delim) {
+    const s = this.s
+    const none = this.noCloseFrom.get(delim)
+    if (none !== undefined && from >= none) return -1 // a scan from earlier reached the end
+    let k = from
+    while (k < s.length) {
+      if (s[k] === '\\') { k += 2; continue }
+      if (s[k] === '`') {
+        let n = k
+        while (s[n] === '`') n++
+        const run = s.slice(k, n)
+        const end = this.next(run, n)
+        k = end < 0 ? n : end + run.length
+        continue
+      }
+      if (s.startsWith(delim, k) && k > from && !/\s/.test(s[k - 1])) {
+        // '*' must not be the start of '**' when looking for a single '*'
+        if (delim.length === 1 && s[k + 1] === delim && s.startsWith(delim + delim, k)) { k += 2; continue }
+        if (delim[0] === '_' && /\w/.test(s[k + delim.length] || '')) { k++; continue }
+        return k
+      }
+      k++
+    }
+    this.noCloseFrom.set(delim, Math.min(from, none ?? from))
+    return -1
+  }
 }
 
-/** Matching bracket for '[' at `open`, honouring nesting and escapes. */
-function closeBracket (s, open) {
-  let level = 0
-  for (let k = open; k < s.length; k++) {
-    if (s[k] === '\\') { k++; continue }
-    if (s[k] === '[') level++
-    else if (s[k] === ']' && --level === 0) return k
-  }
-  return -1
+/** A link's or image's target: the parenthesised part after `]` at `close`, or null. */
+function target (scan, close) {
+  if (scan.s[close + 1] !== '(') return null
+  const end = scan.match(close + 1) // balanced: `(javascript:alert(1))` is one target
+  return end < 0 ? null : { text: scan.s.slice(close + 2, end), end }
 }
 
 export function parseInline (s, depth = 0) {
@@ -229,6 +271,7 @@ export function parseInline (s, depth = 0) {
     pushText(out, s)
     return out
   }
+  const scan = new Scan(s)
   let i = 0
   while (i < s.length) {
     const c = s[i]
@@ -249,23 +292,25 @@ export function parseInline (s, depth = 0) {
       continue
     }
     if (c === '`') {
-      const run = /^`+/.exec(s.slice(i))[0]
-      const end = s.indexOf(run, i + run.length)
+      let n = i
+      while (s[n] === '`') n++
+      const run = s.slice(i, n)
+      const end = scan.next(run, n)
       if (end > 0) {
-        let code = s.slice(i + run.length, end).replace(/\n/g, ' ')
+        let code = s.slice(n, end).replace(/\n/g, ' ')
         if (/^ .* $/.test(code)) code = code.slice(1, -1)
         out.push({ type: 'code', text: code })
         i = end + run.length
         continue
       }
       pushText(out, run)
-      i += run.length
+      i = n
       continue
     }
     if ((c === '*' || c === '_' || c === '~') && (s[i + 1] === c)) {
       const delim = c + c
       const wordBefore = c === '_' && i > 0 && /\w/.test(s[i - 1])
-      const end = wordBefore || /\s/.test(s[i + 2] || ' ') ? -1 : findClose(s, i + 2, delim)
+      const end = wordBefore || /\s/.test(s[i + 2] || ' ') ? -1 : scan.close(i + 2, delim)
       if (end > 0) {
         out.push({ type: c === '~' ? 'del' : 'strong', children: parseInline(s.slice(i + 2, end), depth + 1) })
         i = end + 2
@@ -273,7 +318,7 @@ export function parseInline (s, depth = 0) {
       }
     } else if (c === '*' || c === '_') {
       const wordBefore = c === '_' && i > 0 && /\w/.test(s[i - 1])
-      const end = wordBefore || /\s/.test(s[i + 1] || ' ') ? -1 : findClose(s, i + 1, c)
+      const end = wordBefore || /\s/.test(s[i + 1] || ' ') ? -1 : scan.close(i + 1, c)
       if (end > 0) {
         out.push({ type: 'em', children: parseInline(s.slice(i + 1, end), depth + 1) })
         i = end + 1
@@ -282,29 +327,25 @@ export function parseInline (s, depth = 0) {
     }
     if (c === '!' && s[i + 1] === '[') {
       // an image: its alt text only
-      const close = closeBracket(s, i + 1)
-      if (close > 0 && s[close + 1] === '(') {
-        const end = s.indexOf(')', close + 2)
-        if (end > 0) {
-          pushText(out, s.slice(i + 2, close))
-          i = end + 1
-          continue
-        }
+      const close = scan.match(i + 1)
+      const t = close > 0 ? target(scan, close) : null
+      if (t) {
+        pushText(out, s.slice(i + 2, close))
+        i = t.end + 1
+        continue
       }
     }
     if (c === '[') {
-      const close = closeBracket(s, i)
-      if (close > 0 && s[close + 1] === '(') {
-        const end = s.indexOf(')', close + 2)
-        if (end > 0) {
-          const target = s.slice(close + 2, end).trim().replace(/^<(.*)>$/, '$1').replace(/\s+("[^"]*"|'[^']*')$/, '')
-          const children = parseInline(s.slice(i + 1, close), depth + 1)
-          const href = safeHref(target)
-          if (href) out.push({ type: 'link', href, children })
-          else for (const ch of children) ch.type === 'text' ? pushText(out, ch.text) : out.push(ch)
-          i = end + 1
-          continue
-        }
+      const close = scan.match(i)
+      const t = close > 0 ? target(scan, close) : null
+      if (t) {
+        const dest = t.text.trim().replace(/^<(.*)>$/, '$1').replace(/\s+("[^"]*"|'[^']*')$/, '')
+        const children = parseInline(s.slice(i + 1, close), depth + 1)
+        const href = safeHref(dest)
+        if (href) out.push({ type: 'link', href, children })
+        else for (const ch of children) ch.type === 'text' ? pushText(out, ch.text) : out.push(ch)
+        i = t.end + 1
+        continue
       }
     }
     if (c === '<') {
@@ -321,11 +362,12 @@ export function parseInline (s, depth = 0) {
       const m = BARE_URL.exec(s.slice(i))
       if (m) {
         const href = safeHref(m[0])
-        if (href) {
-          out.push({ type: 'link', href, children: [{ type: 'text', text: m[0] }] })
-          i += m[0].length
-          continue
-        }
+        // not a URL we link: its text as it is, in one piece (trying again inside it would
+        // scan the rest of it once per "(http")
+        if (href) out.push({ type: 'link', href, children: [{ type: 'text', text: m[0] }] })
+        else pushText(out, m[0])
+        i += m[0].length
+        continue
       }
     }
     pushText(out, c)
