@@ -13,7 +13,7 @@ from .adapters.sqlite_store import SqliteStore
 from .api.auth import load_api_key
 from .api.payloads import Health
 from .api.routes import SessionApi, answer, unavailable_store
-from .config import Settings, load_secret
+from .config import Settings, load_secret, private_dir
 from .metrics import Metrics
 from .ports import Store, StoreError
 from .runtime.hub import Hub
@@ -83,7 +83,7 @@ def open_store(settings: Settings) -> Store:
 
 
 def build_app(settings: Settings, services: Services | None = None) -> web.Application:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     secret = load_secret(settings.data_dir)
     store = open_store(settings)
     cluster = None

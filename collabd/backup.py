@@ -15,17 +15,22 @@ directory.
 
 Restore into a stopped server's data directory: the current files are moved aside (never
 deleted), the copy is written beside them, checked (`PRAGMA integrity_check`), and renamed into
-place.
+place. A restore refuses (StoreInUse) while another process holds the store's hot-log lock: a
+running server would go on writing into the files moved aside. It holds that lock itself until
+the copy is in place, so a server started meanwhile runs without the hot log rather than beside
+the swap, and the restored files are 0600 like everything in the data directory.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import time
 from pathlib import Path
 
 from .adapters import update_log
+from .config import private_dir, private_file
 
 DB_NAME = "collabd.sqlite3"
 SIDE_FILES = ("secret", "api_key")  # small files of the data directory that the backup carries
@@ -35,6 +40,10 @@ FORMAT = 1
 
 class BackupError(Exception):
     pass
+
+
+class StoreInUse(BackupError):
+    """Another process (a running server) holds the store."""
 
 
 def backup(data_dir: Path, out: Path) -> dict[str, int]:
@@ -86,8 +95,35 @@ def restore(backup_file: Path, data_dir: Path, force: bool = False) -> dict[str,
     if int(meta.get("format", b"0")) != FORMAT:
         src.close()
         raise BackupError(f"unsupported backup format {meta.get('format')!r}")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     target = data_dir / DB_NAME
+    try:
+        lock = _hold(target)
+    except BaseException:
+        src.close()
+        raise
+    try:
+        return _replace(src, meta, target, force)
+    finally:
+        os.close(lock)  # releases the lock
+
+
+def _hold(target: Path) -> int:
+    """Take the lock a server's hot log holds while it runs (adapters/update_log.py), or
+    raise StoreInUse."""
+    fd = os.open(f"{target}.log-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreInUse(f"a running server (or another collabd command) holds {target}: "
+                         "stop it first") from None
+    return fd
+
+
+def _replace(src: sqlite3.Connection, meta: dict[str, bytes], target: Path,
+             force: bool) -> dict[str, int]:
+    data_dir = target.parent
     if target.exists() and not force:
         src.close()
         raise BackupError(f"{target} exists; stop the server and pass --force to replace it "
@@ -95,6 +131,7 @@ def restore(backup_file: Path, data_dir: Path, force: bool = False) -> dict[str,
     tmp = data_dir / (DB_NAME + ".restoring")
     for stale in (tmp, Path(f"{tmp}-journal")):
         stale.unlink(missing_ok=True)
+    private_file(tmp)  # SQLite gives its journal and WAL files the database file's mode
     dst = sqlite3.connect(tmp)
     try:
         src.backup(dst, pages=-1)

@@ -126,13 +126,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from .backup import BackupError, restore
+    from .backup import BackupError, StoreInUse, restore
 
     try:
         counts = restore(Path(args.backup), _data_dir(args), force=args.force)
     except BackupError as exc:
         print(f"collabd restore: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, StoreInUse) else 1
     print(f"restored {args.backup} into {_data_dir(args)}: "
           + ", ".join(f"{n} {t}" for t, n in counts.items()))
     return 0
@@ -233,8 +233,9 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("restore", help="put a backup in place (server stopped)",
                        description="Restore BACKUP as the store of the data directory. Stop "
-                                   "the server first. Existing files are renamed "
-                                   "*.before-restore-TIME, never deleted.")
+                                   "the server first: while one holds the directory the "
+                                   "restore refuses (exit status 2). Existing files are "
+                                   "renamed *.before-restore-TIME, never deleted.")
     r.add_argument("backup", metavar="BACKUP", help="a file written by `collabd backup`")
     r.add_argument("--data-dir", help=data_help)
     r.add_argument("--force", action="store_true",

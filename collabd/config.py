@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import platformdirs
 
 MiB = 1 << 20
+log = logging.getLogger("collabd.config")
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def load_secret(data_dir: Path) -> bytes:
     if env:
         return env.encode()
     path = data_dir / "secret"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -118,3 +121,32 @@ def load_secret(data_dir: Path) -> bytes:
     with os.fdopen(fd, "wb") as f:
         f.write(secrets.token_bytes(32))
     return path.read_bytes()
+
+
+def private_dir(path: Path) -> Path:
+    """The data directory, created 0700: it holds identities and secrets. One that exists and
+    that others may read is left as it is (it may be shared on purpose) with a warning; the
+    files collabd keeps in it are made 0600 by `private_file`."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("the data directory is open to other users: chmod 700 it",
+                    extra={"path": str(path), "mode": oct(mode)})
+    return path
+
+
+def private_file(path: Path, create: bool = True) -> None:
+    """Create `path` 0600 if it is missing (and `create`), or take group and other access away
+    from one that has it, with a warning (a store from before collabd did this)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | (os.O_CREAT if create else 0), 0o600)
+    except FileNotFoundError:
+        return
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        if mode & 0o077:
+            os.fchmod(fd, mode & 0o700)
+            log.warning("a data file was open to other users: made private",
+                        extra={"path": str(path), "mode": oct(mode)})
+    finally:
+        os.close(fd)

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..config import private_dir, private_file
 from ..ports import (  # noqa: F401  (re-exported: importers of this module use them)
     KINDS,
     PRACTICE,
@@ -200,7 +201,9 @@ class SqliteStore:
     writes_inline = True  # a commit is a write into the page cache: cheap on the loop's thread
 
     def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        for name in ("", "-wal", "-shm", ".log-lock"):  # SQLite gives -wal/-shm the db's mode
+            private_file(Path(f"{path}{name}"), create=not name)
         self.path = path
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")

@@ -6,13 +6,15 @@ import os
 import secrets
 from pathlib import Path
 
+from ..config import private_dir
+
 
 def load_api_key(data_dir: Path) -> str:
     env = os.environ.get("COLLABD_API_KEY")
     if env:
         return env
     path = data_dir / "api_key"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

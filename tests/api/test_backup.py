@@ -4,13 +4,17 @@ restored store shows exactly the state committed at the backup (issue 16 item 4)
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import stat
+import subprocess
 import sys
 from pathlib import Path
 
 from pycrdt import Doc, Text
 
 from collab_protocol import ChatPost, SyncStep2, SyncUpdate
+from collabd.adapters.sqlite_store import SqliteStore
 from collabd.backup import BackupError, backup, restore
 from support.net import wait_until
 from support.server import Running, ServerProcess, in_process
@@ -148,3 +152,74 @@ def test_backup_and_restore_refuse_to_overwrite(tmp_path: Path) -> None:
                   if ".before-restore-" in p.name)
     assert kept == ["collabd.sqlite3", "secret"]  # moved aside, not deleted
     assert out.stat().st_mode & 0o777 == 0o600
+
+
+def restore_cli(backup_file: Path, data: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "collabd", "restore", "--data-dir", str(data),
+                           *flags, str(backup_file)], capture_output=True, text=True, timeout=60)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_restore_refuses_while_a_server_runs_on_the_data_directory(tmp_path: Path) -> None:
+    data, out = tmp_path / "data", tmp_path / "b.collabd"
+    SqliteStore(data / "collabd.sqlite3").close()
+    assert backup(data, out)
+    server = ServerProcess(data)
+    server.start_blocking()
+    try:
+        before = sorted(p.name for p in data.iterdir())
+        done = restore_cli(out, data, "--force")
+        assert done.returncode == 2, done
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "stop it first" in lines[0], done.stderr
+        assert sorted(p.name for p in data.iterdir()) == before  # nothing moved aside
+    finally:
+        server.stop()
+    done = restore_cli(out, data, "--force")  # stopped: the restore goes ahead
+    assert done.returncode == 0, done
+    assert any(".before-restore-" in p.name for p in data.iterdir())
+
+
+def test_the_store_and_a_restore_are_private_to_their_owner(tmp_path: Path) -> None:
+    data, out, restored = tmp_path / "new" / "data", tmp_path / "b.collabd", tmp_path / "r"
+    old = os.umask(0o022)  # the usual one: files 0644, directories 0755
+    try:
+        store = SqliteStore(data / "collabd.sqlite3")
+        store.save_session("s-1", {"session_id": "s-1", "participants": []}, 1, False, {})
+        files = [p for p in data.iterdir()]
+        assert {"collabd.sqlite3", "collabd.sqlite3-wal", "collabd.sqlite3-shm"} <= {
+            p.name for p in files}
+        assert any(".log." in p.name for p in files)  # a hot-log segment
+        assert mode(data) == 0o700
+        assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
+        store.close()
+        from collabd.api.auth import load_api_key
+        from collabd.config import load_secret
+        load_secret(data)
+        load_api_key(data)
+        backup(data, out)
+        restore(out, restored)
+        SqliteStore(restored / "collabd.sqlite3").close()
+        assert mode(restored) == 0o700
+        assert {p.name: mode(p) for p in restored.iterdir()} == {
+            p.name: 0o600 for p in restored.iterdir()}
+        assert {"secret", "api_key", "collabd.sqlite3"} <= {p.name for p in restored.iterdir()}
+    finally:
+        os.umask(old)
+
+
+def test_an_old_world_readable_store_is_made_private(tmp_path: Path, caplog) -> None:
+    data = tmp_path / "data"
+    store = SqliteStore(data / "collabd.sqlite3")
+    store.close()
+    for p in (data, *data.iterdir()):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    SqliteStore(data / "collabd.sqlite3").close()
+    assert {p.name: mode(p) for p in data.iterdir()} == {p.name: 0o600 for p in data.iterdir()}
+    assert mode(data) == 0o755  # an existing directory is the operator's: only a warning
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("data directory is open to other users" in m for m in messages)
+    assert any("made private" in m for m in messages)
