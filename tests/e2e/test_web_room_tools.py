@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,28 +167,29 @@ def test_an_infinite_loop_stops_at_the_time_limit_and_the_page_stays_responsive(
             expect(p.page.locator(".question-body h2")).to_have_text("From the platform")
             expect(p.page.locator(".question-body em")).to_have_text("forever")
         set_language(ee, "python")
-        replace_code(ee, "while True: pass\n")
+        replace_code(ee, 'print("before the loop", flush=True)\nwhile True: pass\n')
         ee.page.get_by_role("button", name="Run ▶").click()
         live = ee.page.locator(".run-item.run-live")
-        expect(live).to_contain_text("running…", timeout=RUN_TIMEOUT_MS)
-        started = time.monotonic()
-        # while the loop spins in its worker the page keeps answering: frames, typing, chat
-        for _ in range(5):
-            t0 = time.monotonic()
-            ee.page.evaluate("() => new Promise((r) => requestAnimationFrame(() => r()))")
-            assert time.monotonic() - t0 < 1.0
+        # the loop started (its first line printed; loading Python does not count)
+        expect(live).to_contain_text("before the loop", timeout=RUN_TIMEOUT_MS)
+        expect(live).to_contain_text("running…")
+        # while the loop spins in its worker the page keeps answering: frames and chat, each
+        # checked while the run is still shown as running (no wall-clock bound: the machine
+        # may be slow, the order of events is what matters)
+        for _ in range(3):
+            assert ee.page.evaluate(
+                "() => new Promise((r) => requestAnimationFrame("
+                "() => r(document.querySelector('.run-item.run-live') !== null)))"
+            )
         ee.send_chat("still here while it runs")
         er.wait_chat("still here while it runs")
-        expect(ee.page.get_by_role("button", name="Stop")).to_be_visible()
-        assert time.monotonic() - started < 9, "the checks above ran while the code was running"
         wait_runs(ee, 1)
-        elapsed = time.monotonic() - started
-        assert 9.0 <= elapsed < 14.0, elapsed
         wait_runs(er, 1)
         for p in (ee, er):
             [run] = run_items(p)
             assert "run-timeout" in run["kind"]
             assert run["status"] == "stopped at the time limit (10 s)"
+            assert run["stdout"] == "before the loop\n"  # the output before the stop is kept
         ee.shot("tools-run-timeout")
         # the terminated worker was replaced: the next run works
         replace_code(ee, 'print("after the loop")\n')
