@@ -70,9 +70,11 @@ export function languageById (id) {
 
 /**
  * @param {HTMLElement} parent
- * @param {{doc: Y.Doc, awareness: any}} opts
+ * @param {{doc: Y.Doc, awareness: any, live?: () => boolean}} opts
+ *   live: true once the document has synced; a language that arrives before (the state at load,
+ *   or what changed while we were away) is applied but not announced as someone's change.
  */
-export function createEditor (parent, { doc, awareness }) {
+export function createEditor (parent, { doc, awareness, live = () => true }) {
   const ytext = doc.getText('code')
   const ymeta = doc.getMap('meta')
   const undoManager = new Y.UndoManager(ytext)
@@ -115,16 +117,23 @@ export function createEditor (parent, { doc, awareness }) {
   })
 
   const listeners = new Set()
-  const applyLanguage = (event) => {
+  const applyLanguage = (remote) => {
     const next = languageById(ymeta.get('language')).id
-    if (next === current) return
+    if (next === current || destroyed) return
     current = next
     view.dispatch({ effects: language.reconfigure(languageById(current).extension()) })
-    // remote: another participant chose it (the view announces that); local: this tab did
-    const remote = Boolean(event && event.transaction && !event.transaction.local)
     for (const fn of listeners) fn(current, { remote })
   }
-  ymeta.observe(applyLanguage)
+  let destroyed = false
+  const onMeta = (event) => {
+    // remote: another participant chose it while we were here (the view announces that)
+    const remote = Boolean(event && event.transaction && !event.transaction.local) && live()
+    // After the transaction: y-codemirror puts the synced text into the view in its own observer
+    // of the same transaction; reconfiguring before that makes the remote-cursor plugin map
+    // positions of the new text into the still empty view (RangeError).
+    queueMicrotask(() => applyLanguage(remote))
+  }
+  ymeta.observe(onMeta)
 
   return {
     view,
@@ -156,7 +165,8 @@ export function createEditor (parent, { doc, awareness }) {
       })
     },
     destroy () {
-      ymeta.unobserve(applyLanguage)
+      destroyed = true
+      ymeta.unobserve(onMeta)
       view.destroy()
       undoManager.destroy()
     }

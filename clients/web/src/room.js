@@ -153,7 +153,7 @@ export function mountRoom (app, { token, payload }) {
       h('label', {}, 'Font size ', fontSelect),
       h('span', { class: 'hint' }, 'Ctrl+Enter runs · Esc then Tab leaves the editor')),
     h('div', { class: 'code-layout' }, questionHost, h('div', { class: 'code-main' }, editorHost, runsHost)))
-  const editor = createEditor(editorHost, { doc: conn.doc, awareness: conn.awareness })
+  const editor = createEditor(editorHost, { doc: conn.doc, awareness: conn.awareness, live: () => conn.provider.synced })
   langSelect.value = editor.language
   langSelect.addEventListener('change', () => editor.setLanguage(langSelect.value))
   editor.onLanguageChange((id, { remote } = {}) => {
