@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from e2e.web_helpers import REPO, Participant, WebServer, participants
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 API_KEY = "web-walk-api-key"
 ER_ID = {"name": "Ingrid Østergaard", "email": "ingrid@example.org"}
