@@ -24,6 +24,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from ..core.lifecycle import Phase, Role
 from ..core.session import CloseReason, EndedBy, Identity, SessionOptions, Status
+from ..core.text import shown
 from ..core.unmask import UnmaskPolicy
 
 SQLITE_INT_MAX = 2**63 - 1
@@ -58,7 +59,8 @@ class IdentityIn(Struct, forbid_unknown_fields=True):
         return self.external_id if isinstance(self.external_id, str) else None
 
     def to_core(self) -> Identity:
-        return Identity(self.name, self.email, self.profile)
+        # shown to the other participant on unmask
+        return Identity(shown(self.name), shown(self.email), shown(self.profile))
 
 
 class Options(Struct, forbid_unknown_fields=True):

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from ..core.lifecycle import SessionError
 from ..core.session import Identity, Session, SessionOptions
+from ..core.text import shown
 from ..runtime.services import Live, Services
 from . import payloads as p
 from .openapi import OPENAPI_JSON
@@ -148,7 +149,7 @@ class SessionApi:
             body.interviewer.to_core(), body.interviewee.to_core(), options, body.simulated,
             extra, kind=kind,
             external_ids=(body.interviewer.external(), body.interviewee.external()),
-            question=body.question)
+            question=shown(body.question))
         return answer(self._created(request, session, tokens, kind), p.Created, 201)
 
     async def list(self, request: web.Request) -> web.Response:

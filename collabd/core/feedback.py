@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from .lifecycle import ROLES, Role, SessionError, other_role
+from .text import shown
 
 MAX_NOTES_CHARS = 5000
 SCORE_MIN = 1
@@ -124,6 +125,7 @@ def _checked(form: object, fields: dict[str, Kind]) -> dict[str, Any]:
                 raise InvalidFeedback(
                     f"{name!r} must be at most {MAX_NOTES_CHARS} characters", name
                 )
+            value = shown(value)  # the other side reads it at the reveal
         values[name] = value
     return values
 

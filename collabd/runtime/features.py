@@ -30,6 +30,7 @@ from collab_protocol import (
 
 from ..core.lifecycle import Phase
 from ..core.ratelimit import TokenBucket
+from ..core.text import shown
 from . import timeline
 from .connection import Conn
 from .runs import check_run, stored
@@ -178,13 +179,14 @@ class RoomFeatures:
         if not self._may_save(conn, msg.text, msg.nonce, room.limits.question_max_chars):
             return
         sender = {k: conn.profile[k] for k in ("id", "name", "color")}
+        text = shown(msg.text)
         async with self._lock(room.name):
             ts = now_ms()
             await self.services.call(self.hub.store.append_question, room.name, ts, sender,
-                                     msg.text)
+                                     text)
             for c in room.conns:
                 if c.hello:
-                    c.send_collab(Question(msg.text, ts, sender,
+                    c.send_collab(Question(text, ts, sender,
                                            msg.nonce if c is conn else ""))
 
     async def save_notes(self, room: Room, conn: Conn, msg: NotesSave) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from collab_protocol import RunResult
 
 from ..config import Limits
+from ..core.text import shown
 
 LANGUAGE = re.compile(r"[a-z0-9+#_-]{1,32}")
 TRUNCATABLE = ("stdin", "stdout", "stderr")
@@ -62,11 +63,13 @@ def check_exception(exc: dict[str, Any]) -> str | None:
 
 def stored(msg: RunResult) -> dict[str, Any]:
     """The run's fields as stored and relayed (the wire names of run.msg, without id/ts/from).
-    The exception is rebuilt from the checked keys, so nothing else a client sent survives."""
-    out: dict[str, Any] = {"language": msg.language, "stdin": msg.stdin, "stdout": msg.stdout,
-                           "stderr": msg.stderr}
+    The exception is rebuilt from the checked keys, so nothing else a client sent survives;
+    texts lose bidi overrides and control characters (core/text.py)."""
+    out: dict[str, Any] = {"language": msg.language, "stdin": shown(msg.stdin),
+                           "stdout": shown(msg.stdout), "stderr": shown(msg.stderr)}
     if msg.exception is not None:
-        out["exception"] = {"type": msg.exception["type"], "message": msg.exception["message"],
+        out["exception"] = {"type": shown(msg.exception["type"]),
+                            "message": shown(msg.exception["message"]),
                             "line": msg.exception.get("line")}
     if msg.exit is not None:
         out["exit"] = msg.exit

@@ -45,6 +45,7 @@ from ..analytics.records import from_session_record
 from ..core import signaling
 from ..core.lifecycle import Phase, SessionError
 from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
+from ..core.text import shown
 from ..core.tokens import Claims, mint
 from .connection import Conn
 from .extensions import Basic
@@ -403,7 +404,8 @@ class Services(Basic):
             conn.send_collab(Error("too_large", f"at most {limits.chat_max_chars} characters",
                                    msg.nonce))
             return
-        if not msg.text.strip():
+        text = shown(msg.text)  # SPEC 9: no bidi overrides, no control characters
+        if not text.strip():
             conn.send_collab(Error("bad_message", "empty message", msg.nonce))
             return
         if not conn.chat.allow(asyncio.get_running_loop().time()):
@@ -414,11 +416,11 @@ class Services(Basic):
         lock = self._chat_locks.setdefault(room.name, asyncio.Lock())
         async with lock:  # ids are handed out, stored and sent in one order
             ts = now_ms()
-            cid = await self.call(self.hub.store.append_chat, room.name, ts, sender, msg.text)
+            cid = await self.call(self.hub.store.append_chat, room.name, ts, sender, text)
             self.hub.stats.chat_messages += 1
             for c in room.conns:
                 if c.hello:
-                    c.send_collab(ChatMsg(cid, ts, sender, msg.text,
+                    c.send_collab(ChatMsg(cid, ts, sender, text,
                                           msg.nonce if c is conn else ""))
 
     def chat_typing(self, room: Room, conn: Conn, msg: ChatTyping) -> None:

@@ -395,3 +395,41 @@ async def test_replay_after_the_reveal(tmp_path):
         info, events, _ = await fetch_timeline(a)
         assert [p["identity"]["email"] for p in info["participants"]] == [
             ALICE["email"], BOB["email"]]
+
+
+# -- text the other side reads has no bidi overrides and no control characters (SPEC 9)
+
+TRICK = "pay \u202eusd 001\u202c now\x1b[2J\r\n\u2066ok\u2069\x00\x9b"
+CLEAN = "pay usd 001 now[2J\nok"
+
+
+async def test_chat_question_runs_and_names_reach_the_other_side_neutralised(tmp_path):
+    async with in_process(tmp_path) as server:
+        body = {"interviewer": {**ALICE, "name": "Al\u202eice"}, "interviewee": BOB,
+                "question": TRICK}
+        status, s = await api(server, "POST", "/api/sessions", body)
+        assert status == 201
+        a = await Participant.join(server, s["session_id"], s["interviewer"]["token"])
+        b = await Participant.join(server, s["session_id"], s["interviewee"]["token"])
+        await b.until(phase_is("live"))
+        assert (await b.until(lambda m: isinstance(m, Question))).text == CLEAN
+        await a.send(ChatPost(TRICK, nonce="c"))
+        assert (await b.next(lambda m: isinstance(m, ChatMsg))).text == CLEAN
+        await a.send(ChatPost("\u202e\x07\r", nonce="e"))  # nothing left to show: empty
+        await a.next(error("bad_message", "e"))
+        await a.send(QuestionSet(TRICK, nonce="q"))
+        assert (await b.next(lambda m: isinstance(m, Question))).text == CLEAN
+        await a.send(RunResult(**{**RUN, "stdout": TRICK, "stderr": TRICK, "stdin": TRICK},
+                               exception={"type": "E\u202erorr", "message": TRICK, "line": 1}))
+        run = await b.next(lambda m: isinstance(m, RunMsg))
+        assert run.stdout == run.stderr == run.stdin == run.exception["message"] == CLEAN
+        assert run.exception["type"] == "Erorr"
+        # what is stored is what was shown: later readers (history, REST, replay) agree
+        assert server.hub.store.chat_after(s["session_id"], 0, 10)[-1]["text"] == CLEAN
+        assert server.hub.store.runs_after(s["session_id"], 0, 10)[-1]["stdout"] == CLEAN
+        assert server.hub.store.questions(s["session_id"])[-1]["text"] == CLEAN
+        # the real name shown on unmask
+        live = await server.hub.extensions.get(s["session_id"])
+        assert live.session.participants[0].identity.name == "Alice"
+        await a.close()
+        await b.close()
