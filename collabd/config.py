@@ -79,7 +79,7 @@ class Settings:
     data_dir: Path
     host: str = "127.0.0.1"
     port: int = 8080
-    allowed_origins: tuple[str, ...] = ()  # empty: same-origin browsers and non-browser clients
+    allowed_origins: tuple[str, ...] = ()  # browser origins allowed besides the same origin
     limits: Limits = field(default_factory=Limits)
     # 0: the embedded store commits each update at once (a copy into its hot log's memory map);
     # above 0, at most one group commit per window under load

@@ -82,9 +82,9 @@ class RoomEndpoint:
         origin = request.headers.get("Origin")
         if origin is None:
             return True  # not a browser
-        allowed = self.hub.settings.allowed_origins
-        if allowed:
-            return origin in allowed
+        # --allow-origin adds to the same origin (the built-in web client), never replaces it
+        if origin in self.hub.settings.allowed_origins:
+            return True
         return origin in (f"http://{request.host}", f"https://{request.host}")
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
