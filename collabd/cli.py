@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import math
 import os
 import sys
 import time
@@ -25,16 +27,38 @@ from .config import Limits, Settings, default_data_dir, load_secret
 from .core.tokens import ROLES, Claims, mint
 from .ports import StoreError
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+EXIT_USAGE = 2  # an ordinary mistake in the command: one line on stderr says what to do
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its surroundings, told in one line (exit status 2)."""
+
 
 def _data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data_dir) if args.data_dir else default_data_dir()
+
+
+def listen_problem(exc: OSError, host: str, port: int) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is in use (another collabd?): stop that process or "
+                "choose another --port")
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on port {port}: choose a port above 1023"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine: check --host"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .adapters import http_server
     from .app import build_app
 
-    logs.setup(args.log_level)
+    level = str(args.log_level).upper()
+    if level not in LOG_LEVELS:
+        raise UsageError(f"--log-level {args.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+    settings_limits = parse_limits(args.limit or ())
+    logs.setup(level)
     try:
         import uvloop
 
@@ -53,11 +77,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         node_url=args.node_url or os.environ.get("COLLABD_NODE_URL", ""),
         lease_seconds=args.lease_seconds,
     )
-    settings = settings.with_limits(**parse_limits(args.limit or ()))
+    settings = settings.with_limits(**settings_limits)
     problem = cluster_problem(settings)
     if problem:
-        print(f"collabd serve: {problem}", file=sys.stderr)
-        return 2
+        raise UsageError(problem)
     if settings.redis and not settings.node_url:
         settings = replace(settings, node_url=f"http://{settings.host}:{settings.port}")
     try:
@@ -65,11 +88,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"collabd serve: {exc}", file=sys.stderr)
         return 1
+    from . import native
+
+    compiled = native.compiled()
     logging.getLogger("collabd").info(
-        "serving", extra={"host": args.host, "port": args.port, "data_dir": str(settings.data_dir)}
-    )
+        "serving", extra={
+            "host": args.host, "port": args.port, "data_dir": str(settings.data_dir),
+            # whether the per-update hot path runs compiled (scripts/build_native.py)
+            "hot_path": (f"compiled ({len(compiled)} of {len(native.MODULES)} modules)"
+                         if compiled else "plain Python"),
+        })
     # run_app with header-time and per-address handshake guards; no access log (tokens)
-    http_server.serve(app, args.host, args.port, settings.limits, shutdown_timeout=10)
+    try:
+        http_server.serve(app, args.host, args.port, settings.limits, shutdown_timeout=10)
+    except OSError as exc:
+        raise UsageError(listen_problem(exc, args.host, args.port)) from None
     return 0
 
 
@@ -95,8 +128,18 @@ def parse_limits(items: Sequence[str]) -> dict[str, float]:
     for item in items:
         name, _, value = item.partition("=")
         if name not in known:
-            raise SystemExit(f"unknown limit {name!r}; known: {', '.join(sorted(known))}")
-        out[name] = int(value) if known[name] in (int, "int") else float(value)
+            raise UsageError(f"--limit {item!r}: unknown limit {name!r} (the names are in "
+                             "docs/operations.md and `collabd serve --help`)")
+        whole = known[name] in (int, "int")
+        try:
+            number = int(value) if whole else float(value)
+        except ValueError:
+            kind = "a whole number" if whole else "a number"
+            raise UsageError(f"--limit {item!r}: the value must be {kind}, "
+                             f"e.g. {name}={getattr(Limits(), name)}") from None
+        if not math.isfinite(number) or number < 0:
+            raise UsageError(f"--limit {item!r}: the value must be a finite number >= 0")
+        out[name] = number
     return out
 
 
@@ -116,6 +159,10 @@ def cmd_analytics(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from .backup import BackupError, backup
 
+    folder = Path(args.out).absolute().parent
+    if not folder.is_dir():
+        raise UsageError(f"{folder} is not a directory: create it first, or write the backup "
+                         "somewhere else")
     try:
         counts = backup(_data_dir(args), Path(args.out))
     except BackupError as exc:
@@ -139,6 +186,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate_store(args: argparse.Namespace) -> int:
+    try:
+        import psycopg  # noqa: F401  (the PostgreSQL driver of the postgres extra)
+    except ImportError:
+        raise UsageError("PostgreSQL support is not installed: pip install "
+                         "'collabd[postgres]', then run this again") from None
     from .migrate import migrate_store
 
     try:
@@ -184,7 +236,8 @@ def parser() -> argparse.ArgumentParser:
                    help="cluster mode: a room's ownership lease; a dead node's rooms move "
                         "to another node within it (5)")
     s.add_argument("--allow-origin", action="append", metavar="URL",
-                   help="browser Origin allowed to connect (repeatable); default: same origin")
+                   help="a browser Origin allowed to connect besides the same origin "
+                        "(repeatable)")
     s.add_argument("--stun", action="append", metavar="URL", help="STUN server (repeatable)")
     s.add_argument("--turn", action="append", metavar="URL",
                    help="TURN server URL (repeatable), e.g. turn:127.0.0.1:3478?transport=udp")
@@ -200,7 +253,8 @@ def parser() -> argparse.ArgumentParser:
                    help="override a limit (see protocol/SPEC.md and docs/operations.md), e.g. "
                         "unload_grace_seconds=5 (repeatable)")
     s.add_argument("--log-level", default="INFO", metavar="LEVEL",
-                   help="DEBUG, INFO, WARNING or ERROR (INFO); logs are JSON lines on stderr")
+                   help="DEBUG, INFO, WARNING or ERROR, any case (INFO); logs are JSON "
+                        "lines on stderr")
     s.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("token", help="print a join token for development",
@@ -268,7 +322,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"collabd {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":
