@@ -10,7 +10,9 @@ yet sent a whole request: a slowloris trickling header bytes holds a file descri
   closed at once, without a response (SPEC section 3.3).
 
 The keep-alive timeout is set to the same value, which bounds the headers of later requests on
-a kept-alive connection too. `serve` replaces `web.run_app` for the CLI.
+a kept-alive connection too. A request aiohttp cannot parse (an over-long URL or header, a bad
+method) gets the JSON error body of SPEC 3.3 rather than aiohttp's plain text, which also quoted
+the request's bytes back. `serve` replaces `web.run_app` for the CLI.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import LineTooLong
+from aiohttp.web_protocol import RequestHandler
 
 from ..config import Limits
 
@@ -50,7 +54,33 @@ class HandshakeGuard:
             self.pending.pop(addr, None)
 
     def wrap(self, factory: Callable[[], asyncio.Protocol]) -> Callable[[], asyncio.Protocol]:
-        return lambda: GuardedProtocol(self, factory())
+        def make() -> asyncio.Protocol:
+            inner = factory()
+            if type(inner) is RequestHandler:
+                inner.__class__ = JsonErrors  # same slots: only handle_error differs
+            return GuardedProtocol(self, inner)
+
+        return make
+
+
+class JsonErrors(RequestHandler):
+    """aiohttp's request handler, answering what it cannot parse with a JSON error."""
+
+    __slots__ = ()
+
+    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        plain = super().handle_error(request, status, exc, message)  # logs it, checks state
+        if plain.status != 400:
+            return plain
+        if isinstance(exc, LineTooLong):
+            code, text = "request_too_long", "the URL or a header line is too long"
+        else:
+            code, text = "bad_request", "the request is not valid HTTP"
+        answer = web.json_response({"error": {"code": code, "message": text}},
+                                   status=plain.status)
+        answer.force_close()
+        return answer
 
 
 class GuardedProtocol(asyncio.Protocol):

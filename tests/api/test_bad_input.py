@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import aiohttp
 
 from collabd.api.auth import load_api_key
@@ -45,3 +48,31 @@ async def test_an_offset_beyond_sqlites_integers_is_a_400(server) -> None:
         assert name in answer["error"]["message"]
     status, answer = await api(server, "GET", f"/api/sessions?offset={2**63 - 1}")
     assert status == 200 and answer["sessions"] == []
+
+
+async def raw_request(server, head: bytes) -> tuple[int, str, bytes]:  # type: ignore[no-untyped-def]
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(head)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), timeout=10)
+    finally:
+        writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    return int(status_line.split()[1]), headers.decode("latin-1").lower(), body
+
+
+async def test_an_over_long_url_or_header_gets_the_json_error(server) -> None:
+    token = "v1.secretish-token-bytes"
+    for head in (b"GET /api/sessions?token=" + token.encode() + b"&q=" + b"a" * 9000
+                 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                 b"GET /rooms/r1 HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n"):
+        status, headers, body = await raw_request(server, head)
+        assert status == 400 and "content-type: application/json" in headers, (status, body)
+        answer = json.loads(body)
+        assert answer["error"]["code"] == "request_too_long", answer
+        check("POST", "/api/sessions", status, answer)  # the documented error shape
+        assert token.encode() not in body and b"aaaa" not in body
+    status, headers, body = await raw_request(server, b"BLAH / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert (status, json.loads(body)["error"]["code"]) == (400, "bad_request")
