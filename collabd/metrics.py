@@ -111,6 +111,6 @@ class Metrics:
         self.registry.register(self.collector)
 
     async def handle(self, request: web.Request) -> web.Response:
-        self.collector.webhooks = await self.hub.persistence.call(self.hub.store.webhook_counts)
+        self.collector.webhooks = await self.hub.persistence.read(self.hub.store.webhook_counts)
         body = generate_latest(self.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -4,12 +4,14 @@ Adapters: collabd.adapters.sqlite_store.SqliteStore (embedded, the default) and
 collabd.adapters.postgres_store.PostgresStore (a shared PostgreSQL). tests/store/test_contract.py
 runs one suite against both, so they cannot drift.
 
-Calling convention (collabd.runtime.persistence): methods marked @writes run on the event loop's
-thread when the adapter's `writes_inline` is true (SQLite: a commit there is a page-cache write),
-otherwise on one writer thread, in the order they were called; every other method runs on one
-reader thread. `append_updates` is the group commit: one call per batch, one transaction, all or
-nothing. `load_doc_now` is called on the loop's thread, rarely (rebuilding a broken room), and
-may block it briefly.
+Calling convention (collabd.runtime.persistence): the runtime calls a store method either with
+`Persistence.write` (the methods named in WRITES) or with `Persistence.read` (every other one);
+the call site says which, so no wrapper can change it. Writes run on the event loop's thread
+when the adapter's `writes_inline` is true (SQLite: a commit there is a page-cache write; the
+writing connection refuses any other thread), otherwise on one writer thread, in the order they
+were called; reads run on one worker thread. `append_updates` is the group commit: one call per
+batch, one transaction, all or nothing. `load_doc_now` is called on the loop's thread, rarely
+(rebuilding a broken room), and may block it briefly.
 
 The value types every adapter returns (DocRows, SessionRow) live here too, so the runtime
 depends on this module and not on an adapter.
@@ -17,17 +19,16 @@ depends on this module and not on an adapter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def writes(fn: F) -> F:
-    """Marks a store method that writes (see the calling convention above)."""
-    fn.writes = True  # type: ignore[attr-defined]
-    return fn
-
+# The methods that write: Persistence.write runs them, never Persistence.read
+# (tests/server/test_store_threads.py checks every call site).
+WRITES = frozenset({
+    "append_updates", "compact", "save_session", "save_session_if", "append_chat", "log_event",
+    "append_run", "append_question", "save_notes", "queue_webhook", "claim_webhooks",
+    "webhook_result",
+})
 
 DocRows = tuple[list[bytes], int, dict[int, str]]  # updates, last seq, client id -> owner
 REAL, PRACTICE, SIMULATED = "real", "practice", "simulated"
@@ -70,7 +71,7 @@ class StoreError(Exception):
 class Store(Protocol):
     """Everything the runtime, the API, the metrics and the analytics call on a store."""
 
-    writes_inline: bool  # may @writes methods run on the event loop's thread?
+    writes_inline: bool  # may the WRITES run on the event loop's thread?
 
     def checkpoint(self) -> None:
         """Make recent commits cheap to recover (SQLite: copy the WAL back). On the reader."""
@@ -86,7 +87,6 @@ class Store(Protocol):
     def load_doc_now(self, room: str) -> DocRows:
         """load_doc, called on the loop's thread after a flush, seeing every commit so far."""
 
-    @writes
     def append_updates(self, batch: list[tuple[str, int, bytes]],
                        owners: Sequence[tuple[str, int, str]] = ()) -> None:
         """Append (room, seq, update) rows and record (room, client, owner) bindings (the
@@ -96,7 +96,6 @@ class Store(Protocol):
         """Move updates the adapter buffers durably outside its tables (SQLite's hot log)
         into them; a no-op for an adapter without such a buffer."""
 
-    @writes
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         """Store the snapshot covering every update with seq <= upto, and delete those rows,
         in one transaction. With keep_history (a session room within its retention, for
@@ -113,7 +112,6 @@ class Store(Protocol):
 
     # -- sessions
 
-    @writes
     def save_session(self, sid: str, record: dict[str, Any], now: int, simulated: bool = False,
                      extra: dict[str, Any] | None = None, *, kind: str | None = None,
                      keys: tuple[str | None, str | None] = (None, None)) -> None:
@@ -124,7 +122,6 @@ class Store(Protocol):
     def load_session_versioned(self, sid: str) -> tuple[SessionRow, int] | None:
         """The session and its version (every save counts it up), for `save_session_if`."""
 
-    @writes
     def save_session_if(self, sid: str, record: dict[str, Any], now: int, version: int) -> bool:
         """Write the record only if the stored version is still `version` (then it becomes
         version + 1); False if someone saved it meanwhile (cluster mode: another node)."""
@@ -146,27 +143,23 @@ class Store(Protocol):
 
     # -- chat and the session log
 
-    @writes
     def append_chat(self, room: str, ts: int, sender: dict[str, Any], text: str) -> int:
         """Returns the message's id: increasing in commit order across the store."""
 
     def chat_after(self, room: str, after: int, limit: int) -> list[dict[str, Any]]: ...
 
-    @writes
     def log_event(self, room: str, ts: int, kind: str, data: dict[str, Any]) -> None: ...
 
     def events(self, room: str) -> list[tuple[int, str, dict[str, Any]]]: ...
 
     # -- runs, the question, private notes (SPEC 8.7-8.9)
 
-    @writes
     def append_run(self, room: str, ts: int, sender: dict[str, Any], run: dict[str, Any]) -> int:
         """Returns the run's id: increasing in commit order across the store."""
 
     def runs_after(self, room: str, after: int, limit: int) -> list[dict[str, Any]]:
         """{id, ts, from, **run} with id > after, in id order."""
 
-    @writes
     def append_question(self, room: str, ts: int, sender: dict[str, Any] | None,
                         text: str) -> None:
         """Record the room's question as set at ts (sender None: by the embedder)."""
@@ -174,7 +167,6 @@ class Store(Protocol):
     def questions(self, room: str) -> list[dict[str, Any]]:
         """Every {ts, text, from?} the question had, oldest first; the last is current."""
 
-    @writes
     def save_notes(self, room: str, pid: str, ts: int, text: str) -> None:
         """Replace the participant's private notes (the last save wins)."""
 
@@ -183,19 +175,16 @@ class Store(Protocol):
 
     # -- webhook outbox
 
-    @writes
     def queue_webhook(self, url: str, body: str, now: int) -> None: ...
 
     def due_webhooks(self, now: int, limit: int = 50) -> list[tuple[int, str, str, int]]: ...
 
-    @writes
     def claim_webhooks(self, now: int, lease_ms: int,
                        limit: int = 50) -> list[tuple[int, str, str, int]]:
         """Take due webhooks atomically: they become due again only after `lease_ms` (if the
         claimer dies), so nodes sending at once never send one twice. (id, url, body, attempts)
         by id."""
 
-    @writes
     def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None: ...
 
     def webhook_counts(self) -> dict[str, int]: ...

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import pq
 
-from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError, writes
+from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError
 from .migrations import Step, upgrade
 
 MIGRATION_LOCK = 0x636F6C6C  # pg_advisory_xact_lock key: nodes starting together migrate once
@@ -273,7 +273,6 @@ class PostgresStore:
                 last = n
         return out, last, owners
 
-    @writes
     def append_updates(self, batch: list[tuple[str, int, bytes]],
                        owners: Sequence[tuple[str, int, str]] = ()) -> None:
         if not batch and not owners:
@@ -309,7 +308,6 @@ class PostgresStore:
     def drain(self) -> None:
         """Nothing to do: every update is in the tables once appended."""
 
-    @writes
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         args = {"room": room, "data": snapshot, "upto": upto}
         if keep_history:
@@ -349,7 +347,6 @@ class PostgresStore:
 
     # -- sessions
 
-    @writes
     def save_session(self, sid: str, record: dict[str, Any], now: int, simulated: bool = False,
                      extra: dict[str, Any] | None = None, *, kind: str | None = None,
                      keys: tuple[str | None, str | None] = (None, None)) -> None:
@@ -374,7 +371,6 @@ class PostgresStore:
                                 (sid,)).fetchone()
         return (_session_row(row[:-1]), int(row[-1])) if row else None
 
-    @writes
     def save_session_if(self, sid: str, record: dict[str, Any], now: int, version: int) -> bool:
         cur = self._w().execute(
             "UPDATE sessions SET record = %s, updated_at = %s, version = version + 1 "
@@ -415,7 +411,6 @@ class PostgresStore:
 
     # -- chat and the session log
 
-    @writes
     def append_chat(self, room: str, ts: int, sender: dict[str, Any], text: str) -> int:
         row = self._w().execute(
             "INSERT INTO chat (room, ts, sender, text) VALUES (%s, %s, %s, %s) RETURNING id",
@@ -430,7 +425,6 @@ class PostgresStore:
             "ORDER BY id LIMIT %s", (room, after, limit))
         return [{"id": i, "ts": ts, "from": json.loads(s), "text": t} for i, ts, s, t in rows]
 
-    @writes
     def log_event(self, room: str, ts: int, kind: str, data: dict[str, Any]) -> None:
         self._w().execute("INSERT INTO events (room, ts, kind, data) VALUES (%s, %s, %s, %s)",
                           (room, ts, kind, json.dumps(data)))
@@ -442,7 +436,6 @@ class PostgresStore:
 
     # -- runs, the question, private notes (SPEC 8.7-8.9)
 
-    @writes
     def append_run(self, room: str, ts: int, sender: dict[str, Any], run: dict[str, Any]) -> int:
         row = self._w().execute(
             "INSERT INTO runs (room, ts, sender, data) VALUES (%s, %s, %s, %s) RETURNING id",
@@ -457,7 +450,6 @@ class PostgresStore:
         return [{"id": i, "ts": ts, "from": json.loads(s), **json.loads(d)}
                 for i, ts, s, d in rows]
 
-    @writes
     def append_question(self, room: str, ts: int, sender: dict[str, Any] | None,
                         text: str) -> None:
         self._w().execute(
@@ -475,7 +467,6 @@ class PostgresStore:
             out.append(q)
         return out
 
-    @writes
     def save_notes(self, room: str, pid: str, ts: int, text: str) -> None:
         self._w().execute(
             "INSERT INTO notes (room, pid, ts, text) VALUES (%s, %s, %s, %s) ON CONFLICT "
@@ -489,7 +480,6 @@ class PostgresStore:
 
     # -- webhook outbox
 
-    @writes
     def queue_webhook(self, url: str, body: str, now: int) -> None:
         self._w().execute("INSERT INTO webhooks (url, body, next_at) VALUES (%s, %s, %s)",
                           (url, body, now))
@@ -500,7 +490,6 @@ class PostgresStore:
             "ORDER BY id LIMIT %s", (now, limit))
         return [(int(i), u, b, int(a)) for i, u, b, a in rows]
 
-    @writes
     def claim_webhooks(self, now: int, lease_ms: int,
                        limit: int = 50) -> list[tuple[int, str, str, int]]:
         # SKIP LOCKED: nodes claiming at once take disjoint rows and never wait for each other
@@ -511,7 +500,6 @@ class PostgresStore:
             (now + lease_ms, now, limit)).fetchall()
         return sorted((int(i), u, b, int(a)) for i, u, b, a in rows)
 
-    @writes
     def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None:
         self._w().execute(
             "UPDATE webhooks SET attempts = attempts + 1, next_at = %s, done = %s WHERE id = %s",

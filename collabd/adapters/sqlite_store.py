@@ -36,7 +36,6 @@ from ..ports import (  # noqa: F401  (re-exported: importers of this module use 
     SIMULATED,
     DocRows,
     SessionRow,
-    writes,
 )
 from . import update_log
 from .migrations import Step, upgrade
@@ -205,13 +204,17 @@ class SqliteStore:
         for name in ("", "-wal", "-shm", ".log-lock"):  # SQLite gives -wal/-shm the db's mode
             private_file(Path(f"{path}{name}"), create=not name)
         self.path = path
-        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._local = threading.local()  # one reading connection per thread that reads
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        # the writing connection belongs to the thread that opens the store (the event loop's)
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                  factory=OwnedConnection)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint()
         self.db.execute("PRAGMA busy_timeout=10000")  # a drain may hold the write lock briefly
         migrate(self.db)
-        self.reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         # the hot log, if this process is the store's writer (update_log.py); with
         # synchronous=FULL (an fsync per commit, for power loss) updates skip it, and it only
         # replays what an earlier run left
@@ -231,6 +234,17 @@ class SqliteStore:
             if rows or owners:
                 self._insert(self.db, rows, owners)
             self.log.discard(self.log.number - 1)
+
+    @property
+    def reader(self) -> sqlite3.Connection:
+        """This thread's reading connection (the worker's, in a server)."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._local.db = db
+            with self._readers_lock:
+                self._readers.append(db)
+        return db
 
     def checkpoint(self) -> None:
         """Drain the hot log, then copy the WAL into the database file (fsync); PASSIVE never
@@ -305,7 +319,8 @@ class SqliteStore:
 
     def close(self) -> None:
         self.checkpoint()
-        self.reader.close()
+        for db in self._readers:
+            db.close()
         self.db.close()
         self.drainer.close()
         if self.log is not None:
@@ -357,7 +372,6 @@ class SqliteStore:
             owners.setdefault(client, owner)
         return out, last, owners
 
-    @writes
     def append_updates(self, batch: list[tuple[str, int, bytes]],
                        owners: Sequence[tuple[str, int, str]] = ()) -> None:
         """Append (room, seq, update) rows, and record (room, client, owner) bindings, in one
@@ -390,7 +404,6 @@ class SqliteStore:
                     "INSERT OR IGNORE INTO doc_clients (room, client, owner) VALUES (?, ?, ?)",
                     owners)
 
-    @writes
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         """The rows it covers must be in the table before it deletes them, and no drain may
         add any during it: it drains first, holding the drain lock (the room has the worker
@@ -458,7 +471,6 @@ class SqliteStore:
 
     # -- sessions
 
-    @writes
     def save_session(self, sid: str, record: dict[str, Any], now: int, simulated: bool = False,
                      extra: dict[str, Any] | None = None, *, kind: str | None = None,
                      keys: tuple[str | None, str | None] = (None, None)) -> None:
@@ -487,7 +499,6 @@ class SqliteStore:
                                   (sid,)).fetchone()
         return (_session_row(row[:-1]), int(row[-1])) if row else None
 
-    @writes
     def save_session_if(self, sid: str, record: dict[str, Any], now: int, version: int) -> bool:
         with self._tx():
             cur = self.db.execute(
@@ -538,7 +549,6 @@ class SqliteStore:
 
     # -- chat and the session log
 
-    @writes
     def append_chat(self, room: str, ts: int, sender: dict[str, Any], text: str) -> int:
         with self._tx():
             cur = self.db.execute(
@@ -554,7 +564,6 @@ class SqliteStore:
         ).fetchall()
         return [{"id": i, "ts": ts, "from": json.loads(s), "text": t} for i, ts, s, t in rows]
 
-    @writes
     def log_event(self, room: str, ts: int, kind: str, data: dict[str, Any]) -> None:
         with self._tx():
             self.db.execute("INSERT INTO events (room, ts, kind, data) VALUES (?, ?, ?, ?)",
@@ -567,7 +576,6 @@ class SqliteStore:
 
     # -- runs, the question, private notes (SPEC 8.7-8.9)
 
-    @writes
     def append_run(self, room: str, ts: int, sender: dict[str, Any], run: dict[str, Any]) -> int:
         with self._tx():
             cur = self.db.execute("INSERT INTO runs (room, ts, sender, data) VALUES (?, ?, ?, ?)",
@@ -581,7 +589,6 @@ class SqliteStore:
         return [{"id": i, "ts": ts, "from": json.loads(s), **json.loads(d)}
                 for i, ts, s, d in rows]
 
-    @writes
     def append_question(self, room: str, ts: int, sender: dict[str, Any] | None,
                         text: str) -> None:
         with self._tx():
@@ -594,7 +601,6 @@ class SqliteStore:
             "SELECT ts, sender, text FROM questions WHERE room=? ORDER BY id", (room,))
         return [_question(ts, s, t) for ts, s, t in rows]
 
-    @writes
     def save_notes(self, room: str, pid: str, ts: int, text: str) -> None:
         with self._tx():
             self.db.execute(
@@ -609,7 +615,6 @@ class SqliteStore:
 
     # -- webhook outbox
 
-    @writes
     def queue_webhook(self, url: str, body: str, now: int) -> None:
         with self._tx():
             self.db.execute("INSERT INTO webhooks (url, body, next_at) VALUES (?, ?, ?)",
@@ -621,7 +626,6 @@ class SqliteStore:
             "ORDER BY id LIMIT ?", (now, limit),
         ).fetchall()
 
-    @writes
     def claim_webhooks(self, now: int, lease_ms: int,
                        limit: int = 50) -> list[tuple[int, str, str, int]]:
         with self._tx():
@@ -631,7 +635,6 @@ class SqliteStore:
                 "RETURNING id, url, body, attempts", (now + lease_ms, now, limit)).fetchall()
         return sorted(rows)
 
-    @writes
     def webhook_result(self, wid: int, delivered: bool, next_at: int, give_up: bool) -> None:
         with self._tx():
             self.db.execute(
@@ -686,6 +689,32 @@ def migrate_sessions(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS sessions_interviewee_key "
                "ON sessions (interviewee_key) WHERE interviewee_key IS NOT NULL")
     db.execute("CREATE INDEX IF NOT EXISTS sessions_kind ON sessions (kind, created_at)")
+
+
+class WrongThread(sqlite3.ProgrammingError):
+    """A write reached the store's writing connection from a thread that does not own it."""
+
+
+class OwnedConnection(sqlite3.Connection):
+    """A connection that only the thread which opened it may use. Two threads on one
+    connection end each other's transactions ("cannot commit - no transaction is active"),
+    so another thread is refused before SQLite sees its statement."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owner = threading.get_ident()
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        if threading.get_ident() != self.owner:
+            raise WrongThread(f"the store's writing connection belongs to thread {self.owner}: "
+                              f"{sql.split(None, 1)[0]} from {threading.current_thread().name}")
+        return super().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        if threading.get_ident() != self.owner:
+            raise WrongThread(f"the store's writing connection belongs to thread {self.owner}: "
+                              f"{sql.split(None, 1)[0]} from {threading.current_thread().name}")
+        return super().executemany(sql, parameters)
 
 
 class _Transaction:

@@ -155,7 +155,7 @@ class SessionApi:
     async def list(self, request: web.Request) -> web.Response:
         q = p.query(request.query, p.ListQuery)
         kind = q.kind if isinstance(q.kind, str) else None
-        rows = await self.services.call(self.services.hub.store.list_sessions, q.limit,
+        rows = await self.services.read(self.services.hub.store.list_sessions, q.limit,
                                         q.offset, kind)
         sessions = []
         for row in rows:
@@ -198,7 +198,7 @@ class SessionApi:
 
     async def chat(self, request: web.Request) -> web.Response:
         live = await self._live(request)
-        rows = await self.services.call(self.services.hub.store.chat_after, live.session.id, 0,
+        rows = await self.services.read(self.services.hub.store.chat_after, live.session.id, 0,
                                         100_000)
         return answer({"session_id": live.session.id, "messages": rows}, p.ChatLog)
 
@@ -215,7 +215,7 @@ class SessionApi:
         from ..analytics.records import from_session_record
 
         q = p.query(request.query, p.AnalyticsQuery)
-        rows = await self.services.call(self.services.hub.store.all_sessions)
+        rows = await self.services.read(self.services.hub.store.all_sessions)
         records = [from_session_record(row.record, row.kind) for row in rows]
         try:
             from ..analytics.study import compute
@@ -237,7 +237,7 @@ class SessionApi:
         if not 1 <= len(external_id) <= 200:
             raise p.InvalidPayload("external_id must have 1 to 200 characters")
         key = person_key(self.services.secret, external_id)
-        rows = await self.services.call(self.services.hub.store.candidate_sessions, key)
+        rows = await self.services.read(self.services.hub.store.candidate_sessions, key)
         records = [from_session_record(row.record, row.kind) for row in rows]
         return answer(history(records, include=q.include()), p.PersonCalibration)
 

@@ -231,7 +231,7 @@ class Cluster:
     async def _check_store(self) -> None:
         assert self.hub is not None
         try:
-            await asyncio.wait_for(self.hub.persistence.call(self.hub.store.load_session,
+            await asyncio.wait_for(self.hub.persistence.read(self.hub.store.load_session,
                                                              "-healthz-"), REDIS_TIMEOUT)
             self.store_ok = True
         except Exception:

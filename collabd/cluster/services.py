@@ -56,7 +56,7 @@ class ClusterServices(Services):
         if live is not None:
             return live
         assert self.hub is not None
-        found = await self.call(self.hub.store.load_session_versioned, sid)
+        found = await self.read(self.hub.store.load_session_versioned, sid)
         if found is None:
             return None
         row, version = found
@@ -78,8 +78,8 @@ class ClusterServices(Services):
         if version is None or not self.cluster.owns(sid):
             self.lost(sid)
             raise NotOwner(sid)
-        saved = await self.call(self.hub.store.save_session_if, sid, live.session.to_record(),
-                                now_ms(), version)
+        saved = await self.write(self.hub.store.save_session_if, sid, live.session.to_record(),
+                                 now_ms(), version)
         if not saved:  # another node wrote it: ours is stale, nothing of it was acknowledged
             log.warning("session saved by another node", extra={"session": sid})
             self.lost(sid)
@@ -128,7 +128,7 @@ class ClusterServices(Services):
         them): take the room's lease, load, tick, hand back. Then stale practice lobbies."""
         assert self.hub is not None
         now = now_ms()
-        for row in await self.call(self.hub.store.timed_sessions):
+        for row in await self.read(self.hub.store.timed_sessions):
             sid = row.record["session_id"]
             if sid in self.live:
                 continue  # ours: our own timer fires it
@@ -139,7 +139,7 @@ class ClusterServices(Services):
         ttl = self.hub.settings.limits.practice_lobby_seconds
         if now - self._last_lobby_sweep >= min(60_000, max(50, ttl * 250)):
             self._last_lobby_sweep = now
-            for sid in await self.call(self.hub.store.stale_practice_lobbies,
+            for sid in await self.read(self.hub.store.stale_practice_lobbies,
                                        now - int(ttl * 1000), 1000):
                 await self._adopt(sid, lambda live: live.session.cancel, Phase.LOBBY)
 

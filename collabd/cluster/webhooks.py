@@ -13,7 +13,7 @@ CLAIM_MS = 3 * TIMEOUT_SECONDS * 1000  # longer than one POST can take
 class ClaimingWebhooks(Webhooks):
     async def _due(self, now: int) -> list[tuple[int, str, str, int]]:
         try:
-            claimed: list[tuple[int, str, str, int]] = await self.persistence.call(
+            claimed: list[tuple[int, str, str, int]] = await self.persistence.write(
                 self.store.claim_webhooks, now, CLAIM_MS)
         except Exception:
             return []  # the store is away: the rows wait there

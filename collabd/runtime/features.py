@@ -100,11 +100,11 @@ class RoomFeatures:
     async def greet(self, room: Room, conn: Conn, live: Live | None) -> None:
         if live is not None:
             conn.send_collab(await self.current_question(room.name))
-        notes = await self.services.call(self.hub.store.load_notes, room.name, conn.claims.pid)
+        notes = await self.services.read(self.hub.store.load_notes, room.name, conn.claims.pid)
         conn.send_collab(Notes(notes[0], notes[1]) if notes else Notes(""))
 
     async def current_question(self, room: str, nonce: str = "") -> Question:
-        rows = await self.services.call(self.hub.store.questions, room)
+        rows = await self.services.read(self.hub.store.questions, room)
         if not rows:
             return Question("")
         last = rows[-1]
@@ -117,7 +117,7 @@ class RoomFeatures:
         budget = self.hub.settings.limits.max_frame_bytes - FRAME_OVERHEAD
         first = True
         while True:
-            rows = await self.services.call(self.hub.store.runs_after, room.name, after,
+            rows = await self.services.read(self.hub.store.runs_after, room.name, after,
                                             HISTORY_CHUNK)
             for chunk in split_by_bytes(rows, budget):
                 if chunk or first:
@@ -156,7 +156,7 @@ class RoomFeatures:
         fields = stored(msg)
         async with self._lock(room.name):  # ids are handed out, stored and sent in one order
             ts = now_ms()
-            rid = await self.services.call(self.hub.store.append_run, room.name, ts, sender,
+            rid = await self.services.write(self.hub.store.append_run, room.name, ts, sender,
                                            fields)
             for c in room.conns:
                 if c.hello:
@@ -182,8 +182,8 @@ class RoomFeatures:
         text = shown(msg.text)
         async with self._lock(room.name):
             ts = now_ms()
-            await self.services.call(self.hub.store.append_question, room.name, ts, sender,
-                                     text)
+            await self.services.write(self.hub.store.append_question, room.name, ts, sender,
+                                      text)
             for c in room.conns:
                 if c.hello:
                     c.send_collab(Question(text, ts, sender,
@@ -195,7 +195,7 @@ class RoomFeatures:
         pid = conn.claims.pid
         async with self._lock(room.name):  # saves reach the owner's devices in store order
             ts = now_ms()
-            await self.services.call(self.hub.store.save_notes, room.name, pid, ts, msg.text)
+            await self.services.write(self.hub.store.save_notes, room.name, pid, ts, msg.text)
             for c in room.conns:  # the owner's own connections, nobody else's
                 if c.hello and c.claims.pid == pid:
                     c.send_collab(Notes(msg.text, ts, msg.nonce if c is conn else ""))
@@ -233,11 +233,11 @@ class RoomFeatures:
         room = self.hub.rooms.get(sid)
         if room is not None:
             await room.flush()  # every update applied so far is in the store
-        history = await self.services.call(store.history, sid)
-        chat = await self.services.call(store.chat_after, sid, 0, 1_000_000)
-        runs = await self.services.call(store.runs_after, sid, 0, 1_000_000)
-        questions = await self.services.call(store.questions, sid)
-        log = await self.services.call(store.events, sid)
+        history = await self.services.read(store.history, sid)
+        chat = await self.services.read(store.chat_after, sid, 0, 1_000_000)
+        runs = await self.services.read(store.runs_after, sid, 0, 1_000_000)
+        questions = await self.services.read(store.questions, sid)
+        log = await self.services.read(store.events, sid)
         key = (live.session.phase.value, history[1], len(history[2]),
                history[2][-1][0] if history[2] else 0, len(chat), len(runs), len(questions),
                len(log))

@@ -6,8 +6,8 @@ map (see adapters/update_log.py), so an update is relayed in the same callback t
 a bare relay would. With a commit window, every update appended during one turn of the event
 loop goes into one transaction at the end of that turn. Either way each caller's callback runs,
 in append order, right after the commit (no future, no task switch per update). Other writes
-(store methods marked @writes) run inline. Reads and checkpoints (the fsync) run on the worker
-thread, so the loop never waits on a disk.
+(`write`) run inline. Reads (`read`) and checkpoints (the fsync) run on the worker thread, so
+the loop never waits on a disk. Every call site says which of the two it makes.
 
 A store whose `writes_inline` is False (PostgreSQL: a commit is a round trip) has its writes run
 on one writer thread instead, in call order. Its group commit sends one batch at a time; what is
@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from .stats import Stats
@@ -153,14 +154,24 @@ class Persistence:
             except Exception:  # one room's failure must not keep the others from relaying
                 log.exception("after-commit callback failed")
 
-    async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        if getattr(fn, "writes", False):
-            if self._writer is not None:
-                return await asyncio.get_running_loop().run_in_executor(self._writer, fn, *args)
-            result = fn(*args)
-            self._wrote()
-            return result
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store method that writes: on the loop's thread (the thread that owns the
+        embedded store's writing connection), or on the writer thread for a store whose
+        `writes_inline` is False. The caller says which kind of call it is; nothing is read
+        off the function, so no wrapper can turn a write into a read."""
+        if self._writer is not None:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._writer, partial(fn, *args, **kwargs))
+        result = fn(*args, **kwargs)
+        self._wrote()
+        return result
+
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a store method that only reads, on the worker thread. A write sent here
+        reaches the embedded store's writing connection from the wrong thread, which
+        refuses it (adapters/sqlite_store.py)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, partial(fn, *args, **kwargs))
 
     def _wrote(self) -> None:
         if self._writer is not None:
@@ -174,7 +185,7 @@ class Persistence:
             await asyncio.sleep(CHECKPOINT_SECONDS)
             if self._dirty:
                 self._dirty = False
-                await self.call(self.store.checkpoint)
+                await self.read(self.store.checkpoint)
 
     async def close(self) -> None:
         self.flush_now()

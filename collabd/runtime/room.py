@@ -85,7 +85,7 @@ class Room:
 
     async def load(self) -> None:
         try:
-            rows = await self.hub.persistence.call(self.hub.store.load_doc, self.name)
+            rows = await self.hub.persistence.read(self.hub.store.load_doc, self.name)
             self._load(rows)
             self.state = RoomState.LOADED
         except Exception as exc:
@@ -345,11 +345,11 @@ class Room:
     async def _compact_now(self) -> None:
         # most of the store's buffered updates move into its tables on the worker thread, so
         # that compact (on the loop) has little left to drain
-        await self.hub.persistence.call(self.hub.store.drain)
+        await self.hub.persistence.read(self.hub.store.drain)
         await self.flush()
         # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
         snapshot, upto, count = self.doc.snapshot(), self._durable_seq, self._since_snapshot
-        await self.hub.persistence.call(self.hub.store.compact, self.name, snapshot, upto,
+        await self.hub.persistence.write(self.hub.store.compact, self.name, snapshot, upto,
                                         self.keep_history)
         self._since_snapshot -= count - 1
         log.info("compacted", extra={"room": self.name, "updates": count, "bytes": len(snapshot)})

@@ -13,7 +13,6 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgpack  # type: ignore[import-untyped]  # ships no type hints
@@ -116,7 +115,7 @@ class Services(Basic):
         or a reconnect grace in the lobby); every other session is loaded on demand by `get`,
         so idle lobbies cost no memory. Then start expiring stale practice lobbies."""
         assert self.hub is not None
-        for row in await self.call(self.hub.store.timed_sessions):
+        for row in await self.read(self.hub.store.timed_sessions):
             if row.record["session_id"] in self.live:
                 continue
             live = Live.from_row(row)
@@ -138,7 +137,7 @@ class Services(Basic):
             return
         ttl = self.hub.settings.limits.practice_lobby_seconds
         try:
-            for sid in await self.call(self.hub.store.stale_practice_lobbies,
+            for sid in await self.read(self.hub.store.stale_practice_lobbies,
                                        now_ms() - int(ttl * 1000), 1000):
                 live = await self.get(sid)
                 if live is not None and live.session.phase is Phase.LOBBY:
@@ -159,9 +158,15 @@ class Services(Basic):
         if self.webhooks is not None:
             await self.webhooks.stop()
 
-    async def call(self, fn: Any, *args: Any) -> Any:
+    async def read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """A store method that only reads (on the worker thread)."""
         assert self.hub is not None
-        return await self.hub.persistence.call(fn, *args)
+        return await self.hub.persistence.read(fn, *args, **kwargs)
+
+    async def write(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """A store method that writes (where the store's writes belong: persistence.write)."""
+        assert self.hub is not None
+        return await self.hub.persistence.write(fn, *args, **kwargs)
 
     # -- sessions: creation and loading
 
@@ -182,10 +187,10 @@ class Services(Basic):
                                  secrets.token_bytes(16), pids)
         # stored, not kept: a lobby has no timer, and `get` loads it when someone comes
         keys = tuple(None if x is None else person_key(self.secret, x) for x in external_ids)
-        await self.call(partial(self.hub.store.save_session, sid, session.to_record(), now,
-                                simulated, extra or {}, kind=kind, keys=keys))
+        await self.write(self.hub.store.save_session, sid, session.to_record(), now,
+                         simulated, extra or {}, kind=kind, keys=keys)
         if question:  # the embedder's question (SPEC 8.8), stored before anyone can join
-            await self.call(self.hub.store.append_question, sid, now, None, question)
+            await self.write(self.hub.store.append_question, sid, now, None, question)
         # valid until the last deadline can have passed, and a day more to look at the result
         ttl = (options.interview_ms + options.feedback_ms + options.unmask_ms) // 1000 + 86400
         exp = now // 1000 + ttl
@@ -198,7 +203,7 @@ class Services(Basic):
         if live is not None:
             return live
         assert self.hub is not None
-        found = await self.call(self.hub.store.load_session, sid)
+        found = await self.read(self.hub.store.load_session, sid)
         if found is None:
             return None
         live = self.live.get(sid)  # someone else may have loaded it meanwhile
@@ -225,8 +230,8 @@ class Services(Basic):
     async def save(self, live: Live) -> None:
         """Store the session's record (cluster mode: only over the version this node read)."""
         assert self.hub is not None
-        await self.call(self.hub.store.save_session, live.session.id, live.session.to_record(),
-                        now_ms(), live.simulated, None)
+        await self.write(self.hub.store.save_session, live.session.id, live.session.to_record(),
+                         now_ms(), live.simulated, None)
 
     async def load_history(self, live: Live) -> None:
         """Once the feedback is revealed, the candidate's calibration over their last
@@ -235,7 +240,7 @@ class Services(Basic):
         if key is None or live.history is not None or live.session.revealed_at is None:
             return
         assert self.hub is not None
-        rows = await self.call(self.hub.store.candidate_sessions, key)
+        rows = await self.read(self.hub.store.candidate_sessions, key)
         live.history = candidate_history([from_session_record(r.record, r.kind) for r in rows])
 
     def arm(self, live: Live) -> None:
@@ -355,7 +360,7 @@ class Services(Basic):
         budget = settings.limits.max_frame_bytes - HISTORY_FRAME_OVERHEAD
         first = True
         while True:
-            rows = await self.call(self.hub.store.chat_after, room.name, after, HISTORY_CHUNK)
+            rows = await self.read(self.hub.store.chat_after, room.name, after, HISTORY_CHUNK)
             for chunk in split_by_bytes(rows, budget):
                 if chunk or first:
                     conn.send_collab(ChatHistory(chunk))
@@ -416,7 +421,7 @@ class Services(Basic):
         lock = self._chat_locks.setdefault(room.name, asyncio.Lock())
         async with lock:  # ids are handed out, stored and sent in one order
             ts = now_ms()
-            cid = await self.call(self.hub.store.append_chat, room.name, ts, sender, text)
+            cid = await self.write(self.hub.store.append_chat, room.name, ts, sender, text)
             self.hub.stats.chat_messages += 1
             for c in room.conns:
                 if c.hello:
@@ -480,7 +485,7 @@ class Services(Basic):
             event = "call_ended"
         if event is not None:
             assert self.hub is not None
-            await self.call(self.hub.store.log_event, room.name, now_ms(), event,
+            await self.write(self.hub.store.log_event, room.name, now_ms(), event,
                             {"by": conn.claims.pid})
 
 

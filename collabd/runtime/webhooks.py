@@ -46,7 +46,7 @@ class Webhooks:
         task.add_done_callback(self._pending.discard)
 
     async def _queue(self, url: str, body: str) -> None:
-        await self.persistence.call(self.store.queue_webhook, url, body, int(time.time() * 1000))
+        await self.persistence.write(self.store.queue_webhook, url, body, int(time.time() * 1000))
         self._wake.set()
 
     def start(self) -> None:
@@ -65,7 +65,7 @@ class Webhooks:
                 now = int(time.time() * 1000)
                 for wid, url, body, attempts in await self._due(now):
                     ok = await self._post(http, url, body.encode())
-                    await self.persistence.call(
+                    await self.persistence.write(
                         self.store.webhook_result, wid, ok, now + backoff_ms(attempts),
                         attempts + 1 >= MAX_ATTEMPTS)
                 self._wake.clear()
@@ -77,7 +77,7 @@ class Webhooks:
 
     async def _due(self, now: int) -> list[tuple[int, str, str, int]]:
         """The rows to send now: (id, url, body, attempts so far)."""
-        rows: list[tuple[int, str, str, int]] = await self.persistence.call(
+        rows: list[tuple[int, str, str, int]] = await self.persistence.read(
             self.store.due_webhooks, now)
         return rows
 

@@ -277,7 +277,7 @@ async def test_chat_history_frames_stay_under_the_frame_limit(server):
     text = "🌍" * 2000  # the longest chat text: 8,000 bytes
     store, persistence = server.hub.store, server.hub.persistence
     for i in range(250):
-        await persistence.call(store.append_chat, room, i, sender, text)
+        await persistence.write(store.append_chat, room, i, sender, text)
     c = await Participant.join(server, room, server.token(room))
     frames_before = len(c.c.frames)
     got: list = []  # type: ignore[type-arg]

@@ -172,8 +172,8 @@ async def test_persistence_runs_postgres_writes_off_the_loop(pg_url: str) -> Non
     assert store.load_doc("s") == ([], 0, {})
 
     # other writes go through the writer thread, reads through the reader
-    await p.call(store.log_event, "r", 1, "k", {"a": 1})
-    assert await p.call(store.events, "r") == [(1, "k", {"a": 1})]
+    await p.write(store.log_event, "r", 1, "k", {"a": 1})
+    assert await p.read(store.events, "r") == [(1, "k", {"a": 1})]
     await p.close()
 
 

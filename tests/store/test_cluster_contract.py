@@ -43,19 +43,22 @@ def test_webhook_claims_are_disjoint_and_leased(store: Any) -> None:
 
 
 def test_racing_claims_never_share_a_webhook(open_store: Callable[[], Any]) -> None:
-    """Several stores on one database (nodes) claim at the same moment, many times."""
-    stores = [open_store() for _ in range(3)]
+    """Several stores on one database (nodes) claim at the same moment, many times. Each
+    node opens its store in its own thread (an embedded store's writes belong to that)."""
+    queue = open_store()
     for i in range(60):
-        stores[0].queue_webhook("http://127.0.0.1:9/h", str(i), 0)
-    got: list[list[int]] = [[] for _ in stores]
-    start = threading.Barrier(len(stores))
+        queue.queue_webhook("http://127.0.0.1:9/h", str(i), 0)
+    nodes = 3
+    got: list[list[int]] = [[] for _ in range(nodes)]
+    start = threading.Barrier(nodes)
 
     def claim(n: int) -> None:
+        store = open_store()
         start.wait()
-        while rows := stores[n].claim_webhooks(1, 60_000, 2):
+        while rows := store.claim_webhooks(1, 60_000, 2):
             got[n].extend(wid for wid, *_ in rows)
 
-    threads = [threading.Thread(target=claim, args=(n,)) for n in range(len(stores))]
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(nodes)]
     for t in threads:
         t.start()
     for t in threads:
