@@ -34,6 +34,14 @@ class Limits:
     max_candidate_bytes: int = 1024
     outbox_max_bytes: int = 4 * MiB
     pending_updates: int = 32
+    # what a connection may make the server decode (SPEC 16.4, docs/security.md "Cost model"):
+    # every frame but a lone document update is charged before it is decoded
+    message_rate: float = 400.0  # frames per second
+    message_burst: float = 2000.0
+    message_bytes_rate: float = 256 * 1024  # bytes per second
+    message_bytes_burst: float = 2 * MiB
+    refused_messages: int = 32  # refused frames or collabd messages before the sender is cut
+    collab_nested_bytes: int = 48 * 1024  # a collabd field holding maps/arrays, encoded
     sync_rate: float = 1.0  # SyncStep1 and query-awareness requests per second
     sync_burst: float = 5.0
     conn_attempts_per_minute: int = 60

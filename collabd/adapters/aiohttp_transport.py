@@ -217,12 +217,15 @@ class Link:
             conn.close(CLOSE_BAD, "binary frames only")
             return
         if self.backlog is not None:
-            self.enqueue(payload)
+            if conn.admit(len(payload)):  # charged as it arrives, before any decoding
+                self.enqueue(payload)
             return
         try:
             update = single_update(payload)
             if update is not None:
                 self.room.on_update(conn, update, payload)  # the common case
+                return
+            if not conn.admit(len(payload)):
                 return
             messages = self._decode(payload)
             if messages is None:
@@ -289,11 +292,12 @@ class Link:
     def _decode(self, payload: bytes) -> list[object] | None:
         conn = self.conn
         try:
-            return list(decode_frame(payload))
+            return list(decode_frame(payload, conn.limits.collab_nested_bytes))
         except ProtocolError as exc:
             if exc.in_payload:
                 # a collabd message this server cannot use: say so, keep the connection
                 conn.send_collab(Error(exc.code, str(exc)))
+                conn.refuse()
                 return None
             log.warning("bad frame", extra={"conn": conn.id, "error": str(exc)})
             conn.close(CLOSE_BAD, "malformed frame")
@@ -349,4 +353,7 @@ def single_update(payload: bytes) -> bytes | None:
     if len(payload) > 4 and payload[3] < 0x80:
         n = (n & 0x7F) | (payload[3] << 7)
         return payload[4:] if len(payload) == 4 + n else None
+    if len(payload) > 5 and payload[3] >= 0x80 and payload[4] < 0x80:  # 16 KiB to 2 MiB
+        n = (n & 0x7F) | ((payload[3] & 0x7F) << 7) | (payload[4] << 14)
+        return payload[5:] if len(payload) == 5 + n else None
     return None

@@ -62,6 +62,20 @@ class Socket(Protocol):
     def ping(self, then: bytes = b"") -> None: ...
 
 
+class Budget:
+    """What a participant may make the server decode and check, charged before the work.
+    Kept by the room per participant, so that reconnecting does not refill it."""
+
+    __slots__ = ("frames", "frame_bytes")
+
+    def __init__(self, limits: Limits, now: float) -> None:
+        self.frames = TokenBucket(limits.message_rate, limits.message_burst, now)
+        # a frame up to max_frame_bytes must always fit in a full bucket
+        self.frame_bytes = TokenBucket(limits.message_bytes_rate,
+                                       max(limits.message_bytes_burst, limits.max_frame_bytes),
+                                       now)
+
+
 class Conn:
     """One participant's connection. Frames are written straight to the socket's transport: no
     task per connection, and the transport's own buffer is the outbox, bounded by
@@ -69,7 +83,8 @@ class Conn:
 
     __slots__ = ("id", "sock", "transport", "claims", "profile", "user", "limits", "hello",
                  "closed", "close_code", "pending_strikes", "last_sent", "updates", "awareness",
-                 "chat", "signals", "syncs", "allowance", "stats", "pinged", "__weakref__")
+                 "chat", "signals", "syncs", "allowance", "stats", "pinged", "budget",
+                 "refused", "__weakref__")
 
     def __init__(self, claims: Claims, profile: dict[str, Any], limits: Limits) -> None:
         now = monotonic()
@@ -94,6 +109,8 @@ class Conn:
         self.allowance = 0  # outbox room beyond the limit for a sync reply still leaving
         self.stats = Stats()  # the hub's, once joined
         self.pinged = 0.0  # when the last ping went out
+        self.budget = Budget(limits, now)  # the room swaps in the participant's (Room.welcome)
+        self.refused = 0  # frames and collabd messages refused so far
 
     def __repr__(self) -> str:
         return f"<Conn {self.id} {self.claims.role} {self.claims.pid}>"
@@ -122,6 +139,22 @@ class Conn:
         transport.write(ws_frame(frame))
         self.stats.deliveries += 1
         self.last_sent = monotonic()
+
+    def admit(self, size: int) -> bool:
+        """Charge one frame of `size` bytes before decoding it; False (and the connection
+        closed, 4029) if the sender is over its budget."""
+        now = monotonic()
+        budget = self.budget
+        if budget.frames.allow(now) and budget.frame_bytes.allow(now, size):
+            return True
+        self.close(CLOSE_RATE, "message rate exceeded")
+        return False
+
+    def refuse(self) -> None:
+        """Count a refused frame or message; past refused_messages the sender is cut (4400)."""
+        self.refused += 1
+        if self.refused > self.limits.refused_messages:
+            self.close(CLOSE_BAD, "too many refused messages")
 
     def send_msg(self, msg: Message) -> None:
         self.send(encode(msg))

@@ -36,6 +36,7 @@ from .connection import (
     CLOSE_PENDING,
     CLOSE_RATE,
     CLOSE_TRY_AGAIN,
+    Budget,
     Conn,
 )
 
@@ -67,6 +68,7 @@ class Room:
         self.awareness = AwarenessTable.for_room(limits,
                                                  owner_key=lambda c: cast(Conn, c).claims.pid)
         self.conns: set[Conn] = set()
+        self.budgets: dict[str, Budget] = {}  # participant -> what it may still make us do
         self.read_only = False  # set by the session layer once the interview has ended
         # set by the session layer: compaction keeps every timestamped update (replay, SPEC 18)
         self.keep_history = False
@@ -164,6 +166,8 @@ class Room:
     # -- joining and leaving
 
     def welcome(self, conn: Conn) -> None:
+        # a participant's budget outlives its connections: reconnecting does not refill it
+        conn.budget = self.budgets.setdefault(conn.claims.pid, conn.budget)
         conn.send_msg(SyncStep1(self.doc.state_vector()))
         states = self.awareness.snapshot()
         if states:

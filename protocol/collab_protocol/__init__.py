@@ -2,12 +2,19 @@
 
 from .awareness import AwarenessEntry, decode_awareness, encode_awareness
 from .codec import decode_frame, encode, from_map, to_map
-from .errors import BadPayload, DecodeError, InvalidMessage, ProtocolError, UnknownKind
+from .errors import (
+    BadPayload,
+    DecodeError,
+    InvalidMessage,
+    ProtocolError,
+    TooLarge,
+    UnknownKind,
+)
 from .messages import *  # noqa: F403
 from .messages import KINDS, PROTOCOL_VERSION, CollabMessage, Message
 
 __all__ = [
     "KINDS", "PROTOCOL_VERSION", "AwarenessEntry", "BadPayload", "CollabMessage", "DecodeError",
-    "InvalidMessage", "Message", "ProtocolError", "UnknownKind", "decode_awareness",
+    "InvalidMessage", "Message", "ProtocolError", "TooLarge", "UnknownKind", "decode_awareness",
     "decode_frame", "encode", "encode_awareness", "from_map", "to_map",
 ]

@@ -1,4 +1,4 @@
-"""Frame codec: bytes <-> messages. Pure: stdlib and msgpack only.
+"""Frame codec: bytes <-> messages. Pure: stdlib, msgpack (to write) and msgspec (to read).
 
 `encode` writes one message. `decode_frame` returns every message in a frame (a frame may hold
 several back to back) and raises only ProtocolError subclasses.
@@ -10,12 +10,13 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import msgpack  # type: ignore[import-untyped]  # ships no type hints
+import msgspec
 
 from . import messages as m
-from .errors import BadPayload, DecodeError, InvalidMessage, UnknownKind
+from .errors import BadPayload, DecodeError, InvalidMessage, TooLarge, UnknownKind
 from .lib0 import Reader, write_var_string, write_var_uint, write_var_uint8_array
 
 # y-websocket peers send one message per frame; a few may be batched. A cap keeps one 1 MiB frame
@@ -70,7 +71,10 @@ def to_map(msg: m.CollabMessage) -> dict[str, Any]:
 # ---------------------------------------------------------------- decode
 
 
-def decode_frame(frame: bytes) -> list[m.Message]:
+def decode_frame(frame: bytes, nested_bytes: int = 0) -> list[m.Message]:
+    """`nested_bytes`: the longest encoding a collabd field holding maps or arrays may have
+    (0: no bound beyond the frame's). A server passes its bound, so that what a client sends
+    builds few objects."""
     if not frame:
         raise DecodeError("empty frame")
     r = Reader(frame)
@@ -78,11 +82,11 @@ def decode_frame(frame: bytes) -> list[m.Message]:
     while r.has_content():
         if len(out) == MAX_MESSAGES_PER_FRAME:
             raise DecodeError("too many messages in one frame")
-        out.append(_read_message(r))
+        out.append(_read_message(r, nested_bytes))
     return out
 
 
-def _read_message(r: Reader) -> m.Message:
+def _read_message(r: Reader, nested_bytes: int = 0) -> m.Message:
     mtype = r.read_var_uint()
     if mtype == m.MSG_SYNC:
         sub = r.read_var_uint()
@@ -104,27 +108,72 @@ def _read_message(r: Reader) -> m.Message:
     if mtype == m.MSG_QUERY_AWARENESS:
         return m.QueryAwareness()
     if mtype == m.MSG_COLLAB:
-        return from_map(_unpack(r.read_var_uint8_array()))
+        return _unpack(r.read_var_uint8_array(), nested_bytes)
     raise DecodeError(f"unknown message type {mtype}")
 
 
-def _str_keys(pairs: list[tuple[Any, Any]]) -> dict[str, Any]:
-    # strict_map_key still lets binary keys through (as bytes); SPEC 7 allows strings only
-    for key, _ in pairs:
-        if type(key) is not str:
-            raise ValueError("map key is not a string")
-    return dict(pairs)
+def _is_map(payload: bytes) -> bool:
+    return bool(payload) and (0x80 <= payload[0] <= 0x8F or payload[0] in (0xDE, 0xDF))
 
 
-def _unpack(payload: bytes) -> Any:
+def _unpack(payload: bytes, nested_bytes: int) -> m.CollabMessage:
+    """Decode a collabd payload in C (msgspec): no Python call per map or array.
+
+    Only the fields of the kind are decoded; unknown fields are skipped unread (msgspec skips
+    them without building anything). A field holding a map or an array is decoded only if its
+    encoding is at most `nested_bytes` long (0: no bound), so the objects built stay in
+    proportion to what the kind needs.
+    """
     try:
-        return msgpack.unpackb(payload, raw=False, strict_map_key=True,
-                               object_pairs_hook=_str_keys, **MSGPACK_LIMITS)
-    except Exception as exc:  # msgpack raises many unrelated types for bad input
-        raise BadPayload(f"bad msgpack payload: {type(exc).__name__}") from exc
+        if not _is_map(payload):
+            msgspec.msgpack.decode(payload, type=msgspec.Raw)  # well-formed? (skipped, not built)
+            raise InvalidMessage("collabd payload must be a map")
+        fields = _TOP.decode(payload)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+        raise BadPayload(f"bad msgpack payload: {_reason(exc)}") from exc
+    raw_kind = fields.get("t")
+    kind = None if raw_kind is None else _value(raw_kind, 0)
+    if not isinstance(kind, str):
+        raise InvalidMessage("collabd payload needs a string 't'")
+    cls = m.KINDS.get(kind)
+    if cls is None:
+        raise UnknownKind(f"unknown message kind {kind[:40]!r}")
+    kwargs: dict[str, Any] = {}
+    for spec in _fields(cls):
+        raw = fields.get(spec.wire)
+        if raw is not None:
+            value = _value(raw, nested_bytes if spec.nested else 0)
+            if not _matches(value, spec.type):
+                raise InvalidMessage(f"{kind}.{spec.wire} has the wrong type")
+            kwargs[spec.attr] = value
+        elif spec.required:
+            raise InvalidMessage(f"{kind}.{spec.wire} is missing")
+    return cls(**kwargs)
+
+
+def _reason(exc: BaseException) -> str:
+    return type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)[:120]
+
+
+def _value(raw: msgspec.Raw, nested_bytes: int) -> Any:
+    """One field's value: nil, a boolean, a number, a string, or arrays and maps of these with
+    string keys, at most MAX_DEPTH deep. A binary is never a field's value (InvalidMessage);
+    anything else that breaks section 7's rules is BadPayload."""
+    data = memoryview(raw)
+    if not data:
+        raise BadPayload("empty field")
+    if data[0] in _BIN:
+        return b""  # a binary where the kind wants something else: _matches says so
+    if nested_bytes and len(data) > nested_bytes:
+        raise TooLarge(f"a field holding maps or arrays is over {nested_bytes} bytes")
+    try:
+        return _values().decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+        raise BadPayload(f"bad msgpack payload: {_reason(exc)}") from exc
 
 
 def from_map(data: Any) -> m.CollabMessage:
+    """A message from an already decoded map (checks types as decode_frame does)."""
     if not isinstance(data, dict):
         raise InvalidMessage("collabd payload must be a map")
     kind = data.get("t")
@@ -145,12 +194,35 @@ def from_map(data: Any) -> m.CollabMessage:
     return cls(**kwargs)
 
 
+# The shape of every value (section 7): built once, on first use (its type tree takes ~10 ms).
+MAX_DEPTH = 8  # maps and arrays nested inside one field
+_Str = Annotated[str, msgspec.Meta(max_length=MSGPACK_LIMITS["max_str_len"])]
+_BIN = (0xC4, 0xC5, 0xC6)
+_TOP = msgspec.msgpack.Decoder(
+    Annotated[dict[str, msgspec.Raw], msgspec.Meta(max_length=MSGPACK_LIMITS["max_map_len"])])
+_VALUES: list[msgspec.msgpack.Decoder[Any]] = []
+
+
+def _values() -> msgspec.msgpack.Decoder[Any]:
+    if not _VALUES:
+        value: Any = None | bool | int | float | _Str
+        for _ in range(MAX_DEPTH):
+            value = (None | bool | int | float | _Str
+                     | Annotated[list[value], msgspec.Meta(
+                         max_length=MSGPACK_LIMITS["max_array_len"])]
+                     | Annotated[dict[str, value], msgspec.Meta(
+                         max_length=MSGPACK_LIMITS["max_map_len"])])
+        _VALUES.append(msgspec.msgpack.Decoder(value))
+    return _VALUES[0]
+
+
 @dataclass(frozen=True)
 class _FieldSpec:
     attr: str
     wire: str
     type: Any
     required: bool
+    nested: bool  # holds maps or arrays
 
 
 # Keyed by kind name: mypy does not see message classes as hashable (frozen dataclasses).
@@ -172,9 +244,16 @@ def _field_specs(cls: type[m.CollabMessage]) -> tuple[_FieldSpec, ...]:
             m.wire_name(f),
             hints[f.name],
             f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+            _nested(hints[f.name]),
         )
         for f in dataclasses.fields(cls)
     )
+
+
+def _nested(tp: Any) -> bool:
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        return any(_nested(arg) for arg in typing.get_args(tp))
+    return tp in (dict, list) or typing.get_origin(tp) in (dict, list) or tp is Any
 
 
 def _matches(value: Any, tp: Any) -> bool:

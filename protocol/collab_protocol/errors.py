@@ -3,6 +3,7 @@
 ProtocolError        base: the bytes or the message break this spec
   DecodeError        the bytes are not a well-formed frame (bad varUint, truncated, unknown type)
     BadPayload       a collabd payload that is not one msgpack value (its framing is intact)
+      TooLarge       a collabd field over the reader's bound on maps and arrays (code too_large)
   InvalidMessage     well-formed, but a collabd message has missing or mistyped fields
   UnknownKind        a collabd message whose kind this version does not know
 
@@ -23,6 +24,10 @@ class DecodeError(ProtocolError):
 
 class BadPayload(DecodeError):
     in_payload = True
+
+
+class TooLarge(BadPayload):
+    code = "too_large"
 
 
 class InvalidMessage(ProtocolError):

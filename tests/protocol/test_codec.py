@@ -18,6 +18,7 @@ from collab_protocol import (
     InvalidMessage,
     Message,
     ProtocolError,
+    TooLarge,
     UnknownKind,
     decode_frame,
     encode,
@@ -25,7 +26,7 @@ from collab_protocol import (
     to_map,
 )
 from collab_protocol import messages as m
-from collab_protocol.codec import MAX_MESSAGES_PER_FRAME
+from collab_protocol.codec import MAX_DEPTH, MAX_MESSAGES_PER_FRAME
 from collab_protocol.lib0 import write_var_uint8_array
 
 SAFE = 2**53 - 1
@@ -34,14 +35,13 @@ MESSAGE_TYPES = typing.get_args(m.YMessage) + (CollabMessage,)
 
 text = st.text(st.characters(codec="utf-8"), max_size=40)
 
-# Any value msgpack carries both ways (nested inside dict/list fields).
+# Any value a dict/list field may hold (SPEC 7: no binaries inside fields).
 msgpack_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**63), 2**64 - 1)
     | st.floats(allow_nan=False)
-    | text
-    | st.binary(max_size=20),
+    | text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),
     max_leaves=6,
 )
@@ -304,6 +304,50 @@ def test_deeply_nested_msgpack_is_a_decode_error() -> None:
     payload = msgpack.packb({"t": "signal", "kind": "x", "data": {}})[:-1] + b"\x91" * 5000
     with pytest.raises(DecodeError):
         decode_frame(collab_frame(payload + b"\xc0"))
+
+
+def signal_with(data_raw: bytes) -> bytes:
+    """A signal frame whose `data` field is the given msgpack bytes."""
+    head = msgpack.packb({"t": "signal", "kind": "hangup", "to": "p"})
+    return collab_frame(bytes([head[0] + 1]) + head[1:] + msgpack.packb("data") + data_raw)
+
+
+@pytest.mark.parametrize(
+    "data_raw",
+    [
+        b"\x81\xa1a\x81\x01\xc0",  # an integer key one level down
+        b"\x81\xa1a\x91\x81\xc4\x01k\xc0",  # a binary key two levels down
+        b"\x81\xa1a\xc4\x01x",  # a binary value inside a field
+        b"\x81\xa1a\xd4\x01\x00",  # an extension type inside a field
+        b"\x81\xa1a" + b"\x91" * MAX_DEPTH + b"\xc0",  # nested one level too deep
+    ],
+)
+def test_values_inside_fields_follow_section_7_at_every_depth(data_raw: bytes) -> None:
+    with pytest.raises(BadPayload):
+        decode_frame(signal_with(data_raw))
+
+
+def test_nesting_up_to_the_bound_is_read() -> None:
+    [msg] = decode_frame(signal_with(b"\x81\xa1a" + b"\x91" * (MAX_DEPTH - 1) + b"\xc0"))
+    assert isinstance(msg, m.Signal)
+
+
+def test_unknown_fields_are_skipped_unread() -> None:
+    """What the kind does not name is never built (a million empty arrays here)."""
+    junk = b"\xdd" + (1_000_000).to_bytes(4, "big") + b"\x90" * 1_000_000
+    payload = b"\x83\xa1t\xa5hello\xa1v\x01\xa4junk" + junk
+    assert decode_frame(collab_frame(payload)) == [m.Hello(v=1)]
+
+
+def test_a_field_of_maps_and_arrays_is_bounded_in_bytes() -> None:
+    frame = signal_with(msgpack.packb({"sdp": "x" * 2000}))
+    assert len(decode_frame(frame, nested_bytes=4096)) == 1
+    with pytest.raises(TooLarge) as info:
+        decode_frame(frame, nested_bytes=1024)
+    assert info.value.code == "too_large" and info.value.in_payload
+    # strings are not nested: a long chat text is not bounded by it
+    chat = collab_frame(msgpack.packb({"t": "chat.post", "text": "y" * 5000}))
+    assert decode_frame(chat, nested_bytes=1024) == [m.ChatPost(text="y" * 5000)]
 
 
 # ---------------------------------------------------------------- robustness

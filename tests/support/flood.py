@@ -1,0 +1,45 @@
+"""An attacker in its own process: `python flood.py URL FILE` sends the frames stored in FILE
+(each as a 4-byte big-endian length then the bytes) round and round to the room at URL,
+reconnecting whenever the server cuts it, and prints one line per frame sent, until killed.
+
+Its own process, so that its CPU (masking megabytes of frames) does not count as the
+server's in a latency measurement taken by the test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import websockets
+
+
+def read_frames(path: Path) -> list[bytes]:
+    data, frames, pos = path.read_bytes(), [], 0
+    while pos < len(data):
+        n = int.from_bytes(data[pos:pos + 4], "big")
+        frames.append(data[pos + 4:pos + 4 + n])
+        pos += 4 + n
+    return frames
+
+
+def write_frames(path: Path, frames: list[bytes]) -> None:
+    path.write_bytes(b"".join(len(f).to_bytes(4, "big") + f for f in frames))
+
+
+async def flood(url: str, frames: list[bytes]) -> None:
+    sent = 0
+    while True:
+        try:
+            async with websockets.connect(url, compression=None, max_size=None) as ws:
+                while True:
+                    await ws.send(frames[sent % len(frames)])
+                    sent += 1
+                    print(sent, flush=True)
+        except (websockets.ConnectionClosed, OSError):
+            print("closed", flush=True)
+            await asyncio.sleep(0.05)  # keeps under the server's connection-attempt limit
+
+
+if __name__ == "__main__":
+    asyncio.run(flood(sys.argv[1], read_frames(Path(sys.argv[2]))))
