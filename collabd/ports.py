@@ -19,6 +19,7 @@ depends on this module and not on an adapter.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -39,19 +40,26 @@ KINDS = (REAL, PRACTICE, SIMULATED)
 
 class SessionRow(tuple[dict[str, Any], bool, dict[str, Any]]):
     """A stored session. Unpacks as (record, simulated, extra), as before sessions had a kind;
-    `kind` and the two person keys are attributes."""
+    `kind`, the two person keys, the row's id and `problem` are attributes. `problem` says why
+    a damaged row cannot be read (its record is then {}): readers of many rows skip it and
+    report it rather than fail on it."""
 
     kind: str
     interviewer_key: str | None
     interviewee_key: str | None
+    sid: str
+    problem: str | None
 
     def __new__(cls, record: dict[str, Any], kind: str, extra: dict[str, Any],
                 interviewer_key: str | None = None,
-                interviewee_key: str | None = None) -> SessionRow:
+                interviewee_key: str | None = None, sid: str = "",
+                problem: str | None = None) -> SessionRow:
         row = super().__new__(cls, (record, kind == SIMULATED, extra))
         row.kind = kind
         row.interviewer_key = interviewer_key
         row.interviewee_key = interviewee_key
+        row.sid = sid or str(record.get("session_id", ""))
+        row.problem = problem
         return row
 
     @property
@@ -61,6 +69,32 @@ class SessionRow(tuple[dict[str, Any], bool, dict[str, Any]]):
     @property
     def extra(self) -> dict[str, Any]:
         return self[2]
+
+
+def session_row(sid: str, record: Any, kind: Any, extra: Any,
+                interviewer_key: str | None = None,
+                interviewee_key: str | None = None) -> SessionRow:
+    """A SessionRow from the stored columns (record and extra as JSON text). Never raises on a
+    damaged row: it comes back with `problem` set."""
+    problem = None
+    try:
+        data = json.loads(record)
+    except (TypeError, ValueError):
+        data, problem = {}, "record is not JSON"
+    try:
+        more = json.loads(extra) if extra else {}
+    except (TypeError, ValueError):
+        more, problem = {}, problem or "extra is not JSON"
+    if not isinstance(data, dict):
+        data, problem = {}, problem or f"record is JSON {type(data).__name__}, not an object"
+    elif problem is None and data.get("session_id") != sid:
+        problem = "the record's session_id is not the row's id"
+    if not isinstance(more, dict):
+        more, problem = {}, problem or "extra is not a JSON object"
+    if kind not in KINDS:
+        problem = problem or f"unknown kind {kind!r}"
+        kind = REAL
+    return SessionRow(data, kind, more, interviewer_key, interviewee_key, sid, problem)
 
 
 class StoreError(Exception):

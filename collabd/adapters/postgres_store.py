@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import pq
 
-from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError
+from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError, session_row
 from .migrations import Step, upgrade
 
 MIGRATION_LOCK = 0x636F6C6C  # pg_advisory_xact_lock key: nodes starting together migrate once
@@ -148,7 +148,7 @@ STEPS = [
          lambda db: db.execute(ROOM_FEATURES_3)),
 ]
 
-SESSION_COLUMNS = "record, kind, extra, interviewer_key, interviewee_key"
+SESSION_COLUMNS = "id, record, kind, extra, interviewer_key, interviewee_key"
 
 # The group commit's two statements, prepared once per connection and run through libpq with
 # parameters already in binary form (see _append): psycopg's execute() costs ~160 us of CPU per
@@ -551,6 +551,5 @@ def _check(conn: pq.abc.PGconn, res: pq.abc.PGresult) -> None:
 
 
 def _session_row(row: tuple[Any, ...]) -> SessionRow:
-    record, kind, extra, interviewer_key, interviewee_key = row
-    return SessionRow(json.loads(record), kind, json.loads(extra), interviewer_key,
-                      interviewee_key)
+    """From the SESSION_COLUMNS; a damaged row has `problem` set (ports.session_row)."""
+    return session_row(*row)

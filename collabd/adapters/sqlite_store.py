@@ -36,6 +36,7 @@ from ..ports import (  # noqa: F401  (re-exported: importers of this module use 
     SIMULATED,
     DocRows,
     SessionRow,
+    session_row,
 )
 from . import update_log
 from .migrations import Step, upgrade
@@ -517,33 +518,35 @@ class SqliteStore:
 
     def all_sessions(self) -> list[SessionRow]:
         rows = self.reader.execute(
-            f"SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at")
+            f"SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at").fetchall()
         return [_session_row(r) for r in rows]
 
     def candidate_sessions(self, key: str) -> list[SessionRow]:
         """The sessions whose interviewee has this person key, oldest first."""
         rows = self.reader.execute(
             f"SELECT {SESSION_COLUMNS} FROM sessions WHERE interviewee_key = ? "
-            "ORDER BY created_at", (key,))
+            "ORDER BY created_at", (key,)).fetchall()
         return [_session_row(r) for r in rows]
 
     def timed_sessions(self) -> list[SessionRow]:
         """Unfinished sessions that have a timer to run with nobody connected: a phase deadline
         (live, feedback, revealed) or a lobby with someone (re)connecting. The others are loaded
         on demand."""
-        rows = self.reader.execute(
-            "SELECT record, simulated, extra FROM sessions "
-            "WHERE json_extract(record, '$.phase') IN ('live', 'feedback', 'revealed') "
+        rows = self.reader.execute(  # CASE: a damaged record is never parsed, nor fails it
+            f"SELECT {SESSION_COLUMNS} FROM sessions WHERE CASE WHEN json_valid(record) AND "
+            "json_type(record) = 'object' THEN "
+            "json_extract(record, '$.phase') IN ('live', 'feedback', 'revealed') "
             "OR (json_extract(record, '$.phase') = 'lobby' AND EXISTS (SELECT 1 FROM "
             "json_each(record, '$.presence') WHERE json_extract(value, '$.status') IN "
-            "('connected', 'reconnecting'))) ORDER BY created_at")
+            "('connected', 'reconnecting'))) END ORDER BY created_at").fetchall()
         return [_session_row(r) for r in rows]
 
     def stale_practice_lobbies(self, created_before: int, limit: int) -> list[str]:
         """Ids of practice sessions still in the lobby that were created before the time."""
         rows = self.reader.execute(
-            "SELECT id FROM sessions WHERE created_at < ? AND json_extract(record, '$.phase') = "
-            "'lobby' AND json_extract(extra, '$.practice') ORDER BY created_at LIMIT ?",
+            "SELECT id FROM sessions WHERE created_at < ? AND CASE WHEN json_valid(record) "
+            "AND json_valid(extra) THEN json_extract(record, '$.phase') = 'lobby' AND "
+            "json_extract(extra, '$.practice') END ORDER BY created_at LIMIT ?",
             (created_before, limit))
         return [r[0] for r in rows]
 
@@ -653,7 +656,7 @@ class SqliteStore:
         return _Transaction(self.db)
 
 
-SESSION_COLUMNS = "record, simulated, extra, kind, interviewer_key, interviewee_key"
+SESSION_COLUMNS = "id, record, kind, extra, interviewer_key, interviewee_key"
 
 
 def _question(ts: int, sender: str | None, text: str) -> dict[str, Any]:
@@ -664,12 +667,8 @@ def _question(ts: int, sender: str | None, text: str) -> dict[str, Any]:
 
 
 def _session_row(row: tuple[Any, ...]) -> SessionRow:
-    """From the SESSION_COLUMNS (or only the first three: then the kind is read from them)."""
-    record, extra = json.loads(row[0]), json.loads(row[2])
-    if len(row) == 3:
-        kind = SIMULATED if row[1] else PRACTICE if extra.get("practice") else REAL
-        return SessionRow(record, kind, extra)
-    return SessionRow(record, row[3], extra, row[4], row[5])
+    """From the SESSION_COLUMNS; a damaged row has `problem` set (ports.session_row)."""
+    return session_row(*row)
 
 
 def migrate_sessions(db: sqlite3.Connection) -> None:

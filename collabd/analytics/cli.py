@@ -4,9 +4,11 @@ Wiring (collabd/cli.py):
 
     analytics_cli.add_parser(subparsers).set_defaults(func=analytics_cli.main)
 
-`main(args)` opens the store of `--data-dir` (refusing a directory or store that does not exist:
-a mistyped path must not read as an empty study), then `run` computes the study, or
-`run_person` one person's calibration history (`--person EXTERNAL_ID`).
+`main(args)` opens the store of `--data-dir` (refusing, with one line and exit status 2, a
+directory or store that does not exist or a file that is not a collabd store: a mistyped path
+must not read as an empty study), then `run` computes the study, or `run_person` one person's
+calibration history (`--person EXTERNAL_ID`). A damaged session row is named on stderr and
+skipped (`skipped` in the result), never the end of the study.
 
 Importing this module is cheap (argparse only): numpy, scipy and matplotlib are imported by
 run(), which prints a clear message and returns EXIT_MISSING_EXTRA when the extra is missing.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -31,6 +34,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # the output file could not be written
 EXIT_NO_STORE = 2  # the data directory or its store does not exist
 EXIT_MISSING_EXTRA = 3
+SKIPPED_NAMED = 20  # damaged sessions named one per line on stderr; all are in the output
 STORE_FILE = "collabd.sqlite3"
 
 
@@ -106,9 +110,14 @@ def main(
         return EXIT_NO_STORE
 
     from collabd.adapters.sqlite_store import SqliteStore
-    from collabd.analytics.records import from_session_record
+    from collabd.analytics.records import from_session_rows
+    from collabd.ports import StoreError
 
-    store = SqliteStore(data_dir / STORE_FILE)
+    try:
+        store = SqliteStore(data_dir / STORE_FILE)
+    except (sqlite3.DatabaseError, StoreError) as exc:
+        print(f"collabd analytics: cannot open the store in {data_dir}: {exc}", file=err_stream)
+        return EXIT_NO_STORE
     try:
         if args.person is None:
             rows = store.all_sessions()
@@ -119,20 +128,47 @@ def main(
             )
     finally:
         store.close()
-    records = [from_session_record(row.record, row.kind) for row in rows]
+    records, skipped = from_session_rows(rows)
+    warn_skipped(skipped, err_stream)
     if args.person is None:
-        return run(args, records, stdout=stdout, stderr=stderr)
+        return run(args, records, stdout=stdout, stderr=stderr, skipped=skipped)
     return run_person(args, records, stdout=stdout, stderr=stderr)
 
 
+def warn_skipped(skipped: list[dict[str, str]], err_stream: TextIO) -> None:
+    """A line per damaged session (the first SKIPPED_NAMED of them), then how many in all."""
+    for row in skipped[:SKIPPED_NAMED]:
+        print(f"collabd analytics: skipped session {row['session_id']}: {row['reason']}",
+              file=err_stream)
+    if skipped:
+        more = len(skipped) - SKIPPED_NAMED
+        print(f"collabd analytics: {len(skipped)} damaged session(s) skipped"
+              + (f" ({more} not named here; all are under `skipped`)" if more > 0 else ""),
+              file=err_stream)
+
+
 def store_problem(data_dir: Path) -> str | None:
-    """Why `data_dir` holds no store to read, or None. Reading never creates one."""
+    """Why `data_dir` holds no store to read, or None. Reading never creates one, nor
+    migrates a file that is not a collabd store into one."""
     if not data_dir.is_dir():
         return f"data directory {data_dir} does not exist (pass the server's --data-dir)"
-    if not (data_dir / STORE_FILE).is_file():
+    path = data_dir / STORE_FILE
+    if not path.is_file():
         return (
             f"no store in {data_dir} ({STORE_FILE} is missing): is it the server's data directory?"
         )
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+            ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return f"{path} is not a collabd store ({exc})"
+    if found is None:
+        return f"{path} is not a collabd store (it has no sessions table)"
     return None
 
 
@@ -151,8 +187,10 @@ def run(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    skipped: list[dict[str, str]] | None = None,
 ) -> int:
-    """Compute the study over `records` and write it as args.format; return an exit code."""
+    """Compute the study over `records` and write it as args.format; return an exit code.
+    `skipped`: the stored sessions that could not be read, reported in the result."""
     err_stream = sys.stderr if stderr is None else stderr
     try:
         from collabd.analytics.study import compute
@@ -163,7 +201,7 @@ def run(
         print(f"collabd analytics: {exc}", file=err_stream)
         return EXIT_MISSING_EXTRA
 
-    result = compute(records, include=included_kinds(args))
+    result = compute(records, include=included_kinds(args), skipped=skipped or ())
     if args.format == "html":
         text = render_html(result)
     else:

@@ -196,10 +196,22 @@ def from_session_record(record: Mapping[str, Any], kind: str) -> InterviewRecord
     """The study's view of a stored session (collabd.core.session.Session.to_record()).
 
     A feedback entry that is there but holds no form object (a damaged row) yields an empty form,
-    which classify() counts as invalid rather than stopping the whole study.
+    which classify() counts as invalid rather than stopping the whole study. A record the study
+    cannot read at all (no participants, an ended_at that is not a time, an unknown kind, ...)
+    raises ValueError saying why; `from_session_rows` reports those rows and goes on.
     """
-    pids = {p["role"]: p["id"] for p in record["participants"]}
+    if not isinstance(record, Mapping):
+        raise ValueError("the record is not an object")
+    parts = record.get("participants")
+    if not isinstance(parts, list):
+        raise ValueError("the record has no participants")
+    pids = {p.get("role"): p.get("id") for p in parts if isinstance(p, Mapping)}
+    for role in ("interviewer", "interviewee"):
+        if not isinstance(pids.get(role), str):
+            raise ValueError(f"no {role} among the participants")
     feedback = record.get("feedback") or {}
+    if not isinstance(feedback, Mapping):
+        raise ValueError("feedback is not an object")
 
     def form(role: str) -> Mapping[str, Any] | None:
         entry = feedback.get(role)
@@ -208,15 +220,32 @@ def from_session_record(record: Mapping[str, Any], kind: str) -> InterviewRecord
         found = entry.get("form") if isinstance(entry, Mapping) else None
         return found if isinstance(found, Mapping) else {}
 
-    return InterviewRecord(
-        session_id=record["session_id"],
-        ended_at=record.get("ended_at"),
-        interviewer_pid=pids["interviewer"],
-        interviewee_pid=pids["interviewee"],
-        kind=kind,
-        interviewer_form=form("interviewer"),
-        interviewee_form=form("interviewee"),
-    )
+    return record_from_dict({
+        "session_id": record.get("session_id"),
+        "ended_at": record.get("ended_at"),
+        "interviewer_pid": pids["interviewer"],
+        "interviewee_pid": pids["interviewee"],
+        "kind": kind,
+        "interviewer_form": form("interviewer"),
+        "interviewee_form": form("interviewee"),
+    })
+
+
+def from_session_rows(rows: Iterable[Any]) -> tuple[list[InterviewRecord], list[dict[str, str]]]:
+    """The records of stored sessions (ports.SessionRow), and the rows that cannot be read as
+    one, as {session_id, reason}: one damaged row is reported, not a reason to stop."""
+    records: list[InterviewRecord] = []
+    skipped: list[dict[str, str]] = []
+    for row in rows:
+        reason = row.problem
+        if reason is None:
+            try:
+                records.append(from_session_record(row.record, row.kind))
+                continue
+            except (ValueError, TypeError) as exc:  # TypeError: e.g. a list where a name goes
+                reason = str(exc)
+        skipped.append({"session_id": row.sid, "reason": reason})
+    return records, skipped
 
 
 def counted_kinds(include: Collection[str] = ()) -> list[str]:

@@ -24,7 +24,7 @@ from a thread (e.g. `loop.run_in_executor`) in an async handler.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from collabd.analytics.extra import MissingExtraError
@@ -74,12 +74,15 @@ def compute(
     *,
     include: Collection[str] = (),
     r2_points_max: int = 1000,
+    skipped: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
     """Run the whole study over `records`; see the module docstring and SCHEMA.md.
 
     include: the kinds of session counted besides real ones ("practice", "simulated"); the
         others are left out and counted under their kind in counts.excluded.
     r2_points_max: cap on r2_over_time.points (every prefix is still used for max_r2).
+    skipped: the stored sessions that could not be read ({session_id, reason}, from
+        records.from_session_rows), reported under `skipped`.
     """
     if r2_points_max < 1:
         raise ValueError("r2_points_max must be at least 1")
@@ -104,6 +107,7 @@ def compute(
             "excluded_total": len(records) - len(obs),
             "excluded": excluded,
         },
+        "skipped": {"count": len(skipped), "sessions": [dict(row) for row in skipped]},
         "period": {
             "first_ended_at": obs[0].ended_at if obs else None,
             "last_ended_at": obs[-1].ended_at if obs else None,

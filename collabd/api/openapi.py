@@ -50,6 +50,9 @@ WRONG_PHASE = {"409": _error("wrong_phase", "not possible in the current phase",
 UNAVAILABLE = {"503": _error("store_unavailable", "the store cannot be reached now (for "
                              "instance PostgreSQL is down); retry later",
                              "the store cannot be reached now, retry later")}
+DAMAGED = {"500": _error("damaged_session", "the stored session cannot be read (a damaged "
+                         "row; the server log says why)", "session s-Yk2xQm9uZXlCYWRn cannot "
+                         "be read: record is not JSON")}
 SID = [{"name": "sid", "in": "path", "required": True, "schema": {"type": "string"}}]
 EXTERNAL_ID = {"name": "external_id", "in": "path", "required": True,
                "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
@@ -91,7 +94,8 @@ CREATED_EXAMPLE = {
     "interviewer": {"pid": "p-Qm9uZXlCYWRn", "token": "eyJyIjoi...", "join_url": JOIN_URL},
     "interviewee": {"pid": "p-V2hpdGVPd2xz", "token": "eyJyIjoi...", "join_url": JOIN_URL},
 }
-LIST_EXAMPLE = {"sessions": [STATUS_EXAMPLE], "limit": 100, "offset": 0}
+LIST_EXAMPLE = {"sessions": [STATUS_EXAMPLE], "limit": 100, "offset": 0, "skipped": [
+    {"session_id": "s-Yk2xQm9uZXlCYWRn", "reason": "record is not JSON"}]}
 CHAT_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"], "messages": [
     {"id": 1, "ts": 1767225700000, "from": {"id": "p-Qm9uZXlCYWRn", "name": "Teal Heron",
                                             "color": "#0f766e"}, "text": "Hello!"}]}
@@ -168,7 +172,8 @@ def build() -> dict[str, Any]:
                                   **BAD, **AUTH, **UNAVAILABLE},
                 },
                 "get": {
-                    "summary": "List sessions, newest first",
+                    "summary": "List sessions, newest first (a damaged row is left out and "
+                               "named under `skipped`)",
                     "parameters": _query_parameters(p.ListQuery),
                     "responses": {"200": _json(p.SessionList, "sessions", LIST_EXAMPLE),
                                   **BAD, **AUTH, **UNAVAILABLE},
@@ -177,7 +182,7 @@ def build() -> dict[str, Any]:
             "/api/sessions/{sid}": {"get": {
                 "summary": "Status of a session", "parameters": SID,
                 "responses": {"200": _json(p.SessionStatus, "status", STATUS_EXAMPLE),
-                              **AUTH, **UNAVAILABLE, **NOT_FOUND}}},
+                              **AUTH, **UNAVAILABLE, **NOT_FOUND, **DAMAGED}}},
             "/api/sessions/{sid}/end": {"post": {
                 "summary": "End the interview (live -> feedback; lobby -> sealed)",
                 "parameters": SID,
@@ -206,9 +211,13 @@ def build() -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "collabd.analytics.study v2 "
                                            "(collabd/analytics/SCHEMA.md); real sessions only "
-                                           "unless the other kinds are included",
-                            "content": {"application/json": {"schema": {"type": "object"}}}},
-                    **BAD, **AUTH,
+                                           "unless the other kinds are included. Stored "
+                                           "sessions that cannot be read (damaged rows) are "
+                                           "left out and named under `skipped`",
+                            "content": {"application/json": {"schema": {
+                                "type": "object", "required": ["skipped"],
+                                "properties": {"skipped": _ref(p.SkippedRows)}}}}},
+                    **BAD, **AUTH, **UNAVAILABLE,
                     "503": _error("analytics_unavailable", "the analytics extra is not "
                                   "installed", "pip install 'collabd[analytics]'")}}},
             "/api/people/{external_id}/calibration": {"get": {

@@ -184,10 +184,25 @@ class Created(Struct, forbid_unknown_fields=True):
     interviewee: Join
 
 
+class Skipped(Struct, forbid_unknown_fields=True):
+    """A stored session that cannot be read (a damaged row): left out of the answer, named."""
+
+    session_id: str
+    reason: Annotated[str, Meta(description="why, e.g. `record is not JSON`")]
+
+
+class SkippedRows(Struct, forbid_unknown_fields=True):
+    count: int
+    sessions: list[Skipped]
+
+
 class SessionList(Struct, forbid_unknown_fields=True):
     sessions: list[SessionStatus]
     limit: int
     offset: int
+    skipped: Annotated[list[Skipped], Meta(
+        description="rows of this page that could not be read (damaged); `sessions` holds "
+                    "the others")] = []
 
 
 class Sender(Struct, forbid_unknown_fields=True):
@@ -395,7 +410,7 @@ class PersonCalibration(Struct, forbid_unknown_fields=True):
 # every named schema of the OpenAPI document
 COMPONENTS: tuple[Any, ...] = (CreateSession, IdentityIn, Options, SessionStatus, Created,
                                SessionList, ChatLog, PracticeCreated, Health, ErrorAnswer,
-                               PersonCalibration, Timeline)
+                               PersonCalibration, Timeline, SkippedRows)
 
 
 # -- decoding

@@ -15,12 +15,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from ..core.lifecycle import SessionError
 from ..core.session import Identity, Session, SessionOptions
 from ..core.text import shown
-from ..runtime.services import Live, Services
+from ..runtime.services import DamagedSession, Live, Services
 from . import payloads as p
 from .openapi import OPENAPI_JSON
 
@@ -109,6 +110,9 @@ class SessionApi:
                 return error(400, exc.code, str(exc))
             except NotFound:
                 return error(404, "not_found", "no such session")
+            except DamagedSession as exc:
+                log.error("damaged session", extra={"session": exc.sid, "reason": exc.reason})
+                return error(500, "damaged_session", str(exc))
         return guarded
 
     async def openapi(self, request: web.Request) -> web.Response:
@@ -157,17 +161,38 @@ class SessionApi:
         kind = q.kind if isinstance(q.kind, str) else None
         rows = await self.services.read(self.services.hub.store.list_sessions, q.limit,
                                         q.offset, kind)
-        sessions = []
+        sessions, skipped = [], []
         for row in rows:
-            live = self.services.live.get(row.record["session_id"])
-            session = live.session if live else Session.from_record(row.record)
-            sessions.append({**session.admin_view(), "simulated": row.kind == "simulated",
-                             "kind": row.kind})
-        return answer({"sessions": sessions, "limit": q.limit, "offset": q.offset},
-                      p.SessionList)
+            try:
+                sessions.append(self._row_status(row))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                skipped.append({"session_id": row.sid, "reason": row.problem or repr(exc)})
+        if skipped:
+            log.warning("damaged sessions left out of the list", extra={"skipped": skipped})
+        return answer({"sessions": sessions, "limit": q.limit, "offset": q.offset,
+                       "skipped": skipped}, p.SessionList)
+
+    def _row_status(self, row: Any) -> Any:
+        """One listed session's status, checked against its schema (raises on a damaged row,
+        so that row alone is left out)."""
+        if row.problem is not None:
+            raise ValueError(row.problem)
+        live = self.services.live.get(row.sid)
+        session = live.session if live else Session.from_record(row.record)
+        status = {**session.admin_view(), "simulated": row.kind == "simulated",
+                  "kind": row.kind}
+        return msgspec.convert(status, p.SessionStatus)
 
     async def _live(self, request: web.Request) -> Live:
+        """The session, loaded (and kept while it needs to be) to change it."""
         live = await self.services.get(request.match_info["sid"])
+        if live is None:
+            raise NotFound
+        return live
+
+    async def _read(self, request: web.Request) -> Live:
+        """The session, to read it: not kept in memory for the read."""
+        live = await self.services.peek(request.match_info["sid"])
         if live is None:
             raise NotFound
         return live
@@ -178,7 +203,7 @@ class SessionApi:
                        "kind": live.kind}, p.SessionStatus)
 
     async def get(self, request: web.Request) -> web.Response:
-        return self._status(await self._live(request))
+        return self._status(await self._read(request))
 
     async def _mutate(self, live: Live, fn: Callable[..., list[str]], *args: Any,
                       ) -> web.Response:
@@ -186,6 +211,8 @@ class SessionApi:
             await self.services.mutate(live, fn, *args)
         except SessionError as exc:
             return error(409, exc.code, str(exc))
+        finally:
+            self.services.release(live)  # kept only while a room or a timer needs it
         return self._status(live)
 
     async def end(self, request: web.Request) -> web.Response:
@@ -197,7 +224,7 @@ class SessionApi:
         return await self._mutate(live, live.session.cancel)
 
     async def chat(self, request: web.Request) -> web.Response:
-        live = await self._live(request)
+        live = await self._read(request)
         rows = await self.services.read(self.services.hub.store.chat_after, live.session.id, 0,
                                         100_000)
         return answer({"session_id": live.session.id, "messages": rows}, p.ChatLog)
@@ -205,23 +232,25 @@ class SessionApi:
     async def timeline(self, request: web.Request) -> web.Response:
         """The replay timeline (SPEC 18): at any phase for the embedder, pseudonyms only
         unless the two unmasked; never anyone's private notes."""
-        live = await self._live(request)
+        live = await self._read(request)
         info, events = await self.services.features.timeline(live)
         body = await asyncio.to_thread(p.answer, {"info": info, "events": events}, p.Timeline)
         return web.Response(body=body, content_type=JSON)
 
     async def analytics(self, request: web.Request) -> web.Response:
         from ..analytics.extra import MissingExtraError
-        from ..analytics.records import from_session_record
+        from ..analytics.records import from_session_rows
 
         q = p.query(request.query, p.AnalyticsQuery)
         rows = await self.services.read(self.services.hub.store.all_sessions)
-        records = [from_session_record(row.record, row.kind) for row in rows]
+        records, skipped = from_session_rows(rows)
+        if skipped:
+            log.warning("damaged sessions left out of the study", extra={"skipped": skipped})
         try:
             from ..analytics.study import compute
 
             result = await asyncio.get_running_loop().run_in_executor(
-                None, lambda: compute(records, include=q.include()))
+                None, lambda: compute(records, include=q.include(), skipped=skipped))
         except MissingExtraError as exc:
             return error(503, "analytics_unavailable", str(exc))
         return web.json_response(result)
@@ -230,7 +259,7 @@ class SessionApi:
         """GET /api/people/{external_id}/calibration: the person's sessions as a candidate,
         found by the keyed hash of their external id (the id itself is not stored)."""
         from ..analytics.person import history, person_key
-        from ..analytics.records import from_session_record
+        from ..analytics.records import from_session_rows
 
         q = p.query(request.query, p.AnalyticsQuery)
         external_id = request.match_info["external_id"]
@@ -238,7 +267,9 @@ class SessionApi:
             raise p.InvalidPayload("external_id must have 1 to 200 characters")
         key = person_key(self.services.secret, external_id)
         rows = await self.services.read(self.services.hub.store.candidate_sessions, key)
-        records = [from_session_record(row.record, row.kind) for row in rows]
+        records, skipped = from_session_rows(rows)
+        if skipped:
+            log.warning("damaged sessions left out of a calibration", extra={"skipped": skipped})
         return answer(history(records, include=q.include()), p.PersonCalibration)
 
     def _practice_allowed(self, address: str, now: float) -> bool:

@@ -111,6 +111,11 @@ class ClusterServices(Services):
         self._forget(name)
         self.cluster.release(name)
 
+    def release(self, live: Live) -> None:
+        """Forget it and hand its room back, once no room or timer of it is left here."""
+        if live.timer is None:
+            self.settle(live.session.id)
+
     def on_unload(self, room: Room) -> None:
         super().on_unload(room)
         self.settle(room.name)

@@ -40,7 +40,7 @@ from collab_protocol import (
 
 from ..analytics.person import history as person_history
 from ..analytics.person import person_key
-from ..analytics.records import from_session_record
+from ..analytics.records import from_session_rows
 from ..core import signaling
 from ..core.lifecycle import Phase, SessionError
 from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
@@ -91,9 +91,22 @@ class Live:
 
     @classmethod
     def from_row(cls, row: Any) -> Live:
-        """From a store's SessionRow."""
-        return cls(Session.from_record(row.record), row.kind == "simulated", row.extra,
-                   row.kind, row.interviewee_key)
+        """From a store's SessionRow; DamagedSession if its row cannot be read."""
+        if row.problem is not None:
+            raise DamagedSession(row.sid, row.problem)
+        try:
+            session = Session.from_record(row.record)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise DamagedSession(row.sid, repr(exc)) from None
+        return cls(session, row.kind == "simulated", row.extra, row.kind, row.interviewee_key)
+
+
+class DamagedSession(Exception):
+    """A stored session that cannot be read (a damaged row)."""
+
+    def __init__(self, sid: str, reason: str) -> None:
+        super().__init__(f"session {sid} cannot be read: {reason}")
+        self.sid, self.reason = sid, reason
 
 
 class Services(Basic):
@@ -116,9 +129,14 @@ class Services(Basic):
         so idle lobbies cost no memory. Then start expiring stale practice lobbies."""
         assert self.hub is not None
         for row in await self.read(self.hub.store.timed_sessions):
-            if row.record["session_id"] in self.live:
+            if row.sid in self.live:
                 continue
-            live = Live.from_row(row)
+            try:
+                live = Live.from_row(row)
+            except DamagedSession as exc:  # one damaged row must not stop the server
+                log.error("damaged session not loaded", extra={"session": exc.sid,
+                                                                "reason": exc.reason})
+                continue
             self.live[live.session.id] = live
             await self.mutate(live, live.session.disconnect_all)
         assert self.webhooks is not None
@@ -213,6 +231,25 @@ class Services(Basic):
             self.arm(live)  # a reconnect grace may still be running
         return live
 
+    async def peek(self, sid: str) -> Live | None:
+        """The session, for a read: the loaded one, else a copy from the store that is not
+        kept (no timer; reading a session must not pin it in memory)."""
+        live = self.live.get(sid)
+        if live is not None:
+            return live
+        assert self.hub is not None
+        found = await self.read(self.hub.store.load_session, sid)
+        return None if found is None else Live.from_row(found)
+
+    def release(self, live: Live) -> None:
+        """Forget a loaded session that nothing needs in memory any more: no room of it is
+        loaded, no timer is armed and no change of it is being written (the store has it)."""
+        assert self.hub is not None
+        sid = live.session.id
+        if (self.live.get(sid) is live and live.timer is None and not live.lock.locked()
+                and sid not in self.hub.rooms):
+            del self.live[sid]
+
     async def mutate(self, live: Live, fn: Any, *args: Any, on_durable: Any = None) -> list[str]:
         """Run one session method; persist before anyone hears of the change."""
         async with live.lock:
@@ -241,7 +278,7 @@ class Services(Basic):
             return
         assert self.hub is not None
         rows = await self.read(self.hub.store.candidate_sessions, key)
-        live.history = candidate_history([from_session_record(r.record, r.kind) for r in rows])
+        live.history = candidate_history(from_session_rows(rows)[0])
 
     def arm(self, live: Live) -> None:
         if live.timer is not None:
@@ -259,6 +296,7 @@ class Services(Basic):
             await self.mutate(live, live.session.tick)
         except Exception:
             log.exception("session timer failed", extra={"session": live.session.id})
+        self.release(live)  # nobody there and nothing more to time: no need to keep it
 
     def publish(self, live: Live, events: list[str]) -> None:
         session = live.session
@@ -297,8 +335,12 @@ class Services(Basic):
         try:
             p = live.session.participant(claims.pid)
         except SessionError:
+            self.release(live)  # refused: it stays loaded only if something else needs it
             return "not_allowed"
-        return None if p.role == claims.role else "not_allowed"
+        if p.role != claims.role:
+            self.release(live)
+            return "not_allowed"
+        return None
 
     def pseudonym(self, claims: Claims) -> dict[str, Any]:
         live = self.live.get(claims.room)
@@ -309,7 +351,8 @@ class Services(Basic):
                 "role": claims.role}
 
     async def on_join(self, room: Room, conn: Conn) -> None:
-        live = self.live.get(room.name)
+        # released since `authorize` loaded it (its room unloaded meanwhile): load it again
+        live = self.live.get(room.name) or await self.get(room.name)
         if live is not None:
             room.read_only = live.session.is_read_only()
             room.ping_seconds = room.limits.ws_ping_seconds  # presence is shown: notice drops fast
@@ -334,10 +377,11 @@ class Services(Basic):
         self._in_call.pop(room.name, None)
         self.features.forget_room(room.name)
         live = self.live.get(room.name)
-        if live is not None and live.session.is_terminal():
-            if live.timer is not None:
+        if live is not None:
+            if live.session.is_terminal() and live.timer is not None:
                 live.timer.cancel()
-            del self.live[room.name]
+                live.timer = None
+            self.release(live)  # kept only while a timer needs it
 
     def refuse_update(self, room: Room, conn: Conn) -> None:
         conn.send_collab(Error("read_only", "the interview has ended: the document is read-only"))

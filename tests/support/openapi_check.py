@@ -24,11 +24,19 @@ def _registry() -> Registry:
     return Registry().with_resource("urn:collabd-openapi", DRAFT202012.create_resource(OPENAPI))
 
 
+def _in_document(schema: Any) -> Any:
+    """The schema with each local $ref (at any depth) pointing into the document."""
+    if isinstance(schema, dict):
+        return {k: ("urn:collabd-openapi" + v if k == "$ref" and v.startswith("#") else
+                    _in_document(v)) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_in_document(v) for v in schema]
+    return schema
+
+
 def validator(schema: dict[str, Any]) -> Draft202012Validator:
     """A validator for a schema of the document; its $refs resolve inside the document."""
-    if "$ref" in schema:
-        schema = {"$ref": "urn:collabd-openapi" + schema["$ref"]}
-    return Draft202012Validator(schema, registry=_registry())
+    return Draft202012Validator(_in_document(schema), registry=_registry())
 
 
 def operation(method: str, path: str) -> dict[str, Any]:
