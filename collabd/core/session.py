@@ -59,7 +59,7 @@ SECOND = 1000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 
-Status = Literal["waiting", "connected", "reconnecting", "away"]
+Status = Literal["waiting", "connected", "reconnecting", "away", "left"]
 EndedBy = Literal["interviewer", "embedder", "time_limit", "cancelled"]
 CloseReason = Literal[
     "ended_in_lobby", "cancelled", "feedback_expired", "not_offered", "no_mutual_unmask", "unmasked"
@@ -284,8 +284,9 @@ class Session:
                 self._enter(Event.START, now, out)
         return out
 
-    def leave(self, pid: str, now: int) -> list[str]:
-        """A connection of ``pid`` closed; with none left they are reconnecting for a grace."""
+    def leave(self, pid: str, now: int, clean: bool = False) -> list[str]:
+        """A connection of ``pid`` closed; with none left they are reconnecting for a grace,
+        or ``left`` at once when that last connection said goodbye (``clean``)."""
         with self._change(now) as out:
             self.participant(pid)
             presence = self._presence[pid]
@@ -293,7 +294,7 @@ class Session:
                 raise NotConnected("this participant has no open connection")
             presence.connections -= 1
             if presence.connections == 0:
-                presence.status = "reconnecting"
+                presence.status = "left" if clean else "reconnecting"
                 presence.left_at = now
                 out.append(PRESENCE_CHANGED)
         return out

@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import msgpack  # type: ignore[import-untyped]  # ships no type hints
@@ -70,6 +71,7 @@ WIRE_CODES = {
 CALL_PHASES = (Phase.LOBBY, Phase.LIVE)
 HISTORY_CHUNK = 200
 HISTORY_FRAME_OVERHEAD = 64  # type, length, map header, "t", "messages", array header
+CLOSE_NORMAL = 1000  # RFC 6455 normal closure: sent by a client that leaves for good
 
 
 def now_ms() -> int:
@@ -368,7 +370,9 @@ class Services(Basic):
         live = self.live.get(room.name)
         if live is not None:
             try:
-                await self.mutate(live, live.session.leave, conn.claims.pid)
+                # a goodbye: 1000 comes only from the client (the server never closes with it)
+                clean = conn.close_code == CLOSE_NORMAL
+                await self.mutate(live, partial(live.session.leave, clean=clean), conn.claims.pid)
             except SessionError:
                 pass  # joined before a restart; the session already counts it gone
 

@@ -144,6 +144,15 @@ def test_live_once_both_have_joined_once() -> None:
     assert session.view_for(ER)["ends_at"] == session.ends_at
 
 
+def test_a_clean_leave_is_left_with_no_grace_timer() -> None:
+    session = live_session()
+    assert session.leave(EE, T0 + 100, clean=True) == ["presence_changed"]
+    assert session.status(EE) == "left"
+    assert session.next_deadline() == session.ends_at
+    assert session.join(EE, T0 + 200) == ["presence_changed"]
+    assert session.status(EE) == "connected"
+
+
 def test_reconnect_grace_then_away() -> None:
     session = live_session()
     session.leave(EE, T0 + 100)

@@ -93,3 +93,27 @@ def test_reloading_a_go_room_keeps_remote_cursors_and_announces_nothing(
         expect(er.page.locator(".cm-ySelectionCaret")).to_have_count(1)
         expect(er.page.locator(".notice[data-key=language]")).to_have_count(0)
         assert er.errors() == [] and ee.errors() == []
+
+
+def test_closing_the_tab_is_left_and_a_dropped_page_is_reconnecting(
+    browser: Browser, server: WebServer
+) -> None:
+    s = create(server, grace_seconds=600)
+    with pair(browser, s) as (er, ee):
+        wait_phase(ee, "Interview in progress")
+        other = er.page.locator(".person.other")
+        expect(other).to_have_attribute("data-status", "connected")
+        ee.page.close()  # the tab is closed: the page says goodbye
+        expect(other).to_have_attribute("data-status", "left")
+        expect(other).to_contain_text("left")
+        er.shot("walk-partner-left")
+        # back on a new tab, then the renderer dies (no goodbye): that is a drop
+        page = ee.context.new_page()
+        page.goto(s["interviewee"]["join_url"])
+        expect(other).to_have_attribute("data-status", "connected")
+        try:  # Chromium's crash page kills the renderer: its socket ends without a goodbye
+            page.goto("chrome://crash", timeout=5_000)
+        except Exception:
+            pass
+        expect(other).to_have_attribute("data-status", "reconnecting")
+        assert er.errors() == []

@@ -274,7 +274,7 @@ async def test_kill_between_submissions_keeps_the_first_and_reveals_nothing(tmp_
 
 async def test_time_limit_ends_the_interview_and_reconnect_grace(server):
     s, a, b = await both(server, interview_seconds=0.6, grace_seconds=0.3)
-    await b.close()
+    b.c.ws.transport.abort()  # a dropped network: no close frame
     st = await a.next(lambda m: isinstance(m, SessionState)
                       and m.participants[1]["status"] == "reconnecting")
     assert st.phase == "live"
@@ -283,6 +283,18 @@ async def test_time_limit_ends_the_interview_and_reconnect_grace(server):
     await a.until(phase_is("feedback"), timeout=5)
     status, body = await api(server, "GET", f"/api/sessions/{s['session_id']}")
     assert body["ended_by"] == "time_limit"
+
+
+async def test_a_clean_close_is_left_and_a_rejoin_is_connected(server):
+    s, a, b = await both(server)
+    await b.close()  # close code 1000: the participant left on purpose
+    st = await a.next(lambda m: isinstance(m, SessionState)
+                      and m.participants[1]["status"] != "connected")
+    assert st.participants[1]["status"] == "left"
+    b2 = await Participant.join(server, s["session_id"], s["interviewee"]["token"])
+    await a.until(lambda m: isinstance(m, SessionState)
+                  and m.participants[1]["status"] == "connected")
+    await b2.close()
 
 
 async def test_third_parties_get_403(server):

@@ -224,6 +224,10 @@ export class RoomConnection {
 
   destroy () {
     clearInterval(this._live)
+    // A goodbye (1000, which the server never sends itself): the other side sees "left" at once
+    // instead of "reconnecting" for the grace period (SPEC 12). The page is going away.
+    const ws = this.provider.ws
+    if (ws && ws.readyState === 1) ws.close(1000, 'left')
     this.provider.destroy()
     this.doc.destroy()
   }
