@@ -70,7 +70,12 @@ class Limits:
     save_burst: float = 20.0
     timeline_rate: float = 2.0  # timeline.get pages per connection
     timeline_burst: float = 10.0
-    timeline_page_bytes: int = 512 * 1024
+    timeline_page_bytes: int = 512 * 1024  # a timeline page (WebSocket and REST)
+    replay_builds: int = 1  # sessions whose timeline is being built at once (others wait)
+    replay_cached: int = 4  # built timelines kept (least recently used dropped)
+    # a session keeps at most this many timestamped updates for replay: past it, the next
+    # compaction folds them into the snapshot the replay then starts from (complete: false)
+    history_max_updates: int = 50_000
     history_retention_days: float = 90.0  # a session room's timestamped history; 0: for ever
 
     def public(self) -> dict[str, float]:

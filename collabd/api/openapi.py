@@ -201,9 +201,11 @@ def build() -> dict[str, Any]:
                 "summary": "Replay: document updates with their server times (and snapshots "
                            "to jump to), chat, runs, question changes, phase changes and call "
                            "start/stop on one time axis (SPEC 18). Pseudonyms only unless the "
-                           "two unmasked; private notes are never included",
-                "parameters": SID,
-                "responses": {"200": _json(p.Timeline, "timeline", TIMELINE_EXAMPLE), **AUTH,
+                           "two unmasked; private notes are never included. In pages of "
+                           "at most timeline_page_bytes: ask again with ?after=<next> until "
+                           "next is absent",
+                "parameters": SID + _query_parameters(p.TimelineQuery),
+                "responses": {"200": _json(p.Timeline, "timeline", TIMELINE_EXAMPLE), **BAD, **AUTH,
                               **NOT_FOUND, **UNAVAILABLE}}},
             "/api/analytics": {"get": {
                 "summary": "The perceived-vs-actual study over stored feedback (admin)",

@@ -322,12 +322,23 @@ class TimelineInfo(Struct, forbid_unknown_fields=True):
         description="false when older document history was folded into the first snapshot")]
 
 
-class Timeline(Struct, forbid_unknown_fields=True):
-    """Everything that happened in the session room, sorted by time (SPEC 18). To show the
-    document at time t: the last snapshot with ts <= t, then the updates after it up to t."""
+class Timeline(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One page of everything that happened in the session room, sorted by time (SPEC 18).
+    To show the document at time t: the last snapshot with ts <= t, then the updates after it
+    up to t. Ask again with `?after=<next>` until `next` is absent."""
 
     info: TimelineInfo
     events: list[TimelineEvent]
+    next: Annotated[int | None, Meta(
+        description="index of the first event of the next page (?after=); absent on the "
+                    "last page")] = None
+
+
+class TimelineQuery(Struct):
+    """GET /api/sessions/{sid}/timeline query parameters."""
+
+    after: Annotated[int, Meta(ge=0, description="index of the first event wanted: 0, then "
+                                                 "the previous page's next")] = 0
 
 
 class PracticeLinks(Struct, forbid_unknown_fields=True):

@@ -21,6 +21,7 @@ from aiohttp import web
 from ..core.lifecycle import SessionError
 from ..core.session import Identity, Session, SessionOptions
 from ..core.text import shown
+from ..runtime import timeline
 from ..runtime.services import DamagedSession, Live, Services
 from . import payloads as p
 from .openapi import OPENAPI_JSON
@@ -230,11 +231,17 @@ class SessionApi:
         return answer({"session_id": live.session.id, "messages": rows}, p.ChatLog)
 
     async def timeline(self, request: web.Request) -> web.Response:
-        """The replay timeline (SPEC 18): at any phase for the embedder, pseudonyms only
-        unless the two unmasked; never anyone's private notes."""
+        """One page of the replay timeline (SPEC 18): at any phase for the embedder,
+        pseudonyms only unless the two unmasked; never anyone's private notes."""
+        q = p.query(request.query, p.TimelineQuery)
         live = await self._read(request)
         info, events = await self.services.features.timeline(live)
-        body = await asyncio.to_thread(p.answer, {"info": info, "events": events}, p.Timeline)
+        if q.after > len(events):
+            raise p.InvalidPayload("after is past the end of the timeline")
+        budget = self.services.hub.settings.limits.timeline_page_bytes
+        part, nxt = timeline.page(events, q.after, budget, split=False)
+        body = await asyncio.to_thread(p.answer, {"info": info, "events": part, "next": nxt},
+                                       p.Timeline)
         return web.Response(body=body, content_type=JSON)
 
     async def analytics(self, request: web.Request) -> web.Response:

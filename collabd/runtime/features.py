@@ -9,7 +9,9 @@ protects privacy, and tests/server/test_room_features.py scans every frame for i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +65,11 @@ class RoomFeatures:
         self.services = services
         self._buckets: dict[Conn, Buckets] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        # the last built timeline per session, while nothing new can be added to it
+        # the last built timelines (least recently used first), while nothing new can be
+        # added to them
         self._timelines: dict[str, tuple[tuple[Any, ...], dict[str, Any], list[Any]]] = {}
+        self._builds: asyncio.Semaphore | None = None  # made on first use: limits come later
+        self._building: dict[str, tuple[asyncio.Lock, int]] = {}  # sid -> (lock, users)
 
     @property
     def hub(self) -> Any:
@@ -85,8 +90,7 @@ class RoomFeatures:
         self._buckets.pop(conn, None)
 
     def forget_room(self, name: str) -> None:
-        self._locks.pop(name, None)
-        self._timelines.pop(name, None)
+        self._locks.pop(name, None)  # a cached timeline stays: the embedder may replay later
 
     def keeps_history(self, live: Live | None) -> bool:
         """A session room keeps every update with its time until the retention has passed."""
@@ -226,29 +230,54 @@ class RoomFeatures:
         conn.send_collab(Timeline(info, part, nxt, msg.nonce))
 
     async def timeline(self, live: Live) -> tuple[dict[str, Any], list[Any]]:
-        """The session's timeline (SPEC 18); cached while the session record, the update
-        count, chat, runs and questions stay the same (pages of one replay reuse it)."""
+        """The session's timeline (SPEC 18), built once and shared: one build per session at
+        a time (concurrent askers wait for it and then find it cached), at most
+        `replay_builds` sessions building at once, the last `replay_cached` timelines kept
+        while nothing new can be added to them (pages of one replay reuse it)."""
         sid = live.session.id
         store = self.hub.store
         room = self.hub.rooms.get(sid)
         if room is not None:
             await room.flush()  # every update applied so far is in the store
-        history = await self.services.read(store.history, sid)
-        chat = await self.services.read(store.chat_after, sid, 0, 1_000_000)
-        runs = await self.services.read(store.runs_after, sid, 0, 1_000_000)
-        questions = await self.services.read(store.questions, sid)
-        log = await self.services.read(store.events, sid)
-        key = (live.session.phase.value, history[1], len(history[2]),
-               history[2][-1][0] if history[2] else 0, len(chat), len(runs), len(questions),
-               len(log))
-        cached = self._timelines.get(sid)
-        if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-        info, events = await asyncio.to_thread(timeline.build, live.session, history, chat,
-                                               runs, questions, log)
-        if room is not None:  # dropped when the room unloads
+        async with self._one_build(sid):
+            chat = await self.services.read(store.chat_after, sid, 0, 1_000_000)
+            runs = await self.services.read(store.runs_after, sid, 0, 1_000_000)
+            questions = await self.services.read(store.questions, sid)
+            log = await self.services.read(store.events, sid)
+            count = await self.services.read(store.count_updates, sid)
+            key = (live.session.phase.value, count, len(chat), len(runs), len(questions),
+                   len(log))
+            cached = self._timelines.pop(sid, None)
+            if cached is not None and cached[0] == key:
+                self._timelines[sid] = cached  # most recently used last
+                return cached[1], cached[2]
+            del cached  # a stale one is not kept beside its replacement
+            if self._builds is None:
+                self._builds = asyncio.Semaphore(self.hub.settings.limits.replay_builds)
+            async with self._builds:
+                history = await self.services.read(store.history, sid)
+                info, events = await asyncio.to_thread(timeline.build, live.session, history,
+                                                       chat, runs, questions, log)
+                del history
             self._timelines[sid] = (key, info, events)
-        return info, events
+            while len(self._timelines) > self.hub.settings.limits.replay_cached:
+                del self._timelines[next(iter(self._timelines))]
+            return info, events
+
+    @contextlib.asynccontextmanager
+    async def _one_build(self, sid: str) -> AsyncIterator[None]:
+        """The session's build lock, forgotten when nobody holds or awaits it."""
+        lock, users = self._building.get(sid, (asyncio.Lock(), 0))
+        self._building[sid] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._building[sid]
+            if users == 1:
+                del self._building[sid]
+            else:
+                self._building[sid] = (lock, users - 1)
 
     def _may_save(self, conn: Conn, text: str, nonce: str, limit: int) -> bool:
         """A question or notes save within its size and the sender's save rate (else the

@@ -353,7 +353,10 @@ class Room:
         await self.flush()
         # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
         snapshot, upto, count = self.doc.snapshot(), self._durable_seq, self._since_snapshot
-        await self.hub.persistence.write(self.hub.store.compact, self.name, snapshot, upto,
-                                        self.keep_history)
+        keep = self.keep_history
+        if keep:  # replay history is capped (history_max_updates): past it, fold it
+            kept = await self.hub.persistence.read(self.hub.store.count_updates, self.name)
+            keep = kept < self.limits.history_max_updates
+        await self.hub.persistence.write(self.hub.store.compact, self.name, snapshot, upto, keep)
         self._since_snapshot -= count - 1
         log.info("compacted", extra={"room": self.name, "updates": count, "bytes": len(snapshot)})

@@ -1,10 +1,14 @@
 """The replay timeline of a session room (SPEC 18): one time axis from what the store keeps.
 
 Pure: the caller reads the store (`Store.history`, chat, runs, questions, the session log) and
-passes the rows in. Building applies the updates to a pycrdt Doc once to write snapshots every
-SNAPSHOT_EVERY updates and after the last one, so a client opens any point with one snapshot and
-at most SNAPSHOT_EVERY - 1 updates (45 minutes of typing: ~10k updates, ~20 snapshots). It runs
-off the event loop (the caller's worker thread): a long history costs tens of milliseconds.
+passes the rows in. Building applies the updates to a pycrdt Doc once, writing a snapshot
+when at least SNAPSHOT_MIN_UPDATES updates *and* at least as many bytes of updates as the last
+snapshot's size came since it, and after the last update. So all snapshots but the last add
+up to at most the bytes of the updates: a big document edited in small steps gets few
+snapshots (the old fixed "every 500 updates" kept a 3 MB document 120 times for 60,000
+updates). Document events are kept as compact tuples holding the stored bytes; base64 and the
+event maps are made only for the page being sent. It runs off the event loop (the caller's
+worker thread), and the caller runs one build per session at a time.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from pycrdt import Doc
 
 from ..core.session import Session
 
-SNAPSHOT_EVERY = 500  # fixed by SPEC 16.4
+SNAPSHOT_MIN_UPDATES = 500  # fixed by SPEC 18.2
 MAX_B64 = 1_000_000  # a longer `u` is split in `timeline` messages (msgpack strings <= 1 MiB)
 # order of kinds recorded at the same millisecond: phase first, then what happened in it
 _KIND_ORDER = {"phase": 0, "question": 1, "call": 2, "update": 3, "snapshot": 3, "chat": 4,
                "run": 5}
 
 History = tuple[bytes | None, int, list[tuple[int, int | None, bytes]]]
-
+# ("update" | "snapshot", ts, n, the Yjs bytes): made into a map only when sent
+DocEvent = tuple[str, int, int, bytes]
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
@@ -54,7 +59,7 @@ def phase_events(session: Session) -> list[dict[str, Any]]:
     return [{"k": "phase", "ts": ts, "phase": phase} for phase, ts in marks if ts is not None]
 
 
-def doc_events(history: History, start: int) -> tuple[list[dict[str, Any]], bool]:
+def doc_events(history: History, start: int) -> tuple[list[DocEvent], bool]:
     """Update and snapshot events, and whether the history is complete. Rows stored before
     times were kept (ts None) are folded into the first snapshot, with the base."""
     base, _, rows = history
@@ -67,16 +72,36 @@ def doc_events(history: History, start: int) -> tuple[list[dict[str, Any]], bool
         if ts is None:
             doc.apply_update(data)
             complete = False
-    out: list[dict[str, Any]] = []
+    out: list[DocEvent] = []
+    last_size = 0
     if not complete:
-        out.append({"k": "snapshot", "ts": timed[0][0] if timed else start, "n": 0,
-                    "u": b64(doc.get_update())})
+        snap = doc.get_update()
+        out.append(("snapshot", timed[0][0] if timed else start, 0, snap))
+        last_size = len(snap)
+    since, since_bytes = 0, 0
     for n, (ts, data) in enumerate(timed, 1):
         doc.apply_update(data)
-        out.append({"k": "update", "ts": ts, "n": n, "u": b64(data)})
-        if n % SNAPSHOT_EVERY == 0 or n == len(timed):
-            out.append({"k": "snapshot", "ts": ts, "n": n, "u": b64(doc.get_update())})
+        out.append(("update", ts, n, data))
+        since += 1
+        since_bytes += len(data)
+        if n == len(timed) or (since >= SNAPSHOT_MIN_UPDATES and since_bytes >= last_size):
+            snap = doc.get_update()
+            out.append(("snapshot", ts, n, snap))
+            last_size, since, since_bytes = len(snap), 0, 0
     return out, complete
+
+
+def event(e: Any) -> dict[str, Any]:
+    """The SPEC 18.2 map of a built event."""
+    if isinstance(e, tuple):
+        return {"k": e[0], "ts": e[1], "n": e[2], "u": b64(e[3])}
+    return e  # type: ignore[no-any-return]
+
+
+def _sort_key(e: Any) -> tuple[int, int]:
+    if isinstance(e, tuple):
+        return e[1], 3
+    return e["ts"], _KIND_ORDER[e["k"]]
 
 
 def build(session: Session, history: History, chat: list[dict[str, Any]],
@@ -97,30 +122,33 @@ def build(session: Session, history: History, chat: list[dict[str, Any]],
     events += [{"k": "chat", **c} for c in chat]
     events += [{"k": "run", **r} for r in runs]
     # snapshots keep their place right after their update: they share its ts and kind order
-    events.sort(key=lambda e: (e["ts"], _KIND_ORDER[e["k"]]))
+    events.sort(key=_sort_key)
     return info(session, complete), events
 
 
-def page(events: list[Any], after: int, budget: int) -> tuple[list[Any], int | None]:
-    """events[after:next] whose MessagePack size stays within `budget` (at least one), with
-    long base64 texts split as SPEC 18.2 says; next is None on the last page."""
+def page(events: list[Any], after: int, budget: int,
+         split: bool = True) -> tuple[list[Any], int | None]:
+    """events[after:next] as maps whose MessagePack size stays within `budget` (at least
+    one), with long base64 texts split as SPEC 18.2 says; next is None on the last page."""
     out: list[Any] = []
     used = 0
     i = after
     while i < len(events):
-        event = split_long(events[i])
-        size = len(msgpack.packb(event, use_bin_type=True))
+        item = event(events[i])
+        if split:  # timeline messages only; the REST answer keeps `u` a string
+            item = split_long(item)
+        size = len(msgpack.packb(item, use_bin_type=True))
         if out and used + size > budget:
             break
-        out.append(event)
+        out.append(item)
         used += size
         i += 1
     return out, (i if i < len(events) else None)
 
 
-def split_long(event: dict[str, Any]) -> dict[str, Any]:
-    u = event.get("u")
+def split_long(e: dict[str, Any]) -> dict[str, Any]:
+    u = e.get("u")
     if not isinstance(u, str) or len(u) <= MAX_B64:
-        return event
+        return e
     step = MAX_B64 - MAX_B64 % 4
-    return {**event, "u": [u[i:i + step] for i in range(0, len(u), step)]}
+    return {**e, "u": [u[i:i + step] for i in range(0, len(u), step)]}

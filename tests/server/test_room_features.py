@@ -3,6 +3,7 @@ who may do what, what the server stamps, what reaches whom, what is stored."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from typing import Any
@@ -378,9 +379,18 @@ async def test_replay_after_the_reveal(tmp_path):
         chat = next(e for e in events if e["k"] == "chat")
         assert ups[30]["ts"] <= chat["ts"] <= run["ts"] <= ups[31]["ts"]
 
-        # the embedder's view is the same timeline (the answer is checked against OpenAPI)
-        status, body = await api(server, "GET", f"/api/sessions/{sid}/timeline")
-        assert status == 200 and body["events"] == events and body["info"] == info
+        # the embedder's view is the same timeline, in pages of the same size (the answers
+        # are checked against OpenAPI)
+        rest, after, rest_pages = [], 0, 0
+        while after is not None:
+            status, body = await api(server, "GET", f"/api/sessions/{sid}/timeline?after={after}")
+            assert status == 200 and body["info"] == info
+            rest += body["events"]
+            after, rest_pages = body.get("next"), rest_pages + 1
+        assert rest == events and rest_pages == pages
+        status, body = await api(server, "GET",
+                                 f"/api/sessions/{sid}/timeline?after={len(events) + 1}")
+        assert status == 400
         status, _ = await api(server, "GET", "/api/sessions/s-nothing/timeline")
         assert status == 404
         await a.send(TimelineGet(after=len(events) + 1, nonce="past"))
@@ -433,3 +443,66 @@ async def test_chat_question_runs_and_names_reach_the_other_side_neutralised(tmp
         assert live.session.participants[0].identity.name == "Alice"
         await a.close()
         await b.close()
+
+
+# -- replay cost: one build per session, a capped history
+
+async def type_updates(p: Participant, n: int) -> None:
+    doc: Doc[Any] = Doc()
+    code = doc.get("code", type=Text)
+    for i in range(n):
+        state = doc.get_state()
+        code += f"{i} "
+        await p.send(SyncUpdate(doc.get_update(state)))
+
+
+async def test_parallel_replays_share_one_build(tmp_path, monkeypatch):
+    from collabd.runtime import timeline
+
+    builds = []
+    real = timeline.build
+
+    def counted(*args: Any) -> Any:
+        builds.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(timeline, "build", counted)
+    async with in_process(tmp_path / "d", timeline_page_bytes=2048) as server:
+        s, a, b = await live_pair(server)
+        sid = s["session_id"]
+        await type_updates(a, 40)
+        await server.hub.rooms[sid].flush()
+        path = f"/api/sessions/{sid}/timeline"
+        answers = await asyncio.gather(*(api(server, "GET", path) for _ in range(6)))
+        assert [status for status, _ in answers] == [200] * 6
+        assert len(builds) == 1  # five waited for the first build and found it
+        first = answers[0][1]
+        assert first["next"] is not None  # 2 KiB pages
+        status, second = await api(server, "GET", f"{path}?after={first['next']}")
+        assert status == 200 and len(builds) == 1  # the next page reuses it
+        await a.send(ChatPost("something new", nonce="c"))
+        await a.next(lambda m: isinstance(m, ChatMsg))
+        await api(server, "GET", path)
+        assert len(builds) == 2  # something changed: built again
+
+
+async def test_replay_history_is_capped(tmp_path):
+    async with in_process(tmp_path / "d", compact_every_updates=20,
+                          history_max_updates=50) as server:
+        s, a, b = await live_pair(server)
+        sid = s["session_id"]
+        await type_updates(a, 200)
+        await server.hub.rooms[sid].flush()
+        store = server.hub.store
+        await wait_until(lambda: store.count_updates(sid) < 100, timeout=20,
+                         what="a compaction past the cap folded the history")
+        info, events, after = None, [], 0
+        while after is not None:
+            status, body = await api(server, "GET", f"/api/sessions/{sid}/timeline?after={after}")
+            assert status == 200
+            info, after = body["info"], body.get("next")
+            events += body["events"]
+        assert info is not None and info["complete"] is False
+        docs = [e for e in events if e["k"] in ("update", "snapshot")]
+        assert docs[0]["k"] == "snapshot" and docs[0]["n"] == 0
+        assert len([e for e in docs if e["k"] == "update"]) < 100

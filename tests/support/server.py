@@ -76,7 +76,8 @@ class ServerProcess:
     """`python -m collabd serve` in a child process; stop(), terminate() or kill() it."""
 
     def __init__(self, data_dir: Path, *limits: str, env: dict[str, str] | None = None,
-                 args: list[str] | None = None) -> None:
+                 args: list[str] | None = None, max_memory: int | None = None) -> None:
+        self.max_memory = max_memory  # RLIMIT_AS of the child (bytes), for attack tests
         self.data_dir = data_dir
         self.limits = limits
         self.args = args or []
@@ -97,7 +98,8 @@ class ServerProcess:
             args += ["--limit", item]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, stdout=log, stderr=log,
-                                         env={**os.environ, **self.env})
+                                         env={**os.environ, **self.env},
+                                         preexec_fn=self._limit if self.max_memory else None)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -112,6 +114,29 @@ class ServerProcess:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not become healthy: {self.log()}")
             time.sleep(0.05)  # polling interval of the health check
+
+    def _limit(self) -> None:  # in the child, before exec
+        import resource
+
+        assert self.max_memory is not None
+        resource.setrlimit(resource.RLIMIT_AS, (self.max_memory, self.max_memory))
+
+    def rss(self) -> tuple[int, int]:
+        """(VmRSS, VmHWM) of the child in bytes: now, and the peak so far."""
+        assert self.proc is not None
+        fields = {}
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "VmHWM"):
+                    fields[name] = int(value.split()[0]) * 1024
+        return fields["VmRSS"], fields["VmHWM"]
+
+    def reset_peak(self) -> None:
+        """Start VmHWM again from the current RSS (Linux clear_refs)."""
+        assert self.proc is not None
+        with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
+            f.write("5")
 
     async def start(self, timeout: float = 20.0) -> Running:
         return await asyncio.to_thread(self.start_blocking, timeout)
