@@ -158,7 +158,12 @@ def private_file(path: Path, create: bool = True) -> None:
     try:
         mode = stat.S_IMODE(os.fstat(fd).st_mode)
         if mode & 0o077:
-            os.fchmod(fd, mode & 0o700)
+            try:
+                os.fchmod(fd, mode & 0o700)
+            except PermissionError:  # another user's store, read by a command: say so only
+                log.warning("a data file is open to other users: chmod 600 it",
+                            extra={"path": str(path), "mode": oct(mode)})
+                return
             log.warning("a data file was open to other users: made private",
                         extra={"path": str(path), "mode": oct(mode)})
     finally:

@@ -223,3 +223,18 @@ def test_an_old_world_readable_store_is_made_private(tmp_path: Path, caplog) -> 
     messages = [r.getMessage() for r in caplog.records]
     assert any("data directory is open to other users" in m for m in messages)
     assert any("made private" in m for m in messages)
+
+
+def test_a_store_of_another_user_is_read_with_a_warning(tmp_path: Path, caplog,
+                                                        monkeypatch) -> None:
+    data = tmp_path / "data"
+    SqliteStore(data / "collabd.sqlite3").close()
+    (data / "collabd.sqlite3").chmod(0o644)
+
+    def refused(fd: int, mode: int) -> None:  # as for a file this user does not own
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("collabd.config.os.fchmod", refused)
+    SqliteStore(data / "collabd.sqlite3").close()
+    assert mode(data / "collabd.sqlite3") == 0o644
+    assert any("chmod 600 it" in r.getMessage() for r in caplog.records)
