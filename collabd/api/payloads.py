@@ -28,6 +28,12 @@ from ..core.text import shown
 from ..core.unmask import UnmaskPolicy
 
 SQLITE_INT_MAX = 2**63 - 1
+# One character that is neither white space nor a control character. Spelled out, because `\S`
+# means one thing to Python's re (which validates) and another to ECMA-262 regexes (which
+# JSON Schema tools use): "\x85" and "\x1f" are white space to Python only, "\ufeff" to
+# ECMA-262 only. Written this way both engines read the same set.
+VISIBLE = (r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+           r"\ufeff]")
 Ms = Annotated[int, Meta(description="ms since the epoch")]
 
 
@@ -45,7 +51,9 @@ def _seconds(low: float, high: float, what: str) -> Any:
 class IdentityIn(Struct, forbid_unknown_fields=True):
     """A participant's real identity, kept in escrow until a mutual unmask."""
 
-    name: Annotated[str, Meta(max_length=200, pattern=r"\S", description="not blank")]
+    name: Annotated[str, Meta(max_length=200, pattern=VISIBLE, description=(
+        "not blank: at least one character that is neither white space nor a control "
+        "character"))]
     email: Annotated[str, Meta(max_length=320, pattern="@")]
     profile: Annotated[str, Meta(max_length=2000)] = ""
     external_id: UnsetType | Annotated[str, Meta(
