@@ -183,13 +183,12 @@ def _headline(result: dict[str, Any]) -> list[str]:
         text = (
             f"<strong>How well candidates judge themselves:</strong> the interviewer's score "
             f"accounts for {_pct(lin['r2'])} of the differences between candidates' own ratings "
-            f"of their performance (R² = {_num(lin['r2'], 2)}, n = {lin['n']})"
+            f"of their performance (the R² of the linear fit below; n = {lin['n']})"
         )
         if low["r2"] is not None:
             text += (
                 f"; leaving out the {low['removed_count']} worst interviews (technical score "
-                f"1), it accounts for {_pct(low['r2'])} (R² = {_num(low['r2'], 2)}, "
-                f"n = {low['n']})"
+                f"1), it accounts for {_pct(low['r2'])} (n = {low['n']})"
             )
         sentences.append(text + ".")
     else:

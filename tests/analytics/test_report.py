@@ -120,9 +120,11 @@ def test_headline_comes_first_in_plain_sentences():
     will = result["did_well_vs_would_work_with"]
     assert "This report covers <strong>10 interviews</strong>" in top
     assert f"accounts for {100 * lin['r2']:.1f}% of the differences" in top
-    assert f"(R² = {lin['r2']:.2f}, n = 10)" in top
+    assert "(the R² of the linear fit below; n = 10)" in top
     assert f"leaving out the {low['removed_count']} worst interviews" in top
-    assert f"(R² = {low['r2']:.2f}, n = {low['n']})" in top
+    assert f"it accounts for {100 * low['r2']:.1f}% (n = {low['n']})" in top
+    # one number, said once: no "12.5% (R² = 0.12)" that reads as two different figures
+    assert "% (R²" not in top and "R² =" not in top
     assert f"{will['willingness_ratio']:.2f} times as likely" in top
     assert f"{100 * will['rate_did_well']:.1f}% of the time" in top
     assert f"p = {will['fisher_exact']['p']:.3g}" in top
