@@ -29,10 +29,12 @@ fi
 if [ "$ALL" = 1 ]; then
   .venv/bin/python -m pip install -q -e '.[test,redis,terminal,analytics,native]'
 else
-  .venv/bin/python -m pip install -q -e '.[analytics,native]'
+  # redis: cluster mode, and the type checker inside the compiled build reads its stubs
+  .venv/bin/python -m pip install -q -e '.[analytics,native,redis]'
 fi
 # the per-update hot path compiled with mypyc (collabd/native.py); plain Python without a C
-# compiler. For the tests a failed build is an error; for running, plain Python is enough.
+# compiler. For the tests a failed build is an error; for running, plain Python is enough
+# (`collabd serve` says at start-up which one runs).
 if [ "$ALL" = 1 ]; then
   .venv/bin/python scripts/build_native.py --if-compiler
 else
