@@ -18,7 +18,9 @@ log = logging.getLogger("collabd.config")
 
 @dataclass(frozen=True)
 class Limits:
-    max_frame_bytes: int = 1 * MiB
+    max_frame_bytes: int = 1 * MiB  # a message, fragments charged their overhead (SPEC 3.2)
+    partial_message_bytes: int = 64 * MiB  # held for messages in progress, all connections
+    backlog_max_bytes: int = 1 * MiB  # a connection's frames waiting on a handler: then paused
     max_doc_bytes: int = 8 * MiB
     update_rate: float = 200.0
     update_burst: float = 1000.0

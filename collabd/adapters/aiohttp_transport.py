@@ -31,7 +31,7 @@ from ..logs import redact_aiohttp_logs
 from ..runtime.connection import CLOSE_BAD, CLOSE_GOING_AWAY, CLOSE_INTERNAL, Conn
 from ..runtime.hub import Hub, RoomUnavailable
 from ..runtime.room import Room
-from .websocket import FrameProtocol, handshake_response
+from .websocket import FrameProtocol, PartialBudget, handshake_response
 
 log = logging.getLogger("collabd.ws")
 
@@ -65,6 +65,8 @@ class RoomEndpoint:
         self.sockets: set[Conn] = set()
         self.gone = asyncio.Event()  # set when the last socket has been forgotten
         self._attempts: dict[str, deque[float]] = defaultdict(deque)
+        # bytes of messages in progress, all sockets together (adapters/websocket.py)
+        self.partial = PartialBudget(hub.settings.limits.partial_message_bytes)
         redact_aiohttp_logs()  # aiohttp logs refused request lines, tokens included
 
     def _too_many_attempts(self, addr: str, now: float) -> bool:
@@ -157,7 +159,8 @@ class RoomEndpoint:
         can be left in aiohttp's buffers."""
         link = Link(self, room, conn)
         sock = FrameProtocol(transport, self.hub.settings.limits.max_frame_bytes,
-                             link.on_message, link.on_close)
+                             link.on_message, link.on_close, self.partial)
+        link.sock = sock
         http = transport.get_protocol()
         transport.write(handshake_response(key))
         transport.set_protocol(sock)
@@ -186,8 +189,7 @@ class RoomEndpoint:
 
 ATTEMPT_ADDRESSES = 10_000  # addresses tracked before the stale ones are swept
 JOINED, LEFT = object(), object()  # steps of a connection's backlog besides its frames
-BACKLOG_PAUSE = 256  # frames waiting: stop reading from the socket
-BACKLOG_RESUME = 32
+BACKLOG_ITEM_COST = 64  # bytes charged per backlog entry besides its payload
 
 
 class Link:
@@ -197,15 +199,22 @@ class Link:
     message whose handling awaits (sync requests, collabd messages) starts a backlog with a task
     that works through it; while the backlog exists everything queues behind it, so the order
     holds. An idle connection has no task.
+
+    The backlog is bounded in bytes (`backlog_max_bytes`, each entry charged its payload and
+    BACKLOG_ITEM_COST): past it the socket stops parsing and reading (TCP backpressure on the
+    sender) until the backlog is down to half.
     """
 
-    __slots__ = ("endpoint", "room", "conn", "backlog", "paused", "worker")
+    __slots__ = ("endpoint", "room", "conn", "sock", "backlog", "backlog_bytes", "paused",
+                 "worker")
 
     def __init__(self, endpoint: RoomEndpoint, room: Room, conn: Conn) -> None:
         self.endpoint = endpoint
         self.room = room
         self.conn = conn
-        self.backlog: deque[object] | None = None
+        self.sock: FrameProtocol | None = None
+        self.backlog: deque[tuple[object, int]] | None = None
+        self.backlog_bytes = 0
         self.paused = False
         self.worker: asyncio.Task[None] | None = None  # held: the loop keeps only weak refs
 
@@ -218,7 +227,7 @@ class Link:
             return
         if self.backlog is not None:
             if conn.admit(len(payload)):  # charged as it arrives, before any decoding
-                self.enqueue(payload)
+                self.enqueue(payload, len(payload))
             return
         try:
             update = single_update(payload)
@@ -234,7 +243,7 @@ class Link:
                 for msg in messages:
                     self._inline(msg)
             else:
-                self.enqueue(messages)
+                self.enqueue(messages, len(payload))
         except Exception:
             log.exception("message handling failed", extra={"conn": conn.id})
             conn.close(CLOSE_INTERNAL, "internal error")
@@ -246,14 +255,17 @@ class Link:
         conn.closed = True
         self.enqueue(LEFT)
 
-    def enqueue(self, item: object) -> None:
+    def enqueue(self, item: object, size: int = 0) -> None:
         if self.backlog is None:
             self.backlog = deque()
             self.worker = asyncio.get_running_loop().create_task(self._work())
-        self.backlog.append(item)
-        if len(self.backlog) > BACKLOG_PAUSE and not self.paused and self.conn.transport:
+        size += BACKLOG_ITEM_COST
+        self.backlog.append((item, size))
+        self.backlog_bytes += size
+        if (self.backlog_bytes > self.conn.limits.backlog_max_bytes and not self.paused
+                and self.sock is not None):
             self.paused = True
-            self.conn.transport.pause_reading()
+            self.sock.pause()
 
     async def _work(self) -> None:
         backlog = self.backlog
@@ -261,10 +273,12 @@ class Link:
         conn = self.conn
         try:
             while backlog:
-                item = backlog.popleft()
-                if self.paused and len(backlog) < BACKLOG_RESUME and conn.transport:
+                item, size = backlog.popleft()
+                self.backlog_bytes -= size
+                if (self.paused and self.sock is not None
+                        and self.backlog_bytes <= conn.limits.backlog_max_bytes >> 1):
                     self.paused = False
-                    conn.transport.resume_reading()
+                    self.sock.resume()  # may parse frames that waited: they queue behind
                 if item is LEFT:
                     await self._leave()
                     return
@@ -287,6 +301,7 @@ class Link:
         finally:
             if self.backlog is backlog:
                 self.backlog = None
+                self.backlog_bytes = 0
                 self.worker = None
 
     def _decode(self, payload: bytes) -> list[object] | None:

@@ -9,6 +9,20 @@ before the upgrade, the rest of the API on the same port.
 
 Framing only: binary and text messages (fragmented or not), ping/pong, close. No extensions
 are negotiated (no compression), and client frames must be masked.
+
+What a message in progress may hold (docs/security.md, "Frames and connections"): bytes of an
+incomplete frame wait in one bytearray read from an offset (linear in what arrives, however it
+is split), and fragments are appended to one bytearray. Each fragment is charged its payload,
+its header and FRAGMENT_COST, against `max_frame_bytes` (1009 past it), so a message in
+progress costs O(max_frame_bytes) per connection whatever its fragmentation. Across
+connections, the bytes so held are charged to a `PartialBudget`; past it the connection holding
+the most is closed with 1013. The common case (a whole frame per read, not fragmented) touches
+none of this.
+
+The tests compare this parser with `websockets.protocol.Protocol` on random byte streams
+(tests/server/test_websocket_differential.py). It is stricter on purpose in three places:
+non-minimal length encodings and 64-bit lengths with the top bit set are 1002 (RFC 6455 5.2),
+and fragments are charged their overhead.
 """
 
 from __future__ import annotations
@@ -24,8 +38,18 @@ from ..runtime.connection import ws_frame
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
+BAD_OPCODES = 0xF8F8  # bit i set: opcode i is reserved (3-7, 11-15)
+CLOSE_NO_STATUS = 1005  # never on the wire: what an empty close payload means
 CLOSE_PROTOCOL = 1002
+CLOSE_BAD_DATA = 1007
 CLOSE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN = 1013
+# close codes a peer may send (RFC 6455 7.4, the IANA registry): 1004-1006 and 1015 are
+# reserved, 1016-2999 unassigned; 3000-4999 are for libraries and applications
+PEER_CODES = frozenset((1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
+                        1014))
+FRAGMENT_COST = 64  # bytes charged per fragment besides its payload and header
+REASON_BYTES = 120  # a close payload is at most 125 bytes
 
 
 def accept_key(key: str) -> str:
@@ -37,8 +61,16 @@ def handshake_response(key: str) -> bytes:
             b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n")
 
 
+def valid_close_code(code: int) -> bool:
+    return code in PEER_CODES or 3000 <= code < 5000
+
+
 def close_frame(code: int, reason: str = "") -> bytes:
-    return ws_frame(code.to_bytes(2, "big") + reason.encode()[:120], OP_CLOSE)
+    """A close frame with a code a peer accepts and a reason cut to whole UTF-8 characters."""
+    if not valid_close_code(code):
+        code = 1011  # a bug of ours; never put a reserved code on the wire
+    text = reason.encode()[:REASON_BYTES].decode(errors="ignore").encode()
+    return ws_frame(code.to_bytes(2, "big") + text, OP_CLOSE)
 
 
 def unmask(data: bytes, mask: bytes) -> bytes:
@@ -49,23 +81,55 @@ def unmask(data: bytes, mask: bytes) -> bytes:
     return (int.from_bytes(data, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
 
 
+class PartialBudget:
+    """Bytes held for messages in progress (incomplete frames and fragments) by all connections
+    together. Past `limit`, the connection holding the most is closed (1013): the bytes that
+    filled the budget are its own."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        self.holders: set[FrameProtocol] = set()
+        self.shed = 0  # connections closed to stay under the limit
+
+    def charge(self, sock: FrameProtocol, delta: int) -> None:
+        self.total += delta
+        if sock.held:
+            self.holders.add(sock)
+        else:
+            self.holders.discard(sock)
+        while self.total > self.limit and self.holders:
+            victim = max(self.holders, key=held_bytes)
+            self.shed += 1
+            victim.fail(CLOSE_TRY_AGAIN, "server busy: too many bytes in partial messages")
+
+
+def held_bytes(sock: FrameProtocol) -> int:
+    return sock.held
+
+
 class FrameProtocol(asyncio.Protocol):
     """Parses client frames; calls `on_message(payload, is_binary)` for each whole message and
     `on_close(code)` once when the connection ends (the peer's close code, or 1006)."""
 
     def __init__(self, transport: asyncio.Transport, max_message: int,
                  on_message: Callable[[bytes, bool], None],
-                 on_close: Callable[[int], None]) -> None:
+                 on_close: Callable[[int], None], budget: PartialBudget) -> None:
         self.transport = transport
         self.max_message = max_message
         self.on_message = on_message
         self.on_close = on_close
-        self.buf = b""
-        self.parts: list[bytes] = []  # fragments of a message in progress
+        self.budget = budget
+        self.buf = bytearray()  # bytes from the start of an incomplete frame on
+        self.need = 0  # length `buf` must reach before it is worth parsing again
+        self.left = max_message  # what the next frame's payload may be
+        self.parts: bytearray | None = None  # a fragmented message in progress
         self.parts_binary = True
-        self.parts_size = 0
+        self.charged = 0  # payload and overhead of the fragments in `parts`
+        self.held = 0  # charged to the budget: rest of `buf` and `charged`
         self.peer_code: int | None = None
         self.closing = False  # we sent a close frame
+        self.halted = False  # closing, or paused: frames wait in `buf`
         self.received = monotonic()  # of the last bytes from the peer
         self.ended = False
 
@@ -75,36 +139,81 @@ class FrameProtocol(asyncio.Protocol):
         self.received = monotonic()
         if self.closing:
             return  # we are hanging up: nothing more from the peer matters
-        buf = self.buf + data if self.buf else data
-        pos, end = 0, len(buf)
-        while end - pos >= 2 and not self.closing:
+        if self.buf:  # an incomplete frame is waiting: append (linear, however it trickles)
+            buf = self.buf
+            buf += data
+            if len(buf) < self.need:
+                self._account()
+                return
+            data = bytes(buf)  # one copy per frame (at most one per header step before)
+            self.buf = bytearray()
+        self._parse(data)
+
+    def _parse(self, buf: bytes) -> None:
+        pos, end, need = 0, len(buf), 2
+        while end - pos >= 2 and not self.halted:
             b0, b1 = buf[pos], buf[pos + 1]
+            if (BAD_OPCODES >> (b0 & 0x0F)) & 1 or not b1 & 0x80:
+                self.fail(CLOSE_PROTOCOL, "reserved opcode or frame not masked")
+                return
             n = b1 & 0x7F
             head = pos + 2
-            if n == 126:
-                if end - head < 2:
-                    break
-                n = int.from_bytes(buf[head:head + 2], "big")
-                head += 2
-            elif n == 127:
-                if end - head < 8:
-                    break
-                n = int.from_bytes(buf[head:head + 8], "big")
-                head += 8
-            if b0 & 0x70 or not b1 & 0x80:
-                self.fail(CLOSE_PROTOCOL, "reserved bits set or frame not masked")
-                return
-            if n > self.max_message:
-                self.fail(CLOSE_TOO_BIG, "frame too large")
+            if n >= 126:
+                if n == 126:
+                    if end - head < 2:
+                        need = 4
+                        break
+                    n = int.from_bytes(buf[head:head + 2], "big")
+                    head += 2
+                    short = n < 126
+                else:
+                    if end - head < 8:
+                        need = 10
+                        break
+                    n = int.from_bytes(buf[head:head + 8], "big")
+                    head += 8
+                    short = n < 65536 or n >> 63 != 0
+                if short:
+                    self.fail(CLOSE_PROTOCOL, "length not minimally encoded or too large")
+                    return
+            if n > self.left:
+                self.fail(CLOSE_TOO_BIG, "message too large")
                 return
             if end - head < 4 + n:
+                need = head + 4 + n - pos
                 break
+            if b0 & 0x70:
+                self.fail(CLOSE_PROTOCOL, "reserved bits set")
+                return
             payload = unmask(buf[head + 4:head + 4 + n], buf[head:head + 4])
-            pos = head + 4 + n
-            self._frame(b0 & 0x80, b0 & 0x0F, payload)
-        self.buf = buf[pos:] if pos < end else b""
+            start, pos = pos, head + 4 + n
+            if b0 == 0x82 and self.parts is None:  # the common case: a whole binary message
+                self.on_message(payload, True)
+            else:
+                self._frame(b0, payload, head + 4 - start)
+        if pos < end:
+            self._keep(buf, pos, need)
+        elif self.held:
+            self._account()
+
+    def _keep(self, buf: bytes, pos: int, need: int) -> None:
+        """Bytes of an incomplete frame wait in `buf`, until `need` of them are there."""
+        if self.closing:
+            return
+        self.buf = bytearray(memoryview(buf)[pos:])
+        # paused: whatever arrives is only appended; resume() parses it
+        self.need = need if not self.halted else 1 << 62
+        self._account()
+
+    def _account(self) -> None:
+        held = self.charged + len(self.buf)
+        delta = held - self.held
+        if delta:
+            self.held = held
+            self.budget.charge(self, delta)
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        self._release()
         self._end(self.peer_code or 1006)
 
     def pause_writing(self) -> None:  # the transport's buffer is the outbox: see Conn.send
@@ -113,47 +222,84 @@ class FrameProtocol(asyncio.Protocol):
     def resume_writing(self) -> None:
         pass
 
+    def pause(self) -> None:
+        """Backpressure (Link's backlog): parse nothing more and stop reading the socket."""
+        if not self.halted:
+            self.halted = True
+            self.transport.pause_reading()
+
+    def resume(self) -> None:
+        """Parse what waited, then read the socket again (unless that paused us again)."""
+        if self.halted and not self.closing:
+            self.halted = False
+            if self.buf:
+                data = bytes(self.buf)
+                self.buf = bytearray()
+                self._parse(data)
+            if not self.halted:
+                self.transport.resume_reading()
+
     # -- frames
 
-    def _frame(self, fin: int, opcode: int, payload: bytes) -> None:
+    def _frame(self, b0: int, payload: bytes, header: int) -> None:
+        fin, opcode = b0 & 0x80, b0 & 0x0F
         if opcode >= 8:  # control frames: never fragmented, at most 125 bytes
             if not fin or len(payload) > 125:
                 self.fail(CLOSE_PROTOCOL, "bad control frame")
             elif opcode == OP_PING:
                 self.send(ws_frame(payload, OP_PONG))
             elif opcode == OP_CLOSE:
-                code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
-                self.peer_code = code
-                if not self.closing:  # echo it, then hang up
-                    self.send(ws_frame(payload[:2], OP_CLOSE))
-                    self.closing = True
-                self.transport.close()
-            elif opcode != OP_PONG:
-                self.fail(CLOSE_PROTOCOL, "unknown opcode")
-            return
+                self._peer_closed(payload)
+            return  # a pong
+        parts = self.parts
         if opcode == OP_CONT:
-            if not self.parts:
+            if parts is None:
                 self.fail(CLOSE_PROTOCOL, "continuation without a start")
                 return
-        elif opcode in (OP_TEXT, OP_BINARY):
-            if self.parts:
+            parts += payload
+        else:
+            if parts is not None:
                 self.fail(CLOSE_PROTOCOL, "new message inside a fragmented one")
                 return
             if fin:
                 self.on_message(payload, opcode == OP_BINARY)
                 return
+            parts = self.parts = bytearray(payload)
             self.parts_binary = opcode == OP_BINARY
-        else:
-            self.fail(CLOSE_PROTOCOL, "unknown opcode")
+        self.charged += len(payload) + header + FRAGMENT_COST
+        self.left = self.max_message - self.charged
+        if self.left < 0:
+            self.fail(CLOSE_TOO_BIG, "message too large (fragments count their overhead)")
             return
-        self.parts_size += len(payload)
-        if self.parts_size > self.max_message:
-            self.fail(CLOSE_TOO_BIG, "message too large")
-            return
-        self.parts.append(payload)
         if fin:
-            message, self.parts, self.parts_size = b"".join(self.parts), [], 0
-            self.on_message(message, self.parts_binary)
+            self.parts, self.charged, self.left = None, 0, self.max_message
+            self._account()
+            self.on_message(bytes(parts), self.parts_binary)
+        else:
+            self._account()
+
+    def _peer_closed(self, payload: bytes) -> None:
+        """Answer a close frame with a valid one (RFC 6455 5.5.1, 7.4), then hang up."""
+        code = CLOSE_NO_STATUS
+        if payload:
+            if len(payload) == 1:
+                self.fail(CLOSE_PROTOCOL, "close payload of one byte")
+                return
+            try:
+                payload[2:].decode()
+            except UnicodeDecodeError:
+                self.fail(CLOSE_BAD_DATA, "close reason is not UTF-8")
+                return
+            code = int.from_bytes(payload[:2], "big")
+            if not valid_close_code(code):
+                self.fail(CLOSE_PROTOCOL, "invalid close code")
+                return
+        self.peer_code = code
+        if not self.closing:  # echo the code (an empty close gets an empty one)
+            self.send(ws_frame(payload[:2], OP_CLOSE))
+            self.closing = self.halted = True
+        self._release()
+        self.transport.close()
 
     # -- our side
 
@@ -164,8 +310,9 @@ class FrameProtocol(asyncio.Protocol):
     def close(self, code: int, reason: str = "") -> None:
         """Send a close frame after what is queued, then hang up once it is written."""
         if not self.closing:
-            self.closing = True
+            self.closing = self.halted = True
             self.send(close_frame(code, reason))
+        self._release()
         self.transport.close()
 
     def ping(self, then: bytes = b"") -> None:
@@ -174,8 +321,14 @@ class FrameProtocol(asyncio.Protocol):
 
     def fail(self, code: int, reason: str) -> None:
         self.close(code, reason)
-        self.buf = b""
-        self.parts = []
+
+    def _release(self) -> None:
+        """Forget the message in progress and give its bytes back to the budget."""
+        self.buf = bytearray()
+        self.parts = None
+        self.charged = 0
+        self.left = self.max_message
+        self._account()
 
     def _end(self, code: int) -> None:
         if not self.ended:

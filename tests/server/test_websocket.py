@@ -4,8 +4,6 @@ client sees for fragments, control frames, unmasked frames, oversized frames and
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import os
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -13,75 +11,16 @@ from urllib.parse import urlsplit
 import pytest
 
 from collab_protocol import SyncStep1, SyncStep2, decode_frame, encode
-from collabd.adapters.websocket import accept_key, unmask
+from collabd.adapters.websocket import FRAGMENT_COST
+from collabd.app import ENDPOINT
+from support.rawws import OPEN, Raw, client_frame, close_raw_sockets
 from support.server import in_process
-
-
-def client_frame(opcode: int, payload: bytes, fin: bool = True, masked: bool = True) -> bytes:
-    n = len(payload)
-    head = bytes((0x80 * fin | opcode,))
-    mask_bit = 0x80 if masked else 0
-    if n < 126:
-        head += bytes((mask_bit | n,))
-    elif n < 65536:
-        head += bytes((mask_bit | 126,)) + n.to_bytes(2, "big")
-    else:
-        head += bytes((mask_bit | 127,)) + n.to_bytes(8, "big")
-    if not masked:
-        return head + payload
-    mask = os.urandom(4)
-    return head + mask + unmask(payload, mask)  # masking is its own inverse
-
-
-OPEN: list[asyncio.StreamWriter] = []
 
 
 @pytest.fixture(autouse=True)
 async def _close_raw() -> AsyncIterator[None]:
     yield
-    while OPEN:
-        w = OPEN.pop()
-        w.close()
-        with contextlib.suppress(OSError):
-            await w.wait_closed()
-
-
-class Raw:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-        OPEN.append(writer)
-
-    @classmethod
-    async def connect(cls, url: str) -> Raw:
-        parts = urlsplit(url)
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        key = base64.b64encode(os.urandom(16)).decode()
-        writer.write((f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                      f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        assert head.startswith(b"HTTP/1.1 101"), head
-        assert f"Sec-WebSocket-Accept: {accept_key(key)}".encode() in head
-        return cls(reader, writer)
-
-    async def read_frame(self) -> tuple[int, bytes]:
-        b0, b1 = await asyncio.wait_for(self.reader.readexactly(2), 10)
-        n = b1 & 0x7F
-        if n == 126:
-            n = int.from_bytes(await self.reader.readexactly(2), "big")
-        elif n == 127:
-            n = int.from_bytes(await self.reader.readexactly(8), "big")
-        assert not b1 & 0x80, "server frames are never masked"
-        return b0 & 0x0F, await self.reader.readexactly(n)
-
-    async def until(self, opcode: int) -> bytes:
-        while True:
-            op, payload = await self.read_frame()
-            if op == opcode:
-                return payload
-
-    def send(self, data: bytes) -> None:
-        self.writer.write(data)
+    await close_raw_sockets()
 
 
 async def test_fragments_pings_and_a_clean_close(tmp_path):
@@ -127,3 +66,80 @@ async def test_a_request_that_is_not_an_upgrade_gets_400(tmp_path):
         writer.write(f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
         assert head.startswith(b"HTTP/1.1 400")
+
+
+def close_payload(code: int, reason: bytes = b"") -> bytes:
+    return code.to_bytes(2, "big") + reason
+
+
+async def test_close_frames_are_checked_before_they_are_answered(tmp_path):
+    """Autobahn 7.3.2 (one byte), 7.5.1 (reason not UTF-8), 7.9.1-7.9.9 (codes a peer may not
+    send) and the valid codes of 7.7.x, which are echoed."""
+    cases = [
+        (b"\x03", 1002),  # 7.3.2
+        (close_payload(1000, b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80"), 1007),
+        *[(close_payload(code), 1002) for code in
+          (0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535)],  # 7.9.x
+        *[(close_payload(code, "ok 🌍".encode()), code) for code in
+          (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000,
+           3999, 4000, 4999)],  # 7.7.x: echoed
+        (b"", None),  # an empty close gets an empty one
+    ]
+    async with in_process(tmp_path, conn_attempts_per_minute=1000) as server:
+        for i, (payload, answer) in enumerate(cases):
+            c = await Raw.connect(server.url("ws", pid=f"p{i}"))
+            c.send(client_frame(8, payload))
+            got = await c.until(8)
+            assert got == (b"" if answer is None else answer.to_bytes(2, "big")) or (
+                answer in (1002, 1007) and got[:2] == answer.to_bytes(2, "big")), payload
+            got[2:].decode()  # any reason we send is UTF-8
+            assert await asyncio.wait_for(c.reader.read(), 10) == b""
+
+
+def raw_header(b0: int, length_bytes: bytes) -> bytes:
+    return bytes((b0,)) + length_bytes + os.urandom(4)
+
+
+async def test_lengths_must_be_minimal_and_below_2_63(tmp_path):
+    """RFC 6455 5.2: the minimal number of bytes must be used to encode the length, and the
+    most significant bit of a 64-bit length must be 0."""
+    cases = [
+        raw_header(0x82, bytes((0x80 | 126,)) + (5).to_bytes(2, "big")) + b"\x00" * 5,
+        raw_header(0x82, bytes((0x80 | 127,)) + (300).to_bytes(8, "big")) + b"\x00" * 300,
+        raw_header(0x82, bytes((0x80 | 127,)) + (1 << 63 | 5).to_bytes(8, "big")),
+    ]
+    async with in_process(tmp_path) as server:
+        for i, data in enumerate(cases):
+            c = await Raw.connect(server.url("ws", pid=f"p{i}"))
+            c.send(data)
+            assert (await c.until(8))[:2] == (1002).to_bytes(2, "big")
+
+
+@pytest.mark.parametrize("size", [0, 1])
+async def test_tiny_fragments_are_charged_their_overhead(tmp_path, size):
+    """Zero-length or one-byte continuations count their header and a fixed charge against
+    max_frame_bytes: the flood is closed 1009 long before its payload reaches the limit, and
+    what it held goes back to the server-wide budget."""
+    limit = 64 * 1024
+    async with in_process(tmp_path, max_frame_bytes=limit) as server:
+        budget = server.app[ENDPOINT].partial
+        c = await Raw.connect(server.url("ws", pid="a"))
+        frame = client_frame(0, b"x" * size, fin=False)
+        n = limit // (len(frame) + FRAGMENT_COST) + 1  # enough to pass the limit, no more
+        c.send(client_frame(2, b"\x00", fin=False) + frame * n)
+        assert (await c.until(8))[:2] == (1009).to_bytes(2, "big")
+        assert n * size < limit  # the payload alone was far from the limit
+        c2 = await Raw.connect(server.url("ws", pid="b"))  # the server is fine
+        c2.send(client_frame(2, encode(SyncStep1(b"\x00"))))
+        await c2.until(2)
+        assert budget.total == 0 and not budget.holders
+
+
+def test_close_frames_the_server_sends_are_valid():
+    from collabd.adapters.websocket import close_frame
+
+    frame = close_frame(4400, "é" * 100)  # 200 bytes of UTF-8: cut at a character
+    payload = frame[2:]
+    assert len(payload) <= 125 and frame[1] == len(payload)
+    assert payload[2:].decode() == "é" * 60
+    assert close_frame(1005)[2:4] == (1011).to_bytes(2, "big")  # never a reserved code
