@@ -162,12 +162,8 @@ def _replace(src: sqlite3.Connection, meta: dict[str, bytes], target: Path,
 
 def _add_logged(dst: sqlite3.Connection, rows: update_log.Rows, owners: update_log.Owners,
                 ) -> None:
-    with dst:  # rows a compaction covered since are not wanted (its snapshot holds them)
-        dst.executemany(
-            "INSERT OR IGNORE INTO doc_updates (room, seq, data, ts) SELECT ?1, ?2, ?3, ?4 "
-            "WHERE ?2 > COALESCE((SELECT upto FROM doc_snapshots WHERE room=?1), 0)", rows)
-        dst.executemany("INSERT OR IGNORE INTO doc_clients (room, client, owner) "
-                        "VALUES (?, ?, ?)", owners)
+    """The replay at open does the same: rows a compaction covered since are not wanted."""
+    update_log.insert_logged(dst, rows, owners)
 
 
 def _counts(db: sqlite3.Connection) -> dict[str, int]:

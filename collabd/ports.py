@@ -108,7 +108,9 @@ class Store(Protocol):
     writes_inline: bool  # may the WRITES run on the event loop's thread?
 
     def checkpoint(self) -> None:
-        """Make recent commits cheap to recover (SQLite: copy the WAL back). On the reader."""
+        """Make recent commits durable and cheap to recover (SQLite: drain its hot log, fsync,
+        copy the WAL back). On the worker thread, about once a second, and before a
+        compaction; it may fail (a full disk) and is then retried."""
 
     def close(self) -> None: ...
 
@@ -125,10 +127,6 @@ class Store(Protocol):
                        owners: Sequence[tuple[str, int, str]] = ()) -> None:
         """Append (room, seq, update) rows and record (room, client, owner) bindings (the
         first owner of a client id stays) in one transaction: all of it or none of it."""
-
-    def drain(self) -> None:
-        """Move updates the adapter buffers durably outside its tables (SQLite's hot log)
-        into them; a no-op for an adapter without such a buffer."""
 
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         """Store the snapshot covering every update with seq <= upto, and delete those rows,

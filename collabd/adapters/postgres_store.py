@@ -305,9 +305,6 @@ class PostgresStore:
             res = conn.exec_prepared(name, params, [1] * len(params), 1)
             _check(conn, res)
 
-    def drain(self) -> None:
-        """Nothing to do: every update is in the tables once appended."""
-
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         args = {"room": room, "data": snapshot, "upto": upto}
         if keep_history:

@@ -1,14 +1,15 @@
-"""Embedded storage: SQLite in WAL mode, one writing connection and one reading connection.
+"""Embedded storage: SQLite in WAL mode, one writing connection and one reading connection per
+reading thread.
 
-Writes (methods marked @writes) run on the event loop's thread: with WAL and
+Writes (ports.WRITES, called through Persistence.write) run on the event loop's thread, the
+thread that opened the store, whose connection refuses any other: with WAL and
 synchronous=NORMAL a small commit is a few write() calls into the page cache (about 25 us
 measured here), cheaper than handing it to a thread, and it survives a crash of the process.
 Document updates, the hot path, are cheaper still: `append_updates` copies them into the hot
-log (adapters/update_log.py, a memory map: no system call) and `drain` moves them into SQLite
-in one transaction about once a second, on the worker thread. Every read of the document tables
-drains first, so it sees every acknowledged update.
-Reads, which may scan, run on the runtime's worker thread through `reader`. Checkpoints, the only
-step that calls fsync, also run there (`checkpoint`), never on the loop.
+log (adapters/update_log.py, a memory map: no system call), which moves them into SQLite about
+once a second on the worker thread (`checkpoint`) and merges the ones still in it into every
+read of the document tables. Reads, which may scan, run on the runtime's worker thread.
+Checkpoints, the only steps that call fsync, also run there, never on the loop.
 
 A document is an append-only log of updates plus at most one snapshot. Compaction writes the new
 snapshot and deletes the rows it covers in one transaction, so a crash leaves either the old or
@@ -21,6 +22,7 @@ transaction, above the version the store records in `schema_version`.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -41,6 +43,8 @@ from ..ports import (  # noqa: F401  (re-exported: importers of this module use 
 from . import update_log
 from .migrations import Step, upgrade
 from .update_log import UpdateLog
+
+log_ = logging.getLogger("collabd.store")
 
 SCHEMA = """
 -- seq counts a room's updates from 1; the room hands them out. Clustered by (room, seq), so an
@@ -172,13 +176,6 @@ def _room_features(db: sqlite3.Connection) -> None:
     _script(db, ROOM_FEATURES_4)
 
 
-MAX_LOGGED = 500_000  # updates in the hot log, not yet drained, before appends are refused
-MAX_TRACKED = 100_000  # rooms whose last logged seq is remembered
-# bytes of updates held for the next drain before an append drains at once: a flood of large
-# updates costs the loop what a commit per update cost before the log, not memory
-MAX_LOGGED_BYTES = 32 << 20
-
-
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -219,22 +216,9 @@ class SqliteStore:
         # the hot log, if this process is the store's writer (update_log.py); with
         # synchronous=FULL (an fsync per commit, for power loss) updates skip it, and it only
         # replays what an earlier run left
-        self.log = UpdateLog.open(path)
-        self.hot = synchronous.upper() != "FULL"
-        self._logged: list[tuple[str, int, bytes, int]] = []  # appended, not yet drained
-        self._logged_owners: list[tuple[str, int, str]] = []
-        self._logged_bytes = 0
-        self._last_seq: dict[str, int] = {}  # per room, of what went into the log
-        self._log_lock = threading.Lock()  # the two lists and the current segment
-        self._drain_lock = threading.Lock()  # one drain (or compaction) at a time
-        # drains and compactions, on the worker thread
-        self.drainer = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.drainer.execute("PRAGMA busy_timeout=10000")
+        self.log = UpdateLog.open(path, self._stored_top, hot=synchronous.upper() != "FULL")
         if self.log is not None:
-            rows, owners = update_log.read_all(path)  # what a crash left: commit it first
-            if rows or owners:
-                self._insert(self.db, rows, owners)
-            self.log.discard(self.log.number - 1)
+            self.log.replay(self.db)  # what a crash left: commit it first
 
     @property
     def reader(self) -> sqlite3.Connection:
@@ -248,71 +232,18 @@ class SqliteStore:
         return db
 
     def checkpoint(self) -> None:
-        """Drain the hot log, then copy the WAL into the database file (fsync); PASSIVE never
-        blocks the writer."""
-        self.drain()
+        """Drain the hot log (its commit fsynced before its segments go), then copy the WAL
+        into the database file (fsync); PASSIVE never blocks the writer. On the worker."""
+        if self.log is not None:
+            self.log.drain()
         self.reader.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def drain(self) -> None:
-        """Move the logged updates into SQLite, in one transaction (on the worker thread, or
-        rarely on the loop's)."""
-        if self.log is None:
-            return
-        with self._drain_lock:
-            self._drain_locked()
-
-    def _drain_locked(self) -> None:
-        assert self.log is not None
-        with self._log_lock:
-            if not self._logged and not self._logged_owners:
-                return
-            closed = self.log.rotate()  # first: if it fails (disk full), nothing has moved
-            rows, self._logged = self._logged, []
-            owners, self._logged_owners = self._logged_owners, []
-            size, self._logged_bytes = self._logged_bytes, 0
-        try:
-            self._insert(self.drainer, rows, owners)
-        except BaseException:
-            with self._log_lock:  # kept, in order, for the next drain
-                self._logged[:0] = rows
-                self._logged_owners[:0] = owners
-                self._logged_bytes += size
-            raise
-        self.log.discard(closed)
-
-    def _check_new(self, batch: list[tuple[str, int, bytes]]) -> dict[str, int]:
-        """What the primary key does for a direct insert: a batch holding a (room, seq) that
-        is stored already, or covered by the room's snapshot, is refused whole. Returns each
-        room's last seq in the batch, to remember once the batch is in the log."""
-        last = self._last_seq
-        if len(last) > MAX_TRACKED and not self._logged:
-            last.clear()  # nothing pending: the tables hold every seq, ask them again
-        seen: dict[str, int] = {}
-        for room, seq, _ in batch:
-            top = seen.get(room)
-            if top is None:
-                top = last.get(room)
-                if top is None:
-                    row = self.db.execute(
-                        "SELECT MAX(x) FROM (SELECT MAX(seq) AS x FROM doc_updates WHERE room=?1 "
-                        "UNION ALL SELECT upto FROM doc_snapshots WHERE room=?1)",
-                        (room,)).fetchone()
-                    top = row[0] or 0
-            if seq <= top:
-                raise sqlite3.IntegrityError(f"update {seq} of room {room!r} is stored already")
-            seen[room] = seq
-        return seen
-
-    @staticmethod
-    def _insert(db: sqlite3.Connection, rows: list[tuple[str, int, bytes, int]],
-                owners: Sequence[tuple[str, int, str]]) -> None:
-        with _Transaction(db):
-            # OR IGNORE: a crash between a drain's commit and the removal of its segments
-            # replays rows that are already here
-            db.executemany("INSERT OR IGNORE INTO doc_updates (room, seq, data, ts) "
-                           "VALUES (?, ?, ?, ?)", rows)
-            db.executemany("INSERT OR IGNORE INTO doc_clients (room, client, owner) "
-                           "VALUES (?, ?, ?)", owners)
+    def _stored_top(self, room: str) -> int:
+        """The room's last seq in the tables: its last row's, or its snapshot's."""
+        row = self.db.execute(
+            "SELECT MAX(x) FROM (SELECT MAX(seq) AS x FROM doc_updates WHERE room=?1 "
+            "UNION ALL SELECT upto FROM doc_snapshots WHERE room=?1)", (room,)).fetchone()
+        return int(row[0] or 0)
 
     def schema_version(self) -> int:
         row = self.reader.execute("SELECT version FROM schema_version").fetchone()
@@ -323,7 +254,6 @@ class SqliteStore:
         for db in self._readers:
             db.close()
         self.db.close()
-        self.drainer.close()
         if self.log is not None:
             self.log.close()
 
@@ -332,21 +262,19 @@ class SqliteStore:
     def load_doc(self, room: str) -> DocRows:
         """The room's snapshot (if any) then its updates, in order; the last update's seq; and
         the owners of its Yjs client ids. On the worker thread."""
-        self.drain()
         return self._load_doc(self.reader, room)
 
     def load_doc_now(self, room: str) -> DocRows:
         """load_doc on the loop's thread (through the writing connection): for rebuilding a
         room's document at once, with nothing else interleaved."""
-        self.drain()
         return self._load_doc(self.db, room)
 
     def _unlogged(self, room: str) -> tuple[list[tuple[int, int, bytes]], dict[int, str]]:
-        """For a process that is not the store's writer (a CLI next to a running server): the
-        room's rows and owners still in the writer's hot log, (seq, ts, update) in order.
-        Read before the tables: a segment is deleted only once its rows are in them."""
+        """The room's rows and owners not yet in the tables, (seq, ts, update) in order: the
+        writer's mirror, or for another process (a CLI next to a running server) the writer's
+        segments. Read before the tables: rows leave the log only once they are in them."""
         if self.log is not None:
-            return [], {}
+            return self.log.pending(room)
         rows, owners = update_log.read_all(self.path)
         mine = sorted((s, t, d) for r, s, d, t in rows if r == room)
         return mine, {c: o for r, c, o in reversed(owners) if r == room}
@@ -378,21 +306,15 @@ class SqliteStore:
         """Append (room, seq, update) rows, and record (room, client, owner) bindings, in one
         transaction (group commit)."""
         ts = now_ms()  # the commit's time: what replay shows (SPEC 18)
-        if self.log is not None and self.hot:
-            with self._log_lock:
-                if len(self._logged) > MAX_LOGGED:
-                    # the drains are failing: refuse (the sender is told to retry) rather
-                    # than hold ever more in memory
-                    raise sqlite3.OperationalError("the hot log is not draining")
-                tops = self._check_new(batch)
-                self.log.append(ts, batch, owners)
-                self._last_seq.update(tops)  # not before: a refused append takes no seq
-                self._logged += [(r, s, d, ts) for r, s, d in batch]
-                self._logged_owners += owners
-                self._logged_bytes += sum(len(d) for _, _, d in batch)
-                full = self._logged_bytes > MAX_LOGGED_BYTES
-            if full:
-                self.drain()
+        log = self.log
+        if log is not None and log.hot:
+            if log.append(ts, batch, owners) and log.drain_lock.acquire(blocking=False):
+                try:  # a flood: into the tables now, unless a drain is moving them already
+                    log.move(self.db)
+                except (sqlite3.Error, OSError) as exc:  # durable in the log: a drain retries
+                    log_.warning("moving a flood of updates into SQLite failed: %s", exc)
+                finally:
+                    log.drain_lock.release()
             return
         sql = "INSERT INTO doc_updates (room, seq, data, ts) VALUES (?, ?, ?, ?)"
         if len(batch) == 1 and not owners:
@@ -407,11 +329,14 @@ class SqliteStore:
 
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         """The rows it covers must be in the table before it deletes them, and no drain may
-        add any during it: it drains first, holding the drain lock (the room has the worker
-        thread drain just before, so little is left to do here on the loop)."""
-        with self._drain_lock:
-            if self.log is not None:
-                self._drain_locked()
+        add any during it: it moves the hot log's rows into the tables first, holding the
+        drain lock (the room has the worker thread checkpoint just before, so little is left
+        to move here on the loop)."""
+        if self.log is None:
+            self._compact(self.db, room, snapshot, upto, keep_history)
+            return
+        with self.log.drain_lock:
+            self.log.move(self.db)
             self._compact(self.db, room, snapshot, upto, keep_history)
 
     @staticmethod
@@ -438,7 +363,6 @@ class SqliteStore:
         """The room's document history: (base, upto, rows) where base is the document after
         the updates with seq <= upto (None: empty, upto 0) and rows every (seq, ts, update)
         after it, in order; ts is None for rows stored before times were kept."""
-        self.drain()
         logged, _ = self._unlogged(room)
         db = self.reader
         db.execute("BEGIN")  # one consistent view of three tables
@@ -460,7 +384,6 @@ class SqliteStore:
         return base, upto, out + [r for r in logged if r[0] > top]
 
     def count_updates(self, room: str) -> int:
-        self.drain()
         logged, _ = self._unlogged(room)
         if not logged:  # the writer itself, or nothing left in its log
             row = self.reader.execute("SELECT COUNT(*) FROM doc_updates WHERE room=?",

@@ -3,38 +3,63 @@
 A SQLite commit costs about 20 us and a few pages written to the WAL per update. Here a
 commit is a copy into a shared memory map of the segment file: no system call, and it survives
 a crash of the process just as a WAL commit with synchronous=NORMAL does (both sit in the page
-cache, which the kernel writes back). SqliteStore moves the logged rows into its tables in one
-transaction about once a second, off the event loop, and replays what a crash left here when it
-opens.
+cache, which the kernel writes back). `UpdateLog` owns all of it: the segments, the rows
+appended and not yet in the tables (its mirror, which reads merge with the tables), the drain
+that moves them into SQLite about once a second on the worker thread, and the replay of what a
+crash left at open.
 
 The log is a series of segment files `<db>.log.<n>`, each allocated whole when it is created
-(so a full disk fails there, with an error, never at a write into the map). A drain starts a
-new segment, commits the rows of the older ones, then deletes them, so a crash at any point
-leaves every row either in SQLite or in a segment (or both: rows are inserted with OR IGNORE).
-A record is <u32 length><u32 crc32> then msgpack [ts, [[room, seq, update], ...], [[room,
-client, owner], ...]]; the zeros after the last record, or a torn or damaged record, end the
-replay of a segment.
+(so a full disk fails there, with an error, never at a write into the map). A segment starts
+with MAGIC; a record is <u32 length><u32 crc32> then msgpack [ts, [[room, seq, update], ...],
+[[room, client, owner], ...]]; when the writer moves on to the next segment it ends the old one
+with a seal (a header of two SEALs). A drain starts a new segment, commits the older ones' rows
+in one transaction, fsyncs the WAL (and the directory), and only then deletes them: nothing is
+unlinked before what replaces it is durable, so after a power loss the updates that survive
+are a prefix of what was acknowledged, never a sequence with a hole.
+
+At open every segment is read in order. The unwritten rest of a segment (zeros) or an
+incomplete last record followed only by zeros (a write a crash cut short, never acknowledged)
+ends it. A damaged record followed by further data, or a segment without its seal followed by
+one that holds records, is a hole: the rows before it are replayed, and that segment and every
+later one are kept, renamed `<db>.log.<n>.damaged-<time>`, with an error in the log; the rows
+after a hole are never replayed (they would leave the document with a gap). A segment is
+deleted only once every record in it is in SQLite and fsynced.
 
 Only one process writes the log: the one holding the lock file. Another process opening the
-same store (a CLI command next to a running server) gets no log and writes to SQLite directly.
+same store (a CLI command next to a running server) gets no log and reads the segments.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
+import logging
 import mmap
 import os
+import sqlite3
 import struct
+import threading
+import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgpack  # type: ignore[import-untyped]  # ships no type hints
 
+log = logging.getLogger("collabd.store")
+
 HEADER = struct.Struct("<II")
+MAGIC = b"collabd hot log\n"  # 16 bytes; a segment without it is from before seals
+SEAL = 0xFFFFFFFF  # a header (SEAL, SEAL): the writer moved on to the next segment
 SEGMENT_BYTES = 4 << 20
+MAX_LOGGED = 500_000  # updates in the log, not yet drained, before appends are refused
+MAX_TRACKED = 100_000  # rooms whose last logged seq is remembered
+# bytes of updates held for the next drain before an append moves them into the tables at
+# once: a flood of large updates costs the loop what a commit per update cost before the log
+MAX_LOGGED_BYTES = 32 << 20
 Rows = list[tuple[str, int, bytes, int]]  # room, seq, update, ts
 Owners = list[tuple[str, int, str]]  # room, client, owner
+ZEROS = bytes(1 << 20)
 
 
 def segments(db_path: Path) -> list[Path]:
@@ -47,47 +72,182 @@ def segments(db_path: Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def read_segment(path: Path) -> Iterator[tuple[int, Rows, Owners]]:
-    """(ts, rows, owners) of each whole record of a segment, stopping at a torn tail. A segment
-    its writer deleted meanwhile has nothing to say: its rows are in the tables by then."""
+def number(path: Path) -> int:
+    return int(path.name.rsplit(".", 1)[1])
+
+
+class Segment:
+    """The whole records of one segment file, and how it ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.records: list[tuple[int, Rows, Owners]] = []
+        self.sealed = False
+        self.legacy = False  # written before seals: none is expected
+        self.torn = False  # an incomplete last record (never acknowledged) was dropped
+        self.damage = ""  # where a damaged record is followed by more data
+
+    def read(self, data: bytes) -> None:
+        pos = 0
+        if data.startswith(MAGIC):
+            pos = len(MAGIC)
+        else:
+            self.legacy = True
+        while pos + HEADER.size <= len(data):
+            size, crc = HEADER.unpack_from(data, pos)
+            if size == SEAL and crc == SEAL:
+                self.sealed = True
+                return
+            start = pos + HEADER.size
+            end = start + size
+            if size == 0 and crc == 0:
+                end = start  # the unwritten rest, if zeros follow
+            elif end <= len(data) and zlib.crc32(data[start:end]) == crc:
+                try:
+                    ts, rows, owners = msgpack.unpackb(data[start:end])
+                    self.records.append((ts, [(r, s, d, ts) for r, s, d in rows],
+                                         [(r, c, o) for r, c, o in owners]))
+                    pos = end
+                    continue
+                except Exception:  # a good checksum over a bad body: damage all the same
+                    pass
+            rest = end if end <= len(data) else start
+            if data.count(0, rest) != len(data) - rest:
+                self.damage = f"a damaged record at byte {pos}, followed by more data"
+            elif size or crc:
+                self.torn = True
+            return
+
+
+def read_segment(path: Path) -> Segment | None:
+    """A segment its writer deleted meanwhile is None: its rows are in the tables by then."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return
-    pos = 0
-    while pos + HEADER.size <= len(data):
-        size, crc = HEADER.unpack_from(data, pos)
-        if size == 0:
-            return  # the unwritten rest of the segment
-        body = data[pos + HEADER.size:pos + HEADER.size + size]
-        if len(body) < size or zlib.crc32(body) != crc:
-            return  # the write a crash cut short: it was never acknowledged
-        ts, rows, owners = msgpack.unpackb(body)
-        yield ts, [(r, s, d, ts) for r, s, d in rows], [(r, c, o) for r, c, o in owners]
-        pos += HEADER.size + size
+        return None
+    segment = Segment(path)
+    segment.read(data)
+    return segment
+
+
+class Scan:
+    """What the log holds, in order, up to the first hole; `bad` are the segments from the
+    hole on (none when there is no hole), `good` the ones read whole. `below`: only the
+    segments numbered lower (the ones an earlier run left)."""
+
+    def __init__(self, db_path: Path, below: int = 0) -> None:
+        self.rows: Rows = []
+        self.owners: Owners = []
+        self.good: list[Path] = []
+        self.bad: list[Path] = []
+        self.problem = ""
+        paths = [p for p in segments(db_path) if not below or number(p) < below]
+        read = [s for s in (read_segment(p) for p in paths) if s is not None]
+        for i, seg in enumerate(read):
+            for _, rows, owners in seg.records:
+                self.rows += rows
+                self.owners += owners
+            if seg.damage:
+                self.problem = f"{seg.path.name}: {seg.damage}"
+                self.bad = [s.path for s in read[i:]]
+                return
+            later = read[i + 1:]
+            if not seg.sealed and not seg.legacy and any(s.records for s in later):
+                self.problem = (f"{seg.path.name} ends without its seal (its last records "
+                                "are missing) and later segments hold updates")
+                self.bad = [s.path for s in read[i:]]
+                return
+            self.good.append(seg.path)
 
 
 def read_all(db_path: Path) -> tuple[Rows, Owners]:
-    rows: Rows = []
-    owners: Owners = []
-    for path in segments(db_path):
-        for _, r, o in read_segment(path):
-            rows += r
-            owners += o
-    return rows, owners
+    """The rows and owners of the log, up to its first hole (for a reader of the log)."""
+    scan = Scan(db_path)
+    return scan.rows, scan.owners
+
+
+def insert_logged(db: sqlite3.Connection, rows: Rows, owners: Sequence[tuple[str, int, str]],
+                  ) -> None:
+    """Put logged rows into the tables, in one transaction. OR IGNORE: a crash between a
+    drain's commit and the removal of its segments replays rows that are there already; rows
+    a compaction's snapshot covers are not wanted (the snapshot holds them, and their rows
+    are deleted). Used by the drain, the replay at open and `collabd backup`."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany(
+            "INSERT OR IGNORE INTO doc_updates (room, seq, data, ts) SELECT ?1, ?2, ?3, ?4 "
+            "WHERE ?2 > COALESCE((SELECT upto FROM doc_snapshots WHERE room=?1), 0)", rows)
+        db.executemany("INSERT OR IGNORE INTO doc_clients (room, client, owner) "
+                       "VALUES (?, ?, ?)", owners)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class NoPreallocation(OSError):
+    """This file system cannot reserve a segment's space ahead of the writes into its map."""
+
+
+def allocate(fd: int, size: int) -> str:
+    """Reserve `size` bytes for the file: posix_fallocate, or where there is none (macOS) or
+    the file system refuses it (ZFS: EOPNOTSUPP), zeros written through. Returns how."""
+    try:
+        os.posix_fallocate(fd, 0, size)  # ENOSPC here, not SIGBUS at a write into the map
+        return "posix_fallocate"
+    except AttributeError:
+        how = "zeros written (no posix_fallocate on this platform)"
+    except OSError as exc:
+        if exc.errno not in (errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS):
+            raise
+        how = f"zeros written (posix_fallocate refused: {os.strerror(exc.errno)})"
+    os.ftruncate(fd, 0)
+    done = 0
+    while done < size:
+        done += os.pwrite(fd, ZEROS[:min(len(ZEROS), size - done)], done)
+    os.fsync(fd)
+    if os.fstat(fd).st_blocks * 512 < size:  # zeros compressed away: no space is held
+        raise NoPreallocation(errno.EOPNOTSUPP, "the file system does not keep written zeros")
+    return how
 
 
 class UpdateLog:
-    def __init__(self, db_path: Path, lock_fd: int) -> None:
+    """The hot log of one store, in the process that holds its lock. `hot` False (a store
+    with synchronous=FULL, or a file system that cannot preallocate): nothing is appended, the
+    log only replays what an earlier run left."""
+
+    def __init__(self, db_path: Path, lock_fd: int, stored_top: Callable[[str], int],
+                 hot: bool) -> None:
         self.db_path = db_path
         self._lock_fd = lock_fd
+        self._stored_top = stored_top  # a room's last seq in the tables (or its snapshot's)
+        self.rows: Rows = []  # appended, not yet in the tables: the mirror reads merge
+        self.owners: Owners = []
+        self.bytes = 0
+        self._last_seq: dict[str, int] = {}  # per room, of what went into the log
+        self.lock = threading.Lock()  # the mirror and the current segment
+        self.drain_lock = threading.Lock()  # one move into the tables at a time
+        self.committed = 0  # segments numbered up to this: their rows are in the tables
+        self.discarded = 0  # ... and fsynced, and the segments deleted
+        self.preallocation = ""
         found = segments(db_path)
-        self.number = int(found[-1].name.rsplit(".", 1)[1]) + 1 if found else 1
-        self.map = self._open(self.number, SEGMENT_BYTES)
+        self.number = number(found[-1]) + 1 if found else 1
+        self.map: mmap.mmap | None = None
         self.pos = 0
+        self.hot = False
+        if hot:
+            try:
+                self.map = self._open(self.number, SEGMENT_BYTES)
+                self.pos = len(MAGIC)
+                self.hot = True
+            except NoPreallocation as exc:
+                log.warning("the hot log is off: this file system cannot preallocate its "
+                            "segments (%s); every update commits to SQLite", exc.strerror)
+        self._drainer: sqlite3.Connection | None = None
 
     @classmethod
-    def open(cls, db_path: Path) -> UpdateLog | None:
+    def open(cls, db_path: Path, stored_top: Callable[[str], int],
+             hot: bool = True) -> UpdateLog | None:
         """The log of the store at db_path, or None if another process holds it."""
         fd = os.open(str(db_path) + ".log-lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -95,44 +255,167 @@ class UpdateLog:
         except BlockingIOError:
             os.close(fd)
             return None
-        return cls(db_path, fd)
+        return cls(db_path, fd, stored_top, hot)
 
-    def _open(self, number: int, size: int) -> mmap.mmap:
-        fd = os.open(f"{self.db_path}.log.{number}", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    def _open(self, n: int, size: int) -> mmap.mmap:
+        fd = os.open(f"{self.db_path}.log.{n}", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            os.posix_fallocate(fd, 0, size)  # ENOSPC here, not SIGBUS at a write into the map
-            return mmap.mmap(fd, size)
+            how = allocate(fd, size)
+            if how != self.preallocation:
+                self.preallocation = how
+                if how != "posix_fallocate":
+                    log.warning("hot log segments are preallocated by %s", how)
+            new = mmap.mmap(fd, size)
         finally:
             os.close(fd)
+        new[:len(MAGIC)] = MAGIC
+        return new
 
-    def append(self, ts: int, rows: Sequence[tuple[str, int, bytes]],
-               owners: Sequence[tuple[str, int, str]]) -> None:
-        body = msgpack.packb([ts, rows, owners], use_bin_type=True)
-        record = HEADER.pack(len(body), zlib.crc32(body)) + body
-        end = self.pos + len(record)
-        if end + HEADER.size > len(self.map):  # keep zeros after the last record
-            self._next(max(SEGMENT_BYTES, len(record) + HEADER.size))
-            end = len(record)
-        self.map[self.pos:end] = record
-        self.pos = end
+    # -- at open
+
+    def replay(self, db: sqlite3.Connection) -> None:
+        """Commit what an earlier run left in the log, make it durable, then delete those
+        segments; a hole keeps its segments (renamed) and says so."""
+        scan = Scan(self.db_path, self.number)
+        if scan.rows or scan.owners:
+            insert_logged(db, scan.rows, scan.owners)
+        if scan.bad:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            kept = []
+            for path in scan.bad:
+                target = path.with_name(f"{path.name}.damaged-{stamp}")
+                path.rename(target)
+                kept.append(target.name)
+            log.error("the hot log has a hole: %s. The updates before it are replayed; the "
+                      "ones after it are not (they would leave documents with a gap) and are "
+                      "kept in %s", scan.problem, ", ".join(kept))
+        if scan.good or scan.bad:
+            self._sync()
+        for path in scan.good:
+            path.unlink(missing_ok=True)
+
+    # -- the hot path
+
+    def append(self, ts: int, batch: list[tuple[str, int, bytes]],
+               owners: Sequence[tuple[str, int, str]]) -> bool:
+        """Log one group commit; True when the mirror holds more bytes than it should (the
+        caller then moves it into the tables at once)."""
+        with self.lock:
+            if len(self.rows) > MAX_LOGGED:
+                # the drains are failing: refuse (the sender is told to retry) rather
+                # than hold ever more in memory
+                raise sqlite3.OperationalError("the hot log is not draining")
+            tops = self._check_new(batch)
+            body = msgpack.packb([ts, batch, owners], use_bin_type=True)
+            record = HEADER.pack(len(body), zlib.crc32(body)) + body
+            end = self.pos + len(record)
+            assert self.map is not None
+            if end + HEADER.size > len(self.map):  # keep room for the seal
+                self._next(max(SEGMENT_BYTES, len(MAGIC) + len(record) + HEADER.size))
+                assert self.map is not None
+                end = self.pos + len(record)
+            self.map[self.pos:end] = record
+            self.pos = end
+            self._last_seq.update(tops)  # not before: a refused append takes no seq
+            self.rows += [(r, s, d, ts) for r, s, d in batch]
+            self.owners += owners
+            self.bytes += sum(len(d) for _, _, d in batch)
+            return self.bytes > MAX_LOGGED_BYTES
+
+    def _check_new(self, batch: list[tuple[str, int, bytes]]) -> dict[str, int]:
+        """What the primary key does for a direct insert: a batch holding a (room, seq) that
+        is stored already, or covered by the room's snapshot, is refused whole. Returns each
+        room's last seq in the batch, to remember once the batch is in the log."""
+        last = self._last_seq
+        if len(last) > MAX_TRACKED and not self.rows:
+            last.clear()  # nothing pending: the tables hold every seq, ask them again
+        seen: dict[str, int] = {}
+        for room, seq, _ in batch:
+            top = seen.get(room)
+            if top is None:
+                top = last.get(room)
+                if top is None:
+                    top = self._stored_top(room)
+            if seq <= top:
+                raise sqlite3.IntegrityError(f"update {seq} of room {room!r} is stored already")
+            seen[room] = seq
+        return seen
 
     def _next(self, size: int) -> None:
+        """Seal the current segment and continue in a new one."""
         new = self._open(self.number + 1, size)  # first, so a failure leaves the log as it was
+        assert self.map is not None
+        self.map[self.pos:self.pos + HEADER.size] = HEADER.pack(SEAL, SEAL)
         self.map.close()
-        self.map, self.number, self.pos = new, self.number + 1, 0
+        self.map, self.number, self.pos = new, self.number + 1, len(MAGIC)
 
-    def rotate(self) -> int:
-        """Start a new segment; returns the number of the last one that is now closed."""
-        closed = self.number
-        self._next(SEGMENT_BYTES)
-        return closed
+    # -- reads: the mirror merged with the tables
+
+    def pending(self, room: str) -> tuple[list[tuple[int, int, bytes]], dict[int, str]]:
+        """The room's rows not yet in the tables, (seq, ts, update) in order, and their
+        owners. Read before the tables: a drain removes rows from here after its commit."""
+        with self.lock:
+            rows = [(s, t, d) for r, s, d, t in self.rows if r == room]
+            owners = {c: o for r, c, o in reversed(self.owners) if r == room}
+        return rows, owners
+
+    # -- moving rows into the tables
+
+    def move(self, db: sqlite3.Connection) -> None:
+        """Commit the mirror's rows into the tables through `db`, in one transaction, no
+        fsync (a compaction, or a flood, on the loop's thread). The caller holds drain_lock.
+        Their segments are deleted by the next drain, after its fsync."""
+        with self.lock:
+            n, m = len(self.rows), len(self.owners)
+            if not n and not m:
+                return
+            closed = self.number
+            self._next(SEGMENT_BYTES)  # first: if it fails (disk full), nothing has moved
+            rows, owners = self.rows[:n], self.owners[:m]
+        insert_logged(db, rows, owners)  # on failure every row stays for the next drain
+        size = sum(len(d) for _, _, d, _ in rows)
+        with self.lock:
+            del self.rows[:n]
+            del self.owners[:m]
+            self.bytes -= size
+            self.committed = closed
+
+    def drain(self) -> None:
+        """Move the mirror into the tables, fsync, then delete the segments it came from. On
+        the worker thread, about once a second (Persistence's checkpoints)."""
+        with self.drain_lock:
+            if self._drainer is None:
+                self._drainer = sqlite3.connect(self.db_path, check_same_thread=False,
+                                                isolation_level=None)
+                self._drainer.execute("PRAGMA busy_timeout=10000")
+            self.move(self._drainer)
+            upto = self.committed
+            if upto <= self.discarded:
+                return
+            self._sync()  # nothing is unlinked before what replaces it is durable
+            self.discard(upto)
+            self.discarded = upto
+
+    def _sync(self) -> None:
+        """fsync the WAL (the commits so far) and the directory (the segments' names)."""
+        wal = Path(f"{self.db_path}-wal")
+        for path, flags in ((wal if wal.exists() else self.db_path, os.O_RDONLY),
+                            (self.db_path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))):
+            fd = os.open(path, flags)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def discard(self, upto: int) -> None:
-        """Delete the segments numbered upto or lower (their rows are committed)."""
+        """Delete the segments numbered upto or lower (their rows are committed, fsynced)."""
         for path in segments(self.db_path):
-            if int(path.name.rsplit(".", 1)[1]) <= upto:
+            if number(path) <= upto:
                 path.unlink(missing_ok=True)
 
     def close(self) -> None:
-        self.map.close()
+        if self.map is not None:
+            self.map.close()
+        if self._drainer is not None:
+            self._drainer.close()
         os.close(self._lock_fd)  # releases the lock

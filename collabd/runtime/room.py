@@ -347,9 +347,9 @@ class Room:
             self._compactor = None
 
     async def _compact_now(self) -> None:
-        # most of the store's buffered updates move into its tables on the worker thread, so
-        # that compact (on the loop) has little left to drain
-        await self.hub.persistence.read(self.hub.store.drain)
+        # a checkpoint on the worker thread moves most of what the store buffers (SQLite's hot
+        # log) into its tables, so that compact (on the loop) has little left to move
+        await self.hub.persistence.read(self.hub.store.checkpoint)
         await self.flush()
         # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
         snapshot, upto, count = self.doc.snapshot(), self._durable_seq, self._since_snapshot

@@ -27,8 +27,8 @@ def crash(store: SqliteStore) -> None:
     """What kill -9 leaves: the files as they are, the lock released, no drain."""
     assert store.log is not None
     store.log.close()
-    store.reader.close()
-    store.drainer.close()
+    for db in store._readers:
+        db.close()
     store.db.close()
 
 
@@ -80,18 +80,20 @@ def test_a_torn_last_record_is_dropped_and_the_rest_kept(tmp_path: Path) -> None
     last.close()
 
 
-def test_a_failed_drain_keeps_every_row_for_the_next(tmp_path: Path) -> None:
+def test_a_failed_drain_keeps_every_row_for_the_next(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "collabd.sqlite3"
     store = SqliteStore(path)
     store.append_updates([("r", 1, b"a")])
-    real = store.drainer
-    store.drainer = mock.Mock(wraps=real)
-    store.drainer.executemany.side_effect = sqlite3.OperationalError("disk I/O error")
+    fail = mock.Mock(side_effect=sqlite3.OperationalError("disk I/O error"))
+    monkeypatch.setattr(update_log, "insert_logged", fail)
     with pytest.raises(sqlite3.OperationalError):
-        store.drain()
+        store.checkpoint()
+    assert len(update_log.segments(path)) == 2  # nothing deleted: its rows are not in SQLite
     store.append_updates([("r", 2, b"b")])
-    store.drainer = real
-    store.drain()
+    assert store.load_doc("r") == ([b"a", b"b"], 2, {})  # read from the log meanwhile
+    monkeypatch.undo()
+    store.checkpoint()
     assert rows_in_tables(path, "r") == [1, 2]
     assert update_log.read_all(path) == ([], [])  # committed, so the segments are gone
     store.close()
@@ -116,7 +118,7 @@ def test_a_segment_that_fills_up_continues_in_the_next(tmp_path: Path,
 def test_duplicates_are_refused_before_they_reach_the_log(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "collabd.sqlite3")
     store.append_updates([("r", 1, b"a"), ("r", 2, b"b")])
-    store.drain()
+    store.checkpoint()
     store.compact("r", b"snap", 2)
     for batch in ([("r", 2, b"x")], [("r", 3, b"x"), ("r", 3, b"y")], [("r", 1, b"x")]):
         with pytest.raises(sqlite3.IntegrityError):
@@ -132,7 +134,7 @@ def test_compaction_drains_first_so_no_covered_row_comes_back(tmp_path: Path) ->
     store.append_updates([("r", 1, b"a"), ("r", 2, b"b")])  # still in the log
     store.compact("r", b"snap", 2)
     store.append_updates([("r", 3, b"c")])
-    store.drain()
+    store.checkpoint()
     assert rows_in_tables(path, "r") == [3]
     assert store.count_updates("r") == 1
     crash(store)
@@ -147,7 +149,7 @@ def test_a_backup_of_a_live_store_holds_the_logged_updates_and_a_restore_drops_o
     data.mkdir()
     store = SqliteStore(data / "collabd.sqlite3")
     store.append_updates([("r", 1, b"a")], [("r", 5, "p")])
-    store.drain()
+    store.checkpoint()
     store.append_updates([("r", 2, b"b")])  # only in the log when the backup is taken
     backup(data, tmp_path / "b.sqlite3")
     crash(store)  # the old store's log still holds seq 2 and must not be replayed on top
@@ -183,11 +185,11 @@ def test_a_drain_that_cannot_start_a_segment_keeps_every_row(tmp_path: Path,
 
     monkeypatch.setattr(update_log.os, "posix_fallocate", full)
     with pytest.raises(OSError):
-        store.drain()
-    with pytest.raises(OSError):  # a read drains first: it fails too, rather than miss a row
-        store.load_doc_now("r")
+        store.checkpoint()
+    assert store.load_doc_now("r") == ([b"a"], 1, {})  # reads merge the log: no drain
     monkeypatch.undo()
     assert store.load_doc("r") == ([b"a"], 1, {})  # nothing was lost meanwhile
+    store.checkpoint()
     assert rows_in_tables(path, "r") == [1]
     store.close()
 
@@ -217,7 +219,7 @@ def test_a_segment_deleted_while_another_process_reads_the_log_is_skipped(
     writer.append_updates([("r", 1, b"a")])
     reader = SqliteStore(path)  # not the writer: it reads the writer's log as well
     listed = update_log.segments(path)
-    writer.drain()  # commits seq 1, then deletes the segment the reader has listed
+    writer.checkpoint()  # commits seq 1, then deletes the segment the reader has listed
     monkeypatch.setattr(update_log, "segments", lambda _: listed)
     assert reader.load_doc("r") == ([b"a"], 1, {})
     monkeypatch.undo()
@@ -227,9 +229,7 @@ def test_a_segment_deleted_while_another_process_reads_the_log_is_skipped(
 
 def test_a_flood_of_large_updates_is_drained_at_once_not_held(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from collabd.adapters import sqlite_store
-
-    monkeypatch.setattr(sqlite_store, "MAX_LOGGED_BYTES", 1000)
+    monkeypatch.setattr(update_log, "MAX_LOGGED_BYTES", 1000)
     path = tmp_path / "collabd.sqlite3"
     store = SqliteStore(path)
     store.append_updates([("r", 1, b"x" * 600)])
