@@ -39,6 +39,13 @@ work without it.</p>
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 {"ok": true}; 503 with the reason while the store's checkpoints fail (the hot log
+    is not reaching SQLite: updates pile up in memory, then are refused)."""
+    persistence = request.app[HUB].persistence
+    stalled = persistence.stalled()
+    if stalled:
+        return answer({"ok": False, "store": f"checkpoints failing for {stalled:.0f} s: "
+                       f"{persistence.checkpoint_error}"}, Health, 503)
     return answer({"ok": True}, Health)
 
 

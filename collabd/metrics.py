@@ -65,6 +65,12 @@ class RuntimeCollector(Collector):
         yield counter("sync_requests", "SyncStep1 requests answered", s.sync_requests)
         yield counter("commit_batches", "Group commits to the store", s.commit_batches)
         yield counter("commit_failures", "Group commits that failed", s.commit_failures)
+        persistence = self.hub.persistence
+        yield counter("store_checkpoint_failures", "Store checkpoints (the hot log's drain into "
+                      "SQLite, fsync) that failed", persistence.checkpoint_failures)
+        yield GaugeMetricFamily(f"{p}_store_checkpoint_stalled_seconds", "Seconds since the "
+                                "store's checkpoints started failing (0 while they succeed)",
+                                value=persistence.stalled())
         yield counter("chat_messages", "Chat messages stored and sent", s.chat_messages)
         yield counter("signals", "WebRTC signaling messages relayed", s.signals)
         yield histogram(f"{p}_commit_batch_size", "Updates per group commit",

@@ -241,8 +241,13 @@ def build() -> dict[str, Any]:
                                   "address", "too many practice sessions; try again in a "
                                   "minute")}}},
             "/healthz": {"get": {
-                "summary": "Liveness: 200 while the server accepts requests", "security": [],
-                "responses": {"200": _json(p.Health, "alive", {"ok": True})}}},
+                "summary": "Liveness: 200 while the server accepts requests and its store "
+                           "keeps up", "security": [],
+                "responses": {"200": _json(p.Health, "alive", {"ok": True}),
+                              "503": _json(p.Health, "degraded: the store's checkpoints (the "
+                                           "hot log's drain into SQLite) keep failing",
+                                           {"ok": False, "store": "checkpoints failing for 12 "
+                                            "s: OperationalError: database or disk is full"})}}},
             "/metrics": {"get": {
                 "summary": "Prometheus metrics (text exposition format); needs the API key",
                 "responses": {"200": {"description": "metrics",

@@ -359,8 +359,10 @@ class PracticeCreated(Struct, forbid_unknown_fields=True):
     links: PracticeLinks
 
 
-class Health(Struct, forbid_unknown_fields=True):
+class Health(Struct, forbid_unknown_fields=True, omit_defaults=True):
     ok: bool
+    # why not (503): e.g. the embedded store's checkpoints have been failing for a while
+    store: str | None = None
 
 
 class ErrorBody(Struct, forbid_unknown_fields=True):

@@ -32,6 +32,7 @@ T = TypeVar("T")
 Committed = Callable[[BaseException | None], None]
 
 CHECKPOINT_SECONDS = 1.0
+CHECKPOINT_MAX_SECONDS = 30.0  # the longest wait between retries of a failing checkpoint
 
 
 class Persistence:
@@ -55,6 +56,9 @@ class Persistence:
         self._scheduled = False
         self._dirty = False
         self._checkpointer: asyncio.Task[None] | None = None
+        self.checkpoint_failures = 0
+        self.failing_since = 0.0  # monotonic time of the first failure in a row; 0.0: none
+        self.checkpoint_error = ""
 
     def append(self, room: str, seq: int, data: bytes, committed: Committed,
                owners: list[tuple[str, int, str]] | None = None) -> None:
@@ -181,11 +185,37 @@ class Persistence:
             self._checkpointer = asyncio.get_running_loop().create_task(self._checkpoints())
 
     async def _checkpoints(self) -> None:
+        """Once a second while there are writes: the store drains its hot log and fsyncs. A
+        failure (a full disk) is logged and retried, backing off up to CHECKPOINT_MAX_SECONDS;
+        meanwhile `stalled` says so (/healthz, /metrics)."""
+        delay = CHECKPOINT_SECONDS
         while True:
-            await asyncio.sleep(CHECKPOINT_SECONDS)
-            if self._dirty:
-                self._dirty = False
+            await asyncio.sleep(delay)
+            if not self._dirty:
+                continue
+            self._dirty = False
+            try:
                 await self.read(self.store.checkpoint)
+            except Exception as exc:
+                self._dirty = True
+                self.checkpoint_failures += 1
+                if self.failing_since == 0.0:
+                    self.failing_since = time.monotonic()
+                self.checkpoint_error = f"{type(exc).__name__}: {exc}"
+                delay = min(delay * 2, CHECKPOINT_MAX_SECONDS)
+                log.error("checkpoint failed; retrying in %.0f s: %s", delay,
+                          self.checkpoint_error)
+                continue
+            if self.failing_since:
+                log.warning("checkpoints succeed again, after %.1f s of failures",
+                            time.monotonic() - self.failing_since)
+            self.failing_since = 0.0
+            self.checkpoint_error = ""
+            delay = CHECKPOINT_SECONDS
+
+    def stalled(self) -> float:
+        """Seconds since checkpoints started failing (0.0 while they succeed)."""
+        return time.monotonic() - self.failing_since if self.failing_since else 0.0
 
     async def close(self) -> None:
         self.flush_now()
