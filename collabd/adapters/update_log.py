@@ -60,6 +60,7 @@ MAX_LOGGED_BYTES = 32 << 20
 Rows = list[tuple[str, int, bytes, int]]  # room, seq, update, ts
 Owners = list[tuple[str, int, str]]  # room, client, owner
 ZEROS = bytes(1 << 20)
+NO_PREALLOCATION = "the file system does not keep written zeros"
 
 
 def segments(db_path: Path) -> list[Path]:
@@ -185,10 +186,6 @@ def insert_logged(db: sqlite3.Connection, rows: Rows, owners: Sequence[tuple[str
     db.execute("COMMIT")
 
 
-class NoPreallocation(OSError):
-    """This file system cannot reserve a segment's space ahead of the writes into its map."""
-
-
 def allocate(fd: int, size: int) -> str:
     """Reserve `size` bytes for the file: posix_fallocate, or where there is none (macOS) or
     the file system refuses it (ZFS: EOPNOTSUPP), zeros written through. Returns how."""
@@ -207,7 +204,7 @@ def allocate(fd: int, size: int) -> str:
         done += os.pwrite(fd, ZEROS[:min(len(ZEROS), size - done)], done)
     os.fsync(fd)
     if os.fstat(fd).st_blocks * 512 < size:  # zeros compressed away: no space is held
-        raise NoPreallocation(errno.EOPNOTSUPP, "the file system does not keep written zeros")
+        raise OSError(errno.EOPNOTSUPP, NO_PREALLOCATION)
     return how
 
 
@@ -240,7 +237,9 @@ class UpdateLog:
                 self.map = self._open(self.number, SEGMENT_BYTES)
                 self.pos = len(MAGIC)
                 self.hot = True
-            except NoPreallocation as exc:
+            except OSError as exc:
+                if exc.strerror != NO_PREALLOCATION:
+                    raise
                 log.warning("the hot log is off: this file system cannot preallocate its "
                             "segments (%s); every update commits to SQLite", exc.strerror)
         self._drainer: sqlite3.Connection | None = None
