@@ -74,8 +74,10 @@ class TextBinding:
         text: Text,
         editor: EditorAdapter,
         on_remote: Callable[[list[Edit]], None] | None = None,
+        origin: Any = None,
     ) -> None:
         self.doc = doc
+        self.origin = origin  # of the transactions of local edits (an undo manager tracks it)
         self.text = text
         self.editor = editor
         self.on_remote = on_remote
@@ -109,7 +111,7 @@ class TextBinding:
         end_b = start_b + len(self.mirror[edit.start : edit.end].encode("utf-8"))
         self._local = True
         try:
-            with self.doc.transaction():
+            with self.doc.transaction(origin=self.origin):
                 if end_b > start_b:
                     del self.text[start_b:end_b]
                 if edit.text:

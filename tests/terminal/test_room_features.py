@@ -6,19 +6,20 @@ from __future__ import annotations
 import subprocess
 
 from client.helpers import create_session
-from textual.widgets import Static, TextArea
+from textual.widgets import TextArea
 
-from collab_term.app import ChatLog, CollabTerm
+from collab_term.app import ChatLog, CollabTerm, question_markdown, shown_safely
 from support.net import wait_until
 
 from .commands import collab_term_command
-from .test_app import SIZE, started
+from .test_app import SIZE, started, visible_lines
 
-HOSTILE = "# Task\n[bold red]not markup[/] <script>alert(1)</script> ![x](javascript:alert(1))"
+HOSTILE = ("# Task\n[bold red]not markup[/] <script>alert(1)</script> ![x](javascript:alert(1))"
+           " [evil](javascript:alert(2))")
 
 
-def side_text(app: CollabTerm, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
+def question_shown(app: CollabTerm) -> str:
+    return "\n".join(visible_lines(app, "#question"))
 
 
 async def test_runs_and_the_question_are_shown_never_run(server, clients, tmp_path):
@@ -29,19 +30,25 @@ async def test_runs_and_the_question_are_shown_never_run(server, clients, tmp_pa
     async with app.run_test(size=SIZE) as pilot:
         await started(app)
         await other.wait_for(lambda c: c.phase == "live")
-        assert "(none yet)" in side_text(app, "#question")
-        # the question: set from the terminal with f6, shown as plain text on both sides
+        await pilot.pause()
+        assert "(none yet)" in question_shown(app)
+        # the question: set from the terminal with f6, rendered as Markdown, links not opened
         await pilot.press("f6")
         await wait_until(lambda: bool(app.screen.query("#dialog-text")), what="the dialog")
         app.screen.query_one("#dialog-text", TextArea).text = HOSTILE
         await pilot.press("ctrl+s")
         await other.wait_for(lambda c: c.question is not None and c.question.text == HOSTILE)
-        await wait_until(lambda: "[bold red]not markup[/]" in side_text(app, "#question"),
-                         what="the question shown as written")
+        await wait_until(lambda: "[bold red]not markup[/]" in question_shown(app),
+                         what="the question rendered")
+        shown = question_shown(app)
+        assert "Task" in shown and "# Task" not in shown  # a heading, not the raw Markdown
+        assert "evil" in shown and "evil)" not in shown and "javascript" not in shown
+
         # a run reported by the other side: shown with its author, output and outcome; the
         # code it names is never executed here (it would create the marker file)
         other.insert(0, f"open({str(marker)!r}, 'w').write('x')\n")
-        await other.report_run("python", stdout="hello 🌍\n", exit=0, duration_ms=21)
+        await other.report_run("python", stdout="hello 🌍\n\x1b[2J\u202eoops\n", exit=0,
+                               duration_ms=21)
         await other.report_run("python", stderr="Traceback ...\nZeroDivisionError\n",
                                exception={"type": "ZeroDivisionError",
                                           "message": "division by zero", "line": 3}, exit=1)
@@ -51,6 +58,8 @@ async def test_runs_and_the_question_are_shown_never_run(server, clients, tmp_pa
         text = log.text()
         assert f"▶ {name} ran the python code (exit 0, 21 ms)" in text
         assert "hello 🌍" in text
+        # control characters from the other side never reach the terminal raw
+        assert "\x1b" not in text and "\u202e" not in text and "oops" in text
         await pilot.pause()
         assert not marker.exists()
 
@@ -88,3 +97,10 @@ def test_help_says_runs_are_never_executed():
                          timeout=60, check=True).stdout
     assert "NEVER executes the other person's code" in out
     assert "f7 your private notes" in out
+
+
+def test_control_characters_and_odd_links_are_defused():
+    assert shown_safely("a\x1b[2Jb\u202ec\td\ne\x85") == "a\\x1b[2Jb\\u202ec\td\ne\\x85"
+    md = question_markdown("![x](javascript:alert(1)) [evil](javascript:alert(2)) "
+                           "[ok](https://example.com/a_(b)) [t](data:x \"title\")")
+    assert md == "x evil [ok](https://example.com/a_(b)) t"

@@ -12,31 +12,37 @@ left and connection state, and the chat. When the interview ends the review pane
 role's feedback form, then the reveal and the unmask question.
 
 Keys: ctrl+t chat, f8 (or ctrl+end) end of the code, ctrl+home start of the code, f2
-editor/review, f4 end the interview (interviewer only; the dialog starts on "Keep going"),
-f9 copy the partner's link (--practice), f6 set the question (interviewer), f7 your private
-notes, ctrl+q quit.
+editor/review, f4 end the interview (interviewer only, while it runs; the dialog starts on
+"Keep going"), f9 copy the partner's link (--practice), f6 set the question (interviewer),
+f7 your private notes, f3 the whole output of the latest run, ctrl+z/ctrl+y undo and redo your
+own typing, ctrl+q quit. Below 100 columns the side bar moves under the editor.
 
 Runs: every run a participant reports (from the browser's Run button) is shown in the chat
 column with its output. collab-term only shows them: it never executes anyone's code, least of
-all the other person's, on your machine. The question is shown as plain text (its Markdown is
-not interpreted, so nothing in it can act on the terminal); the notes pad is yours alone (the
-server sends it to your own connections only).
+all the other person's, on your machine. The question is rendered as Markdown (Textual's
+Markdown widget: control characters are shown as symbols first, so nothing in it can act on
+the terminal, and links are shown, never opened); the notes pad is yours alone (the server sends
+it to your own connections only). The whiteboard needs a browser: the side bar says when there
+is one and how to see it.
 
 The command line lives in collab_term.cli (it works without Textual installed, to say how to
 install it); run the app with `collab-term` or `python -m collab_term`.
 
-Remote edits are applied to the editor without touching the local undo history's meaning: the
-history is cleared when a remote edit arrives, so ctrl+z only ever undoes your own typing since.
+Undo is the shared document's: a Yjs-style undo manager tracks only this client's own
+transactions, so ctrl+z undoes your typing (wherever the partner's edits moved it) and never the
+partner's, and a partner's keystroke no longer throws your history away.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 import time
 from typing import Any
 
+from pycrdt import Map, UndoManager
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text as RichText
@@ -45,6 +51,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.widgets import (
@@ -53,6 +60,7 @@ from textual.widgets import (
     Footer,
     Input,
     Label,
+    Markdown,
     RadioButton,
     RadioSet,
     Static,
@@ -111,6 +119,30 @@ DEADLINE_LABELS = {
     "revealed": "time left to answer the unmask question:",
 }
 DEFAULT_LANGUAGE = "python"  # the web client's DEFAULT_LANGUAGE (clients/web/src/editor.js)
+NARROW = 100  # columns below which the side bar goes under the editor
+LOCAL_ORIGIN = "collab-term"  # origin of our own edits: the undo manager tracks only these
+# C0 and C1 controls but tab and newline, DEL, and the bidi overrides and isolates: shown as
+# symbols, so text from the other person cannot move the cursor, recolour or reorder the screen
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+# a Markdown link or image whose target is not http(s) (javascript:, data:, file:, ...)
+_ODD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*(?!https?://)[^()\s]*(?:\([^()\n]*\)[^()\s]*)*"
+                       r"(?:\s+\"[^\"\n]*\")?\s*\)")
+
+
+def question_markdown(text: str) -> str:
+    """The question as Markdown to render: controls as symbols, and a link or image to
+    anything but http(s) reduced to its text (the Markdown parser would show it raw)."""
+    return _ODD_LINK.sub(lambda m: m.group(1), shown_safely(text))
+
+
+def shown_safely(text: str) -> str:
+    """`text` with its control characters replaced by visible symbols."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                         else f"\\u{ord(m.group()):04x}", text)
+
+
 CALL_DECLINED = "unsupported"  # hangup reason: this client cannot take voice calls
 
 
@@ -158,6 +190,39 @@ class CodeArea(TextArea):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.remote_marks: list[tuple[int, int, str, str]] = []  # (row, col, color, name)
+        self.undo_manager: UndoManager | None = None  # set once joined: undo is the doc's
+
+    async def _on_key(self, event: Any) -> None:
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            start, end = self.selection
+            self.replace("\n" + self.indent_after(start), start, end,
+                         maintain_selection_offset=False)
+            return
+        await super()._on_key(event)
+
+    def indent_after(self, location: tuple[int, int]) -> str:
+        """Auto-indent: the current line's indentation, one level more after a line that opens
+        a block (a ':' in Python, an open bracket anywhere)."""
+        row, col = location
+        before = self.document.get_line(row)[:col]
+        indent = before[: len(before) - len(before.lstrip(" \t"))]
+        opener = before.rstrip()
+        if opener.endswith((":", "{", "[", "(")) and (
+                not opener.endswith(":") or self.language in (None, "python", "yaml")):
+            indent += "\t" if indent.startswith("\t") else " " * self.indent_width
+        return indent
+
+    def action_undo(self) -> None:
+        if self.undo_manager is None:
+            return
+        self.post_message(UndoRequest(redo=False))
+
+    def action_redo(self) -> None:
+        if self.undo_manager is None:
+            return
+        self.post_message(UndoRequest(redo=True))
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
@@ -178,6 +243,14 @@ class CodeArea(TextArea):
                     style = Style(reverse=True)
                 strip = Strip.join([before, cell.apply_style(style), after])
         return strip
+
+
+class UndoRequest(Message):
+    """ctrl+z / ctrl+y in the editor: the app flushes, then undoes through the document."""
+
+    def __init__(self, redo: bool) -> None:
+        super().__init__()
+        self.redo = redo
 
 
 class TextAreaEditor:
@@ -325,16 +398,55 @@ class TextDialog(ModalScreen["str | None"]):
         self.dismiss(None)
 
 
-class ChatLog(VerticalScroll):
-    """The chat: one wrapping Static per message, so a long message shows in full at any width
-    (and re-wraps when the window is resized), scrolled to the newest."""
+class LogLine(Static):
+    def __init__(self, line: RichText, ts: float) -> None:
+        super().__init__(line, classes="chat-line")
+        self.ts = ts
 
-    def add(self, line: RichText) -> None:
-        self.mount(Static(line, classes="chat-line"))
-        self.scroll_end(animate=False)
+
+class ChatLog(VerticalScroll):
+    """The chat and the activity log: one wrapping Static per message, so a long message shows
+    in full at any width (and re-wraps when the window is resized), in time order (what a
+    rejoin fetches lands where it belongs), scrolled to the newest."""
+
+    def add(self, line: RichText, ts: float | None = None) -> None:
+        """Show `line` at its place by `ts` (ms since the epoch; default now)."""
+        stamp = time.time() * 1000 if ts is None else ts
+        later = [w for w in self.query(LogLine).results(LogLine) if w.ts > stamp]
+        widget = LogLine(line, stamp)
+        if later:
+            self.mount(widget, before=later[0])
+        else:
+            self.mount(widget)
+            self.scroll_end(animate=False)
 
     def text(self) -> str:
-        return "\n".join(str(w.render()) for w in self.query(".chat-line").results(Static))
+        return "\n".join(str(w.render()) for w in self.query(LogLine).results(LogLine))
+
+
+class OutputView(ModalScreen[None]):
+    """The whole output of a run (the log shows its first RUN_LINES lines); escape closes."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "close"), Binding("f3", "dismiss(None)")]
+
+    def __init__(self, title: str, output: str) -> None:
+        super().__init__(id="output-view")
+        self.title_text = title
+        self.output = output
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="text-dialog"):
+            yield Static(self.title_text, classes="text-dialog-title")
+            yield TextArea(self.output, id="output-text", read_only=True, soft_wrap=True,
+                           show_line_numbers=True)
+            yield Button("Close (escape)", id="output-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#output-text", TextArea).focus()
+
+    @on(Button.Pressed, "#output-close")
+    def close_pressed(self) -> None:
+        self.dismiss(None)
 
 
 # ---------------------------------------------------------------- the app
@@ -352,6 +464,17 @@ class CollabTerm(App[int]):
     #people { height: auto; padding: 0 1; }
     #question { height: auto; max-height: 12; padding: 0 1;
                 border-bottom: solid $primary-darken-2; }
+    #question Markdown { margin: 0; padding: 0; }
+    #question MarkdownBlock { margin: 0; }
+    #question-title { height: 1; text-style: bold; }
+    #board { height: auto; padding: 0 1; color: $text-muted; }
+    .narrow #main { layout: vertical; }
+    .narrow #left { width: 100%; height: 3fr; }
+    .narrow #side { width: 100%; height: 2fr; border-left: none;
+                    border-top: solid $primary-darken-2; }
+    .narrow #question { max-height: 6; }
+    OutputView { align: center middle; }
+    OutputView .text-dialog { height: 90%; }
     .text-dialog { width: 80; max-width: 100%; height: 24; border: thick $primary; padding: 1 2;
                    background: $surface; }
     .text-dialog TextArea { height: 1fr; }
@@ -384,6 +507,7 @@ class CollabTerm(App[int]):
         Binding("f9", "copy_invite", "Copy partner link", priority=True),
         Binding("f6", "edit_question", "Question", priority=True),
         Binding("f7", "edit_notes", "My notes", priority=True),
+        Binding("f3", "show_output", "Run output", priority=True),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -416,6 +540,14 @@ class CollabTerm(App[int]):
         self._cursors_pending = False
         self._review_scheduled = False
         self._review_lock = asyncio.Lock()
+        self._phase: str | None = None  # the last phase seen, to tell the log what changed
+        self._ending = False  # we asked to end the interview
+        self._question_shown: str | None = None
+        self._board_count = 0
+        self.board: Map | None = None  # the whiteboard's elements (shown only as a count)
+        self._board_sub: Any = None
+        self._live_ends_at: int | None = None  # the interview's end, while it runs
+        self.undo_manager: UndoManager | None = None
 
     # -- layout
 
@@ -445,8 +577,11 @@ class CollabTerm(App[int]):
                     yield Static("", id="review-deadline")
                     yield Vertical(id="review")
             with Vertical(id="side"):
-                yield Static("", id="question")
+                with VerticalScroll(id="question"):
+                    yield Static("Question", id="question-title")
+                    yield Markdown("", id="question-md", open_links=False)
                 yield Static("", id="people")
+                yield Static("", id="board", classes="hidden")
                 yield Button("End interview", id="end", variant="error", classes="hidden")
                 yield ChatLog(id="chat-log")
                 yield Static("", id="typing")
@@ -459,7 +594,16 @@ class CollabTerm(App[int]):
         area = self.query_one("#editor", CodeArea)
         area.theme = "monokai"
         self.set_interval(1.0, self.refresh_status)
+        self.fit_layout()
         self.connect()
+
+    def on_resize(self) -> None:
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """A narrow terminal stacks the side bar under the editor (the editor keeps the full
+        width) instead of squeezing the editor beside a fixed-width side bar."""
+        self.set_class(self.size.width < NARROW, "narrow")
 
     @work(exclusive=True, group="connect")
     async def connect(self) -> None:
@@ -468,17 +612,24 @@ class CollabTerm(App[int]):
                 self.link, server=self.server, client_name=self.client_name
             )
         except (SdkError, ValueError, TimeoutError) as exc:
+            # nothing to show without a room: leave at once (the command line prints the error)
             self.error = f"cannot join: {exc}"
             self.query_one("#status", Static).update(f"[b red]{self.error}[/]")
-            self.notify(self.error, severity="error", timeout=30)
+            self.exit(2, return_code=2)
             return
         self.client = client
         await client.wait_synced(timeout=30)
         area = self.query_one("#editor", CodeArea)
         self.binding = TextBinding(
-            client.doc, client.text, TextAreaEditor(area), on_remote=self._after_remote_edit
+            client.doc, client.text, TextAreaEditor(area), on_remote=self._after_remote_edit,
+            origin=LOCAL_ORIGIN,
         )
         area.history.clear()
+        # undo tracks our own transactions only (the binding's); capture_timeout groups a burst
+        # of typing into one step, as editors do
+        self.undo_manager = UndoManager(scopes=[client.text], capture_timeout_millis=500)
+        self.undo_manager.include_origin(LOCAL_ORIGIN)
+        area.undo_manager = self.undo_manager
         self.place_initial_caret()
         area.focus()
         self._unsubscribe = [
@@ -487,6 +638,9 @@ class CollabTerm(App[int]):
             client.on_status(self.on_client_status),
         ]
         client.meta.observe(lambda _e: self.call_later(self.apply_language))
+        self.board = client.doc.get("board", type=Map)  # kept: its observer lives with it
+        self._board_sub = self.board.observe(lambda _e: self.call_later(self.refresh_board))
+        self.refresh_board()
         self.ensure_language()
         self.apply_language()
         self.refresh_everything()
@@ -537,8 +691,18 @@ class CollabTerm(App[int]):
 
     def _after_remote_edit(self, _edits: Any) -> None:
         area = self.query_one("#editor", CodeArea)
-        area.history.clear()  # ctrl+z must never undo the other person's typing
+        area.history.clear()  # TextArea's own history is not used: undo is the document's
         self.schedule_cursors()
+
+    @on(UndoRequest)
+    def undo_request(self, event: UndoRequest) -> None:
+        manager, binding = self.undo_manager, self.binding
+        if manager is None or binding is None:
+            return
+        binding.flush()
+        # the change comes back through the binding's observer like a remote edit
+        (manager.redo if event.redo else manager.undo)()
+        self.schedule_cursor()
 
     def schedule_cursors(self) -> None:
         """Redraw remote cursors soon: resolving them reads the doc, which cannot happen inside
@@ -652,12 +816,57 @@ class CollabTerm(App[int]):
     def refresh_everything(self) -> None:
         if self.binding is not None:
             self.ensure_language()  # the session may arrive after the sync
+        self.note_phase()
         self.refresh_status()
         self.refresh_people()
         self.refresh_chat()
         self.refresh_question()
         self.refresh_review()
         self.refresh_editable()
+
+    def note_phase(self) -> None:
+        """Say in the log when the interview ends (and whether we ended it), once."""
+        client = self.client
+        phase = client.session.phase if client is not None and client.session else None
+        before, self._phase = self._phase, phase
+        if before not in ("lobby", "live") or phase in (None, "lobby", "live"):
+            return
+        if self._ending:
+            text = "You ended the interview."
+        elif phase == "sealed" and before == "lobby":
+            text = "The interview was ended before you both joined."
+        else:
+            text = ("The interview has ended (not by you): the code is read-only now."
+                    if not self.time_was_up() else "Time is up: the interview has ended.")
+        if phase == "feedback":
+            text += " Feedback is open: f2 shows the form."
+        line = RichText("■ ", style="bold")
+        line.append(text, style="italic")
+        self.query_one("#chat-log", ChatLog).add(line)
+        self.refresh_bindings()
+
+    def time_was_up(self) -> bool:
+        ends = self._live_ends_at
+        return ends is not None and time.time() * 1000 >= ends - 1500
+
+    def refresh_board(self) -> None:
+        """The whiteboard needs a browser: say that there is one, and how to see it."""
+        if self.board is None:
+            return
+        with contextlib.suppress(NoMatches):
+            count = len(self.board)
+            board = self.query_one("#board", Static)
+            board.set_class(count == 0, "hidden")
+            board.update(
+                f"🖌 Whiteboard: {count} shape{'' if count == 1 else 's'}. collab-term cannot "
+                "draw it: open your join link in a browser to see it."
+            )
+            if count and not self._board_count:
+                line = RichText("🖌 ", style="bold")
+                line.append("There is a whiteboard in this room (open your join link in a "
+                            "browser to see it).", style="italic")
+                self.query_one("#chat-log", ChatLog).add(line)
+            self._board_count = count
 
     def refresh_editable(self) -> None:
         client = self.client
@@ -688,6 +897,8 @@ class CollabTerm(App[int]):
         parts = [f"[b]{you.get('name', '?')}[/] ({you.get('role', '?')})"]
         deadline = ""
         if client.session is not None:
+            if client.session.phase in ("lobby", "live"):
+                self._live_ends_at = client.session.ends_at
             parts.append(f"phase: [b]{client.session.phase}[/]")
             deadline = deadline_text(client.session.phase, self.deadline_ms())
             if deadline:
@@ -766,8 +977,8 @@ class CollabTerm(App[int]):
             if run.id not in self._shown_runs:
                 self._shown_runs.add(run.id)
                 new.append((run.ts, run_line(run)))
-        for _, line in sorted(new, key=lambda x: x[0]):
-            log.add(line)
+        for ts, line in sorted(new, key=lambda x: x[0]):
+            log.add(line, ts)
         typing = [
             pid for pid, on in client.typing.items() if on and pid != (client.you or {}).get("id")
         ]
@@ -803,7 +1014,10 @@ class CollabTerm(App[int]):
         fs = client.feedback_status
         role = str((client.you or {}).get("role", "guest"))
         plan: list[tuple[str, str]] = []
-        if phase in ("lobby", "live"):
+        if phase == "lobby":
+            plan.append(("info", "Waiting for the other participant to join. Feedback opens "
+                                 "when the interview ends."))
+        elif phase == "live":
             plan.append(("info", "The interview is on. Feedback opens when it ends."))
         elif (
             phase == "feedback"
@@ -856,7 +1070,9 @@ class CollabTerm(App[int]):
                 widgets.append(
                     Static(
                         "You both gave positive feedback. Reveal your identities to each other? "
-                        "This happens only if you both say yes; a no is never attributed.\n"
+                        "Names are shared only if you both say yes. Otherwise nobody's name is "
+                        "shared, and the result does not say who said no (though if you said "
+                        "yes, you can tell that the other did not).\n"
                         f"Your answer: [b]{value}[/b]",
                         id="unmask-prompt",
                     )
@@ -872,7 +1088,7 @@ class CollabTerm(App[int]):
                     )
                 )
         await review.mount_all(widgets)
-        if plan[0] != ("info", "The interview is on. Feedback opens when it ends."):
+        if self.client is not None and self.client.phase not in ("lobby", "live"):
             self.query_one("#left", ContentSwitcher).current = "review-pane"
 
     @on(Button.Pressed, "#fb-submit")
@@ -914,11 +1130,37 @@ class CollabTerm(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide keys that do nothing for this user from the footer."""
         if action == "end_interview":
-            client = self.client
-            return client is not None and (client.you or {}).get("role") == "interviewer"
+            return self.can_end()
+        if action == "edit_question":
+            return self.can_set_question()
         if action == "copy_invite":
             return bool(self.invite)
+        if action == "show_output":
+            return self.client is not None and bool(self.client.runs)
         return True
+
+    def role(self) -> str:
+        return str(((self.client.you or {}) if self.client else {}).get("role", ""))
+
+    def can_end(self) -> bool:
+        client = self.client
+        return (self.role() == "interviewer" and client is not None
+                and client.session is not None and client.session.phase in ("lobby", "live"))
+
+    def can_set_question(self) -> bool:
+        client = self.client
+        return (self.role() == "interviewer" and client is not None
+                and (client.session is None or client.session.phase in ("lobby", "live")))
+
+    def restore_focus(self, widget: Any) -> None:
+        """After a dialog: back to where the user was (never to a button that Enter would
+        press), the editor if that is gone."""
+        target = widget
+        if target is None or not target.is_attached or not target.focusable or isinstance(
+                target, Button):
+            area = self.query_one("#editor", CodeArea)
+            target = area if area.focusable else self.query_one("#chat-input", Input)
+        self.screen.set_focus(target)
 
     def action_go_end(self) -> None:
         self.query_one("#left", ContentSwitcher).current = "editor-pane"
@@ -941,37 +1183,57 @@ class CollabTerm(App[int]):
 
     @on(Button.Pressed, "#end")
     def action_end_interview(self) -> None:
-        client = self.client
-        if client is None or (client.you or {}).get("role") != "interviewer":
-            self.notify("only the interviewer can end the interview", severity="warning")
+        if not self.can_end():
+            self.notify("only the interviewer can end the interview, while it runs",
+                        severity="warning")
             return
+        focused = self.screen.focused
 
         def confirmed(yes: bool | None) -> None:
+            self.restore_focus(focused)
             if yes:
                 self.end_interview()
 
         self.push_screen(ConfirmEnd(), confirmed)
+
+    def action_show_output(self) -> None:
+        client = self.client
+        if client is None or not client.runs:
+            self.notify("no run yet", severity="warning")
+            return
+        run = max(client.runs, key=lambda r: r.ts)
+        output = shown_safely((run.stdout + run.stderr).rstrip("\n")) or "(no output)"
+        if run.truncated:
+            output += "\n… (the server kept only the start of the output)"
+        name = str((run.from_ or {}).get("name", "?"))
+        focused = self.screen.focused
+        self.push_screen(OutputView(f"Output of {name}'s {run.language} run (escape closes)",
+                                    output), lambda _: self.restore_focus(focused))
 
     def refresh_question(self) -> None:
         client = self.client
         if client is None:
             return
         text = client.question.text if client.question is not None else ""
-        line = RichText("Question: ", style="bold")
-        # plain text: the Markdown is shown as written, nothing in it is interpreted
-        line.append(text.strip() or "(none yet)", style="" if text.strip() else "dim italic")
-        self.query_one("#question", Static).update(line)
+        if text == self._question_shown:
+            return
+        self._question_shown = text
+        shown = question_markdown(text).strip() or "*(none yet)*"
+        self.query_one("#question-md", Markdown).update(shown)
 
     def action_edit_question(self) -> None:
         client = self.client
         if client is None:
             return
-        if (client.you or {}).get("role") != "interviewer":
-            self.notify("only the interviewer can set the question", severity="warning")
+        if not self.can_set_question():
+            self.notify("only the interviewer can set the question, until the interview ends",
+                        severity="warning")
             return
         current = client.question.text if client.question is not None else ""
+        focused = self.screen.focused
 
         def done(text: str | None) -> None:
+            self.restore_focus(focused)
             if text is not None:
                 self.save_question(text)
 
@@ -991,8 +1253,10 @@ class CollabTerm(App[int]):
         if client is None:
             return
         current = client.notes.text if client.notes is not None else ""
+        focused = self.screen.focused
 
         def done(text: str | None) -> None:
+            self.restore_focus(focused)
             if text is not None:
                 self.save_notes(text)
 
@@ -1011,9 +1275,11 @@ class CollabTerm(App[int]):
     @work(group="requests")
     async def end_interview(self) -> None:
         assert self.client is not None
+        self._ending = True
         try:
             await self.client.end_interview()
         except (SdkError, TimeoutError) as exc:
+            self._ending = False
             self.notify(f"cannot end: {exc}", severity="error")
 
     @on(Input.Submitted, "#chat-input")
@@ -1080,12 +1346,16 @@ def run_line(run: RunMsg) -> RichText:
     else:
         outcome = f"exit {run.exit}"
     line.append(f" ran the {run.language} code ({outcome}, {run.duration_ms} ms)")
-    output = (run.stdout + run.stderr).rstrip("\n").split("\n")
+    output = shown_safely((run.stdout + run.stderr).rstrip("\n")).split("\n")
     if output != [""]:
         shown = output[:RUN_LINES]
         line.append("\n" + "\n".join(shown), style="")
-        if len(output) > RUN_LINES or run.truncated:
-            line.append("\n… output cut", style="dim italic")
+        more = len(output) - len(shown)
+        if more > 0:
+            line.append(f"\n… {more} more line{'' if more == 1 else 's'}: f3 shows the whole "
+                        "output of the latest run", style="dim italic")
+        elif run.truncated:
+            line.append("\n… the server kept only the start of the output", style="dim italic")
     return line
 
 
