@@ -23,7 +23,8 @@ EXIT_MISSING_EXTRA = 3  # the same code `collabd analytics` uses for its missing
 USAGE_NOTES = f"""\
 keys in the UI: ctrl+t chat, f8 end of the code, ctrl+home/ctrl+end start/end of the code,
 f2 editor/review, f4 end the interview (interviewer only), f9 copy the partner link (--practice),
-f6 set the question (interviewer only), f7 your private notes pad, ctrl+q quit.
+f6 set the question (interviewer only), f7 your private notes pad, f3 the whole output of the
+latest run, ctrl+z/ctrl+y undo/redo your own typing, ctrl+q quit.
 
 Runs: collab-term shows every run a participant reports (their code's output, errors, exit
 status), with who ran it. It NEVER executes the other person's code (or any code) on your
