@@ -104,7 +104,7 @@ def build_app(settings: Settings, services: Services | None = None) -> web.Appli
         cluster = Cluster(settings, secret)
         services = services or ClusterServices(cluster)
         assert isinstance(services, ClusterServices)
-        middlewares.append(cluster_http.forwarding(services))
+        middlewares.append(cluster_http.forwarding(services, load_api_key(settings.data_dir)))
         health = cluster_http.healthz(services)
     services = services or Services()
     hub = Hub(settings, store, services)

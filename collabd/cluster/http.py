@@ -1,8 +1,14 @@
 """HTTP in cluster mode: session mutations go to the node that owns the session's room, and
-/healthz says whether this node can serve (Redis and the store both answer)."""
+/healthz says whether this node can serve (Redis and the store both answer).
+
+The node that receives a mutation checks the embedder's API key itself, then forwards the
+request to the owner with a forwarding proof (node.py: bound to the method and path,
+short-lived, good once) instead of the key: the key never leaves the node it was sent to, and
+the owner takes the proof as the key's check."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -25,8 +31,10 @@ MUTATION = re.compile(r"^/api/sessions/([^/]+)/(end|cancel)$")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def forwarding(services: ClusterServices) -> Callable[[web.Request, Handler],
-                                                       Awaitable[web.StreamResponse]]:
+def forwarding(services: ClusterServices, api_key: str) -> Callable[
+        [web.Request, Handler], Awaitable[web.StreamResponse]]:
+    from ..api.routes import FORWARDED, error
+
     cluster = services.cluster
 
     @web.middleware
@@ -35,7 +43,7 @@ def forwarding(services: ClusterServices) -> Callable[[web.Request, Handler],
         if m is None or request.method != "POST":
             return await handler(request)
         sid = m.group(1)
-        forwarded = cluster.is_forwarded(request.headers, request.path_qs)
+        forwarded = cluster.is_forwarded(request.headers, request.path_qs, request.method)
         try:
             owner = await cluster.route(sid)
         except ClusterUnavailable:
@@ -43,7 +51,13 @@ def forwarding(services: ClusterServices) -> Callable[[web.Request, Handler],
         if owner is not None:
             if forwarded:  # never forward twice: the lease moved meanwhile
                 return unavailable("the session is moving between nodes, retry")
-            return await relay(request, owner, cluster.proof(request.path_qs))
+            auth = request.headers.get("Authorization", "")
+            given = auth[7:] if auth.startswith("Bearer ") else ""
+            if not given or not hmac.compare_digest(given.encode(), api_key.encode()):
+                return error(401, "unauthorized", "a valid API key is required (Bearer)")
+            return await relay(request, owner,
+                               cluster.proof(request.path_qs, request.method))
+        request[FORWARDED] = forwarded  # the API takes a member's proof as the key's check
         try:
             return await handler(request)
         except NotOwner:
@@ -55,8 +69,9 @@ def forwarding(services: ClusterServices) -> Callable[[web.Request, Handler],
 
 
 async def relay(request: web.Request, owner: str, proof: str) -> web.StreamResponse:
+    # not the Authorization header: the embedder's key stays on the node it was sent to
     headers = {k: v for k, v in request.headers.items()
-               if k.lower() in ("authorization", "content-type", "accept")}
+               if k.lower() in ("content-type", "accept")}
     headers[FORWARD_HEADER] = proof
     body = await request.read()
     try:

@@ -9,6 +9,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+import time
+from collections import OrderedDict
 from time import monotonic
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +24,53 @@ log = logging.getLogger("collabd.cluster")
 
 FORWARD_HEADER = "X-Collabd-Forwarded"
 REDIS_TIMEOUT = 2.0  # a Redis call that takes longer counts as Redis being down
+PROOF_WINDOW_MS = 10_000  # a forwarding proof is valid this long either side of its time
+PROOFS_KEPT = 100_000  # proofs remembered within the window (each is good for one request)
 
 
 class ClusterUnavailable(Exception):
     """Redis cannot be reached: this node can neither take nor check a lease (try again)."""
+
+
+class UnsignedLease(ClusterUnavailable):
+    """The room's lease holds a value no node of this cluster signed (someone wrote it into
+    Redis, or a node runs with another secret): nobody is forwarded to the URL in it."""
+
+
+def lease_value(key: bytes, node_url: str, pid: str) -> str:
+    """`<node url> <process id> <signature>`: the signature is an HMAC of the rest with the
+    cluster's shared secret, so only a member can name itself the owner of a room."""
+    ident = f"{node_url} {pid}"
+    return f"{ident} {hmac.new(key, ident.encode(), hashlib.sha256).hexdigest()}"
+
+
+def lease_owner(key: bytes, value: str) -> str | None:
+    """The node URL of a lease value a member signed; None for any other value."""
+    parts = value.split(" ")
+    if len(parts) != 3:
+        return None
+    if not hmac.compare_digest(lease_value(key, parts[0], parts[1]), value):
+        return None
+    return parts[0]
+
+
+def make_proof(key: bytes, method: str, path_qs: str, now_ms: int, nonce: str) -> str:
+    """`<ms>.<nonce>.<hmac>`: proof that a member forwards this request (method and path with
+    its query), made at `now_ms`."""
+    mac = hmac.new(key, f"{method} {path_qs} {now_ms} {nonce}".encode(), hashlib.sha256)
+    return f"{now_ms}.{nonce}.{mac.hexdigest()}"
+
+
+def proof_ok(key: bytes, proof: str, method: str, path_qs: str, now_ms: int) -> bool:
+    """Whether `proof` was made by a member for this method and path within the window (it
+    says nothing about replays: Cluster.is_forwarded remembers the proofs it took)."""
+    parts = proof.split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 15:
+        return False
+    made = int(parts[0])
+    if abs(now_ms - made) > PROOF_WINDOW_MS:
+        return False
+    return hmac.compare_digest(make_proof(key, method, path_qs, made, parts[1]), proof)
 
 
 class Cluster:
@@ -34,14 +79,16 @@ class Cluster:
 
         self.settings = settings
         self.node_url = settings.node_url.rstrip("/")
-        # the node's URL and a per-process id: a restarted node never mistakes its previous
-        # life's leases for its own
-        self.value = f"{self.node_url} {secrets.token_hex(8)}"
+        # the node's URL and a per-process id, signed: a restarted node never mistakes its
+        # previous life's leases for its own, and nobody but a member names a room's owner
+        self._lease_key = hashlib.sha256(b"collabd lease " + secret).digest()
+        self.value = lease_value(self._lease_key, self.node_url, secrets.token_hex(8))
         self.ttl = settings.lease_seconds
         self.redis = redis or aioredis.Redis.from_url(
             settings.redis, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT)
         self.leases = Leases(self.redis, self.value, int(self.ttl * 1000))
         self._key = hashlib.sha256(b"collabd forward " + secret).digest()
+        self._proofs: OrderedDict[str, int] = OrderedDict()  # taken proof -> its time (ms)
         # room -> (until when it is surely ours, when we took it): checked on every join
         self.held: dict[str, tuple[float, float]] = {}
         self.leader = False
@@ -82,7 +129,12 @@ class Cluster:
         if holder is None:
             self.held[room] = (self._valid_from(start), start)
             return None
-        return holder.split(" ", 1)[0]
+        owner = lease_owner(self._lease_key, holder)
+        if owner is None:
+            log.error("a room's lease holds a value no member signed: not forwarding",
+                      extra={"room": room})
+            raise UnsignedLease("the room's lease is not a member's")
+        return owner
 
     def release(self, room: str) -> None:
         """Give the room's lease up (its room is unloaded and its session forgotten here)."""
@@ -131,7 +183,7 @@ class Cluster:
             holder = value.decode() if isinstance(value, bytes) else value
             free = holder is None
             if (free and was_free) or (holder is not None
-                                       and holder.split(" ", 1)[0] != owner):
+                                       and lease_owner(self._lease_key, holder) != owner):
                 log.warning("forwarded room moved: cutting its links",
                             extra={"room": room, "links": len(links)})
                 for pipe in list(links):
@@ -146,12 +198,28 @@ class Cluster:
 
     # -- forwarded requests: the owner trusts what another node already checked
 
-    def proof(self, path_qs: str) -> str:
-        return hmac.new(self._key, path_qs.encode(), hashlib.sha256).hexdigest()
+    def proof(self, path_qs: str, method: str = "GET") -> str:
+        return make_proof(self._key, method, path_qs, int(time.time() * 1000),
+                          secrets.token_hex(8))
 
-    def is_forwarded(self, headers: Any, path_qs: str) -> bool:
+    def is_forwarded(self, headers: Any, path_qs: str, method: str = "GET") -> bool:
+        """A valid proof for this method and path, within its window, not seen before."""
         got = headers.get(FORWARD_HEADER)
-        return got is not None and hmac.compare_digest(got, self.proof(path_qs))
+        if got is None:
+            return False
+        now = int(time.time() * 1000)
+        if not proof_ok(self._key, got, method, path_qs, now):
+            return False
+        kept = self._proofs
+        while kept and next(iter(kept.values())) < now - 2 * PROOF_WINDOW_MS:
+            kept.popitem(last=False)
+        if got in kept:
+            log.warning("a forwarding proof was replayed", extra={"path": path_qs[:64]})
+            return False
+        if len(kept) >= PROOFS_KEPT:  # more forwards than any cluster makes: refuse, fail safe
+            return False
+        kept[got] = int(got.split(".", 1)[0])
+        return True
 
     # -- background work
 
