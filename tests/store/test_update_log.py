@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
@@ -80,19 +79,20 @@ def test_a_torn_last_record_is_dropped_and_the_rest_kept(tmp_path: Path) -> None
     last.close()
 
 
-def test_a_failed_drain_keeps_every_row_for_the_next(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_drain_keeps_every_row_for_the_next(tmp_path: Path) -> None:
     path = tmp_path / "collabd.sqlite3"
     store = SqliteStore(path)
     store.append_updates([("r", 1, b"a")])
-    fail = mock.Mock(side_effect=sqlite3.OperationalError("disk I/O error"))
-    monkeypatch.setattr(update_log, "insert_logged", fail)
-    with pytest.raises(sqlite3.OperationalError):
+    other = sqlite3.connect(path, isolation_level=None)  # the failure injection: inserts fail
+    other.execute("CREATE TRIGGER fail BEFORE INSERT ON doc_updates "
+                  "BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END")
+    with pytest.raises(sqlite3.DatabaseError):
         store.checkpoint()
     assert len(update_log.segments(path)) == 2  # nothing deleted: its rows are not in SQLite
     store.append_updates([("r", 2, b"b")])
     assert store.load_doc("r") == ([b"a", b"b"], 2, {})  # read from the log meanwhile
-    monkeypatch.undo()
+    other.execute("DROP TRIGGER fail")
+    other.close()
     store.checkpoint()
     assert rows_in_tables(path, "r") == [1, 2]
     assert update_log.read_all(path) == ([], [])  # committed, so the segments are gone
