@@ -89,6 +89,17 @@ async def test_the_candidate_is_not_offered_the_question_and_hears_of_the_end(se
         assert "f2 shows the form" in log.text()
 
 
+def check_layout(app: CollabTerm, width: int) -> None:
+    area, side = editor(app).region, app.query_one("#side").region
+    if width < 100:  # the side bar goes under the editor
+        assert area.width >= width - 2 and side.y >= area.bottom, (width, area, side)
+        assert side.height >= 8  # the chat still has room
+    else:  # beside it, the editor keeping most of the width
+        assert side.x >= area.right and area.width >= 70, (width, area, side)
+    chat = app.query_one("#chat-input").region
+    assert chat.width > 0 and chat.height > 0
+
+
 async def test_a_narrow_terminal_keeps_the_editor_wide(server, clients):
     created = await create_session(server)
     await clients(created.interviewee["join_url"])
@@ -97,14 +108,17 @@ async def test_a_narrow_terminal_keeps_the_editor_wide(server, clients):
         async with app.run_test(size=(width, 40)) as pilot:
             await live(app)
             await pilot.pause()
-            area, side = editor(app).region, app.query_one("#side").region
-            if width < 100:  # the side bar goes under the editor
-                assert area.width >= width - 2 and side.y >= area.bottom, (area, side)
-                assert side.height >= 8  # the chat still has room
-            else:  # beside it, the editor keeping most of the width
-                assert side.x >= area.right and area.width >= 70, (area, side)
-            chat = app.query_one("#chat-input").region
-            assert chat.width > 0 and chat.height > 0
+            check_layout(app, width)
+    # and when the window is resized while it runs
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(app)
+        for width in (50, 120):
+            await pilot.resize_terminal(width, 40)
+            await wait_until(lambda w=width: app.size.width == w, what="the resize")  # type: ignore[misc]
+            await pilot.pause()
+            await pilot.pause()
+            check_layout(app, width)
 
 
 async def test_the_log_is_in_time_order_whatever_order_lines_arrive_in(server, clients):

@@ -46,7 +46,7 @@ from pycrdt import Map, UndoManager
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text as RichText
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -468,11 +468,13 @@ class CollabTerm(App[int]):
     #question MarkdownBlock { margin: 0; }
     #question-title { height: 1; text-style: bold; }
     #board { height: auto; padding: 0 1; color: $text-muted; }
+    .narrow #status { height: auto; }
     .narrow #main { layout: vertical; }
-    .narrow #left { width: 100%; height: 3fr; }
-    .narrow #side { width: 100%; height: 2fr; border-left: none;
+    .narrow #left { width: 100%; height: 1fr; }
+    .narrow #side { width: 100%; height: 1fr; border-left: none;
                     border-top: solid $primary-darken-2; }
-    .narrow #question { max-height: 6; }
+    .narrow #question { max-height: 4; }
+    .narrow #end { height: 1; border: none; }
     OutputView { align: center middle; }
     OutputView .text-dialog { height: 90%; }
     .text-dialog { width: 80; max-width: 100%; height: 24; border: thick $primary; padding: 1 2;
@@ -597,13 +599,16 @@ class CollabTerm(App[int]):
         self.fit_layout()
         self.connect()
 
-    def on_resize(self) -> None:
-        self.fit_layout()
+    @on(events.Resize)
+    def resized(self, event: events.Resize) -> None:
+        self.fit_layout(event.size.width)
 
-    def fit_layout(self) -> None:
+    def fit_layout(self, width: int | None = None) -> None:
         """A narrow terminal stacks the side bar under the editor (the editor keeps the full
         width) instead of squeezing the editor beside a fixed-width side bar."""
-        self.set_class(self.size.width < NARROW, "narrow")
+        narrow = (self.size.width if width is None else width) < NARROW
+        self.set_class(narrow, "narrow")
+        self.screen.set_class(narrow, "narrow")
 
     @work(exclusive=True, group="connect")
     async def connect(self) -> None:
