@@ -37,7 +37,6 @@ def write_history(data: Path, room: str) -> int:
             chunk = updates[start:start + 5000]
             store.append_updates([(room, start + k + 1, u) for k, u in enumerate(chunk)],
                                  [(room, doc.client_id, "p-writer")] if start == 0 else ())
-        store.drain()
     finally:
         store.close()
     return sum(map(len, updates))
