@@ -240,29 +240,43 @@ class RoomFeatures:
         if room is not None:
             await room.flush()  # every update applied so far is in the store
         async with self._one_build(sid):
-            chat = await self.services.read(store.chat_after, sid, 0, 1_000_000)
-            runs = await self.services.read(store.runs_after, sid, 0, 1_000_000)
-            questions = await self.services.read(store.questions, sid)
-            log = await self.services.read(store.events, sid)
-            count = await self.services.read(store.count_updates, sid)
-            key = (live.session.phase.value, count, len(chat), len(runs), len(questions),
-                   len(log))
             cached = self._timelines.pop(sid, None)
-            if cached is not None and cached[0] == key:
+            if cached is not None and await self._unchanged(live, cached[0]):
                 self._timelines[sid] = cached  # most recently used last
                 return cached[1], cached[2]
             del cached  # a stale one is not kept beside its replacement
             if self._builds is None:
                 self._builds = asyncio.Semaphore(self.hub.settings.limits.replay_builds)
             async with self._builds:
+                # what the build depends on, read before it: anything stored meanwhile makes
+                # the next request build again
+                count = await self.services.read(store.count_updates, sid)
+                chat = await self.services.read(store.chat_after, sid, 0, 1_000_000)
+                runs = await self.services.read(store.runs_after, sid, 0, 1_000_000)
+                questions = await self.services.read(store.questions, sid)
+                log = await self.services.read(store.events, sid)
+                key = (live.session.phase.value, count, chat[-1]["id"] if chat else 0,
+                       runs[-1]["id"] if runs else 0, len(questions), len(log))
                 history = await self.services.read(store.history, sid)
                 info, events = await asyncio.to_thread(timeline.build, live.session, history,
                                                        chat, runs, questions, log)
-                del history
+                del history, chat, runs
             self._timelines[sid] = (key, info, events)
             while len(self._timelines) > self.hub.settings.limits.replay_cached:
                 del self._timelines[next(iter(self._timelines))]
             return info, events
+
+    async def _unchanged(self, live: Live, key: tuple[Any, ...]) -> bool:
+        """Whether nothing was added since `key` was read: cheap reads only (one row of chat
+        and of runs after the last ids, counts), so a page of a built timeline costs the
+        store little whatever the session's length."""
+        sid, store = live.session.id, self.hub.store
+        return (live.session.phase.value == key[0]
+                and await self.services.read(store.count_updates, sid) == key[1]
+                and not await self.services.read(store.chat_after, sid, key[2], 1)
+                and not await self.services.read(store.runs_after, sid, key[3], 1)
+                and len(await self.services.read(store.questions, sid)) == key[4]
+                and len(await self.services.read(store.events, sid)) == key[5])
 
     @contextlib.asynccontextmanager
     async def _one_build(self, sid: str) -> AsyncIterator[None]:
