@@ -528,13 +528,17 @@ class Services(Basic):
             event = "call_started"
         if kind in ("offer", "answer"):
             calls.add(conn.claims.pid)
-        elif kind == "hangup" and calls:
+        answered = True
+        if kind == "hangup" and calls:
+            answered = len(calls) > 1  # only the caller had offered: nobody picked up
             calls.clear()
             event = "call_ended"
         if event is not None:
             assert self.hub is not None
-            await self.write(self.hub.store.log_event, room.name, now_ms(), event,
-                            {"by": conn.claims.pid})
+            data: dict[str, Any] = {"by": conn.claims.pid}
+            if not answered:
+                data["answered"] = False
+            await self.write(self.hub.store.log_event, room.name, now_ms(), event, data)
 
 
 def split_by_bytes(rows: list[dict[str, Any]], budget: int) -> list[list[dict[str, Any]]]:

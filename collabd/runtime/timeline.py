@@ -116,8 +116,11 @@ def build(session: Session, history: History, chat: list[dict[str, Any]],
     for ts, kind, data in log:
         if kind in ("call_started", "call_ended"):
             who = names.get(str(data.get("by")), {"id": "", "name": "", "color": ""})
-            events.append({"k": "call", "ts": ts,
-                           "what": "start" if kind == "call_started" else "end", "by": who})
+            event = {"k": "call", "ts": ts, "what": "start" if kind == "call_started" else "end",
+                     "by": who}
+            if data.get("answered") is False:
+                event["answered"] = False  # hung up before anyone picked up
+            events.append(event)
     events += docs
     events += [{"k": "chat", **c} for c in chat]
     events += [{"k": "run", **r} for r in runs]

@@ -130,7 +130,7 @@ def test_ended_in_the_lobby_and_a_late_candidate(browser: Browser, server: WebSe
     s = create(server)
     (er_spec, ee_spec) = urls(s)
     with participants(browser, er_spec) as (er,):
-        wait_phase(er, "Waiting for both to join")
+        wait_phase(er, "Waiting for the other participant")
         er.page.get_by_role("button", name="End interview").click()
         er.page.get_by_role("dialog").get_by_role("button", name="End interview").click()
         expect(

@@ -512,8 +512,11 @@ def test_call_ended_clears_when_the_other_participant_returns(open_room: Any) ->
     call = page.locator(".call")
     expect(call).to_have_attribute("data-call-state", "incoming")
     room.send(Signal(kind="hangup", data={}, to=EE["id"], from_=from_er))
-    expect(call).to_have_attribute("data-call-state", "idle")
-    expect(call.locator(".call-state")).to_contain_text("cancelled the call")
+    # the callee of a call hung up before it was answered: a missed call
+    expect(call).to_have_attribute("data-call-state", "missed")
+    expect(call.locator(".call-state")).to_have_text(
+        "Missed call: The other participant hung up before you answered."
+    )
 
     def with_er(status: str) -> SessionState:
         return SessionState(
@@ -524,7 +527,7 @@ def test_call_ended_clears_when_the_other_participant_returns(open_room: Any) ->
 
     room.send(with_er("reconnecting"))
     expect(page.locator(".person.other")).to_contain_text("reconnecting")
-    expect(call.locator(".call-state")).to_contain_text("cancelled the call")
+    expect(call.locator(".call-state")).to_contain_text("Missed call")
     room.send(with_er("connected"))
     expect(page.locator(".person.other")).to_contain_text("online")
     expect(call.locator(".call-state")).to_have_text("No call")

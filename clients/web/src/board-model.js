@@ -108,8 +108,47 @@ export function deleteElements (doc, board, ids, origin) {
   }, origin)
 }
 
-export function clearBoard (doc, board, origin) {
-  deleteElements(doc, board, Array.from(board.keys()), origin)
+/**
+ * Clear the board for everyone, keeping what was on it in the shared map `boardMeta` under
+ * `cleared` ({by, at, items: [[id, fields]]}), so that either participant can restore it.
+ */
+export function clearBoard (doc, board, origin, by = '', now = Date.now()) {
+  const items = []
+  board.forEach((value, id) => {
+    if (value instanceof Y.Map) items.push([id, value.toJSON()])
+  })
+  if (!items.length) return
+  doc.transact(() => {
+    for (const [id] of items) board.delete(id)
+    doc.getMap('boardMeta').set('cleared', { by: String(by), at: now, items })
+  }, origin)
+}
+
+/** The last clear that can still be restored: {by, at, count} or null. */
+export function lastClear (doc) {
+  const c = doc.getMap('boardMeta').get('cleared')
+  if (!c || typeof c !== 'object' || !Array.isArray(c.items) || !c.items.length) return null
+  return { by: typeof c.by === 'string' ? c.by : '', at: typeof c.at === 'number' ? c.at : 0, count: c.items.length }
+}
+
+/** Put the cleared elements back (those whose id is free), for whoever asks; true if any. */
+export function restoreBoard (doc, board, origin, by = '', now = Date.now()) {
+  const meta = doc.getMap('boardMeta')
+  const c = meta.get('cleared')
+  if (!c || !Array.isArray(c.items)) return false
+  doc.transact(() => {
+    for (const item of c.items) {
+      if (!Array.isArray(item) || typeof item[0] !== 'string' || board.has(item[0])) continue
+      const fields = item[1]
+      if (!fields || typeof fields !== 'object') continue
+      const el = new Y.Map()
+      for (const [k, v] of Object.entries(fields)) el.set(k, v)
+      board.set(item[0], el)
+    }
+    meta.delete('cleared')
+    meta.set('restored', { by: String(by), at: now })
+  }, origin)
+  return true
 }
 
 const round = (v) => Math.round(v * 100) / 100

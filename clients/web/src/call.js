@@ -5,7 +5,8 @@
  * from the server's `ice.servers`; with relay_only the browser gathers relay candidates only.
  *
  * States: idle -> outgoing (we offered) | incoming (they offered) -> connecting -> connected
- *         (-> reconnecting -> connected) -> ended;  failed on errors.
+ *         (-> reconnecting -> connected) -> ended;  failed on errors; missed when an incoming
+ *         call is hung up (or given up) before it was answered.
  * Glare (both offer at once): the interviewee is "polite" and yields to the interviewer's offer.
  * If the connection fails, the offerer restarts ICE; the answerer asks it to with `restart`.
  *
@@ -34,6 +35,7 @@ export const CALL_LABELS = {
   connected: 'Call connected',
   reconnecting: 'Call reconnecting…',
   ended: 'Call ended',
+  missed: 'Missed call',
   failed: 'Call failed'
 }
 
@@ -59,6 +61,8 @@ export class CallController {
     this._PC = RTCPeerConnectionImpl
     this.state = 'idle'
     this.muted = false
+    /** told our own mute state, to share it (room.js puts it in awareness) */
+    this.onMute = () => {}
     this.error = ''
     this.pc = null
     this.stream = null
@@ -85,7 +89,7 @@ export class CallController {
     clearTimeout(this._timer)
     this._timer = null
     if (state === 'outgoing') {
-      this._timer = setTimeout(() => this._giveUp('No answer. The other participant did not pick up; their client may not take calls (the terminal client has no audio).'), this._answerTimeoutMs)
+      this._timer = setTimeout(() => this._giveUp('No answer. The other participant did not pick up; their client may not take calls (the terminal client has no audio).', 'no_answer'), this._answerTimeoutMs)
     } else if (state === 'connecting' || state === 'reconnecting') {
       this._timer = setTimeout(() => {
         const relayOnly = Boolean(this._ice() && this._ice().relay_only)
@@ -96,16 +100,16 @@ export class CallController {
     }
   }
 
-  _giveUp (reason) {
+  _giveUp (reason, why = '') {
     const had = this.pc !== null || this.state === 'outgoing'
     this._close()
-    if (had) this._signal('hangup', {})
+    if (had) this._signal('hangup', why ? { reason: why } : {})
     this._set('failed', reason)
   }
 
   /** Forget a finished call's message (e.g. when the other participant comes back). */
   clear () {
-    if (this.state === 'ended' || this.state === 'failed' || (this.state === 'idle' && this.error)) this._set('idle')
+    if (['ended', 'failed', 'missed'].includes(this.state) || (this.state === 'idle' && this.error)) this._set('idle')
   }
 
   get active () {
@@ -251,6 +255,7 @@ export class CallController {
 
   toggleMute () {
     this.muted = !this.muted
+    this.onMute(this.muted)
     this._applyMute()
     this._set(this.state, this.error)
   }
@@ -352,13 +357,17 @@ export class CallController {
         return
       }
       case 'hangup': {
-        if (this.state === 'idle' || this.state === 'ended' || this.state === 'failed') return
+        if (['idle', 'ended', 'failed', 'missed'].includes(this.state)) return
         const unanswered = this.state === 'outgoing'
         const unsupported = data.reason === 'unsupported'
         this._close()
         if (unsupported) this._set('failed', 'The other participant\'s client cannot take voice calls. Use the chat instead.')
         else if (unanswered) this._set('ended', 'The other participant declined the call.')
-        else if (this.state === 'incoming') this._set('idle', 'The other participant cancelled the call.')
+        else if (this.state === 'incoming') {
+          this._set('missed', data.reason === 'no_answer'
+            ? 'The call was not answered.'
+            : 'The other participant hung up before you answered.')
+        }
         else this._set('ended', 'The other participant left the call.')
         return
       }

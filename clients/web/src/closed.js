@@ -60,7 +60,7 @@ export function closedExplanation ({ reason, role, feedback, unmaskMine = 'pendi
         return {
           key: reason,
           title: 'No mutual unmask',
-          text: `You chose to stay anonymous. ${other} is told only that there was no mutual unmask, not who said no.`
+          text: `You chose to stay anonymous, so your identities stay private. ${other} is told only that there was no mutual unmask; if they said yes, they can tell that you did not.`
         }
       }
       return {

@@ -5,7 +5,7 @@
 import { h, uid, replaceChildren } from './dom.js'
 import { FORMS, SCALE, validateFeedback, describeTheirs, describeForm, calibrationText, NOTES_MAX } from './feedback-model.js'
 import { historyCard } from './history.js'
-import { formatRemaining, formatClock } from './format.js'
+import { formatRemaining, formatDeadline } from './format.js'
 import { closedExplanation } from './closed.js'
 import { loadDraft, saveDraft, clearDraft } from './drafts.js'
 
@@ -273,7 +273,7 @@ export function createFeedbackView (parent, { state, send, draftRoom = '', draft
       } else {
         parts.push(h('div', { class: 'unmask-prompt' },
           h('p', {}, 'You both gave each other positive feedback. Would you like to reveal your real identities (name, email, profile) to each other?'),
-          h('p', { class: 'help' }, 'Identities are exchanged only if you both say yes. If either of you says no, neither learns who said it.'),
+          h('p', { class: 'help' }, 'Identities are exchanged only if you both say yes. A no is not announced, but with two of you it is not a secret either: if one says yes and the interview then closes without an unmask, they can tell the other said no or did not answer in time.'),
           deadline,
           h('div', { class: 'actions' },
             h('button', { type: 'button', class: 'primary', onclick: () => answer('yes') }, 'Yes, reveal my identity'),
@@ -291,7 +291,7 @@ export function createFeedbackView (parent, { state, send, draftRoom = '', draft
   function deadlineText (deadline, what) {
     const left = deadline - Date.now()
     if (left <= 0) return `Time is up ${what}.`
-    return `${formatRemaining(left)} left ${what} (until ${formatClock(deadline)}).`
+    return `${formatRemaining(left)} left ${what} (until ${formatDeadline(deadline)}).`
   }
 
   function answer (value) {

@@ -16,12 +16,45 @@ export function formatClock (ts) {
   return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
 }
 
+/**
+ * A deadline as a person reads it: "14:03" today, "Tue 8 Dec, 14:03" on another day, with how
+ * far away it is when that is under a day ("in 5 min", "in 2 h 10 min").
+ */
+export function formatDeadline (ts, now = Date.now()) {
+  const d = new Date(ts)
+  const clock = formatClock(ts)
+  const sameDay = d.toDateString() === new Date(now).toDateString()
+  const when = sameDay ? clock : `${d.toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short' })}, ${clock}`
+  const rel = formatRelative(ts - now)
+  return rel ? `${when}, ${rel}` : when
+}
+
+/** "in 5 min", "in 2 h 10 min", "in under a minute"; '' when past or a day or more away. */
+export function formatRelative (ms) {
+  if (ms <= 0 || ms >= 24 * 3600 * 1000) return ''
+  const min = Math.floor(ms / 60000)
+  if (min < 1) return 'in under a minute'
+  if (min < 60) return `in ${min} min`
+  return `in ${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`
+}
+
 export const PHASE_LABELS = {
-  lobby: 'Waiting for both to join',
+  lobby: 'Waiting for the other participant',
   live: 'Interview in progress',
   ended: 'Interview ended',
   feedback: 'Feedback',
   revealed: 'Feedback revealed',
+  unmasked: 'Unmasked',
+  sealed: 'Closed'
+}
+
+/** The phase in a word or two, for a phone-sized header. */
+export const PHASE_SHORT = {
+  lobby: 'Waiting',
+  live: 'Live',
+  ended: 'Ended',
+  feedback: 'Feedback',
+  revealed: 'Revealed',
   unmasked: 'Unmasked',
   sealed: 'Closed'
 }

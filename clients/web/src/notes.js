@@ -15,7 +15,7 @@ export function createNotes (parent, { state, send, label = 'My notes' }) {
     class: 'notes-input',
     rows: '6',
     'aria-label': 'Private notes',
-    placeholder: 'Only you can see these notes. They are kept with the interview and shown to you after it.',
+    placeholder: 'Ideas, things to ask, how it went. Kept with the interview and shown to you after it.',
     spellcheck: 'true'
   })
   const status = h('p', { class: 'notes-status', role: 'status' })

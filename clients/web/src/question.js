@@ -97,5 +97,12 @@ export function createQuestion (parent, { state, send }) {
   state.on('session', render)
   state.on('you', render)
   render()
-  return { root, render }
+  /** Unfold the panel and bring it into view (the "question changed" notice). */
+  function show () {
+    if (root.classList.contains('collapsed')) collapseBtn.click()
+    root.scrollIntoView({ block: 'nearest' })
+    body.focus()
+  }
+
+  return { root, render, show }
 }

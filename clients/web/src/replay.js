@@ -9,7 +9,7 @@
 import { Awareness } from 'y-protocols/awareness'
 import { h, dot, replaceChildren } from './dom.js'
 import { Timeline, Replayer } from './timeline.js'
-import { createEditor } from './editor.js'
+import { createEditor, languageById } from './editor.js'
 import { createWhiteboard } from './whiteboard.js'
 import { phaseLabel } from './format.js'
 
@@ -85,7 +85,11 @@ export function createReplay (parent, { state, send }) {
       }
       case 'question': return `${e.from ? who(e.from) : 'The platform'} ${e.text ? 'set the question' : 'cleared the question'}`
       case 'phase': return `Phase: ${phaseLabel(e.phase)}`
-      case 'call': return `${who(e.by)} ${e.what === 'start' ? 'started a call' : 'ended the call'}`
+      case 'call':
+        if (e.what === 'start') return `${who(e.by)} started a call`
+        return e.answered === false ? `${who(e.by)} hung up before the call was answered` : `${who(e.by)} ended the call`
+      case 'language': return `The editor language became ${languageById(e.language).label}`
+      case 'board': return `${e.by || 'Someone'} ${e.what === 'cleared' ? 'cleared' : 'restored'} the whiteboard`
       default: return e.k
     }
   }

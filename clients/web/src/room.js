@@ -11,7 +11,7 @@ import { createWhiteboard } from './whiteboard.js'
 import { createChat } from './chat.js'
 import { CallController, CALL_LABELS } from './call.js'
 import { createFeedbackView } from './feedback-view.js'
-import { formatRemaining, phaseLabel, timerLabel, roleLabel, statusLabel } from './format.js'
+import { formatRemaining, phaseLabel, timerLabel, roleLabel, statusLabel, PHASE_SHORT } from './format.js'
 import { readableOn } from './color.js'
 import { linkProblem, mountLinkProblem } from './link-problem.js'
 import { applyTheme, currentTheme, currentFontSize, saveFontSize, FONT_SIZES, panelBackground } from './theme.js'
@@ -37,10 +37,13 @@ export function mountRoom (app, { token, payload }) {
   const youChip = h('span', { class: 'person you' })
   const otherChip = h('span', { class: 'person other' })
   const phaseEl = h('span', { class: 'phase' }, 'Connecting')
+  // at phone width the phase and the connection state are shown in a word (style.css)
+  const phaseShort = h('span', { class: 'phase-short' })
+  const connShort = h('span', { class: 'conn-short' })
   const timerEl = h('span', { class: 'timer', role: 'timer', 'aria-live': 'off' })
   const connText = h('span', { class: 'conn-text' })
   const retryBtn = h('button', { type: 'button', class: 'link', hidden: true, onclick: () => conn.reconnectNow() }, 'Retry now')
-  const connEl = h('div', { class: 'conn', role: 'status' }, h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), connText, retryBtn)
+  const connEl = h('div', { class: 'conn', role: 'status' }, h('span', { class: 'conn-dot', 'aria-hidden': 'true' }), connText, connShort, retryBtn)
 
   const callState = h('span', { class: 'call-state' })
   const callBtn = h('button', { type: 'button', class: 'call-start' })
@@ -52,13 +55,14 @@ export function mountRoom (app, { token, payload }) {
   const unreadBadge = h('span', { class: 'badge', hidden: true })
   const chatToggle = h('button', { type: 'button', class: 'chat-toggle', 'aria-expanded': 'true', 'aria-controls': 'sidebar' }, 'Chat', unreadBadge)
   const endBtn = h('button', { type: 'button', class: 'danger end-btn', hidden: true }, 'End interview')
-  const themeBtn = h('button', { type: 'button', class: 'theme-toggle', 'aria-pressed': 'false', title: 'Dark mode' }, 'Dark mode')
+  const themeBtn = h('button', { type: 'button', class: 'theme-toggle', 'aria-pressed': 'false', 'aria-label': 'Dark mode' },
+    h('span', { class: 'theme-icon', 'aria-hidden': 'true' }, '◐'), h('span', { class: 'theme-label' }, 'Dark mode'))
 
   const header = h('header', { class: 'room-header' },
     h('h1', { class: 'sr-only' }, 'Interview room'),
     h('a', { class: 'brand', href: '/', 'aria-label': 'collabd home' }, 'collabd'),
     h('div', { class: 'people', 'aria-label': 'Participants' }, youChip, otherChip),
-    h('div', { class: 'session-info' }, phaseEl, timerEl),
+    h('div', { class: 'session-info' }, phaseEl, phaseShort, timerEl),
     connEl,
     callEl,
     h('div', { class: 'header-actions' }, themeBtn, chatToggle, endBtn))
@@ -190,6 +194,17 @@ export function mountRoom (app, { token, payload }) {
   })
 
   const question = createQuestion(questionHost, { state, send })
+  // The candidate is told when the question changes under them (not about the one at join).
+  state.on('question', ({ changed, previous } = {}) => {
+    if (!changed || AFTER_PHASES.has(state.phase)) return
+    const who = state.other && state.other.name ? state.other.name : 'The interviewer'
+    const did = !state.question.text ? 'removed' : previous ? 'changed' : 'set'
+    notify('question', `${who} ${did} the question.`, {
+      actions: state.question.text
+        ? [h('button', { type: 'button', onclick: () => { notify('question', ''); selectTab('code'); question.show() } }, 'Show the question')]
+        : []
+    })
+  })
   const runs = createRuns(runsHost, {
     state,
     send,
@@ -206,7 +221,21 @@ export function mountRoom (app, { token, payload }) {
       runs.run()
     }
   }, true)
-  const whiteboard = createWhiteboard(panels.board, { doc: conn.doc, awareness: conn.awareness })
+  const whiteboard = createWhiteboard(panels.board, {
+    doc: conn.doc,
+    awareness: conn.awareness,
+    live: () => conn.provider.synced,
+    // the other side clearing (or restoring) the board is news; either may restore it
+    onClear: ({ what, by, local }) => {
+      if (local) return notify('board', '')
+      const who = by || 'The other participant'
+      if (what === 'restored') return notify('board', `${who} restored the whiteboard.`, { timeout: 12000 })
+      notify('board', `${who} cleared the whiteboard.`, {
+        kind: 'warn',
+        actions: [h('button', { type: 'button', onclick: () => { whiteboard.restore(); notify('board', '') } }, 'Restore it')]
+      })
+    }
+  })
   const feedbackView = createFeedbackView(panels.feedback, { state, send, draftRoom: payload.room, draftWho: payload.pid || payload.role })
 
   // After the interview: keep a copy of the code and the board.
@@ -398,11 +427,17 @@ export function mountRoom (app, { token, payload }) {
   function renderCall () {
     // Calls are between the interviewer and the interviewee. (Plain rooms allow signaling between
     // any members, but awareness carries no participant ids to address a peer with.)
-    callEl.hidden = !(state.role === 'interviewer' || state.role === 'interviewee')
+    callEl.hidden = !(state.role === 'interviewer' || state.role === 'interviewee') || (AFTER_PHASES.has(state.phase) && !call.active)
     const s = call.state
     callEl.dataset.callState = s
     callState.textContent = call.error && (s === 'failed' || s === 'ended' || s === 'idle') ? `${CALL_LABELS[s]}: ${call.error}` : CALL_LABELS[s]
     if (s === 'idle' && call.error) callState.textContent = call.error
+    if (s === 'missed') callState.textContent = `Missed call: ${call.error}`
+    if (call.active && s !== 'outgoing' && partnerMuted) {
+      const who = state.other && state.other.name ? state.other.name : 'The other participant'
+      callState.textContent = `${CALL_LABELS[s]} · ${who} is muted`
+    }
+    callEl.dataset.partnerMuted = String(call.active && partnerMuted)
     const canCall = !AFTER_PHASES.has(state.phase)
     if (s === 'incoming') callBtn.textContent = 'Join call'
     else if (call.active) callBtn.textContent = 'Hang up'
@@ -417,6 +452,34 @@ export function mountRoom (app, { token, payload }) {
     renderUnread()
   }
   call.onChange(renderCall)
+  // Our mute state travels in awareness (stock Yjs, relayed as it is): `call: {muted}` while in
+  // a call, so the other side can show it.
+  let sharedCall = ''
+  function shareCallState () {
+    const value = call.active ? { muted: call.muted } : null
+    const key = JSON.stringify(value)
+    if (key === sharedCall) return
+    sharedCall = key
+    conn.awareness.setLocalStateField('call', value)
+  }
+  call.onChange(shareCallState)
+  /** The other participant's awareness `call` field (matched by the pseudonym the server stamps). */
+  function partnerCall () {
+    const other = state.other
+    if (!other) return null
+    for (const [clientId, st] of conn.awareness.getStates()) {
+      if (clientId !== conn.doc.clientID && st && st.user && st.user.name === other.name && st.call) return st.call
+    }
+    return null
+  }
+  let partnerMuted = false
+  conn.awareness.on('change', () => {
+    const muted = Boolean(partnerCall() && partnerCall().muted)
+    if (muted !== partnerMuted) {
+      partnerMuted = muted
+      renderCall()
+    }
+  })
 
   // ---------------------------------------------------------------- header rendering
   function chip (el, person, isYou) {
@@ -430,12 +493,23 @@ export function mountRoom (app, { token, payload }) {
     const ownDown = !isYou && conn.status !== 'connected'
     const status = ownDown ? 'unknown' : (person.status || 'connected')
     el.dataset.status = status
+    // After a mutual unmask the other side is shown by their real name (the pseudonym beside it),
+    // and each header says what was shared.
+    const real = unmaskedIdentity()
+    const shared = real ? ['name', real.email ? 'email' : '', real.profile ? 'profile' : ''].filter(Boolean).join(', ') : ''
     replaceChildren(el,
       dot(person.color),
       isYou ? h('span', { class: 'person-label' }, 'You') : null,
-      h('strong', { class: 'person-name' }, person.name),
+      !isYou && real ? h('strong', { class: 'person-name real-name' }, String(real.name)) : null,
+      !isYou && real ? h('span', { class: 'person-pseudonym muted' }, ` (${person.name})`) : h('strong', { class: 'person-name' }, person.name),
       h('span', { class: 'person-role' }, ` · ${roleLabel(person.role)}`),
+      real ? h('span', { class: 'person-shared' }, isYou ? ' · your identity was shared' : ` · shared ${shared}`) : null,
       isYou ? null : h('span', { class: `person-status status-${status}` }, ` · ${ownDown ? 'status unknown (you are not connected)' : statusLabel(status)}`))
+  }
+
+  function unmaskedIdentity () {
+    const r = state.unmask.result
+    return r && r.unmasked && r.identity && typeof r.identity.name === 'string' ? r.identity : null
   }
 
   function renderPeople () {
@@ -486,6 +560,7 @@ export function mountRoom (app, { token, payload }) {
     if (phase) phaseEl.textContent = phaseLabel(phase)
     else if (!conn.everConnected) phaseEl.textContent = 'Connecting'
     else phaseEl.textContent = isInterview() ? '' : 'Pairing'
+    phaseShort.textContent = PHASE_SHORT[phase] || phaseEl.textContent
   }
 
   let lastPhase = ''
@@ -513,6 +588,7 @@ export function mountRoom (app, { token, payload }) {
     langSelect.disabled = readOnly
     if (after && call.active) call.hangup()
     if (after && call.state === 'incoming') call.decline()
+    if (after) call.clear() // "Call ended …" is not news once the interview is over
     renderCall()
     renderBanner()
     lastPhase = phase
@@ -569,6 +645,8 @@ export function mountRoom (app, { token, payload }) {
       refused: 'This link was refused'
     }
     connText.textContent = labels[s] || s
+    const short = { connecting: 'Connecting…', connected: 'Online', reconnecting: 'Reconnecting…', offline: 'Offline', unreachable: 'Cannot join', closed: 'Disconnected', refused: 'Refused' }
+    connShort.textContent = short[s] || s
     retryBtn.hidden = !(s === 'reconnecting' || s === 'offline' || s === 'unreachable')
     renderPhase()
     renderBanner()
@@ -600,6 +678,7 @@ export function mountRoom (app, { token, payload }) {
   })
   state.on('session', renderSession)
   state.on('feedback', renderSession)
+  state.on('unmask', renderPeople)
   conn.awareness.on('change', () => { if (!isInterview()) renderPeople() })
   state.on('toast', ({ text }) => {
     const t = h('div', { class: 'toast', role: 'alert' }, text, h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', onclick: () => t.remove() }, '×'))

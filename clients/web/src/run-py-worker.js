@@ -32,7 +32,9 @@ def _collabd_run(src, stdin):
         te = traceback.TracebackException.from_exception(e)
         te.stack = traceback.StackSummary.from_list([f for f in te.stack if f.filename == "main.py"])
         sys.stderr.write("".join(te.format()))
-        etype, message = type(e).__name__, str(e)
+        etype = type(e).__name__
+        # a SyntaxError's str() repeats the file and line the report carries: "msg (main.py, line 8)"
+        message = e.msg if isinstance(e, SyntaxError) and isinstance(e.msg, str) else str(e)
         lines = [f.lineno for f in te.stack]
         if isinstance(e, SyntaxError) and e.filename == "main.py":
             line = e.lineno or 0

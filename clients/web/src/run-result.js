@@ -135,7 +135,9 @@ export function summary (run, timeLimitMs = DEFAULT_TIME_LIMIT_MS) {
     case 'error': return `exit ${run.exit}${line} · ${secs}`
     case 'timeout': return `stopped at the time limit (${formatSeconds(timeLimitMs)})`
     case 'output_limit': return `stopped: too much output · ${secs}`
-    default: return `${run.exception ? `${run.exception.type}: ${run.exception.message}` : 'stopped'} · ${secs}`
+    default:
+      if (run.exception && run.exception.type === 'Stopped') return `stopped by the person who ran it · ${secs}`
+      return `${run.exception ? `${run.exception.type}: ${run.exception.message}` : 'stopped'} · ${secs}`
   }
 }
 

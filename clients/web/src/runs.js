@@ -71,6 +71,16 @@ export function createRuns (parent, { state, send, code, language }) {
     return out
   }
 
+  /** The exception, unless the traceback on stderr or the status line already says it. */
+  function exceptionLine (run) {
+    const e = run.exception
+    if (!e || e.type === 'Stopped' || (e.type === 'RunnerError' && outcome(run) === 'stopped')) return null
+    if ((run.stderr || '').includes(`${e.type}: ${e.message}`)) return null
+    // a message that names its line already ("invalid syntax (main.py, line 8)") gets no second one
+    const line = e.line && !new RegExp(`\\bline ${e.line}\\b`).test(e.message) ? ` (line ${e.line})` : ''
+    return h('p', { class: 'run-exception' }, `${e.type}: ${e.message}${line}`)
+  }
+
   function runItem (run, { note = '', extraClass = '' } = {}) {
     const kind = outcome(run)
     const who = nameOf(run.from)
@@ -83,7 +93,7 @@ export function createRuns (parent, { state, send, code, language }) {
         h('span', { class: `run-status status-${kind}` }, summary(run, DEFAULT_TIME_LIMIT_MS))),
       run.stdin ? h('p', { class: 'run-stdin-shown muted' }, `Input: ${run.stdin.length > 80 ? `${run.stdin.slice(0, 80)}…` : run.stdin}`) : null,
       outputBlock(run),
-      run.exception && run.exception.type !== 'Stopped' && !(run.stderr || '').includes(`${run.exception.type}: ${run.exception.message}`) ? h('p', { class: 'run-exception' }, `${run.exception.type}: ${run.exception.message}${run.exception.line ? ` (line ${run.exception.line})` : ''}`) : null,
+      exceptionLine(run),
       note ? h('p', { class: 'run-note' }, note) : null)
   }
 

@@ -256,6 +256,9 @@ const HANDLERS = {
   question (s, msg) {
     const q = s.question
     const mine = Boolean(msg.nonce) && msg.nonce === q.nonce
+    // changed: someone else replaced a question we had already seen (not the one sent at join)
+    const changed = q.known && !mine && msg.text !== q.text && !s.isMine(msg.from)
+    const previous = q.text
     q.text = msg.text
     q.ts = msg.ts ?? null
     q.from = msg.from ?? null
@@ -264,7 +267,7 @@ const HANDLERS = {
       q.saving = false
       q.error = null
     }
-    s.emit('question', { mine })
+    s.emit('question', { mine, changed, previous })
   },
   notes (s, msg) {
     const n = s.notes

@@ -24,6 +24,49 @@ export function decodeBase64 (u) {
   return new Uint8Array(Buffer.from(s, 'base64')) // eslint-disable-line no-undef
 }
 
+/**
+ * Marks found by applying the document's history once, in order: `language` ({language}) when
+ * meta.language changes from one value to another, `board` ({what: 'cleared' | 'restored', by})
+ * when the whiteboard is cleared or restored (board-model.js keeps those in boardMeta).
+ */
+export function documentMarks (snapshots, updates) {
+  const marks = []
+  const doc = new Y.Doc()
+  let ts = 0
+  const meta = doc.getMap('meta')
+  const boardMeta = doc.getMap('boardMeta')
+  let language = null
+  meta.observe(() => {
+    const next = meta.get('language')
+    if (typeof next === 'string' && language !== null && next !== language) marks.push({ k: 'language', ts, language: next })
+    if (typeof next === 'string') language = next
+  })
+  boardMeta.observe((event) => {
+    for (const key of event.keysChanged) {
+      const v = boardMeta.get(key)
+      if ((key === 'cleared' || key === 'restored') && v && typeof v === 'object') {
+        marks.push({ k: 'board', ts, what: key, by: typeof v.by === 'string' ? v.by : '' })
+      }
+    }
+  })
+  // a snapshot that folded the earliest history stands for its state: nothing to mark in it
+  const first = snapshots.find((s) => s.n <= (updates[0] ? updates[0].n - 1 : Infinity))
+  try {
+    if (first) {
+      Y.applyUpdate(doc, decodeBase64(first.u), 'replay')
+      marks.length = 0
+    }
+    for (const u of updates) {
+      if (first && u.n <= first.n) continue
+      ts = u.ts
+      Y.applyUpdate(doc, decodeBase64(u.u), 'replay')
+    }
+  } finally {
+    doc.destroy()
+  }
+  return marks
+}
+
 export class Timeline {
   /**
    * @param {object} info   the timeline header (SPEC 18.1)
@@ -37,6 +80,9 @@ export class Timeline {
     this.snapshots = this.events.filter((e) => e.k === 'snapshot' && Number.isInteger(e.n)).sort((a, b) => a.n - b.n || a.ts - b.ts)
     /** what the scrubber marks: chat, runs, question changes, phases, calls */
     this.marks = this.events.filter((e) => MARK_KINDS.has(e.k))
+    // ... and what only the document says: language switches, whiteboard clears and restores
+    const fromDoc = documentMarks(this.snapshots, this.updates)
+    if (fromDoc.length) this.marks = [...this.marks, ...fromDoc].sort((a, b) => a.ts - b.ts)
     const times = this.events.map((e) => e.ts)
     this.start = times.length ? Math.min(...times) : (this.info.created_at || 0)
     this.end = times.length ? Math.max(...times) : this.start

@@ -11,7 +11,7 @@ import * as Y from 'yjs'
 import { h, uid, safeColor } from './dom.js'
 import { icon } from './icons.js'
 import {
-  listElements, addElement, deleteElements, clearBoard, shapeFromDrag, strokeFromPoints, shapeAt,
+  listElements, addElement, deleteElements, clearBoard, lastClear, restoreBoard, shapeFromDrag, strokeFromPoints, shapeAt,
   elementsAt, describe, bounds, Viewport
 } from './board-model.js'
 
@@ -39,8 +39,13 @@ const DRAW_TOOLS = new Set(['pen', 'line', 'rect', 'ellipse', 'arrow', 'text', '
 const TEXT_SIZE = 20
 const POINTER_INTERVAL_MS = 60
 
-export function createWhiteboard (parent, { doc, awareness }) {
+/**
+ * onClear({what: 'cleared' | 'restored', by, local}) is told of a clear or a restore made while
+ * the page was open (live() true), by this tab (local) or by the other participant.
+ */
+export function createWhiteboard (parent, { doc, awareness, live = () => true, onClear = () => {} }) {
   const board = doc.getMap('board')
+  const boardMeta = doc.getMap('boardMeta')
   const origin = { whiteboard: doc.clientID } // this client's transactions, for per-user undo
   const undoManager = new Y.UndoManager(board, { trackedOrigins: new Set([origin]), captureTimeout: 0 })
   const vp = new Viewport()
@@ -70,6 +75,20 @@ export function createWhiteboard (parent, { doc, awareness }) {
   const undoBtn = h('button', { type: 'button', class: 'tool', title: 'Undo (Ctrl+Z)', 'aria-label': 'Undo', onclick: () => undo() }, icon('undo'))
   const redoBtn = h('button', { type: 'button', class: 'tool', title: 'Redo (Ctrl+Shift+Z)', 'aria-label': 'Redo', onclick: () => redo() }, icon('redo'))
   const clearBtn = h('button', { type: 'button', class: 'tool text-tool', onclick: () => clear() }, 'Clear')
+  // Clear empties the board for both of you: asked first, and undone by either with Restore.
+  const clearDialog = h('dialog', { class: 'confirm', 'aria-label': 'Clear the whiteboard?' },
+    h('form', { method: 'dialog' },
+      h('h2', {}, 'Clear the whiteboard?'),
+      h('p', {}, 'Everything on it disappears for both of you. Either of you can restore it afterwards.'),
+      h('div', { class: 'actions' },
+        h('button', { value: 'cancel', type: 'submit' }, 'Keep it'),
+        h('button', { value: 'clear', type: 'submit', class: 'danger' }, 'Clear the whiteboard'))))
+  clearDialog.addEventListener('close', () => {
+    if (clearDialog.returnValue === 'clear' && !readOnly) clearBoard(doc, board, origin, myName())
+  })
+  const restoreBtn = h('button', { type: 'button', class: 'link', onclick: () => restore() }, 'Restore it')
+  const clearedText = h('span', {})
+  const clearedBar = h('div', { class: 'board-cleared', role: 'status', hidden: true }, clearedText, ' ', restoreBtn)
   const widthSelect = h('select', { 'aria-label': 'Stroke width', class: 'width-select', onchange: (e) => { width = Number(e.target.value) } },
     WIDTHS.map((w) => h('option', { value: String(w.value) }, w.name)))
 
@@ -110,7 +129,7 @@ export function createWhiteboard (parent, { doc, awareness }) {
   )
   const stage = h('div', { class: 'board-stage' }, canvas, textInput)
   const root = h('section', { class: 'board-pane', 'aria-label': 'Whiteboard' },
-    toolbar, stage,
+    toolbar, clearedBar, stage, clearDialog,
     h('div', { class: 'sr-only' }, h('h3', {}, 'Whiteboard contents'), list))
   canvas.setAttribute('aria-describedby', listId)
   parent.append(root)
@@ -140,6 +159,7 @@ export function createWhiteboard (parent, { doc, awareness }) {
     undoBtn.disabled = value
     redoBtn.disabled = value
     clearBtn.disabled = value
+    renderCleared()
     if (value) {
       cancelGesture()
       setTool('hand')
@@ -168,9 +188,41 @@ export function createWhiteboard (parent, { doc, awareness }) {
     if (!readOnly) undoManager.redo()
   }
 
-  function clear () {
-    if (!readOnly) clearBoard(doc, board, origin)
+  function myName () {
+    const st = awareness.getLocalState()
+    return st && st.user && typeof st.user.name === 'string' ? st.user.name : ''
   }
+
+  function clear () {
+    if (readOnly || board.size === 0) return
+    clearDialog.returnValue = ''
+    clearDialog.showModal()
+  }
+
+  function restore () {
+    if (!readOnly) restoreBoard(doc, board, origin, myName())
+  }
+
+  function renderCleared () {
+    const c = lastClear(doc)
+    clearedBar.hidden = !c || board.size > 0
+    if (!c) return
+    const mine = c.by && c.by === myName()
+    clearedText.textContent = `${mine ? 'You' : c.by || 'Someone'} cleared the whiteboard (${c.count} element${c.count === 1 ? '' : 's'}).`
+    restoreBtn.hidden = readOnly
+  }
+
+  const onMeta = (event) => {
+    renderCleared()
+    if (!live()) return
+    const local = Boolean(event.transaction && event.transaction.local)
+    for (const key of event.keysChanged) {
+      const value = boardMeta.get(key)
+      if (key === 'cleared' && value) onClear({ what: 'cleared', by: String(value.by || ''), local })
+      if (key === 'restored' && value) onClear({ what: 'restored', by: String(value.by || ''), local })
+    }
+  }
+  boardMeta.observe(onMeta)
 
   // ---------------------------------------------------------------- view
   function viewChanged () {
@@ -557,6 +609,7 @@ export function createWhiteboard (parent, { doc, awareness }) {
     schedule()
     updateList()
     updateHistoryButtons()
+    renderCleared()
   }
   board.observeDeep(onBoard)
   const onStack = () => updateHistoryButtons()
@@ -604,11 +657,13 @@ export function createWhiteboard (parent, { doc, awareness }) {
     undoManager,
     setReadOnly,
     toPNG,
+    restore,
     /** Call when the pane becomes visible (its size may have been 0 while hidden). */
     refresh: resize,
     destroy () {
       ro.disconnect()
       board.unobserveDeep(onBoard)
+      boardMeta.unobserve(onMeta)
       awareness.off('change', onAwareness)
       undoManager.destroy()
     }

@@ -84,3 +84,9 @@ test('which editor languages the browser can run', () => {
   assert.ok(canRun('python') && canRun('javascript') && canRun('typescript'))
   assert.ok(!canRun('java') && !canRun('cpp') && !canRun('__proto__'))
 })
+
+test('a stopped run says who stopped it once', async () => {
+  const { summary } = await import('../src/run-result.js')
+  const run = { exit: null, timed_out: false, truncated: [], duration_ms: 1200, exception: { type: 'Stopped', message: 'Stopped by the person who ran it.', line: null } }
+  assert.equal(summary(run), 'stopped by the person who ran it · 1.20 s')
+})
