@@ -219,7 +219,7 @@ def test_chat_history_unread_typing_and_failed_post(open_room: Any) -> None:
         )
     )
     expect(page.locator(".chat-toggle .badge")).to_have_text("2")
-    expect(toggle).to_have_accessible_name("Chat, 2 unread")
+    expect(toggle).to_have_accessible_name("Chat 2 unread")
     shot(page, "views-narrow-unread")
     toggle.click()
     expect(page.locator(".chat-toggle .badge")).to_be_hidden()

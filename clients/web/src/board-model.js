@@ -314,4 +314,14 @@ export class Viewport {
     this.oy = 0
     this.scale = 1
   }
+
+  /** Show the box {x, y, w, h} whole and centred in a w x h screen, never zoomed in past 100%. */
+  fitTo (box, w, h, pad = 24) {
+    if (!(w > 0 && h > 0)) return
+    const bw = box.w + 2 * pad
+    const bh = box.h + 2 * pad
+    this.scale = Math.min(1, Math.max(0.125, Math.min(w / bw, h / bh)))
+    this.ox = box.x - pad - (w / this.scale - bw) / 2
+    this.oy = box.y - pad - (h / this.scale - bh) / 2
+  }
 }

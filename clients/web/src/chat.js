@@ -12,7 +12,7 @@ const DEFAULT_MAX_LEN = 2000
 
 export function createChat (parent, { state, send, onClose, whyNotSent = () => 'the connection to the server is down.', textBackground = () => '#ffffff' }) {
   // a list with a live region (role=log would hide the list semantics of its items)
-  const log = h('ol', { class: 'chat-log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation' })
+  const log = h('ol', { class: 'chat-log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' })
   const typing = h('p', { class: 'chat-typing', 'aria-live': 'polite' })
   const input = h('textarea', {
     class: 'chat-input',

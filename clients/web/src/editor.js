@@ -161,7 +161,8 @@ export function createEditor (parent, { doc, awareness, live = () => true }) {
     },
     setReadOnly (readOnly) {
       view.dispatch({
-        effects: editable.reconfigure(readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [])
+        // read-only content stays reachable by keyboard, so its scrolling region can be scrolled
+        effects: editable.reconfigure(readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false), EditorView.contentAttributes.of({ tabindex: '0' })] : [])
       })
     },
     destroy () {

@@ -34,7 +34,7 @@ export function createReplay (parent, { state, send }) {
   const ticks = h('div', { class: 'replay-ticks', 'aria-hidden': 'true' })
   const codeHost = h('div', { class: 'replay-code editor-host' })
   const boardHost = h('div', { class: 'replay-board' })
-  const events = h('ol', { class: 'replay-events', 'aria-label': 'What happened' })
+  const events = h('ol', { class: 'replay-events', 'aria-label': 'What happened', tabindex: '0' })
   const root = h('section', { class: 'replay-pane', 'aria-labelledby': 'replay-title' },
     h('div', { class: 'replay-head' },
       h('h2', { id: 'replay-title' }, 'Replay'),
@@ -107,6 +107,7 @@ export function createReplay (parent, { state, send }) {
     awareness.setLocalState(null)
     const editor = createEditor(codeHost, { doc, awareness })
     editor.setReadOnly(true)
+    editor.setDark(dark)
     const whiteboard = createWhiteboard(boardHost, { doc, awareness })
     whiteboard.setReadOnly(true)
     views = { doc, editor, whiteboard }
@@ -146,6 +147,15 @@ export function createReplay (parent, { state, send }) {
     replayer = new Replayer(timeline)
     renderTimeline()
     seek(timeline.end)
+    views.whiteboard.refresh()
+    views.whiteboard.fit()
+    // the marks only the document holds come a moment later: the replay is usable meanwhile
+    const opened = timeline
+    setTimeout(() => {
+      if (timeline !== opened || !opened.addDocumentMarks()) return
+      renderTimeline()
+      seek(t)
+    }, 0)
     const ms = Math.round(performance.now() - openedAt)
     root.dataset.openMs = String(ms)
     root.dataset.ready = 'true'
@@ -223,11 +233,24 @@ export function createReplay (parent, { state, send }) {
     seek(timeline.start + Number(scrubber.value))
   })
 
+  let dark = false
+  /** The replay's editor follows the page's theme (its syntax colours are made for one). */
+  function setDark (value) {
+    dark = value
+    if (views) views.editor.setDark(value)
+  }
+
   return {
     root,
     load,
+    setDark,
     seek,
-    refresh: () => views && views.whiteboard.refresh(),
+    // the board pane shows all that was drawn, wherever it was drawn
+    refresh: () => {
+      if (!views) return
+      views.whiteboard.refresh()
+      views.whiteboard.fit()
+    },
     get timeline () { return timeline },
     get doc () { return views ? views.doc : null },
     destroy () {

@@ -53,7 +53,9 @@ export function mountRoom (app, { token, payload }) {
   const callEl = h('div', { class: 'call', role: 'group', 'aria-label': 'Voice call' }, callState, callBtn, declineBtn, muteBtn, audio)
 
   const unreadBadge = h('span', { class: 'badge', hidden: true })
-  const chatToggle = h('button', { type: 'button', class: 'chat-toggle', 'aria-expanded': 'true', 'aria-controls': 'sidebar' }, 'Chat', unreadBadge)
+  // the name is the visible text plus " unread" for screen readers ("Chat 3 unread")
+  const unreadSr = h('span', { class: 'sr-only', hidden: true }, ' unread')
+  const chatToggle = h('button', { type: 'button', class: 'chat-toggle', 'aria-expanded': 'true', 'aria-controls': 'sidebar' }, 'Chat ', unreadBadge, unreadSr)
   const endBtn = h('button', { type: 'button', class: 'danger end-btn', hidden: true }, 'End interview')
   const themeBtn = h('button', { type: 'button', class: 'theme-toggle', 'aria-pressed': 'false', 'aria-label': 'Dark mode' },
     h('span', { class: 'theme-icon', 'aria-hidden': 'true' }, '◐'), h('span', { class: 'theme-label' }, 'Dark mode'))
@@ -180,6 +182,7 @@ export function mountRoom (app, { token, payload }) {
   function applyDark (theme) {
     themeBtn.setAttribute('aria-pressed', String(theme === 'dark'))
     editor.setDark(theme === 'dark')
+    replay.setDark(theme === 'dark')
     chat.rerender()
     renderPeople()
   }
@@ -364,7 +367,7 @@ export function mountRoom (app, { token, payload }) {
     const n = state.chat.unread
     unreadBadge.hidden = n === 0
     unreadBadge.textContent = String(n)
-    chatToggle.setAttribute('aria-label', n ? `Chat, ${n} unread` : 'Chat')
+    unreadSr.hidden = n === 0
     const ringing = ringingNow ? 'Incoming call · ' : ''
     document.title = `${ringing}${n ? `(${n}) ` : ''}collabd — ${phaseLabel(state.phase)}`
   }

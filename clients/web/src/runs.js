@@ -28,7 +28,8 @@ export function createRuns (parent, { state, send, code, language }) {
   const stopBtn = h('button', { type: 'button', class: 'run-stop', hidden: true }, 'Stop')
   const why = h('span', { class: 'run-why muted' })
   const stdin = h('textarea', { class: 'run-stdin', rows: '2', 'aria-label': 'Standard input for the run', placeholder: 'Input for the program (stdin): input() in Python, readline() in JavaScript', spellcheck: 'false' })
-  const list = h('ol', { class: 'runs-list', 'aria-live': 'polite', 'aria-label': 'Runs' })
+  // scrollable regions are reachable by keyboard (tabindex 0) and named
+  const list = h('ol', { class: 'runs-list', 'aria-live': 'polite', 'aria-label': 'Runs', tabindex: '0' })
   const root = h('section', { class: 'runs-panel', 'aria-labelledby': 'runs-title' },
     h('div', { class: 'runs-head' },
       h('h2', { class: 'panel-title', id: 'runs-title' }, 'Runs'),
@@ -64,8 +65,8 @@ export function createRuns (parent, { state, send, code, language }) {
 
   function outputBlock (run) {
     const out = []
-    if (run.stdout) out.push(h('pre', { class: 'run-out stdout' }, run.stdout))
-    if (run.stderr) out.push(h('pre', { class: 'run-out stderr' }, run.stderr))
+    if (run.stdout) out.push(h('pre', { class: 'run-out stdout', tabindex: '0', 'aria-label': 'Output' }, run.stdout))
+    if (run.stderr) out.push(h('pre', { class: 'run-out stderr', tabindex: '0', 'aria-label': 'Errors (stderr)' }, run.stderr))
     if (!run.stdout && !run.stderr) out.push(h('p', { class: 'run-out empty muted' }, '(no output)'))
     if (Array.isArray(run.truncated) && run.truncated.length) out.push(h('p', { class: 'run-note muted' }, `Cut at the limit: ${run.truncated.join(', ')}.`))
     return out
@@ -109,7 +110,7 @@ export function createRuns (parent, { state, send, code, language }) {
         h('div', { class: 'run-meta' }, h('strong', { class: 'run-who' }, 'You are running the code'),
           h('span', { class: 'run-lang' }, ` · ${languageLabel(live.language)}`),
           h('span', { class: 'run-status' }, live.phase === 'loading' ? 'loading Python (first run only)…' : 'running…')),
-        live.chunks.map((c) => h('pre', { class: `run-out ${c.stream}` }, c.text))))
+        live.chunks.map((c) => h('pre', { class: `run-out ${c.stream}`, tabindex: '0', 'aria-label': c.stream === 'stderr' ? 'Errors (stderr)' : 'Output' }, c.text))))
     }
     if (!items.length) items.push(h('li', { class: 'runs-empty muted' }, 'No runs yet. Press Run to run the code; both of you see the output.'))
     replaceChildren(list, items)

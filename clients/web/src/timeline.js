@@ -80,12 +80,19 @@ export class Timeline {
     this.snapshots = this.events.filter((e) => e.k === 'snapshot' && Number.isInteger(e.n)).sort((a, b) => a.n - b.n || a.ts - b.ts)
     /** what the scrubber marks: chat, runs, question changes, phases, calls */
     this.marks = this.events.filter((e) => MARK_KINDS.has(e.k))
-    // ... and what only the document says: language switches, whiteboard clears and restores
-    const fromDoc = documentMarks(this.snapshots, this.updates)
-    if (fromDoc.length) this.marks = [...this.marks, ...fromDoc].sort((a, b) => a.ts - b.ts)
     const times = this.events.map((e) => e.ts)
     this.start = times.length ? Math.min(...times) : (this.info.created_at || 0)
     this.end = times.length ? Math.max(...times) : this.start
+  }
+
+  /**
+   * Add what only the document says (language switches, whiteboard clears and restores) to the
+   * marks. It applies the whole history once, so the replay calls it after it has opened.
+   */
+  addDocumentMarks () {
+    const fromDoc = documentMarks(this.snapshots, this.updates)
+    if (fromDoc.length) this.marks = [...this.marks, ...fromDoc].sort((a, b) => a.ts - b.ts)
+    return fromDoc.length
   }
 
   /** The last update index n with ts <= t (0: none yet). Updates are in time order by n. */

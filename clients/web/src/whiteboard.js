@@ -125,7 +125,7 @@ export function createWhiteboard (parent, { doc, awareness, live = () => true, o
       h('button', { type: 'button', class: 'tool', 'aria-label': 'Zoom out', title: 'Zoom out (-)', onclick: () => zoomCentre(1 / 1.25) }, '−'),
       zoomLabel,
       h('button', { type: 'button', class: 'tool', 'aria-label': 'Zoom in', title: 'Zoom in (+)', onclick: () => zoomCentre(1.25) }, '+'),
-      h('button', { type: 'button', class: 'tool text-tool', 'aria-label': 'Reset view', title: 'Reset view (0)', onclick: () => { vp.reset(); viewChanged() } }, 'Fit'))
+      h('button', { type: 'button', class: 'tool text-tool', 'aria-label': 'Fit: show everything', title: 'Fit everything in view (0)', onclick: () => fit() }, 'Fit'))
   )
   const stage = h('div', { class: 'board-stage' }, canvas, textInput)
   const root = h('section', { class: 'board-pane', 'aria-label': 'Whiteboard' },
@@ -243,6 +243,21 @@ export function createWhiteboard (parent, { doc, awareness, live = () => true, o
     if (dirty) return
     dirty = true
     requestAnimationFrame(render)
+  }
+
+  /** Fit every element into view (the reset view when the board is empty). */
+  function fit () {
+    const els = listElements(board)
+    if (!els.length || !size.w) vp.reset()
+    else {
+      const boxes = els.map(bounds)
+      const x = Math.min(...boxes.map((b) => b.x))
+      const y = Math.min(...boxes.map((b) => b.y))
+      const w = Math.max(...boxes.map((b) => b.x + b.w)) - x
+      const hh = Math.max(...boxes.map((b) => b.y + b.h)) - y
+      vp.fitTo({ x, y, w, h: hh }, size.w, size.h)
+    }
+    viewChanged()
   }
 
   function resize () {
@@ -578,7 +593,7 @@ export function createWhiteboard (parent, { doc, awareness, live = () => true, o
       case '+':
       case '=': vp.zoomAt(size.w / 2, size.h / 2, 1.25); break
       case '-': vp.zoomAt(size.w / 2, size.h / 2, 1 / 1.25); break
-      case '0': vp.reset(); break
+      case '0': fit(); break
       case 'Escape': cancelGesture(); return
       case ' ':
         spaceDown = true
@@ -658,6 +673,7 @@ export function createWhiteboard (parent, { doc, awareness, live = () => true, o
     setReadOnly,
     toPNG,
     restore,
+    fit,
     /** Call when the pane becomes visible (its size may have been 0 while hidden). */
     refresh: resize,
     destroy () {
