@@ -293,10 +293,12 @@ class TimelinePhase(Struct, tag_field="k", tag="phase", forbid_unknown_fields=Tr
     phase: Phase
 
 
-class TimelineCall(Struct, tag_field="k", tag="call", forbid_unknown_fields=True):
+class TimelineCall(Struct, tag_field="k", tag="call", forbid_unknown_fields=True,
+                   omit_defaults=True):
     ts: Ms
     what: Literal["start", "end"]
     by: Sender
+    answered: bool = True  # false on an end: hung up before anyone answered
 
 
 TimelineEvent = (TimelineUpdate | TimelineSnapshot | TimelineChat | TimelineRun
