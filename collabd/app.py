@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from .adapters.aiohttp_transport import RoomEndpoint
+from .adapters.http_server import ADMISSION
 from .adapters.sqlite_store import SqliteStore
 from .api.auth import load_api_key
 from .api.payloads import Health
@@ -117,6 +118,7 @@ def build_app(settings: Settings, services: Services | None = None) -> web.Appli
                           middlewares=middlewares)
     app[HUB] = hub
     app[ENDPOINT] = endpoint
+    app[ADMISSION] = endpoint  # trusted proxies, open WebSockets: for the connection guard
     app.router.add_get("/healthz", health)
     app.router.add_get(r"/rooms/{room:[A-Za-z0-9._~-]{1,128}}", endpoint.handle)
     metrics = Metrics(hub, services)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import ipaddress
 import logging
 import math
 import os
@@ -50,6 +51,15 @@ def listen_problem(exc: OSError, host: str, port: int) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
+def trusted_proxies(entries: Sequence[str]) -> tuple[str, ...]:
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise UsageError(f"--trusted-proxy {entry!r} is not an address or network") from None
+    return tuple(entries)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .adapters import http_server
     from .app import build_app
@@ -72,6 +82,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         turn_secret=args.turn_secret or os.environ.get("COLLABD_TURN_SECRET", ""),
         relay_only=args.relay_only, practice=not args.no_practice,
         public_url=args.public_url or "",
+        trusted_proxies=trusted_proxies(args.trusted_proxy or ()),
+        forwarded_header=args.forwarded_header,
         database=args.database or os.environ.get("COLLABD_DATABASE", ""),
         redis=args.redis or os.environ.get("COLLABD_REDIS", ""),
         node_url=args.node_url or os.environ.get("COLLABD_NODE_URL", ""),
@@ -247,6 +259,12 @@ def parser() -> argparse.ArgumentParser:
                    help="every call relay-only: host/srflx candidates never reach the peer")
     s.add_argument("--public-url", metavar="URL",
                    help="base URL of join links (default: the address the request reached)")
+    s.add_argument("--trusted-proxy", action="append", metavar="ADDR",
+                   help="a reverse proxy (address or network, repeatable): connections from it "
+                        "are counted against the client its forwarded header names")
+    s.add_argument("--forwarded-header", default="X-Forwarded-For",
+                   choices=("X-Forwarded-For", "Forwarded"),
+                   help="the header the trusted proxies write (X-Forwarded-For)")
     s.add_argument("--no-practice", action="store_true",
                    help="disable POST /api/practice (the start page's practice interviews)")
     s.add_argument("--limit", action="append", metavar="NAME=VALUE",

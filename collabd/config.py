@@ -58,7 +58,9 @@ class Limits:
     max_signal_other_bytes: int = 1024
     nonce_max_chars: int = 64
     header_timeout_seconds: float = 10.0
-    handshakes_per_address: int = 16
+    handshakes_per_address: int = 16  # per address (an IPv6 /64; behind a trusted proxy, forwarded)
+    handshakes_max: int = 1024  # all connections without complete headers: past it the oldest goes
+    fd_reserve: int = 64  # descriptors new connections never take (the store, logs, the rest)
     practice_per_minute: int = 10  # POST /api/practice per client address (no key needed)
     practice_lobby_seconds: float = 3600.0  # a practice lobby not started by then is cancelled
     # runs, the question, private notes, replay (SPEC 8.7-8.10, 18)
@@ -107,6 +109,9 @@ class Settings:
     relay_only: bool = False  # every call relay-only, whatever the session says
     practice: bool = True  # POST /api/practice: a start page for a server run on its own
     public_url: str = ""  # base of join links; default: the local address a request reached
+    # reverse proxies (addresses or networks) whose forwarded header names the client
+    trusted_proxies: tuple[str, ...] = ()
+    forwarded_header: str = "X-Forwarded-For"  # or "Forwarded" (RFC 7239): what they write
     # cluster mode (collabd.cluster, docs/cluster.md): Redis for the room leases
     redis: str = ""  # redis://HOST:PORT/DB; empty: embedded mode (one process)
     node_url: str = ""  # how the other nodes reach this one, http://HOST:PORT

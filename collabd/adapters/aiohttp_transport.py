@@ -31,6 +31,7 @@ from ..logs import redact_aiohttp_logs
 from ..runtime.connection import CLOSE_BAD, CLOSE_GOING_AWAY, CLOSE_INTERNAL, Conn
 from ..runtime.hub import Hub, RoomUnavailable
 from ..runtime.room import Room
+from .addresses import TrustedProxies
 from .websocket import FrameProtocol, PartialBudget, handshake_response
 
 log = logging.getLogger("collabd.ws")
@@ -65,9 +66,14 @@ class RoomEndpoint:
         self.sockets: set[Conn] = set()
         self.gone = asyncio.Event()  # set when the last socket has been forgotten
         self._attempts: dict[str, deque[float]] = defaultdict(deque)
+        settings = hub.settings
+        self.trusted = TrustedProxies(settings.trusted_proxies, settings.forwarded_header)
         # bytes of messages in progress, all sockets together (adapters/websocket.py)
         self.partial = PartialBudget(hub.settings.limits.partial_message_bytes)
         redact_aiohttp_logs()  # aiohttp logs refused request lines, tokens included
+
+    def established(self) -> int:
+        return len(self.sockets)
 
     def _too_many_attempts(self, addr: str, now: float) -> bool:
         if len(self._attempts) > ATTEMPT_ADDRESSES and addr not in self._attempts:
@@ -97,7 +103,8 @@ class RoomEndpoint:
         # forwarded by another node, which counted the attempt against the client's address
         forwarded = cluster is not None and cluster.is_forwarded(request.headers,
                                                                  request.path_qs)
-        if not forwarded and self._too_many_attempts(request.remote or "?", time.monotonic()):
+        client = self.trusted.client(request.remote or "?", request.headers)
+        if not forwarded and self._too_many_attempts(client, time.monotonic()):
             return json_error(429, "too_many_connections", "too many connection attempts")
         if not self._origin_ok(request):
             return json_error(403, "bad_origin", "origin not allowed")

@@ -6,8 +6,12 @@ yet sent a whole request: a slowloris trickling header bytes holds a file descri
 `GuardedRunner` wraps each connection's protocol:
 
 * a connection has `header_timeout_seconds` to send complete request headers, then it is cut;
-* at most `handshakes_per_address` such unfinished connections per remote address; one more is
-  closed at once, without a response (SPEC section 3.3).
+* at most `handshakes_per_address` such unfinished connections per remote address (an IPv6
+  /64; a trusted proxy is exempt, adapters/addresses.py); one more is closed at once, without a
+  response (SPEC section 3.3);
+* at most `handshakes_max` unfinished connections in all, and new connections never take the
+  last `fd_reserve` descriptors (RLIMIT_NOFILE): past either, the oldest unfinished connection
+  is cut to make room, and if there is none the new one is closed at once.
 
 The keep-alive timeout is set to the same value, which bounds the headers of later requests on
 a kept-alive connection too. A request aiohttp cannot parse (an over-long URL or header, a bad
@@ -20,33 +24,71 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import resource
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from aiohttp import web
 from aiohttp.http_exceptions import LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from ..config import Limits
+from .addresses import TrustedProxies, address_key
+
+
+class Admission(Protocol):
+    """What the guard needs of the app (its RoomEndpoint, under ADMISSION)."""
+
+    trusted: TrustedProxies
+
+    def established(self) -> int: ...  # connections handed over to WebSocket rooms
+
+
+ADMISSION = web.AppKey("admission", Admission)
 
 
 class HandshakeGuard:
-    def __init__(self, per_address: int, header_timeout: float) -> None:
-        self.per_address = per_address
-        self.header_timeout = header_timeout
+    def __init__(self, limits: Limits, trusted: TrustedProxies | None = None,
+                 established: Callable[[], int] = lambda: 0) -> None:
+        self.per_address = limits.handshakes_per_address
+        self.header_timeout = limits.header_timeout_seconds
+        self.max_waiting = limits.handshakes_max
+        self.fd_reserve = limits.fd_reserve
+        self.trusted = trusted or TrustedProxies(())
+        self.established = established  # connections handed over to WebSocket rooms
         self.pending: dict[str, int] = {}
+        self.waiting: dict[GuardedProtocol, None] = {}  # without complete headers, oldest first
+        self.live = 0  # connections served through the guard, not handed over
         self.refused = 0  # connections closed at once: too many unfinished ones from there
         self.expired = 0  # connections cut for taking too long over their headers
+        self.shed = 0  # unfinished connections cut to make room for a new one
 
-    def admit(self, addr: str) -> bool:
-        n = self.pending.get(addr, 0)
-        if n >= self.per_address:
+    def admit(self, proto: GuardedProtocol, peer: str) -> bool:
+        key = address_key(peer)
+        if self.pending.get(key, 0) >= self.per_address and not self.trusted.trusts(peer):
             self.refused += 1
             return False
-        self.pending[addr] = n + 1
+        while self.waiting and (len(self.waiting) >= self.max_waiting or self._short()):
+            self.shed += 1
+            next(iter(self.waiting)).cut()
+        if self._short():
+            self.refused += 1
+            return False
+        self.pending[key] = self.pending.get(key, 0) + 1
+        self.waiting[proto] = None
+        self.live += 1
+        proto.addr = key
         return True
 
-    def release(self, addr: str) -> None:
+    def _short(self) -> bool:
+        """Would one more connection take a descriptor of the reserve?"""
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft == resource.RLIM_INFINITY:
+            return False
+        return self.live + self.established() + 1 + self.fd_reserve > soft
+
+    def release(self, proto: GuardedProtocol, addr: str) -> None:
+        self.waiting.pop(proto, None)
         n = self.pending.get(addr, 0) - 1
         if n > 0:
             self.pending[addr] = n
@@ -89,19 +131,22 @@ class GuardedProtocol(asyncio.Protocol):
     def __init__(self, guard: HandshakeGuard, inner: asyncio.Protocol) -> None:
         self.guard = guard
         self.inner = inner
-        self.addr: str | None = None  # set while the request headers are incomplete
+        self.addr: str | None = None  # the address key, while the request headers are incomplete
         self.made = False
+        self.counted = False  # in guard.live
+        self.transport: asyncio.Transport | None = None
         self.tail = b""
         self.timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        transport = cast(asyncio.Transport, base)  # uvloop's are not asyncio.Transport
         peer = transport.get_extra_info("peername")
         addr = str(peer[0]) if isinstance(peer, tuple) and peer else "?"
-        if not self.guard.admit(addr):
-            assert isinstance(transport, asyncio.Transport)
+        if not self.guard.admit(self, addr):  # sets self.addr
             transport.abort()
             return
-        self.addr = addr
+        self.counted = True
+        self.transport = transport
         self.timer = asyncio.get_running_loop().call_later(
             self.guard.header_timeout, self._expire, transport)
         self.made = True
@@ -111,17 +156,27 @@ class GuardedProtocol(asyncio.Protocol):
         self.timer = None
         if self.addr is not None:
             self.guard.expired += 1
-            self._headers_done()
-            assert isinstance(transport, asyncio.Transport)
-            transport.abort()
+            self.cut()
 
     def _headers_done(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
         if self.addr is not None:
-            self.guard.release(self.addr)
+            self.guard.release(self, self.addr)
             self.addr = None
+
+    def _uncount(self) -> None:
+        if self.counted:
+            self.counted = False
+            self.guard.live -= 1
+
+    def cut(self) -> None:
+        """Shed: the oldest unfinished connection makes room for a new one."""
+        self._headers_done()
+        self._uncount()
+        if self.transport is not None:
+            self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         if self.addr is not None:
@@ -138,6 +193,7 @@ class GuardedProtocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._headers_done()
+        self._uncount()  # closed, or handed over to a WebSocket room (counted there)
         if self.made:
             self.inner.connection_lost(exc)
 
@@ -157,7 +213,9 @@ class GuardedRunner(web.AppRunner):
         kwargs.setdefault("access_log", None)  # request lines carry join tokens
         kwargs.setdefault("keepalive_timeout", limits.header_timeout_seconds)
         super().__init__(app, **kwargs)
-        self.guard = HandshakeGuard(limits.handshakes_per_address, limits.header_timeout_seconds)
+        rooms = app.get(ADMISSION)
+        self.guard = (HandshakeGuard(limits, rooms.trusted, rooms.established)
+                      if rooms is not None else HandshakeGuard(limits))
 
     @property
     def server(self) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
+from ..adapters.http_server import ADMISSION
 from ..core.lifecycle import SessionError
 from ..core.session import Identity, Session, SessionOptions
 from ..core.text import shown
@@ -303,7 +304,10 @@ class SessionApi:
         if not self.practice_enabled:
             return error(404, "not_found", "practice sessions are disabled on this server")
         now = asyncio.get_running_loop().time()
-        if not self._practice_allowed(request.remote or "", now):
+        rooms = request.app.get(ADMISSION)  # an IPv6 /64, or the client behind a trusted proxy
+        client = (rooms.trusted.client(request.remote or "", request.headers) if rooms
+                  else request.remote or "")
+        if not self._practice_allowed(client, now):
             return error(429, "rate_limited",
                          "too many practice sessions; try again in a minute")
         session, tokens = await self.services.create(

@@ -45,9 +45,10 @@ class Raw:
         OPEN.append(writer)
 
     @classmethod
-    async def connect(cls, url: str) -> Raw:
+    async def connect(cls, url: str, source: str | None = None) -> Raw:
         parts = urlsplit(url)
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        reader, writer = await asyncio.open_connection(
+            parts.hostname, parts.port, local_addr=(source, 0) if source else None)
         key = base64.b64encode(os.urandom(16)).decode()
         writer.write((f"GET {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
                       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
