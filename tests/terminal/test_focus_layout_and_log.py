@@ -59,6 +59,8 @@ async def test_f4_and_f6_are_offered_only_while_they_do_something(server, client
         await live(app)
         await pilot.pause()
         assert {"f4", "f6"} <= keys(app)
+        await pilot.press(*"typed")
+        await other.wait_for(lambda c: c.code == "typed")
         await pilot.press("f4")
         await wait_until(lambda: bool(app.screen.query("#confirm-end")), what="confirm dialog")
         await pilot.click("#confirm-end")
@@ -68,6 +70,11 @@ async def test_f4_and_f6_are_offered_only_while_they_do_something(server, client
         await pilot.press("f4")
         await pilot.pause()
         assert not app.screen.query("#confirm-end")
+        # the code is read-only now: undo does not try to change it
+        app.screen.set_focus(editor(app))
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        assert editor(app).text == "typed"
         # the log says the interview ended, and who ended it
         log = app.query_one("#chat-log", ChatLog).text()
         assert "You ended the interview" in log

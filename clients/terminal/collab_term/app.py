@@ -215,14 +215,12 @@ class CodeArea(TextArea):
         return indent
 
     def action_undo(self) -> None:
-        if self.undo_manager is None:
-            return
-        self.post_message(UndoRequest(redo=False))
+        if self.undo_manager is not None and not self.read_only:
+            self.post_message(UndoRequest(redo=False))
 
     def action_redo(self) -> None:
-        if self.undo_manager is None:
-            return
-        self.post_message(UndoRequest(redo=True))
+        if self.undo_manager is not None and not self.read_only:
+            self.post_message(UndoRequest(redo=True))
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
