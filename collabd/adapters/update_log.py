@@ -52,6 +52,7 @@ HEADER = struct.Struct("<II")
 MAGIC = b"collabd hot log\n"  # 16 bytes; a segment without it is from before seals
 SEAL = 0xFFFFFFFF  # a header (SEAL, SEAL): the writer moved on to the next segment
 SEGMENT_BYTES = 4 << 20
+SMALL_SEGMENT_BYTES = 256 << 10  # where segments are preallocated by writing their zeros
 MAX_LOGGED = 500_000  # updates in the log, not yet drained, before appends are refused
 MAX_TRACKED = 100_000  # rooms whose last logged seq is remembered
 # bytes of updates held for the next drain before an append moves them into the tables at
@@ -186,9 +187,10 @@ def insert_logged(db: sqlite3.Connection, rows: Rows, owners: Sequence[tuple[str
     db.execute("COMMIT")
 
 
-def allocate(fd: int, size: int) -> str:
+def allocate(fd: int, size: int, check: bool) -> str:
     """Reserve `size` bytes for the file: posix_fallocate, or where there is none (macOS) or
-    the file system refuses it (ZFS: EOPNOTSUPP), zeros written through. Returns how."""
+    the file system refuses it (ZFS: EOPNOTSUPP), zeros written through. Returns how. With
+    `check` (the first segment of a run) written zeros must hold space, or OSError."""
     try:
         os.posix_fallocate(fd, 0, size)  # ENOSPC here, not SIGBUS at a write into the map
         return "posix_fallocate"
@@ -202,9 +204,10 @@ def allocate(fd: int, size: int) -> str:
     done = 0
     while done < size:
         done += os.pwrite(fd, ZEROS[:min(len(ZEROS), size - done)], done)
-    os.fsync(fd)
-    if os.fstat(fd).st_blocks * 512 < size:  # zeros compressed away: no space is held
-        raise OSError(errno.EOPNOTSUPP, NO_PREALLOCATION)
+    if check:
+        os.fsync(fd)  # so that the blocks are counted
+        if os.fstat(fd).st_blocks * 512 < size:  # zeros compressed away: no space is held
+            raise OSError(errno.EOPNOTSUPP, NO_PREALLOCATION)
     return how
 
 
@@ -227,6 +230,7 @@ class UpdateLog:
         self.committed = 0  # segments numbered up to this: their rows are in the tables
         self.discarded = 0  # ... and fsynced, and the segments deleted
         self.preallocation = ""
+        self.segment_bytes = SEGMENT_BYTES
         found = segments(db_path)
         self.number = number(found[-1]) + 1 if found else 1
         self.map: mmap.mmap | None = None
@@ -259,10 +263,11 @@ class UpdateLog:
     def _open(self, n: int, size: int) -> mmap.mmap:
         fd = os.open(f"{self.db_path}.log.{n}", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            how = allocate(fd, size)
+            how = allocate(fd, size, not self.preallocation)
             if how != self.preallocation:
                 self.preallocation = how
-                if how != "posix_fallocate":
+                if how != "posix_fallocate":  # a drain starts a segment about once a second
+                    self.segment_bytes = SMALL_SEGMENT_BYTES
                     log.warning("hot log segments are preallocated by %s", how)
             new = mmap.mmap(fd, size)
         finally:
@@ -310,7 +315,7 @@ class UpdateLog:
             end = self.pos + len(record)
             assert self.map is not None
             if end + HEADER.size > len(self.map):  # keep room for the seal
-                self._next(max(SEGMENT_BYTES, len(MAGIC) + len(record) + HEADER.size))
+                self._next(max(self.segment_bytes, len(MAGIC) + len(record) + HEADER.size))
                 assert self.map is not None
                 end = self.pos + len(record)
             self.map[self.pos:end] = record
@@ -369,7 +374,7 @@ class UpdateLog:
             if not n and not m:
                 return
             closed = self.number
-            self._next(SEGMENT_BYTES)  # first: if it fails (disk full), nothing has moved
+            self._next(self.segment_bytes)  # first: if it fails (disk full), nothing moved
             rows, owners = self.rows[:n], self.owners[:m]
         insert_logged(db, rows, owners)  # on failure every row stays for the next drain
         size = sum(len(d) for _, _, d, _ in rows)

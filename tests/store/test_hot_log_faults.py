@@ -276,7 +276,10 @@ def test_replay_skips_rows_a_snapshot_covers_as_backup_does(tmp_path: Path) -> N
 def run_a_crash_and_replay(path: Path) -> None:
     store = SqliteStore(path)
     assert store.log is not None and store.log.hot
+    assert store.log.preallocation.startswith("zeros written")
     store.append_updates([("r", 1, b"a")])
+    store.checkpoint()  # the next segment: smaller, its zeros are written at every drain
+    assert update_log.segments(path)[-1].stat().st_size == update_log.SMALL_SEGMENT_BYTES
     store.append_updates([("r", 2, b"b")])
     crash(store)
     again = SqliteStore(path)
