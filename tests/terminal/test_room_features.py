@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 from client.helpers import create_session
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
 from collab_term.app import ChatLog, CollabTerm, question_markdown, shown_safely
 from support.net import wait_until
@@ -104,3 +104,22 @@ def test_control_characters_and_odd_links_are_defused():
     md = question_markdown("![x](javascript:alert(1)) [evil](javascript:alert(2)) "
                            "[ok](https://example.com/a_(b)) [t](data:x \"title\")")
     assert md == "x evil [ok](https://example.com/a_(b)) t"
+
+
+async def test_a_huge_question_is_shown_as_written_and_a_normal_one_rendered(server, clients):
+    created = await create_session(server)
+    interviewer = await clients(created.interviewer["join_url"])
+    app = CollabTerm(created.interviewee["join_url"])
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app)
+        await interviewer.wait_for(lambda c: c.phase == "live")
+        # 5000 list items: rendering each as a block froze the screen for minutes
+        await interviewer.set_question("- item\n" * 2800)
+        await wait_until(lambda: "a long question: shown as written" in str(
+            app.query_one("#question-text", Static).render()), what="the long question")
+        await pilot.pause()
+        assert "- item" in question_shown(app)
+        await interviewer.set_question("**Two sum**\n\n- first\n- second")
+        await wait_until(lambda: "first" in question_shown(app), what="the short question")
+        shown = question_shown(app)
+        assert "• first" in shown and "**" not in shown and "- first" not in shown

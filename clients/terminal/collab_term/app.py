@@ -19,11 +19,13 @@ own typing, ctrl+q quit. Below 100 columns the side bar moves under the editor.
 
 Runs: every run a participant reports (from the browser's Run button) is shown in the chat
 column with its output. collab-term only shows them: it never executes anyone's code, least of
-all the other person's, on your machine. The question is rendered as Markdown (Textual's
-Markdown widget: control characters are shown as symbols first, so nothing in it can act on
-the terminal, and links are shown, never opened); the notes pad is yours alone (the server sends
-it to your own connections only). The whiteboard needs a browser: the side bar says when there
-is one and how to see it.
+all the other person's, on your machine. The question is rendered as Markdown (Rich's, in one
+widget: Textual's Markdown widget makes a widget per block and took seconds per hundred list
+items, a way for a hostile question to freeze the screen). Control characters are shown as
+symbols first, so nothing in it can act on the terminal; links are shown, never opened; a
+question over QUESTION_MARKDOWN_LINES lines is shown as written. The notes pad is yours alone
+(the server sends it to your own connections only). The whiteboard needs a browser: the side
+bar says when there is one and how to see it.
 
 The command line lives in collab_term.cli (it works without Textual installed, to say how to
 install it); run the app with `collab-term` or `python -m collab_term`.
@@ -44,6 +46,8 @@ from typing import Any
 
 from pycrdt import Map, UndoManager
 from rich.cells import cell_len
+from rich.console import RenderableType
+from rich.markdown import Markdown as RichMarkdown
 from rich.style import Style
 from rich.text import Text as RichText
 from textual import events, on, work
@@ -60,7 +64,6 @@ from textual.widgets import (
     Footer,
     Input,
     Label,
-    Markdown,
     RadioButton,
     RadioSet,
     Static,
@@ -126,6 +129,8 @@ LOCAL_ORIGIN = "collab-term"  # origin of our own edits: the undo manager tracks
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+QUESTION_MARKDOWN_LINES = 200  # longer questions are shown as written (rendering costs ~1 ms/line)
+QUESTION_MARKDOWN_CHARS = 8000
 # a Markdown link or image whose target is not http(s) (javascript:, data:, file:, ...)
 _ODD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*(?!https?://)[^()\s]*(?:\([^()\n]*\)[^()\s]*)*"
                        r"(?:\s+\"[^\"\n]*\")?\s*\)")
@@ -135,6 +140,18 @@ def question_markdown(text: str) -> str:
     """The question as Markdown to render: controls as symbols, and a link or image to
     anything but http(s) reduced to its text (the Markdown parser would show it raw)."""
     return _ODD_LINK.sub(lambda m: m.group(1), shown_safely(text))
+
+
+def question_renderable(text: str) -> RenderableType:
+    """The question for the side bar: rendered Markdown, or as written when it is long."""
+    shown = question_markdown(text).strip()
+    if not shown:
+        return RichText("(none yet)", style="dim italic")
+    if shown.count("\n") >= QUESTION_MARKDOWN_LINES or len(shown) > QUESTION_MARKDOWN_CHARS:
+        plain = RichText(shown)
+        plain.append("\n(a long question: shown as written)", style="dim italic")
+        return plain
+    return RichMarkdown(shown, hyperlinks=False, code_theme="monokai")
 
 
 def shown_safely(text: str) -> str:
@@ -462,8 +479,7 @@ class CollabTerm(App[int]):
     #people { height: auto; padding: 0 1; }
     #question { height: auto; max-height: 12; padding: 0 1;
                 border-bottom: solid $primary-darken-2; }
-    #question Markdown { margin: 0; padding: 0; }
-    #question MarkdownBlock { margin: 0; }
+    #question-text { height: auto; }
     #question-title { height: 1; text-style: bold; }
     #board { height: auto; padding: 0 1; color: $text-muted; }
     .narrow #status { height: auto; }
@@ -544,7 +560,7 @@ class CollabTerm(App[int]):
         self._ending = False  # we asked to end the interview
         self._question_shown: str | None = None
         self._board_count = 0
-        self.board: Map | None = None  # the whiteboard's elements (shown only as a count)
+        self.board: Map[Any] | None = None  # the whiteboard's elements (shown only as a count)
         self._board_sub: Any = None
         self._live_ends_at: int | None = None  # the interview's end, while it runs
         self.undo_manager: UndoManager | None = None
@@ -579,7 +595,7 @@ class CollabTerm(App[int]):
             with Vertical(id="side"):
                 with VerticalScroll(id="question"):
                     yield Static("Question", id="question-title")
-                    yield Markdown("", id="question-md", open_links=False)
+                    yield Static(question_renderable(""), id="question-text")
                 yield Static("", id="people")
                 yield Static("", id="board", classes="hidden")
                 yield Button("End interview", id="end", variant="error", classes="hidden")
@@ -1221,8 +1237,7 @@ class CollabTerm(App[int]):
         if text == self._question_shown:
             return
         self._question_shown = text
-        shown = question_markdown(text).strip() or "*(none yet)*"
-        self.query_one("#question-md", Markdown).update(shown)
+        self.query_one("#question-text", Static).update(question_renderable(text))
 
     def action_edit_question(self) -> None:
         client = self.client
