@@ -301,8 +301,14 @@ class TimelineCall(Struct, tag_field="k", tag="call", forbid_unknown_fields=True
     answered: bool = True  # false on an end: hung up before anyone answered
 
 
+class TimelinePresence(Struct, tag_field="k", tag="presence", forbid_unknown_fields=True):
+    ts: Ms
+    who: Sender
+    status: Literal["connected", "reconnecting", "left"]
+
+
 TimelineEvent = (TimelineUpdate | TimelineSnapshot | TimelineChat | TimelineRun
-                 | TimelineQuestion | TimelinePhase | TimelineCall)
+                 | TimelineQuestion | TimelinePhase | TimelineCall | TimelinePresence)
 
 
 class IdentityOut(Struct, forbid_unknown_fields=True, omit_defaults=True):

@@ -359,7 +359,10 @@ class Services(Basic):
             room.read_only = live.session.is_read_only()
             room.ping_seconds = room.limits.ws_ping_seconds  # presence is shown: notice drops fast
             room.keep_history = self.features.keeps_history(live)  # replay (SPEC 18)
+            before = live.session.status(conn.claims.pid)
             await self.mutate(live, live.session.join, conn.claims.pid)
+            if before in ("reconnecting", "away", "left"):
+                await self.log_presence(room, live, conn.claims.pid, "connected")
 
     async def on_leave(self, room: Room, conn: Conn) -> None:
         self._sent.pop(conn, None)
@@ -372,9 +375,20 @@ class Services(Basic):
             try:
                 # a goodbye: 1000 comes only from the client (the server never closes with it)
                 clean = conn.close_code == CLOSE_NORMAL
-                await self.mutate(live, partial(live.session.leave, clean=clean), conn.claims.pid)
+                events = await self.mutate(live, partial(live.session.leave, clean=clean),
+                                           conn.claims.pid)
             except SessionError:
-                pass  # joined before a restart; the session already counts it gone
+                return  # joined before a restart; the session already counts it gone
+            if events:
+                await self.log_presence(room, live, conn.claims.pid,
+                                        live.session.status(conn.claims.pid))
+
+    async def log_presence(self, room: Room, live: Live, pid: str, status: str) -> None:
+        """A leave, a drop or a return during the interview, for the replay (SPEC 18)."""
+        if live.session.phase in CALL_PHASES:
+            assert self.hub is not None
+            await self.write(self.hub.store.log_event, room.name, now_ms(), "presence",
+                             {"by": pid, "status": status})
 
     def on_unload(self, room: Room) -> None:
         self._chat_locks.pop(room.name, None)

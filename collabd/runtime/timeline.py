@@ -24,8 +24,8 @@ from ..core.session import Session
 SNAPSHOT_MIN_UPDATES = 500  # fixed by SPEC 18.2
 MAX_B64 = 1_000_000  # a longer `u` is split in `timeline` messages (msgpack strings <= 1 MiB)
 # order of kinds recorded at the same millisecond: phase first, then what happened in it
-_KIND_ORDER = {"phase": 0, "question": 1, "call": 2, "update": 3, "snapshot": 3, "chat": 4,
-               "run": 5}
+_KIND_ORDER = {"phase": 0, "question": 1, "call": 2, "presence": 2, "update": 3, "snapshot": 3,
+               "chat": 4, "run": 5}
 
 History = tuple[bytes | None, int, list[tuple[int, int | None, bytes]]]
 # ("update" | "snapshot", ts, n, the Yjs bytes): made into a map only when sent
@@ -121,6 +121,9 @@ def build(session: Session, history: History, chat: list[dict[str, Any]],
             if data.get("answered") is False:
                 event["answered"] = False  # hung up before anyone picked up
             events.append(event)
+        elif kind == "presence" and data.get("status") in ("connected", "reconnecting", "left"):
+            who = names.get(str(data.get("by")), {"id": "", "name": "", "color": ""})
+            events.append({"k": "presence", "ts": ts, "who": who, "status": data["status"]})
     events += docs
     events += [{"k": "chat", **c} for c in chat]
     events += [{"k": "run", **r} for r in runs]

@@ -243,6 +243,10 @@ def test_whiteboard_clear_is_confirmed_announced_restorable_and_replayed(
         expect(ee.page.locator(".notice[data-key=call]")).to_contain_text("is calling you")
         er.page.get_by_role("button", name="Hang up").click()
         expect(ee.page.locator(".call")).to_have_attribute("data-call-state", "missed")
+        # a reload: the page says goodbye and comes back, for the replay
+        ee.page.reload()
+        wait_synced(ee)
+        expect(er.page.locator(".person.other")).to_have_attribute("data-status", "connected")
 
         end_interview(er, ee)
         fill_feedback(er, HIRE)
@@ -258,7 +262,46 @@ def test_whiteboard_clear_is_confirmed_announced_restorable_and_replayed(
         assert "The editor language became Go" in texts, texts
         assert f"{er_name} hung up before the call was answered" in texts, texts
         assert not any("ended the call" in t for t in texts), texts
+        assert f"You ({ee_name}) left" in texts, texts
+        assert f"You ({ee_name}) came back" in texts, texts
         ee.shot("walk-replay-events")
+        assert er.errors() == [] and ee.errors() == []
+
+
+
+def test_the_other_side_sees_a_run_live_with_output_in_print_order(
+    browser: Browser, server: WebServer
+) -> None:
+    s = create(server)
+    with pair(browser, s) as (er, ee):
+        wait_phase(ee, "Interview in progress")
+        ee.page.get_by_label("Language", exact=True).select_option("javascript")
+        # prints on both streams, then keeps running until stopped
+        ee.type_code(
+            'console.log("one")\nconsole.error("two")\nconsole.log("three")\n'
+            "setInterval(() => {}, 1000)\n"
+        )
+        ee.page.get_by_role("button", name="Run ▶").click()
+        ee_name = ee.page.locator(".person.you .person-name").inner_text()
+        live = er.page.locator(".run-item.run-live.remote")
+        expect(live.locator(".run-who")).to_have_text(f"{ee_name} is running the code")
+        expect(live.locator(".run-out")).to_have_count(3)
+        outs = live.locator(".run-out")
+        assert outs.all_inner_texts() == ["one\n", "two\n", "three\n"]
+        assert [outs.nth(i).get_attribute("class") for i in range(3)] == [
+            "run-out stdout",
+            "run-out stderr",
+            "run-out stdout",
+        ]
+        er.shot("walk-partner-running")
+        ee.page.get_by_role("button", name="Stop").click()
+        expect(live).to_have_count(0)
+        er.page.wait_for_function(
+            "() => document.querySelectorAll('.runs-list li.run-item[data-id]').length === 1"
+        )
+        expect(er.page.locator(".runs-list .run-status")).to_contain_text(
+            "stopped by the person who ran it"
+        )
         assert er.errors() == [] and ee.errors() == []
 
 

@@ -88,6 +88,10 @@ export function createReplay (parent, { state, send }) {
       case 'call':
         if (e.what === 'start') return `${who(e.by)} started a call`
         return e.answered === false ? `${who(e.by)} hung up before the call was answered` : `${who(e.by)} ended the call`
+      case 'presence':
+        if (e.status === 'left') return `${who(e.who)} left`
+        if (e.status === 'reconnecting') return `${who(e.who)} lost the connection`
+        return `${who(e.who)} came back`
       case 'language': return `The editor language became ${languageById(e.language).label}`
       case 'board': return `${e.by || 'Someone'} ${e.what === 'cleared' ? 'cleared' : 'restored'} the whiteboard`
       default: return e.k
@@ -137,7 +141,7 @@ export function createReplay (parent, { state, send }) {
     replaceChildren(events, timeline.marks.length
       ? timeline.marks.map((e) => h('li', { class: `replay-event ev-${e.k}`, dataset: { ts: String(e.ts), k: e.k } },
         h('button', { type: 'button', class: 'link', onclick: () => { pause(); seek(e.ts) } }, clock(e.ts - timeline.start)),
-        e.from || e.by ? dot((e.from || e.by).color) : null,
+        e.from || e.by || e.who ? dot((e.from || e.by || e.who).color) : null,
         h('span', { class: 'ev-text' }, describe(e))))
       : h('li', { class: 'muted' }, 'Nothing but the code and the whiteboard happened.'))
   }

@@ -212,7 +212,9 @@ export function mountRoom (app, { token, payload }) {
     state,
     send,
     code: () => conn.doc.getText('code').toString(),
-    language: () => editor.language
+    language: () => editor.language,
+    awareness: conn.awareness,
+    selfId: conn.doc.clientID
   })
   editor.onLanguageChange((id) => {
     runs.renderControls()

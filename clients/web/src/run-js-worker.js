@@ -33,7 +33,10 @@ class Exit {
   }
 }
 
+let flushTimer = 0
 function flush () {
+  clearTimeout(flushTimer)
+  flushTimer = 0
   for (const chunk of pending) self.postMessage({ type: 'out', ...chunk })
   pending = []
   lastFlush = performance.now()
@@ -51,6 +54,9 @@ function write (stream, text) {
     self.postMessage({ type: 'capped' })
   } else if (performance.now() - lastFlush >= FLUSH_MS) {
     flush()
+  } else if (!flushTimer) {
+    // output held back by the rate limit still goes out while the program keeps running
+    flushTimer = setTimeout(flush, FLUSH_MS)
   }
 }
 

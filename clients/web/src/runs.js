@@ -21,7 +21,29 @@ function languageLabel (id) {
   return known ? known.label : String(id)
 }
 
-export function createRuns (parent, { state, send, code, language }) {
+// While a run is in progress its output so far is shared in awareness (`run`), at most every
+// SHARE_EVERY_MS and the last SHARE_TAIL_CHARS characters (an awareness state is capped at 8 KiB).
+const SHARE_EVERY_MS = 250
+const SHARE_TAIL_CHARS = 2000
+
+/** The last `max` characters of [{stream, text}] chunks, as [[stream, text], ...] in order. */
+export function tailChunks (chunks, max = SHARE_TAIL_CHARS) {
+  const out = []
+  let left = max
+  for (let i = chunks.length - 1; i >= 0 && left > 0; i--) {
+    const text = chunks[i].text.length > left ? chunks[i].text.slice(-left) : chunks[i].text
+    out.unshift([chunks[i].stream, text])
+    left -= text.length
+  }
+  return out
+}
+
+/**
+ * @param {object} o
+ * @param {any} [o.awareness]  the room's awareness: our run in progress is shared there, and the
+ *   other participant's is shown live ("X is running the code…", output in print order)
+ */
+export function createRuns (parent, { state, send, code, language, awareness = null, selfId = null }) {
   const limits = () => state.limits || {}
   const runner = new Runner({ timeLimitMs: DEFAULT_TIME_LIMIT_MS })
   const runBtn = h('button', { type: 'button', class: 'primary run-btn', title: 'Run the code in your browser (Ctrl+Enter)' }, 'Run ▶')
@@ -41,6 +63,39 @@ export function createRuns (parent, { state, send, code, language }) {
 
   /** The run in progress here: {language, chunks: [{stream, text}], phase: 'loading'|'running'} */
   let live = null
+  /** The other participant's run in progress, from their awareness `run` field, or null. */
+  function remoteRuns () {
+    if (!awareness) return []
+    const out = []
+    for (const [clientId, st] of awareness.getStates()) {
+      if (clientId === selfId || !st || !st.run || typeof st.run !== 'object') continue
+      const r = st.run
+      const chunks = Array.isArray(r.out)
+        ? r.out.filter((c) => Array.isArray(c) && (c[0] === 'stdout' || c[0] === 'stderr') && typeof c[1] === 'string').map((c) => ({ stream: c[0], text: c[1] }))
+        : []
+      const user = st.user && typeof st.user.name === 'string' ? st.user : { name: 'The other participant', color: '' }
+      out.push({ user, language: typeof r.language === 'string' ? r.language : '', loading: r.phase === 'loading', chunks })
+    }
+    return out
+  }
+
+  let shareTimer = 0
+  function shareLive (now = false) {
+    if (!awareness) return
+    if (!live) {
+      clearTimeout(shareTimer)
+      shareTimer = 0
+      awareness.setLocalStateField('run', null)
+      return
+    }
+    if (shareTimer && !now) return
+    clearTimeout(shareTimer)
+    shareTimer = setTimeout(() => {
+      shareTimer = 0
+      if (live) awareness.setLocalStateField('run', { language: live.language, phase: live.phase, out: tailChunks(live.chunks) })
+    }, now ? 0 : SHARE_EVERY_MS)
+  }
+
   /** Our results the server refused or that could not be sent: shown only to us. */
   const localOnly = []
 
@@ -112,6 +167,14 @@ export function createRuns (parent, { state, send, code, language }) {
           h('span', { class: 'run-status' }, live.phase === 'loading' ? 'loading Python (first run only)…' : 'running…')),
         live.chunks.map((c) => h('pre', { class: `run-out ${c.stream}`, tabindex: '0', 'aria-label': c.stream === 'stderr' ? 'Errors (stderr)' : 'Output' }, c.text))))
     }
+    for (const r of remoteRuns()) {
+      items.push(h('li', { class: 'run-item run-live remote' },
+        h('div', { class: 'run-meta' }, dot(r.user.color),
+          h('strong', { class: 'run-who' }, `${r.user.name} is running the code`),
+          r.language ? h('span', { class: 'run-lang' }, ` · ${languageLabel(r.language)}`) : null,
+          h('span', { class: 'run-status' }, r.loading ? 'loading Python…' : 'running…')),
+        r.chunks.map((c) => h('pre', { class: `run-out ${c.stream}`, tabindex: '0', 'aria-label': c.stream === 'stderr' ? 'Errors (stderr)' : 'Output' }, c.text))))
+    }
     if (!items.length) items.push(h('li', { class: 'runs-empty muted' }, 'No runs yet. Press Run to run the code; both of you see the output.'))
     replaceChildren(list, items)
     if (nearBottom || live) list.scrollTop = list.scrollHeight
@@ -124,6 +187,7 @@ export function createRuns (parent, { state, send, code, language }) {
     runner.outputCap = limits().run_output_chars || runner.outputCap
     runner.stdinCap = limits().run_stdin_chars || runner.stdinCap
     live = { language: lang, chunks: [], phase: 'running' }
+    shareLive(true)
     render()
     let result
     try {
@@ -136,9 +200,11 @@ export function createRuns (parent, { state, send, code, language }) {
           else live.chunks.push({ stream: e.stream, text: e.text })
         }
         renderLive()
+        shareLive()
       })
     } finally {
       live = null
+      shareLive()
     }
     if (!send(state.shareRun(result))) {
       const p = state.runs.pending.pop()
@@ -160,6 +226,16 @@ export function createRuns (parent, { state, send, code, language }) {
   runBtn.addEventListener('click', run)
   stopBtn.addEventListener('click', () => runner.cancel())
   state.on('runs', render)
+  // the other side's live run: re-render when their `run` field changes (not on cursor moves)
+  let lastRemote = ''
+  if (awareness) {
+    awareness.on('change', () => {
+      const key = JSON.stringify(remoteRuns())
+      if (key === lastRemote) return
+      lastRemote = key
+      renderLive()
+    })
+  }
   state.on('session', renderControls)
   state.on('you', render)
 

@@ -11,7 +11,7 @@
 import * as Y from 'yjs'
 
 /** Event kinds shown on the timeline besides the document (readers skip unknown kinds). */
-export const MARK_KINDS = new Set(['chat', 'run', 'question', 'phase', 'call'])
+export const MARK_KINDS = new Set(['chat', 'run', 'question', 'phase', 'call', 'presence'])
 
 export function decodeBase64 (u) {
   const s = Array.isArray(u) ? u.join('') : String(u)
