@@ -56,7 +56,9 @@ def test_fixed_codec_limits_are_the_documented_ones() -> None:
 def test_close_codes_table() -> None:
     rows = re.findall(r"^\| (\d{4}) \| .* \| (Yes|No|Only)", section("### 16.2 Close codes"), re.M)
     codes = {int(code): answer for code, answer in rows}
-    assert set(codes) == {1000, 1001, 1009, 1011, 1013, 4008, 4029, 4400, 4403, 4413, 4422}
+    assert set(codes) == {
+        1000, 1001, 1002, 1007, 1009, 1011, 1013, 4008, 4029, 4400, 4403, 4413, 4422,
+    }
     # y-websocket stops reconnecting on 4400-4499: those must be the "No" codes among 4xxx.
     assert {c for c in codes if 4400 <= c < 4500} == {
         c for c, a in codes.items() if a == "No" and c >= 4000
