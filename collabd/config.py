@@ -58,6 +58,9 @@ class Limits:
     max_signal_other_bytes: int = 1024
     nonce_max_chars: int = 64
     header_timeout_seconds: float = 10.0
+    # idle time allowed between HTTP requests on one connection: longer than HTTP clients keep a
+    # pooled connection (aiohttp 15 s), or a request sent as the server closes it is reset
+    http_idle_seconds: float = 30.0
     handshakes_per_address: int = 16  # per address (an IPv6 /64; behind a trusted proxy, forwarded)
     handshakes_max: int = 1024  # all connections without complete headers: past it the oldest goes
     fd_reserve: int = 64  # descriptors new connections never take (the store, logs, the rest)

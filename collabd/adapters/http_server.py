@@ -13,10 +13,11 @@ yet sent a whole request: a slowloris trickling header bytes holds a file descri
   last `fd_reserve` descriptors (RLIMIT_NOFILE): past either, the oldest unfinished connection
   is cut to make room, and if there is none the new one is closed at once.
 
-The keep-alive timeout is set to the same value, which bounds the headers of later requests on
-a kept-alive connection too. A request aiohttp cannot parse (an over-long URL or header, a bad
-method) gets the JSON error body of SPEC 3.3 rather than aiohttp's plain text, which also quoted
-the request's bytes back. `serve` replaces `web.run_app` for the CLI.
+An idle kept-alive connection is closed after `http_idle_seconds`: longer than HTTP clients keep
+pooled connections, so a client never sends a request on a connection the server is closing.
+A request aiohttp cannot parse (an over-long URL or header, a bad method) gets the JSON error
+body of SPEC 3.3 rather than aiohttp's plain text, which also quoted the request's bytes back.
+`serve` replaces `web.run_app` for the CLI.
 """
 
 from __future__ import annotations
@@ -211,7 +212,7 @@ class GuardedRunner(web.AppRunner):
 
     def __init__(self, app: web.Application, limits: Limits, **kwargs: Any) -> None:
         kwargs.setdefault("access_log", None)  # request lines carry join tokens
-        kwargs.setdefault("keepalive_timeout", limits.header_timeout_seconds)
+        kwargs.setdefault("keepalive_timeout", limits.http_idle_seconds)
         super().__init__(app, **kwargs)
         rooms = app.get(ADMISSION)
         self.guard = (HandshakeGuard(limits, rooms.trusted, rooms.established)
