@@ -36,6 +36,12 @@ class Limits:
     max_candidate_bytes: int = 1024
     outbox_max_bytes: int = 4 * MiB
     pending_updates: int = 32
+    # checking an update costs per struct, deleted range and value in it ("work"): one update
+    # may hold max_update_work (a few ms of checking), and a participant's updates
+    # update_work_rate per second (a keystroke is free: update_rate counts it)
+    max_update_work: int = 4096
+    update_work_rate: float = 8192.0
+    update_work_burst: float = 32768.0
     # what a connection may make the server decode (SPEC 16.4, docs/security.md "Cost model"):
     # every frame but a lone document update is charged before it is decoded
     message_rate: float = 400.0  # frames per second

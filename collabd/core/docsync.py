@@ -21,10 +21,10 @@ from pycrdt import Doc, Snapshot
 from collab_protocol.lib0 import Reader
 
 from . import yupdate
-from .yupdate import InvalidUpdate, UpdateInfo
+from .yupdate import MAX_WORK, InvalidUpdate, TooMuchWork, UpdateInfo
 
 __all__ = ["ApplyResult", "Checked", "DeleteSet", "DocBroken", "DocTooLarge", "InvalidUpdate",
-           "RoomDoc"]
+           "RoomDoc", "TooMuchWork"]
 
 
 class ApplyResult(enum.Enum):
@@ -92,9 +92,10 @@ def read_snapshot_deletes(data: bytes) -> list[tuple[int, int, int]]:
 
 
 class RoomDoc:
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, max_work: int = MAX_WORK) -> None:
         self.doc: Doc[Any] = Doc()
         self.max_bytes = max_bytes
+        self.max_work = max_work  # structs, ranges and values one update may hold
         self.size = 0  # bytes of updates applied since the last snapshot, plus the snapshot
         self.state: dict[int, int] = {}
         self.deleted = DeleteSet()
@@ -109,10 +110,11 @@ class RoomDoc:
             self.deleted.add(client, start, end)
 
     def check(self, update: bytes) -> Checked:
-        """Decide without changing anything. Raises InvalidUpdate or DocTooLarge."""
-        info = yupdate.parse(update)
+        """Decide without changing anything. Raises InvalidUpdate (TooMuchWork past max_work,
+        before reading further) or DocTooLarge. `info.work` says how much checking it took."""
+        info = yupdate.parse(update, self.max_work)
         state = self.state
-        after = yupdate.applicable(info, state)
+        after = yupdate.applicable(info, state, self.max_work)
         if after is None:
             return Checked(ApplyResult.PENDING, info)
         writers = tuple([c for c, end in info.ends.items() if end > state.get(c, 0)])

@@ -30,6 +30,30 @@ class InvalidUpdate(ValueError):
     """The bytes are not a Yjs v1 update."""
 
 
+class TooMuchWork(InvalidUpdate):
+    """The update holds more structs, delete ranges and values than one update may (checking
+    it would hold the event loop too long)."""
+
+
+class _Work:
+    """Units of checking work left for one update: a struct, a deleted range, a value inside
+    content, a client in the integration replay. Counted before the work is done."""
+
+    __slots__ = ("left", "cap")
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.left = cap
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise TooMuchWork(f"update holds more than {self.cap} structs, ranges and values")
+
+    def used(self) -> int:
+        return self.cap - self.left
+
+
 # One struct of an update: its clock, the clock just past it, and the ids it points at.
 Struct = tuple[int, int, tuple[tuple[int, int], ...]]
 
@@ -42,16 +66,26 @@ class UpdateInfo:
     ends: dict[int, int] = field(default_factory=dict)
     # (client, clock, end) ranges of the delete set
     deletes: list[tuple[int, int, int]] = field(default_factory=list)
+    work: int = 1  # units of checking work it took (see _Work); a keystroke is 1
 
 
-def parse(update: bytes) -> UpdateInfo:
+# an update beyond this many units is refused unread (TooMuchWork): ~a few ms of checking
+MAX_WORK = 1 << 62
+
+
+def parse(update: bytes, max_work: int = MAX_WORK) -> UpdateInfo:
+    """The structure of an update; TooMuchWork, before reading further, once it holds more
+    than `max_work` structs, deleted ranges and values."""
     fast = _keystroke(update)
     if fast is not None:
         return fast
+    work = _Work(max_work)
     try:
-        return _parse(Reader(update))
+        info = _parse(Reader(update), work)
     except DecodeError as exc:
         raise InvalidUpdate(str(exc)) from exc
+    info.work = max(1, work.used())
+    return info
 
 
 def _uint(buf: bytes, pos: int) -> tuple[int, int]:
@@ -113,10 +147,11 @@ def _keystroke(buf: bytes) -> UpdateInfo | None:
     return None
 
 
-def _parse(r: Reader) -> UpdateInfo:
+def _parse(r: Reader, work: _Work) -> UpdateInfo:
     info = UpdateInfo()
     for _ in range(r.read_var_uint()):
         n = r.read_var_uint()
+        work.spend(n + 1)  # counted from the header, before the structs are read
         client = r.read_var_uint()
         clock = r.read_var_uint()
         if client in info.structs:
@@ -130,7 +165,7 @@ def _parse(r: Reader) -> UpdateInfo:
             if kind == _SKIP or kind == _GC:
                 length = r.read_var_uint()
             else:
-                length = _read_item(r, tag, refs)
+                length = _read_item(r, tag, refs, work)
             if length <= 0:
                 raise InvalidUpdate("struct of zero length")
             if kind != _SKIP:
@@ -140,18 +175,25 @@ def _parse(r: Reader) -> UpdateInfo:
             info.ends[client] = structs[-1][1]
     for _ in range(r.read_var_uint()):
         client = r.read_var_uint()
-        for _ in range(r.read_var_uint()):
-            clock = r.read_var_uint()
-            length = r.read_var_uint()
-            if length == 0:
-                raise InvalidUpdate("empty delete range")
-            info.deletes.append((client, clock, clock + length))
+        ranges = r.read_var_uint()
+        work.spend(ranges + 1)
+        buf, pos, deletes = r.buf, r.pos, info.deletes
+        try:
+            for _ in range(ranges):
+                clock, pos = _uint(buf, pos)
+                length, pos = _uint(buf, pos)
+                if length == 0:
+                    raise InvalidUpdate("empty delete range")
+                deletes.append((client, clock, clock + length))
+        except IndexError as exc:
+            raise InvalidUpdate("unexpected end of data") from exc
+        r.pos = pos
     if r.has_content():
         raise InvalidUpdate("trailing bytes after update")
     return info
 
 
-def _read_item(r: Reader, tag: int, refs: list[tuple[int, int]]) -> int:
+def _read_item(r: Reader, tag: int, refs: list[tuple[int, int]], work: _Work) -> int:
     if tag & 0x80:  # origin
         refs.append((r.read_var_uint(), r.read_var_uint()))
     if tag & 0x40:  # right origin
@@ -163,14 +205,15 @@ def _read_item(r: Reader, tag: int, refs: list[tuple[int, int]]) -> int:
             refs.append((r.read_var_uint(), r.read_var_uint()))
         if tag & 0x20:
             r.read_var_string()  # parentSub (map key)
-    return _read_content(r, tag & _BITS5)
+    return _read_content(r, tag & _BITS5, work)
 
 
-def _read_content(r: Reader, ref: int) -> int:
+def _read_content(r: Reader, ref: int, work: _Work) -> int:
     if ref == 1:  # deleted
         return r.read_var_uint()
     if ref == 2:  # JSON
         n = r.read_var_uint()
+        work.spend(n)
         for _ in range(n):
             r.read_var_string()
         return n
@@ -196,18 +239,19 @@ def _read_content(r: Reader, ref: int) -> int:
     if ref == 8:  # any
         n = r.read_var_uint()
         for _ in range(n):
-            _skip_any(r, 0)
+            _skip_any(r, 0, work)
         return n
     if ref == 9:  # subdocument
         r.read_var_string()
-        _skip_any(r, 0)
+        _skip_any(r, 0, work)
         return 1
     raise InvalidUpdate(f"unknown content ref {ref}")
 
 
-def _skip_any(r: Reader, depth: int) -> None:
+def _skip_any(r: Reader, depth: int, work: _Work) -> None:
     if depth > MAX_ANY_DEPTH:
         raise InvalidUpdate("value nested too deeply")
+    work.spend(1)
     t = r.read_uint8()
     if t in (127, 126, 121, 120):  # undefined, null, false, true
         return
@@ -222,17 +266,18 @@ def _skip_any(r: Reader, depth: int) -> None:
     elif t == 118:
         for _ in range(r.read_var_uint()):
             r.read_var_string()
-            _skip_any(r, depth + 1)
+            _skip_any(r, depth + 1, work)
     elif t == 117:
         for _ in range(r.read_var_uint()):
-            _skip_any(r, depth + 1)
+            _skip_any(r, depth + 1, work)
     elif t == 116:
         r.read_var_uint8_array()
     else:
         raise InvalidUpdate(f"unknown value type {t}")
 
 
-def integrated_state(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] | None:
+def integrated_state(info: UpdateInfo, state: dict[int, int],
+                     max_visits: int = MAX_WORK) -> dict[int, int] | None:
     """The state vector after yrs integrates the update into a doc with `state`, or None if
     any struct would be left pending.
 
@@ -248,9 +293,16 @@ def integrated_state(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] 
     left = 0
     progress = True
     todo = {c: 0 for c in info.structs}
+    # Each round visits every client: structs of many clients that unblock one another one
+    # per round would make that quadratic. Past max_visits it counts as pending (refused);
+    # honest updates take a round or two (a chain across 64 clients takes 4096 visits).
+    visits = max_visits
     while progress:
         progress = False
         left = 0
+        visits -= len(todo)
+        if visits < 0:
+            return None
         for client, structs in info.structs.items():
             i = todo[client]
             known = have.get(client, 0)
@@ -272,7 +324,8 @@ def integrated_state(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] 
     return None if left else have
 
 
-def applicable(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] | None:
+def applicable(info: UpdateInfo, state: dict[int, int],
+               max_visits: int = MAX_WORK) -> dict[int, int] | None:
     """The state after the update if yrs would take all of it with nothing pending: every
     struct integrates and every deleted range names items that exist. None otherwise."""
     structs = info.structs
@@ -290,7 +343,7 @@ def applicable(info: UpdateInfo, state: dict[int, int]) -> dict[int, int] | None
                 if end > known:
                     after[client] = end
                 return after
-    have = integrated_state(info, state)
+    have = integrated_state(info, state, max_visits)
     if have is None:
         return None
     for client, _, end in info.deletes:

@@ -66,7 +66,7 @@ class Budget:
     """What a participant may make the server decode and check, charged before the work.
     Kept by the room per participant, so that reconnecting does not refill it."""
 
-    __slots__ = ("frames", "frame_bytes")
+    __slots__ = ("frames", "frame_bytes", "work")
 
     def __init__(self, limits: Limits, now: float) -> None:
         self.frames = TokenBucket(limits.message_rate, limits.message_burst, now)
@@ -74,6 +74,9 @@ class Budget:
         self.frame_bytes = TokenBucket(limits.message_bytes_rate,
                                        max(limits.message_bytes_burst, limits.max_frame_bytes),
                                        now)
+        # checking updates; a whole max_update_work update must always fit
+        self.work = TokenBucket(limits.update_work_rate,
+                                max(limits.update_work_burst, limits.max_update_work), now)
 
 
 class Conn:

@@ -27,7 +27,14 @@ from collab_protocol import (
 from collab_protocol.errors import DecodeError
 
 from ..core.awareness import AwarenessTable
-from ..core.docsync import ApplyResult, DocBroken, DocTooLarge, InvalidUpdate, RoomDoc
+from ..core.docsync import (
+    ApplyResult,
+    DocBroken,
+    DocTooLarge,
+    InvalidUpdate,
+    RoomDoc,
+    TooMuchWork,
+)
 from .connection import (
     CLOSE_BAD,
     CLOSE_DOC_TOO_LARGE,
@@ -63,7 +70,7 @@ class Room:
         self.loaded = asyncio.Event()
         self.unloaded = asyncio.Event()
         self.load_error: BaseException | None = None
-        self.doc = RoomDoc(limits.max_doc_bytes)
+        self.doc = RoomDoc(limits.max_doc_bytes, limits.max_update_work)
         self.owners: dict[int, str] = {}  # Yjs client id -> the participant who writes with it
         self.awareness = AwarenessTable.for_room(limits,
                                                  owner_key=lambda c: cast(Conn, c).claims.pid)
@@ -101,7 +108,7 @@ class Room:
     def _load(self, rows: tuple[list[bytes], int, dict[int, str]]) -> None:
         updates, self._seq, self.owners = rows
         self._durable_seq = self._seq
-        self.doc = RoomDoc(self.limits.max_doc_bytes)
+        self.doc = RoomDoc(self.limits.max_doc_bytes, self.limits.max_update_work)
         self.doc.load(updates)
         self._since_snapshot = len(updates)
 
@@ -217,6 +224,12 @@ class Room:
             return
         try:
             checked = self.doc.check(update)
+        except TooMuchWork:
+            stats.updates_refused += 1
+            log.warning("update over max_update_work", extra={"room": self.name,
+                                                               "conn": conn.id})
+            conn.close(CLOSE_BAD, "update too big to check")
+            return
         except InvalidUpdate:
             stats.updates_refused += 1
             log.warning("invalid update", extra={"room": self.name, "conn": conn.id})
@@ -228,6 +241,12 @@ class Room:
                 self.hub.extensions.refuse_update(self, conn)
             else:
                 conn.close(CLOSE_DOC_TOO_LARGE, "document size cap")
+            return
+        work = checked.info.work
+        if work > 1 and not conn.budget.work.allow(monotonic(), work):
+            # what the checking cost, refused and no-op updates too (a keystroke is free)
+            stats.updates_refused += 1
+            conn.close(CLOSE_RATE, "update work rate exceeded")
             return
         if checked.result is ApplyResult.NOOP:
             return  # also in a read-only room: a client's empty sync reply changes nothing

@@ -9,6 +9,7 @@ from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
 
 from collabd.core import yupdate
 from collabd.core.yupdate import InvalidUpdate
+from support.yforge import Forged, Item
 
 
 def rich_doc() -> Doc:
@@ -99,3 +100,31 @@ def test_mutated_real_updates_parse_or_raise_invalid_update(pos, byte):
         yupdate.parse(bytes(update))
     except InvalidUpdate:
         pass
+
+
+def test_structs_unblocking_each_other_one_per_round_are_bounded() -> None:
+    """A chain across many clients, each waiting for the next one, in the order that lets only
+    one go in per round: quadratic to replay, so past the bound it counts as pending."""
+    def chain(n: int) -> yupdate.UpdateInfo:
+        f = Forged()
+        for i in range(n):
+            origin = None if i == n - 1 else (1000 + i + 1, 0)
+            f.clients[1000 + i] = (0, [Item("a", origin=origin)])
+        return yupdate.parse(f.encode())
+
+    assert yupdate.applicable(chain(40), {}, max_visits=4096) is not None  # honest sizes
+    assert yupdate.applicable(chain(2000), {}, max_visits=4096) is None
+
+
+def test_work_counts_structs_ranges_and_values_and_is_capped_before_reading() -> None:
+    doc = Doc()
+    board = doc.get("board", type=Map)
+    board["stroke"] = list(range(5000))  # one struct holding 5000 values
+    update = doc.get_update()
+    assert yupdate.parse(update).work >= 5000
+    with pytest.raises(yupdate.TooMuchWork):
+        yupdate.parse(update, max_work=1000)
+    many = Forged(deletes=[(7, 2 * i, 1) for i in range(3000)]).encode()
+    assert yupdate.parse(many).work >= 3000
+    with pytest.raises(yupdate.TooMuchWork):
+        yupdate.parse(many, max_work=1000)

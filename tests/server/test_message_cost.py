@@ -3,20 +3,12 @@ constant per byte, refused ones counted against the sender (docs/security.md, co
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import msgpack  # type: ignore[import-untyped]
 
 from collab_protocol import Error, Hello
 from collab_protocol.lib0 import write_var_uint, write_var_uint8_array
-from support import flood
-from support.flood import write_frames
+from support.flood import flooding
 from support.latency import Probe, p99
-from support.net import wait_until
 from support.rooms import joined
 from support.server import ServerProcess, in_process
 from support.wsclient import RawClient
@@ -44,34 +36,6 @@ def million_containers() -> list[bytes]:
                + (MILLION // 2).to_bytes(4, "big") + b"\xa0\x80" * (MILLION // 2)),
         collab(bytes([hello[0] + 1]) + hello[1:] + msgpack.packb("junk") + arrays),
     ]
-
-
-@contextlib.asynccontextmanager
-async def flooding(url: str, frames: list[bytes], tmp_path: Path) -> AsyncIterator[list[int]]:
-    """An attacker process sending `frames` to `url` while the body runs; yields a list
-    holding the number of frames sent so far, once the first few have gone."""
-    path = tmp_path / "frames.bin"
-    write_frames(path, frames)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(Path(flood.__file__)), url, str(path),
-        stdout=asyncio.subprocess.PIPE)
-    assert proc.stdout is not None
-    sent = [0]
-
-    async def count() -> None:
-        assert proc.stdout is not None
-        async for line in proc.stdout:
-            if line.strip().isdigit():
-                sent[0] += 1
-
-    counter = asyncio.create_task(count())
-    try:
-        await wait_until(lambda: sent[0] >= len(frames), timeout=60, what="attack under way")
-        yield sent
-    finally:
-        proc.kill()
-        await proc.wait()
-        counter.cancel()
 
 
 def same_size_but_flat(frames: list[bytes]) -> list[bytes]:

@@ -8,7 +8,9 @@ server's in a latency measurement taken by the test's event loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import websockets
@@ -39,6 +41,36 @@ async def flood(url: str, frames: list[bytes]) -> None:
         except (websockets.ConnectionClosed, OSError):
             print("closed", flush=True)
             await asyncio.sleep(0.05)  # keeps under the server's connection-attempt limit
+
+
+@contextlib.asynccontextmanager
+async def flooding(url: str, frames: list[bytes], tmp_path: Path) -> AsyncIterator[list[int]]:
+    """An attacker process sending `frames` to `url` while the body runs; yields a list
+    holding the number of frames sent so far, once the first few have gone."""
+    from .net import wait_until  # here: this file also runs as a script
+
+    path = tmp_path / "frames.bin"
+    write_frames(path, frames)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(Path(__file__)), url, str(path),
+        stdout=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    sent = [0]
+
+    async def count() -> None:
+        assert proc.stdout is not None
+        async for line in proc.stdout:
+            if line.strip().isdigit():
+                sent[0] += 1
+
+    counter = asyncio.create_task(count())
+    try:
+        await wait_until(lambda: sent[0] >= len(frames), timeout=60, what="attack under way")
+        yield sent
+    finally:
+        proc.kill()
+        await proc.wait()
+        counter.cancel()
 
 
 if __name__ == "__main__":

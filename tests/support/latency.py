@@ -7,6 +7,7 @@ the same test, so the machine's speed cancels out.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from pycrdt import Doc, Text
@@ -33,10 +34,13 @@ class Probe:
     async def join(cls, server, room: str = "calm") -> Probe:  # type: ignore[no-untyped-def]
         return cls(await joined(server, room, "probe-w"), await joined(server, room, "probe-r"))
 
-    async def sample(self, n: int) -> list[float]:
-        """Seconds from sending each of n keystrokes to their arrival at the other client."""
+    async def sample(self, n: int, pace: float = 0.0) -> list[float]:
+        """Seconds from sending each of n keystrokes to their arrival at the other client; with
+        `pace`, a keystroke every `pace` seconds at most (so that n samples span a while)."""
         out = []
         for _ in range(n):
+            if pace:
+                await asyncio.sleep(pace)  # typing speed, not a wait for something
             sv = self.doc.get_state()
             self.text += "k"
             update = self.doc.get_update(sv)
