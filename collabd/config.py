@@ -40,6 +40,9 @@ class Limits:
     # may hold max_update_work (a few ms of checking), and a participant's updates
     # update_work_rate per second (a keystroke is free: update_rate counts it)
     max_update_work: int = 4096
+    # Yjs client ids one participant may write under in a room (GC structs too): a page load
+    # uses one; every id is in each state vector the room sends
+    max_client_ids: int = 64
     update_work_rate: float = 8192.0
     update_work_burst: float = 32768.0
     # what a connection may make the server decode (SPEC 16.4, docs/security.md "Cost model"):

@@ -132,13 +132,28 @@ def normalise_cursor(cursor: Any) -> dict[str, Any] | None:
         return None
 
 
+def normalise_pointer(pointer: Any) -> dict[str, float] | None:
+    """A whiteboard `pointer` as {x, y} (finite numbers), or None."""
+    if not isinstance(pointer, dict):
+        return None
+    out: dict[str, float] = {}
+    for key in ("x", "y"):
+        v = pointer.get(key)
+        if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
+            return None
+        out[key] = v
+    return out
+
+
 class AwarenessTable:
     """The room's awareness states.
 
     `owner` is whatever the caller uses for a connection; `owner_key(owner)` names the participant
-    behind it. When a connection goes, its client ids become tombstones (at most `tombstones`,
-    oldest forgotten first): only the same participant (reconnecting, same Yjs client id) may
-    claim them again, so nobody else can take over a departed peer's cursor and name.
+    behind it. When a connection goes, its client ids stay reserved for its participant: only
+    the same participant (reconnecting, same Yjs client id) may claim them again, so nobody
+    else can take over a departed peer's cursor and name. Each participant keeps at most
+    `tombstones` reserved ids, its own oldest forgotten first: churning through ids evicts
+    only the churner's.
     """
 
     def __init__(self, max_state_bytes: int, max_ids_per_owner: int = 8, max_depth: int = 16,
@@ -151,7 +166,8 @@ class AwarenessTable:
         self.owner_key = owner_key or (lambda owner: owner)
         self._states: dict[int, _State] = {}
         self._owned: dict[object, set[int]] = {}
-        self._tombstones: OrderedDict[int, object] = OrderedDict()
+        self._reserved: dict[int, object] = {}  # departed client id -> its participant
+        self._reserved_by: dict[object, OrderedDict[int, None]] = {}  # participant -> ids
 
     @classmethod
     def for_room(cls, limits: Any, owner_key: Callable[[object], object]) -> AwarenessTable:
@@ -172,8 +188,8 @@ class AwarenessTable:
             if cur is None:
                 if len(owned) >= self.max_ids_per_owner and e.client_id not in owned:
                     continue
-                gone = self._tombstones.get(e.client_id, owner)
-                if gone is not owner and gone != self.owner_key(owner):
+                gone = self._reserved.get(e.client_id)
+                if gone is not None and gone != self.owner_key(owner):
                     continue  # a departed participant's id
             if e.state_json == "null":
                 if cur is not None:
@@ -184,7 +200,7 @@ class AwarenessTable:
             stamped = self._stamp(e.state_json, user)
             if stamped is None:
                 continue
-            self._tombstones.pop(e.client_id, None)
+            self._unreserve(e.client_id)
             self._states[e.client_id] = _State(owner, e.clock, stamped)
             owned.add(e.client_id)
             out.append(AwarenessEntry(e.client_id, e.clock, stamped))
@@ -201,10 +217,18 @@ class AwarenessTable:
             return None
         if not isinstance(state, dict):
             return None
-        state["user"] = user
-        if "cursor" in state and state["cursor"] is not None:
-            state["cursor"] = normalise_cursor(state["cursor"])
-        out = json.dumps(state, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        # only the fields SPEC 11 defines: anything else (a "name", say) could be shown by some
+        # client as who the sender is
+        kept: dict[str, Any] = {}
+        for key, value in state.items():
+            if key == "user":
+                kept[key] = user
+            elif key == "cursor":
+                kept[key] = None if value is None else normalise_cursor(value)
+            elif key == "pointer":
+                kept[key] = normalise_pointer(value)
+        kept.setdefault("user", user)
+        out = json.dumps(kept, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         try:
             out.encode("utf-8")  # fails on a lone surrogate (from a \ud800 escape)
         except UnicodeEncodeError:
@@ -213,10 +237,26 @@ class AwarenessTable:
 
     def _forget(self, client_id: int, cur: _State) -> None:
         del self._states[client_id]
-        self._tombstones[client_id] = self.owner_key(cur.owner)
-        self._tombstones.move_to_end(client_id)
-        while len(self._tombstones) > self.max_tombstones:
-            self._tombstones.popitem(last=False)
+        key = self.owner_key(cur.owner)
+        self._reserved[client_id] = key
+        mine = self._reserved_by.setdefault(key, OrderedDict())
+        mine[client_id] = None
+        mine.move_to_end(client_id)
+        while len(mine) > self.max_tombstones:
+            old, _ = mine.popitem(last=False)
+            del self._reserved[old]
+
+    def _unreserve(self, client_id: int) -> None:
+        key = self._reserved.pop(client_id, None)
+        if key is not None:
+            self._reserved_by[key].pop(client_id, None)
+
+    def holder(self, client_id: int) -> object | None:
+        """The participant (owner_key) holding this client id, live or reserved, if any."""
+        cur = self._states.get(client_id)
+        if cur is not None:
+            return self.owner_key(cur.owner)
+        return self._reserved.get(client_id)
 
     def remove_owner(self, owner: object) -> list[AwarenessEntry]:
         """Forget the owner's states; return the removals to send to the others.

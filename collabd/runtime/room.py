@@ -72,6 +72,7 @@ class Room:
         self.load_error: BaseException | None = None
         self.doc = RoomDoc(limits.max_doc_bytes, limits.max_update_work)
         self.owners: dict[int, str] = {}  # Yjs client id -> the participant who writes with it
+        self._ids_held: dict[str, int] = {}  # participant -> how many of those it holds
         self.awareness = AwarenessTable.for_room(limits,
                                                  owner_key=lambda c: cast(Conn, c).claims.pid)
         self.conns: set[Conn] = set()
@@ -107,6 +108,9 @@ class Room:
 
     def _load(self, rows: tuple[list[bytes], int, dict[int, str]]) -> None:
         updates, self._seq, self.owners = rows
+        self._ids_held = {}
+        for owner in self.owners.values():
+            self._ids_held[owner] = self._ids_held.get(owner, 0) + 1
         self._durable_seq = self._seq
         self.doc = RoomDoc(self.limits.max_doc_bytes, self.limits.max_update_work)
         self.doc.load(updates)
@@ -264,9 +268,10 @@ class Room:
         new_owners = self._claim(conn, checked.writers)
         if new_owners is None:
             stats.updates_refused += 1
-            log.warning("write under a foreign client id", extra={"room": self.name,
-                                                                  "conn": conn.id})
-            conn.close(CLOSE_FORBIDDEN, "update under another participant's client id")
+            log.warning("write under a foreign client id or too many ids",
+                        extra={"room": self.name, "conn": conn.id})
+            conn.close(CLOSE_FORBIDDEN, "update under another participant's client id, or "
+                       "under more client ids than max_client_ids")
             return
         try:
             self.doc.integrate(update, checked)
@@ -282,20 +287,26 @@ class Room:
 
     def _claim(self, conn: Conn, writers: tuple[int, ...]) -> list[tuple[str, int, str]] | None:
         """Bind each client id the update writes with to the sender's participant, or None if
-        one already belongs to someone else (by an earlier write, or as their awareness id)."""
+        one already belongs to someone else (by an earlier write, or as their awareness id,
+        live or reserved) or the participant would hold more than max_client_ids."""
         pid = conn.claims.pid
         new: list[tuple[str, int, str]] = []
         for client in writers:
             owner = self.owners.get(client)
             if owner is None:
-                holder = self.awareness.owner_of(client)
-                if isinstance(holder, Conn) and holder.claims.pid != pid:
+                holder = self.awareness.holder(client)
+                if holder is not None and holder != pid:
                     return None
                 new.append((self.name, client, pid))
             elif owner != pid:
                 return None
-        for _, client, _ in new:
-            self.owners[client] = pid
+        if new:
+            held = self._ids_held.get(pid, 0) + len(new)
+            if held > self.limits.max_client_ids:
+                return None  # GC structs under fresh ids would grow every state vector
+            self._ids_held[pid] = held
+            for _, client, _ in new:
+                self.owners[client] = pid
         return new
 
     def on_awareness(self, conn: Conn, msg: AwarenessMessage) -> None:

@@ -12,7 +12,7 @@ def test_user_is_stamped_and_ids_are_owned():
     a, b = object(), object()
     [out] = t.apply(a, [AwarenessEntry(1, 1, json.dumps({"user": {"name": "Real"}, "c": 1}))],
                     ALICE)
-    assert json.loads(out.state_json) == {"user": ALICE, "c": 1}
+    assert json.loads(out.state_json) == {"user": ALICE}  # "c" is no field of SPEC 11
     assert t.apply(b, [AwarenessEntry(1, 9, '{"c": 2}')], BOB) == []  # not b's id
     assert t.apply(a, [AwarenessEntry(1, 0, '{"c": 3}')], ALICE) == []  # stale clock
     assert [e.client_id for e in t.snapshot()] == [1]
@@ -58,13 +58,17 @@ def test_strict_json_only():
     t = AwarenessTable(max_state_bytes=1000)
     a = object()
     bad = ['{"x": NaN}', '{"x": Infinity}', '{"x": -Infinity}', '{"x": 1e999}',
-           '{"x": -1e400}', '{"x": ' + "9" * 400 + "}", '{"x": "\\ud800"}',
-           '{"\\udfff": 1}', '{"x": "a\\ud83c"}']
+           '{"x": -1e400}', '{"x": ' + "9" * 400 + "}"]
+    # lone surrogates, in a field that is relayed (others are dropped unread)
+    bad += [json.dumps({"cursor": {"anchor": {"tname": "@"}, "head": {"tname": "a"}}})
+            .replace("@", s) for s in ("\\ud800", "a\\ud83c", "\\udfff")]
     out = t.apply(a, [AwarenessEntry(i, 1, s) for i, s in enumerate(bad)], ALICE)
     assert out == []
-    fine = t.apply(a, [AwarenessEntry(50, 1, '{"x": 1e300, "e": "\\ud83c\\udf0d", "n": 12}')],
-                   ALICE)
-    assert json.loads(fine[0].state_json)["e"] == "🌍"
+    anchor = '{"tname": "\\ud83c\\udf0d"}'
+    fine = t.apply(a, [AwarenessEntry(50, 1, '{"pointer": {"x": 1e300, "y": 12}, "cursor": '
+                                      f'{{"anchor": {anchor}, "head": {anchor}}}}}')], ALICE)
+    state = json.loads(fine[0].state_json)
+    assert state["cursor"]["anchor"]["tname"] == "🌍" and state["pointer"]["x"] == 1e300
 
 
 def test_deep_nesting_is_dropped_without_raising():
@@ -103,8 +107,22 @@ def test_a_departed_id_is_kept_for_its_participant_only():
     for cid in (8, 9):
         t.apply(a1, [AwarenessEntry(cid, 1, "{}")], ALICE)
     t.remove_owner(a1)
-    assert len(t._tombstones) == 2
+    assert len(t._reserved_by["alice"]) == 2
     assert len(t.apply(b, [AwarenessEntry(7, 9, "{}")], BOB)) == 1
+
+
+def test_nobody_can_flush_another_participants_reserved_ids():
+    """Creating and dropping many ids evicts only the churner's own reservations."""
+    t = AwarenessTable(max_state_bytes=1000, tombstones=16, owner_key=lambda o: o[0])
+    alice, bob = ("alice", 1), ("bob", 1)
+    t.apply(alice, [AwarenessEntry(7, 3, "{}")], ALICE)
+    t.remove_owner(alice)  # a network blip
+    for cid in range(1000, 2500):
+        t.apply(bob, [AwarenessEntry(cid, 1, "{}")], BOB)
+        t.apply(bob, [AwarenessEntry(cid, 2, "null")], BOB)
+    assert t.holder(7) == "alice"
+    assert t.apply(bob, [AwarenessEntry(7, 9, "{}")], BOB) == []
+    assert len(t._reserved_by["bob"]) == 16 and len(t._reserved) == 17
 
 
 STOCK = {"type": None, "tname": "code", "item": None, "assoc": 0}
@@ -140,3 +158,17 @@ def test_unreadable_cursors_become_null():
            {"anchor": STOCK, "head": {"tname": "code", "assoc": True}}]
     for i, cursor in enumerate(bad):
         assert _cursor_out(t, 10 + i, cursor) is None, cursor
+
+
+def test_only_the_fields_the_protocol_defines_are_relayed():
+    """A "name" beside the stamped user could be shown as the sender's identity by some
+    client: only user (stamped), cursor and pointer travel, in the sender's order."""
+    t = AwarenessTable(max_state_bytes=1000)
+    state = {"name": "Interviewer", "pointer": {"x": 3, "y": 4.5, "z": 1}, "role": "admin",
+             "cursor": None, "user": {"name": "Real"}, "selection": [1, 2]}
+    [out] = t.apply(object(), [AwarenessEntry(1, 1, json.dumps(state))], ALICE)
+    assert out.state_json == json.dumps(
+        {"pointer": {"x": 3, "y": 4.5}, "cursor": None, "user": ALICE}, separators=(",", ":"))
+    for cid, bad in enumerate(({"x": "1", "y": 2}, {"x": True, "y": 2}, [1, 2], {"x": 1}), 2):
+        [out] = t.apply(object(), [AwarenessEntry(cid, 1, json.dumps({"pointer": bad}))], ALICE)
+        assert json.loads(out.state_json)["pointer"] is None

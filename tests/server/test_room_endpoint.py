@@ -210,10 +210,11 @@ async def test_awareness_for_someone_elses_client_id_is_dropped(server):
     a = await joined(server, "aw", "a")
     b = await joined(server, "aw", "b")
     watcher = await joined(server, "aw", "w")
-    await a.send(AwarenessMessage(encode_awareness([AwarenessEntry(7, 1, '{"focus":1}')])))
+    await a.send(AwarenessMessage(encode_awareness(
+        [AwarenessEntry(7, 1, '{"pointer":{"x":1,"y":2}}')])))
     got = await watcher.recv_until(lambda m: isinstance(m, AwarenessMessage))
     [entry] = decode_awareness(got.update)
-    assert entry.client_id == 7 and '"focus":1' in entry.state_json
+    assert entry.client_id == 7 and '"pointer":{"x":1,"y":2}' in entry.state_json
     await b.send(AwarenessMessage(encode_awareness([AwarenessEntry(7, 5, '{"cursor":666}')])))
     await b.send(AwarenessMessage(encode_awareness([AwarenessEntry(8, 1, '{"cursor":2}')])))
     got = await watcher.recv_until(lambda m: isinstance(m, AwarenessMessage))

@@ -115,7 +115,7 @@ async def test_stock_yjs_peer_reads_every_relayed_state(server, yclients):
     reply = await victim.call("wait_states", count=2)
     assert reply["ok"], reply
     theirs = dict(reply["states"])[4242]
-    assert theirs["n"] == "é" and theirs["user"]["name"]
+    assert "n" not in theirs and theirs["user"]["name"]  # only SPEC 11 fields travel
     stock = {"type": None, "tname": "code", "item": None, "assoc": 0}
     assert theirs["cursor"] == {"anchor": stock, "head": stock}
     # the relayed cursor resolves in npm yjs exactly as y-codemirror.next resolves it
@@ -135,20 +135,20 @@ async def test_stock_yjs_peer_reads_every_relayed_state(server, yclients):
 async def test_a_departed_id_cannot_be_claimed_by_someone_else(server):
     a = await raw(server, "tomb", "alice")
     watcher = await raw(server, "tomb", "watcher")
-    await a.send(aware((77, 1, '{"who":"alice"}')))
+    await a.send(aware((77, 1, '{"pointer":{"x":1,"y":0}}')))
     await relayed_until(watcher, lambda t: 77 in t)
     await a.close()
     await relayed_until(watcher, lambda t: 77 not in t)
     mallory = await raw(server, "tomb", "mallory")
-    await mallory.send(aware((77, 9, '{"who":"mallory"}')))
-    await mallory.send(aware((78, 1, '{"who":"mallory"}')))  # a fresh id is fine
+    await mallory.send(aware((77, 9, '{"pointer":{"x":2,"y":0}}')))
+    await mallory.send(aware((78, 1, '{"pointer":{"x":2,"y":0}}')))  # a fresh id is fine
     # 77 was sent first on the same socket: had it been taken, it would be relayed first
     table = await relayed_until(watcher, lambda t: 78 in t)
     assert 77 not in table
     back = await raw(server, "tomb", "alice")  # alice reconnecting keeps her Yjs client id
-    await back.send(aware((77, 3, '{"who":"alice"}')))
+    await back.send(aware((77, 3, '{"pointer":{"x":1,"y":0}}')))
     table = await relayed_until(watcher, lambda t: 77 in t)
-    assert json.loads(table[77].state_json)["who"] == "alice"
+    assert json.loads(table[77].state_json)["pointer"]["x"] == 1  # alice's
 
 
 async def relayed_until(c: RawClient, check: Callable[[dict[int, AwarenessEntry]], bool],

@@ -4,9 +4,12 @@ work it takes (structs, deleted ranges, values), refused and no-op updates inclu
 
 from __future__ import annotations
 
+import time
+
 from pycrdt import Doc, Text
 
 from collab_protocol import SyncUpdate
+from collabd.core import yupdate
 from support.flood import flooding
 from support.latency import Probe, p99
 from support.rooms import joined
@@ -29,6 +32,12 @@ def deleted_block(n: int) -> tuple[int, list[bytes]]:
 def noop_deletes(client: int, ranges: int) -> bytes:
     """A delete set of many one-item ranges inside the deleted block: changes nothing."""
     return Forged(deletes=[(client, 2 * i, 1) for i in range(ranges)]).encode()
+
+
+def check_time(update: bytes) -> float:
+    start = time.perf_counter()
+    yupdate.parse(update)
+    return time.perf_counter() - start
 
 
 def frame(update: bytes) -> bytes:
@@ -83,8 +92,11 @@ async def test_a_no_op_delete_flood_does_not_slow_another_room(tmp_path):
         frames = [frame(noop_deletes(client, 140_000)), frame(noop_deletes(client, 4000))]
         async with flooding(running.url("noisy", pid="attacker"), frames, tmp_path) as sent:
             attacked = await probe.sample(200, pace=0.01)
+        # what the design allows one update to cost: checking the largest one (measured here)
+        one_check = min(check_time(noop_deletes(client, 4000)) for _ in range(5))
         print(f"relay p99: quiet {p99(quiet) * 1000:.1f} ms, during a no-op delete flood "
-              f"{p99(attacked) * 1000:.1f} ms ({sent[0]} frames sent)")
-        assert p99(attacked) <= 10 * p99(quiet)
+              f"{p99(attacked) * 1000:.1f} ms ({sent[0]} frames sent); checking one update "
+              f"of 4000 ranges: {one_check * 1000:.1f} ms")
+        assert p99(attacked) <= 10 * max(p99(quiet), one_check)
     finally:
         server.stop()
