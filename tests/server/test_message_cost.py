@@ -66,7 +66,7 @@ async def test_million_container_payloads_do_not_slow_another_room(tmp_path):
         print(f"relay p99: quiet {p99(quiet) * 1000:.1f} ms, same bytes without containers "
               f"{p99(flat) * 1000:.1f} ms, million-container payloads "
               f"{p99(attacked) * 1000:.1f} ms ({sent[0]} frames sent)")
-        assert p99(attacked) <= 5 * p99(flat)
+        assert p99(attacked) <= 5 * max(p99(flat), p99(quiet))
     finally:
         server.stop()
 
