@@ -44,7 +44,7 @@ class Limits:
     # uses one; every id is in each state vector the room sends
     max_client_ids: int = 64
     update_work_rate: float = 8192.0
-    update_work_burst: float = 32768.0
+    update_work_burst: float = 8192.0
     # what a connection may make the server decode (SPEC 16.4, docs/security.md "Cost model"):
     # every frame but a lone document update is charged before it is decoded
     message_rate: float = 400.0  # frames per second

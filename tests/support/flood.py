@@ -38,9 +38,9 @@ async def flood(url: str, frames: list[bytes]) -> None:
                     await ws.send(frames[sent % len(frames)])
                     sent += 1
                     print(sent, flush=True)
-        except (websockets.ConnectionClosed, OSError):
+        except (websockets.exceptions.WebSocketException, OSError):  # cut, or refused (429)
             print("closed", flush=True)
-            await asyncio.sleep(0.05)  # keeps under the server's connection-attempt limit
+            await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager
@@ -68,7 +68,8 @@ async def flooding(url: str, frames: list[bytes], tmp_path: Path) -> AsyncIterat
         await wait_until(lambda: sent[0] >= len(frames), timeout=60, what="attack under way")
         yield sent
     finally:
-        proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
         await proc.wait()
         counter.cancel()
 
