@@ -107,6 +107,6 @@ async def test_a_no_op_delete_flood_does_not_slow_another_room(tmp_path):
               f"{p99(unchecked) * 1000:.1f} ms, the no-op delete flood "
               f"{p99(attacked) * 1000:.1f} ms ({sent[0]} frames sent); checking one update "
               f"of 4000 ranges: {one_check * 1000:.1f} ms")
-        assert p99(attacked) <= 5 * max(p99(unchecked), p99(quiet), one_check)
+        assert p99(attacked) <= 10 * max(p99(unchecked), p99(quiet), one_check)
     finally:
         server.stop()
