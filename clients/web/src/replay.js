@@ -75,6 +75,11 @@ export function createReplay (parent, { state, send }) {
     return state.isMine(from) ? `You${identity ? '' : ` (${name})`}` : `${name}${identity}`
   }
 
+  /** The Pseudonym an event names (a board mark's `by` is only a name: no dot for it). */
+  function personOf (e) {
+    return [e.from, e.by, e.who].find((x) => x && typeof x === 'object') || null
+  }
+
   function describe (e) {
     switch (e.k) {
       case 'chat': return `${who(e.from)}: ${e.text}`
@@ -141,7 +146,7 @@ export function createReplay (parent, { state, send }) {
     replaceChildren(events, timeline.marks.length
       ? timeline.marks.map((e) => h('li', { class: `replay-event ev-${e.k}`, dataset: { ts: String(e.ts), k: e.k } },
         h('button', { type: 'button', class: 'link', onclick: () => { pause(); seek(e.ts) } }, clock(e.ts - timeline.start)),
-        e.from || e.by || e.who ? dot((e.from || e.by || e.who).color) : null,
+        personOf(e) ? dot(personOf(e).color) : null,
         h('span', { class: 'ev-text' }, describe(e))))
       : h('li', { class: 'muted' }, 'Nothing but the code and the whiteboard happened.'))
   }
