@@ -119,3 +119,36 @@ test('a 45-minute interview (20,000 keystrokes, snapshots every 500) opens in we
   assert.ok(opened < 1000, `opened in ${opened} ms`)
   assert.ok(scrubbed < 1000, `scrubbed in ${scrubbed} ms`)
 })
+
+test('the document marks: language switches and whiteboard clears and restores, with their times', async () => {
+  const { clearBoard, restoreBoard, addElement } = await import('../src/board-model.js')
+  const doc = new Y.Doc()
+  const events = []
+  let n = 0
+  let ts = 1000
+  doc.on('update', (u) => {
+    n += 1
+    events.push({ k: 'update', ts, n, u: b64(u) })
+  })
+  const meta = doc.getMap('meta')
+  const board = doc.getMap('board')
+  meta.set('language', 'python') // the seeded default: not a switch
+  ts = 2000
+  addElement(doc, board, { type: 'rect', x: 1, y: 2, w: 3, h: 4, color: '#1f2937', width: 2 })
+  ts = 3000
+  meta.set('language', 'go')
+  ts = 4000
+  clearBoard(doc, board, null, 'Teal Heron', ts)
+  assert.equal(board.size, 0)
+  ts = 5000
+  assert.equal(restoreBoard(doc, board, null, 'Amber Fox', ts), true)
+  assert.equal(board.size, 1)
+  const tl = new Timeline({}, events)
+  assert.deepEqual(tl.marks, []) // added after the replay opened
+  assert.equal(tl.addDocumentMarks(), 3)
+  assert.deepEqual(tl.marks.map((m) => [m.k, m.ts, m.language || m.what, m.by || '']), [
+    ['language', 3000, 'go', ''],
+    ['board', 4000, 'cleared', 'Teal Heron'],
+    ['board', 5000, 'restored', 'Amber Fox']
+  ])
+})
