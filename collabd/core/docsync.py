@@ -97,6 +97,7 @@ class RoomDoc:
         self.max_bytes = max_bytes
         self.max_work = max_work  # structs, ranges and values one update may hold
         self.size = 0  # bytes of updates applied since the last snapshot, plus the snapshot
+        self.measured = 0  # the real size when last measured (self.size then)
         self.state: dict[int, int] = {}
         self.deleted = DeleteSet()
 
@@ -120,7 +121,7 @@ class RoomDoc:
         writers = tuple([c for c, end in info.ends.items() if end > state.get(c, 0)])
         if not writers and all(self.deleted.covers(c, s, e) for c, s, e in info.deletes):
             return Checked(ApplyResult.NOOP, info)
-        if self.size + len(update) > self.max_bytes:
+        if self.size + len(update) > self.max_bytes and not self._fits(len(update)):
             raise DocTooLarge(f"document would exceed {self.max_bytes} bytes")
         straddles = False
         for c in writers:
@@ -128,6 +129,15 @@ class RoomDoc:
             if info.structs[c][0][0] < known:
                 straddles = any(clock < known < end for clock, end, _ in info.structs[c])
         return Checked(ApplyResult.APPLY, info, after, writers, straddles)
+
+    def _fits(self, more: int) -> bool:
+        """The estimate (bytes applied since the last measure) says no: measure the real size
+        (typing and deleting grows the estimate, not the document), at most once per eighth of
+        the cap of growth, so measuring costs O(1) per byte of updates."""
+        if self.size - self.measured < self.max_bytes // 8:
+            return False
+        self.size = self.measured = len(self.doc.get_update())
+        return self.size + more <= self.max_bytes
 
     def integrate(self, update: bytes, checked: Checked) -> None:
         """Apply an update `check` said APPLY to. Raises DocBroken if yrs fails."""
@@ -173,5 +183,5 @@ class RoomDoc:
     def snapshot(self) -> bytes:
         """The whole document as one update; resets the size estimate to its real size."""
         data = self.doc.get_update()
-        self.size = len(data)
+        self.size = self.measured = len(data)
         return data

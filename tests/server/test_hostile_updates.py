@@ -230,3 +230,31 @@ async def test_the_gate_keeps_honest_typing_flowing(tmp_path):
         await b.recv_until(lambda m: isinstance(m, SyncUpdate)
                            and len([x for x in b.received if isinstance(x, SyncUpdate)]) == 50)
         assert a.ws.close_code is None and server.hub.store.count_updates("honest") == 50
+
+
+async def test_typing_and_deleting_does_not_fill_the_size_cap_for_the_other_side(tmp_path):
+    """The cap is checked on an estimate (bytes applied); before refusing anyone, the real size
+    is measured: the honest keystroke goes in while the document is small."""
+    async with in_process(tmp_path, max_doc_bytes=256 * 1024) as server:
+        honest = await joined(server, "cap", "honest")
+        attacker = await joined(server, "cap", "attacker")
+        doc = Doc()
+        text = doc.get("code", type=Text)
+        sent = 0
+        for _ in range(12):  # 12 x 32 kB typed and deleted: the estimate passes the cap
+            sv = doc.get_state()
+            text += "z" * 32_000
+            typed = doc.get_update(sv)
+            sv = doc.get_state()
+            del text[0:32_000]
+            deleted = doc.get_update(sv)
+            await attacker.send(SyncUpdate(typed))
+            await attacker.send(SyncUpdate(deleted))
+            sent += len(typed) + len(deleted)
+        await wait_until(lambda: server.hub.store.count_updates("cap") == 24, what="stored")
+        room = server.hub.rooms["cap"]
+        assert sent > 256 * 1024 > 8 * len(room.doc.doc.get_update())
+        [mine] = as_client(777, ["hello"])
+        await honest.send(SyncUpdate(mine))
+        await wait_until(lambda: text_of_room(server, "cap") == "hello", what="honest keystroke")
+        assert honest.ws.close_code is None and attacker.ws.close_code is None
