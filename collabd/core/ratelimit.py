@@ -19,3 +19,9 @@ class TokenBucket:
             self.tokens -= cost
             return True
         return False
+
+    def charge(self, now: float, cost: float) -> None:
+        """Take `cost` whatever is left: work already done goes into debt, paid back by the
+        refill before anything else is allowed."""
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate) - cost
+        self.stamp = now

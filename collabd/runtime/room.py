@@ -280,6 +280,9 @@ class Room:
             log.warning("update failed in yrs", extra={"room": self.name, "conn": conn.id,
                                                        "error": str(exc)})
             conn.close(CLOSE_BAD, "invalid update")
+            # the rebuild reads and applies the whole document: the sender's participant pays
+            # for it (one unit per 64 bytes), so coming back to do it again must wait
+            conn.budget.work.charge(monotonic(), self.doc.size / 64)
             self._rebuild()
             return
         stats.updates_applied += 1

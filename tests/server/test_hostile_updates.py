@@ -258,3 +258,26 @@ async def test_typing_and_deleting_does_not_fill_the_size_cap_for_the_other_side
         await honest.send(SyncUpdate(mine))
         await wait_until(lambda: text_of_room(server, "cap") == "hello", what="honest keystroke")
         assert honest.ws.close_code is None and attacker.ws.close_code is None
+
+
+async def test_a_rebuild_is_charged_to_the_participant_who_caused_it(tmp_path):
+    async with in_process(tmp_path, update_work_rate=1, update_work_burst=1000,
+                          max_update_work=1000) as server:
+        watcher = await joined(server, "rebuilt", "w")
+        bad = await joined(server, "rebuilt", "x")
+        for u in edits(40, "k" * 8000):  # a document of ~320 kB: a rebuild worth ~5000 units
+            await bad.send(SyncUpdate(u))
+        for _ in range(40):
+            await watcher.recv_until(lambda m: isinstance(m, SyncUpdate))
+        f = Forged()
+        f.clients[77] = (0, [Item("a"), Item("b", parent_id=(77, 0))])  # yrs fails half-way
+        await bad.send(SyncUpdate(f.encode()))
+        assert await bad.expect_close() == 4400
+        again = await joined(server, "rebuilt", "x")  # in debt: no checking work for a while
+        f2 = Forged()
+        f2.clients[78] = (0, [Item("a"), Item("b", parent_id=(78, 0))])
+        await again.send(SyncUpdate(f2.encode()))
+        assert await again.expect_close() == 4029
+        assert len(server.hub.rooms["rebuilt"].conns) == 1  # the watcher
+        watcher.received.clear()
+        await assert_room_intact(server, "rebuilt", watcher, 40)
