@@ -22,6 +22,8 @@ from typing import Any
 
 from collab_protocol.awareness import AwarenessEntry
 
+from .text import shown
+
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
@@ -145,6 +147,41 @@ def normalise_pointer(pointer: Any) -> dict[str, float] | None:
     return out
 
 
+RUN_LANGUAGE_CHARS = 32
+RUN_TAIL_CHARS = 2000  # the web client shares the last 2000 characters of a run in progress
+RUN_PHASES = ("loading", "running")
+RUN_STREAMS = ("stdout", "stderr")
+
+
+def normalise_call(call: Any) -> dict[str, bool] | None:
+    """`call` as {muted: bool} while the sender is in a call, or None."""
+    if not isinstance(call, dict) or not isinstance(call.get("muted"), bool):
+        return None
+    return {"muted": call["muted"]}
+
+
+def normalise_run(run: Any) -> dict[str, Any] | None:
+    """A run in progress as {language, phase, out: [[stream, text], ...]}, or None.
+
+    The output is shown to the other participant as it prints, so its text is cleaned as run
+    output is (core/text.py) and bounded to the tail the clients share."""
+    if not isinstance(run, dict):
+        return None
+    language, phase, out = run.get("language"), run.get("phase"), run.get("out")
+    if (not isinstance(language, str) or len(language) > RUN_LANGUAGE_CHARS
+            or phase not in RUN_PHASES or not isinstance(out, list)):
+        return None
+    chunks: list[list[str]] = []
+    left = RUN_TAIL_CHARS
+    for chunk in out:
+        if (not isinstance(chunk, list) or len(chunk) != 2 or chunk[0] not in RUN_STREAMS
+                or not isinstance(chunk[1], str) or len(chunk[1]) > left):
+            return None
+        left -= len(chunk[1])
+        chunks.append([chunk[0], shown(chunk[1])])
+    return {"language": shown(language), "phase": phase, "out": chunks}
+
+
 class AwarenessTable:
     """The room's awareness states.
 
@@ -227,6 +264,10 @@ class AwarenessTable:
                 kept[key] = None if value is None else normalise_cursor(value)
             elif key == "pointer":
                 kept[key] = normalise_pointer(value)
+            elif key == "call":
+                kept[key] = normalise_call(value)
+            elif key == "run":
+                kept[key] = normalise_run(value)
         kept.setdefault("user", user)
         out = json.dumps(kept, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         try:

@@ -23,10 +23,10 @@ async def test_awareness_snapshot_removal_and_stamp_across_nodes(  # type: ignor
         nodes: Nodes, yclients) -> None:
     n1, n2, n3 = await nodes.start(3)
     a = await join(yclients, n1, "aw", "a")  # owner: n1
-    await a.call("set_awareness", state={"user": CLAIMED, "note": "a-3"})
+    await a.call("set_awareness", state={"user": CLAIMED, "pointer": {"x": 3, "y": 0}})
     a_id = (await a.call("states"))["client_id"]
     b = await join(yclients, n2, "aw", "b")  # forwarded by n2
-    await b.call("set_awareness", state={"user": {"name": "B"}, "note": "b-1"})
+    await b.call("set_awareness", state={"user": {"name": "B"}, "pointer": {"x": 1, "y": 0}})
     b_id = (await b.call("states"))["client_id"]
 
     # a newcomer on a third node sees both at once (not after their next 15 s refresh)
@@ -36,10 +36,10 @@ async def test_awareness_snapshot_removal_and_stamp_across_nodes(  # type: ignor
     snapshot = time.monotonic() - started
     assert got["ok"], got["states"]
     seen_a = state_of(got, a_id)
-    assert seen_a is not None and seen_a["note"] == "a-3"
+    assert seen_a is not None and seen_a["pointer"] == {"x": 3, "y": 0}
     assert seen_a["user"] != CLAIMED  # stamped by the server: the client's claim is replaced
     assert "Real Name Of A" not in str(got["states"])
-    await c.call("set_awareness", state={"user": {"name": "C"}, "note": "c-0"})
+    await c.call("set_awareness", state={"user": {"name": "C"}, "pointer": {"x": 0, "y": 0}})
     for x in (a, b):
         assert (await x.call("wait_states", count=3, timeout_ms=3000))["ok"]
 

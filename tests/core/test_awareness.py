@@ -162,7 +162,7 @@ def test_unreadable_cursors_become_null():
 
 def test_only_the_fields_the_protocol_defines_are_relayed():
     """A "name" beside the stamped user could be shown as the sender's identity by some
-    client: only user (stamped), cursor and pointer travel, in the sender's order."""
+    client: only user (stamped), cursor, pointer, call and run travel, in the sender's order."""
     t = AwarenessTable(max_state_bytes=1000)
     state = {"name": "Interviewer", "pointer": {"x": 3, "y": 4.5, "z": 1}, "role": "admin",
              "cursor": None, "user": {"name": "Real"}, "selection": [1, 2]}
@@ -172,3 +172,30 @@ def test_only_the_fields_the_protocol_defines_are_relayed():
     for cid, bad in enumerate(({"x": "1", "y": 2}, {"x": True, "y": 2}, [1, 2], {"x": 1}), 2):
         [out] = t.apply(object(), [AwarenessEntry(cid, 1, json.dumps({"pointer": bad}))], ALICE)
         assert json.loads(out.state_json)["pointer"] is None
+
+
+def test_a_call_and_a_run_in_progress_travel_in_their_own_shapes():
+    """The web client shows the partner's mute state and run output live from these fields."""
+    t = AwarenessTable(max_state_bytes=10_000)
+    run = {"language": "python", "phase": "running",
+           "out": [["stdout", "one\n"], ["stderr", "\u202eevil\x1b[2J\n"]], "pid": 7}
+    state = {"call": {"muted": True, "gain": 3}, "run": run}
+    [out] = t.apply(object(), [AwarenessEntry(1, 1, json.dumps(state))], ALICE)
+    got = json.loads(out.state_json)
+    assert got["call"] == {"muted": True}
+    assert got["run"] == {"language": "python", "phase": "running",
+                          "out": [["stdout", "one\n"], ["stderr", "evil[2J\n"]]}
+    bad_runs = [
+        {"language": "python", "phase": "done", "out": []},
+        {"language": "x" * 33, "phase": "running", "out": []},
+        {"language": "python", "phase": "running", "out": [["stdin", "a"]]},
+        {"language": "python", "phase": "running", "out": [["stdout", "a" * 2001]]},
+        {"language": "python", "phase": "running", "out": [["stdout", "a" * 1500]] * 2},
+        {"language": "python", "phase": "running", "out": "text"},
+    ]
+    for cid, bad in enumerate(bad_runs, 2):
+        [out] = t.apply(object(), [AwarenessEntry(cid, 1, json.dumps({"run": bad}))], ALICE)
+        assert json.loads(out.state_json)["run"] is None, bad
+    for cid, bad in enumerate(({"muted": "yes"}, {}, [True]), 20):
+        [out] = t.apply(object(), [AwarenessEntry(cid, 1, json.dumps({"call": bad}))], ALICE)
+        assert json.loads(out.state_json)["call"] is None, bad
