@@ -133,11 +133,7 @@ def _unpack(payload: bytes, nested_bytes: int) -> m.CollabMessage:
         raise BadPayload(f"bad msgpack payload: {_reason(exc)}") from exc
     raw_kind = fields.get("t")
     kind = None if raw_kind is None else _value(raw_kind, 0)
-    if not isinstance(kind, str):
-        raise InvalidMessage("collabd payload needs a string 't'")
-    cls = m.KINDS.get(kind)
-    if cls is None:
-        raise UnknownKind(f"unknown message kind {kind[:40]!r}")
+    cls = _message_class(kind)
     kwargs: dict[str, Any] = {}
     for spec in _fields(cls):
         raw = fields.get(spec.wire)
@@ -149,6 +145,15 @@ def _unpack(payload: bytes, nested_bytes: int) -> m.CollabMessage:
         elif spec.required:
             raise InvalidMessage(f"{kind}.{spec.wire} is missing")
     return cls(**kwargs)
+
+
+def _message_class(kind: Any) -> type[m.CollabMessage]:
+    if not isinstance(kind, str):
+        raise InvalidMessage("collabd payload needs a string 't'")
+    cls = m.KINDS.get(kind)
+    if cls is None:
+        raise UnknownKind(f"unknown message kind {kind[:40]!r}")
+    return cls
 
 
 def _reason(exc: BaseException) -> str:
@@ -177,11 +182,7 @@ def from_map(data: Any) -> m.CollabMessage:
     if not isinstance(data, dict):
         raise InvalidMessage("collabd payload must be a map")
     kind = data.get("t")
-    if not isinstance(kind, str):
-        raise InvalidMessage("collabd payload needs a string 't'")
-    cls = m.KINDS.get(kind)
-    if cls is None:
-        raise UnknownKind(f"unknown message kind {kind[:40]!r}")
+    cls = _message_class(kind)
     kwargs: dict[str, Any] = {}
     for spec in _fields(cls):
         if spec.wire in data:
