@@ -98,6 +98,7 @@ class RoomDoc:
         self.max_work = max_work  # structs, ranges and values one update may hold
         self.size = 0  # bytes of updates applied since the last snapshot, plus the snapshot
         self.measured = 0  # the real size when last measured (self.size then)
+        self.shrunk = False  # a delete went in since: the real size may be far below the estimate
         self.state: dict[int, int] = {}
         self.deleted = DeleteSet()
 
@@ -133,10 +134,14 @@ class RoomDoc:
     def _fits(self, more: int) -> bool:
         """The estimate (bytes applied since the last measure) says no: measure the real size
         (typing and deleting grows the estimate, not the document), at most once per eighth of
-        the cap of growth, so measuring costs O(1) per byte of updates."""
-        if self.size - self.measured < self.max_bytes // 8:
+        the cap of growth, so measuring costs O(1) per byte of updates; and once after any
+        delete: a document filled, then emptied, would otherwise read as full for ever, since
+        no update could go in to move the estimate (a refused sender is closed, so repeating
+        this costs the sender a reconnect per measure)."""
+        if self.size - self.measured < self.max_bytes // 8 and not self.shrunk:
             return False
         self.size = self.measured = len(self.doc.get_update())
+        self.shrunk = False
         return self.size + more <= self.max_bytes
 
     def integrate(self, update: bytes, checked: Checked) -> None:
@@ -160,6 +165,7 @@ class RoomDoc:
         self.state = checked.after
         for client, start, end in checked.info.deletes:
             self.deleted.add(client, start, end)
+            self.shrunk = True
         self.size += len(update)
 
     def apply(self, update: bytes) -> ApplyResult:
@@ -184,4 +190,5 @@ class RoomDoc:
         """The whole document as one update; resets the size estimate to its real size."""
         data = self.doc.get_update()
         self.size = self.measured = len(data)
+        self.shrunk = False
         return data
