@@ -102,10 +102,14 @@ class RoomFeatures:
     # -- on hello: the question, the receiver's own notes, then (after chat) the runs
 
     async def greet(self, room: Room, conn: Conn, live: Live | None) -> None:
-        if live is not None:
-            conn.send_collab(await self.current_question(room.name))
-        notes = await self.services.read(self.hub.store.load_notes, room.name, conn.claims.pid)
-        conn.send_collab(Notes(notes[0], notes[1]) if notes else Notes(""))
+        # under the lock saves hold from their write to their broadcast: a save landing while
+        # this reads would otherwise reach the newcomer before the older value read here
+        async with self._lock(room.name):
+            if live is not None:
+                conn.send_collab(await self.current_question(room.name))
+            notes = await self.services.read(self.hub.store.load_notes, room.name,
+                                             conn.claims.pid)
+            conn.send_collab(Notes(notes[0], notes[1]) if notes else Notes(""))
 
     async def current_question(self, room: str, nonce: str = "") -> Question:
         rows = await self.services.read(self.hub.store.questions, room)
