@@ -22,6 +22,9 @@ class Limits:
     partial_message_bytes: int = 64 * MiB  # held for messages in progress, all connections
     backlog_max_bytes: int = 1 * MiB  # a connection's frames waiting on a handler: then paused
     max_doc_bytes: int = 8 * MiB
+    # each participant may hold max_doc_bytes / doc_shares of the encoded document (the
+    # structs under its client ids): nobody is refused for the other side's bytes
+    doc_shares: int = 2
     update_rate: float = 200.0
     update_burst: float = 1000.0
     awareness_rate: float = 30.0

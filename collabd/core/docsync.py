@@ -3,9 +3,10 @@
 `RoomDoc.check` decides what to do with a client's update before it touches the document:
 refuse malformed bytes, refuse updates yrs would not take whole (structs that would sit in its
 pending area, deletes of items that do not exist; see yupdate.py), skip updates that change
-nothing, enforce the size cap. `integrate` then applies a checked update; if yrs fails part-way
-the document may hold half an update, so it raises `DocBroken` and the caller must rebuild the
-document from the store. Only updates checked as APPLY may be stored and relayed.
+nothing, keep each participant within its share of the size cap. `integrate` then applies a
+checked update; if yrs fails part-way the document may hold half an update, so it raises
+`DocBroken` and the caller must rebuild the document from the store. Only updates checked as
+APPLY may be stored and relayed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from pycrdt import Doc, Snapshot
 
-from collab_protocol.lib0 import Reader
+from collab_protocol.lib0 import Reader, write_var_uint
 
 from . import yupdate
 from .yupdate import MAX_WORK, InvalidUpdate, TooMuchWork, UpdateInfo
@@ -91,14 +92,31 @@ def read_snapshot_deletes(data: bytes) -> list[tuple[int, int, int]]:
     return out
 
 
+class Share:
+    """What one participant holds of the document: its real share when last measured, and an
+    estimate of its growth since (the bytes of its updates applied)."""
+
+    def __init__(self, held: int) -> None:
+        self.held = held
+        self.grown = 0
+        self.deletes = -1  # RoomDoc.deletes when last measured (-1: never)
+
+
 class RoomDoc:
-    def __init__(self, max_bytes: int, max_work: int = MAX_WORK) -> None:
+    def __init__(self, max_bytes: int, max_work: int = MAX_WORK,
+                 owners: dict[int, str] | None = None, shares: int = 2) -> None:
         self.doc: Doc[Any] = Doc()
         self.max_bytes = max_bytes
+        # each participant may hold this much of the encoded document (its structs): the
+        # other side can never fill the cap for you
+        self.share = max_bytes // max(1, shares)
         self.max_work = max_work  # structs, ranges and values one update may hold
         self.size = 0  # bytes of updates applied since the last snapshot, plus the snapshot
-        self.measured = 0  # the real size when last measured (self.size then)
-        self.shrunk = False  # a delete went in since: the real size may be far below the estimate
+        self.loaded = 0  # bytes loaded: more than anyone's share in them (the first estimate)
+        self.owners: dict[int, str] = {} if owners is None else owners  # client id -> writer
+        self.shares: dict[str, Share] = {}
+        self.deletes = 0  # updates with deletes applied: a share may have shrunk since
+        self.spent = 0  # work units of measuring not yet charged to whoever caused it
         self.state: dict[int, int] = {}
         self.deleted = DeleteSet()
 
@@ -107,13 +125,16 @@ class RoomDoc:
         for update in updates:
             self.doc.apply_update(update)
             self.size += len(update)
+        self.loaded = self.size
         self.state = yupdate.decode_state_vector(self.doc.get_state())
         for client, start, end in read_snapshot_deletes(Snapshot.from_doc(self.doc).encode()):
             self.deleted.add(client, start, end)
 
-    def check(self, update: bytes) -> Checked:
+    def check(self, update: bytes, writer: str = "") -> Checked:
         """Decide without changing anything. Raises InvalidUpdate (TooMuchWork past max_work,
-        before reading further) or DocTooLarge. `info.work` says how much checking it took."""
+        before reading further) or DocTooLarge (`writer`'s share would pass `share`).
+        `info.work` says how much checking it took; `spent` what measuring a share cost, for
+        the caller to charge to the writer (and reset)."""
         info = yupdate.parse(update, self.max_work)
         state = self.state
         after = yupdate.applicable(info, state, self.max_work)
@@ -122,8 +143,12 @@ class RoomDoc:
         writers = tuple([c for c, end in info.ends.items() if end > state.get(c, 0)])
         if not writers and all(self.deleted.covers(c, s, e) for c, s, e in info.deletes):
             return Checked(ApplyResult.NOOP, info)
-        if self.size + len(update) > self.max_bytes and not self._fits(len(update)):
-            raise DocTooLarge(f"document would exceed {self.max_bytes} bytes")
+        share = self.shares.get(writer)
+        if share is None:
+            share = self.shares[writer] = Share(self.loaded)
+        if share.held + share.grown + len(update) > self.share and \
+                not self._fits(writer, share, len(update)):
+            raise DocTooLarge(f"a participant's share of the document is {self.share} bytes")
         straddles = False
         for c in writers:
             known = state.get(c, 0)
@@ -131,21 +156,48 @@ class RoomDoc:
                 straddles = any(clock < known < end for clock, end, _ in info.structs[c])
         return Checked(ApplyResult.APPLY, info, after, writers, straddles)
 
-    def _fits(self, more: int) -> bool:
-        """The estimate (bytes applied since the last measure) says no: measure the real size
-        (typing and deleting grows the estimate, not the document), at most once per eighth of
-        the cap of growth, so measuring costs O(1) per byte of updates; and once after any
-        delete: a document filled, then emptied, would otherwise read as full for ever, since
-        no update could go in to move the estimate (a refused sender is closed, so repeating
-        this costs the sender a reconnect per measure)."""
-        if self.size - self.measured < self.max_bytes // 8 and not self.shrunk:
+    def _fits(self, writer: str, share: Share, more: int) -> bool:
+        """The estimate says no: measure the writer's real share (typing and deleting grows the
+        estimate, not the document), at most once per eighth of the share of growth, so
+        measuring costs O(1) per byte of updates; and once after any delete (an emptied share
+        would otherwise read as full for ever). What measuring read is added to `info.work`
+        (one unit per 64 bytes) goes to `spent`: the writer pays for it."""
+        if share.grown < self.share // 8 and share.deletes == self.deletes:
             return False
-        self.size = self.measured = len(self.doc.get_update())
-        self.shrunk = False
-        return self.size + more <= self.max_bytes
+        share.held = self.measure(writer)
+        share.grown = 0
+        share.deletes = self.deletes
+        self.spent += share.held // 64
+        return share.held + more <= self.share
 
-    def integrate(self, update: bytes, checked: Checked) -> None:
-        """Apply an update `check` said APPLY to. Raises DocBroken if yrs fails."""
+    def measure(self, writer: str) -> int:
+        """The bytes of `writer`'s structs in the encoded document: the diff against the state
+        vector without its client ids holds exactly them, plus the delete set that the diff
+        against the full state vector holds alone."""
+        owners = self.owners
+        full = bytearray()
+        without = bytearray()
+        mine = 0
+        for client, clock in self.state.items():
+            if owners.get(client) == writer:
+                mine += 1
+            else:
+                write_var_uint(without, client)
+                write_var_uint(without, clock)
+            write_var_uint(full, client)
+            write_var_uint(full, clock)
+        if not mine:
+            return 0
+        head = bytearray()
+        write_var_uint(head, len(self.state))
+        rest = bytearray()
+        write_var_uint(rest, len(self.state) - mine)
+        doc = self.doc
+        return len(doc.get_update(bytes(rest + without))) - len(doc.get_update(bytes(head + full)))
+
+    def integrate(self, update: bytes, checked: Checked, writer: str = "") -> None:
+        """Apply an update `check` said APPLY to, from `writer`. Raises DocBroken if yrs
+        fails."""
         assert checked.result is ApplyResult.APPLY and checked.after is not None
         native = self.doc._doc  # pycrdt's wrapper adds ~10 us of bookkeeping we do not use
         txn = native.create_transaction()
@@ -163,16 +215,20 @@ class RoomDoc:
                 checked.after:
             raise DocBroken("a split struct did not go in whole")
         self.state = checked.after
-        for client, start, end in checked.info.deletes:
-            self.deleted.add(client, start, end)
-            self.shrunk = True
+        if checked.info.deletes:
+            self.deletes += 1
+            for client, start, end in checked.info.deletes:
+                self.deleted.add(client, start, end)
         self.size += len(update)
+        share = self.shares.get(writer)
+        if share is not None:  # check made it
+            share.grown += len(update)
 
-    def apply(self, update: bytes) -> ApplyResult:
+    def apply(self, update: bytes, writer: str = "") -> ApplyResult:
         """check + integrate, for callers with nothing to decide in between."""
-        checked = self.check(update)
+        checked = self.check(update, writer)
         if checked.result is ApplyResult.APPLY:
-            self.integrate(update, checked)
+            self.integrate(update, checked, writer)
         return checked.result
 
     def diff(self, state_vector: bytes) -> bytes:
@@ -189,6 +245,5 @@ class RoomDoc:
     def snapshot(self) -> bytes:
         """The whole document as one update; resets the size estimate to its real size."""
         data = self.doc.get_update()
-        self.size = self.measured = len(data)
-        self.shrunk = False
+        self.size = len(data)
         return data

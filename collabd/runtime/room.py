@@ -70,8 +70,9 @@ class Room:
         self.loaded = asyncio.Event()
         self.unloaded = asyncio.Event()
         self.load_error: BaseException | None = None
-        self.doc = RoomDoc(limits.max_doc_bytes, limits.max_update_work)
         self.owners: dict[int, str] = {}  # Yjs client id -> the participant who writes with it
+        self.doc = RoomDoc(limits.max_doc_bytes, limits.max_update_work, self.owners,
+                           limits.doc_shares)
         self._ids_held: dict[str, int] = {}  # participant -> how many of those it holds
         self.awareness = AwarenessTable.for_room(limits,
                                                  owner_key=lambda c: cast(Conn, c).claims.pid)
@@ -112,7 +113,8 @@ class Room:
         for owner in self.owners.values():
             self._ids_held[owner] = self._ids_held.get(owner, 0) + 1
         self._durable_seq = self._seq
-        self.doc = RoomDoc(self.limits.max_doc_bytes, self.limits.max_update_work)
+        self.doc = RoomDoc(self.limits.max_doc_bytes, self.limits.max_update_work, self.owners,
+                           self.limits.doc_shares)
         self.doc.load(updates)
         self._since_snapshot = len(updates)
 
@@ -226,8 +228,10 @@ class Room:
         if self.state is not RoomState.LOADED:
             conn.close(CLOSE_INTERNAL, "room unavailable")
             return
+        doc = self.doc
+        pid = conn.claims.pid
         try:
-            checked = self.doc.check(update)
+            checked = doc.check(update, pid)
         except TooMuchWork:
             stats.updates_refused += 1
             log.warning("update over max_update_work", extra={"room": self.name,
@@ -241,11 +245,14 @@ class Room:
             return
         except DocTooLarge:
             stats.updates_refused += 1
+            self._charge_measure(conn)
             if self.read_only:
                 self.hub.extensions.refuse_update(self, conn)
             else:
                 conn.close(CLOSE_DOC_TOO_LARGE, "document size cap")
             return
+        if doc.spent:
+            self._charge_measure(conn)
         work = checked.info.work
         if work > 1 and not conn.budget.work.allow(monotonic(), work):
             # what the checking cost, refused and no-op updates too (a keystroke is free)
@@ -274,7 +281,7 @@ class Room:
                        "under more client ids than max_client_ids")
             return
         try:
-            self.doc.integrate(update, checked)
+            doc.integrate(update, checked, pid)
         except DocBroken as exc:
             stats.updates_refused += 1
             log.warning("update failed in yrs", extra={"room": self.name, "conn": conn.id,
@@ -287,6 +294,11 @@ class Room:
             return
         stats.updates_applied += 1
         self._enqueue(update, conn, frame, new_owners)
+
+    def _charge_measure(self, conn: Conn) -> None:
+        """Measuring the sender's share of the document (its estimate said no) is its cost."""
+        conn.budget.work.charge(monotonic(), self.doc.spent)
+        self.doc.spent = 0
 
     def _claim(self, conn: Conn, writers: tuple[int, ...]) -> list[tuple[str, int, str]] | None:
         """Bind each client id the update writes with to the sender's participant, or None if

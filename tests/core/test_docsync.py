@@ -64,3 +64,60 @@ def test_diff_and_snapshot_reload():
     again = RoomDoc(1 << 20)
     again.load([room.snapshot()])
     assert text_of(again) == text_of(room) and again.state == room.state
+
+
+def typed_as(client_id: int, parts: list[str]) -> list[bytes]:
+    d = Doc(client_id=client_id)
+    t = d.get("code", type=Text)
+    out = []
+    for s in parts:
+        sv = d.get_state()
+        t.insert(len(t), s)
+        out.append(d.get_update(sv))
+    return out
+
+
+def test_each_participant_holds_at_most_its_share():
+    owners: dict[int, str] = {1: "a", 2: "b"}
+    room = RoomDoc(4000, owners=owners)  # two shares of 2000 bytes
+    a = typed_as(1, ["x" * 900] * 3)
+    room.apply(a[0], "a")
+    room.apply(a[1], "a")
+    assert 1800 < room.measure("a") <= 2000
+    with pytest.raises(DocTooLarge):
+        room.apply(a[2], "a")
+    for u in typed_as(2, ["y" * 900, "y" * 900]):  # the other share is whole
+        assert room.apply(u, "b") is ApplyResult.APPLY
+    assert room.measure("nobody") == 0
+    # what the shares hold adds up to the document (the delete set aside)
+    assert room.measure("a") + room.measure("b") <= len(room.doc.get_update())
+
+
+def test_the_estimate_is_measured_before_refusing_and_the_measure_is_charged():
+    owners: dict[int, str] = {1: "a"}
+    room = RoomDoc(4000, owners=owners)  # a's share: 2000 bytes
+    d = Doc(client_id=1)
+    t = d.get("code", type=Text)
+    charges = []
+
+    def send() -> ApplyResult:
+        result = room.apply(d.get_update(sv), "a")
+        if room.spent:
+            charges.append(room.spent)
+            room.spent = 0
+        return result
+
+    sv = d.get_state()
+    t += "k" * 1500
+    send()
+    for _ in range(10):  # type and delete: the estimate passes the share, the text does not
+        sv = d.get_state()
+        t += "z" * 300
+        assert send() is ApplyResult.APPLY
+        sv = d.get_state()
+        del t[1500:1800]
+        assert send() is ApplyResult.APPLY
+    assert room.size > 2 * room.share
+    # measured before refusing, and each measure charged: one unit per 64 bytes it read
+    assert charges and all(1500 // 64 <= c <= 2000 // 64 for c in charges)
+    assert text_of(room) == "k" * 1500
