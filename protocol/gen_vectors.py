@@ -847,6 +847,11 @@ def invalid_cases() -> list[tuple[str, bytes, type[cp.ProtocolError]]]:
             I,
         ),
         (
+            "hello with a field the kind does not have (unknown fields are refused)",
+            collab(packb({"t": "hello", "v": 1, "feature": "x"})),
+            I,
+        ),
+        (
             "chat.msg id above 2^53-1",
             collab(packb({"t": "chat.msg", "id": 2**53, "ts": 1, "from": {}, "text": "x"})),
             I,

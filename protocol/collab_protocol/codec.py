@@ -1,4 +1,4 @@
-"""Frame codec: bytes <-> messages. Pure: stdlib, msgpack (to write) and msgspec (to read).
+"""Frame codec: bytes <-> messages. Pure: stdlib and msgspec.
 
 `encode` writes one message. `decode_frame` returns every message in a frame (a frame may hold
 several back to back) and raises only ProtocolError subclasses.
@@ -6,25 +6,22 @@ several back to back) and raises only ProtocolError subclasses.
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-import msgpack  # type: ignore[import-untyped]  # ships no type hints
 import msgspec
 
 from . import messages as m
-from .errors import BadPayload, DecodeError, InvalidMessage, TooLarge, UnknownKind
+from .errors import BadPayload, DecodeError, InvalidMessage, ProtocolError, TooLarge, UnknownKind
 from .lib0 import Reader, write_var_string, write_var_uint, write_var_uint8_array
 
 # y-websocket peers send one message per frame; a few may be batched. A cap keeps one 1 MiB frame
 # of 0x03 bytes from turning into a million messages (about a second of CPU, a million replies).
 MAX_MESSAGES_PER_FRAME = 100
 
-MSGPACK_LIMITS = {"max_str_len": 1 << 20, "max_bin_len": 1 << 20, "max_array_len": 10_000,
-                  "max_map_len": 1_000, "max_ext_len": 0}
+MSGPACK_LIMITS = {"max_str_len": m.MAX_STR_LEN, "max_bin_len": 1 << 20,
+                  "max_array_len": m.MAX_ARRAY_LEN, "max_map_len": m.MAX_MAP_LEN, "max_ext_len": 0}
+MAX_DEPTH = m.MAX_DEPTH
+_ENCODER = msgspec.msgpack.Encoder()
 
 
 # ---------------------------------------------------------------- encode
@@ -52,7 +49,7 @@ def encode(msg: m.Message) -> bytes:
         write_var_uint(out, m.MSG_QUERY_AWARENESS)
     elif isinstance(msg, m.CollabMessage):
         write_var_uint(out, m.MSG_COLLAB)
-        write_var_uint8_array(out, msgpack.packb(to_map(msg), use_bin_type=True))
+        write_var_uint8_array(out, _ENCODER.encode(to_map(msg)))
     else:
         raise TypeError(f"not a protocol message: {msg!r}")
     return bytes(out)
@@ -61,10 +58,9 @@ def encode(msg: m.Message) -> bytes:
 def to_map(msg: m.CollabMessage) -> dict[str, Any]:
     """The msgpack map of a collabd message; None-valued optional fields are left out."""
     data: dict[str, Any] = {"t": msg.KIND}
-    for f in dataclasses.fields(msg):
-        value = getattr(msg, f.name)
+    for wire, value in zip(_schema(type(msg)).wire, msgspec.structs.astuple(msg), strict=True):
         if value is not None:
-            data[m.wire_name(f)] = value
+            data[wire] = value
     return data
 
 
@@ -119,10 +115,10 @@ def _is_map(payload: bytes) -> bool:
 def _unpack(payload: bytes, nested_bytes: int) -> m.CollabMessage:
     """Decode a collabd payload in C (msgspec): no Python call per map or array.
 
-    Only the fields of the kind are decoded; unknown fields are skipped unread (msgspec skips
-    them without building anything). A field holding a map or an array is decoded only if its
-    encoding is at most `nested_bytes` long (0: no bound), so the objects built stay in
-    proportion to what the kind needs.
+    A first pass splits the map into its fields unread (msgspec.Raw) to find the kind, refuse
+    unknown fields and bound each field holding maps or arrays to `nested_bytes` encoded bytes
+    (0: no bound), so nothing is built for a payload the kind does not describe. The second
+    pass decodes the payload straight into the kind's Struct.
     """
     try:
         if not _is_map(payload):
@@ -132,19 +128,22 @@ def _unpack(payload: bytes, nested_bytes: int) -> m.CollabMessage:
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
         raise BadPayload(f"bad msgpack payload: {_reason(exc)}") from exc
     raw_kind = fields.get("t")
-    kind = None if raw_kind is None else _value(raw_kind, 0)
-    cls = _message_class(kind)
-    kwargs: dict[str, Any] = {}
-    for spec in _fields(cls):
-        raw = fields.get(spec.wire)
-        if raw is not None:
-            value = _value(raw, nested_bytes if spec.nested else 0)
-            if not _matches(value, spec.type):
-                raise InvalidMessage(f"{kind}.{spec.wire} has the wrong type")
-            kwargs[spec.attr] = value
-        elif spec.required:
-            raise InvalidMessage(f"{kind}.{spec.wire} is missing")
-    return cls(**kwargs)
+    schema = _schema(_message_class(None if raw_kind is None else _value(raw_kind)))
+    kind = schema.cls.KIND
+    if not schema.names.issuperset(fields):
+        raise _unknown_field(kind, fields, schema)
+    if nested_bytes:
+        for name in schema.nested:
+            raw = fields.get(name)
+            if raw is not None and len(raw) > nested_bytes:
+                raise TooLarge(f"a field holding maps or arrays is over {nested_bytes} bytes")
+    try:
+        msg: m.CollabMessage = schema.decoder().decode(payload)
+    except msgspec.ValidationError as exc:
+        raise _invalid(kind, fields, exc) from exc
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise BadPayload(f"bad msgpack payload: {_reason(exc)}") from exc
+    return msg
 
 
 def _message_class(kind: Any) -> type[m.CollabMessage]:
@@ -156,21 +155,33 @@ def _message_class(kind: Any) -> type[m.CollabMessage]:
     return cls
 
 
+def _unknown_field(kind: str, fields: Any, schema: _Schema) -> InvalidMessage:
+    key = next(str(k) for k in fields if k not in schema.names)
+    return InvalidMessage(f"{kind} has no field {key[:40]!r}")
+
+
+def _invalid(kind: str, fields: dict[str, msgspec.Raw], exc: Exception) -> ProtocolError:
+    """A field of the wrong type is InvalidMessage, but a value inside a field that breaks
+    section 7 is BadPayload: check each field's shape to tell which (error path only)."""
+    for raw in fields.values():
+        _value(raw)
+    return InvalidMessage(f"{kind}: {_reason(exc)}")
+
+
 def _reason(exc: BaseException) -> str:
     return type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)[:120]
 
 
-def _value(raw: msgspec.Raw, nested_bytes: int) -> Any:
+def _value(raw: msgspec.Raw) -> Any:
     """One field's value: nil, a boolean, a number, a string, or arrays and maps of these with
-    string keys, at most MAX_DEPTH deep. A binary is never a field's value (InvalidMessage);
-    anything else that breaks section 7's rules is BadPayload."""
+    string keys, at most MAX_DEPTH deep. A binary is never a field's value (returned as b"": the
+    kind's type refuses it, InvalidMessage); anything else that breaks section 7's rules is
+    BadPayload."""
     data = memoryview(raw)
     if not data:
         raise BadPayload("empty field")
     if data[0] in _BIN:
-        return b""  # a binary where the kind wants something else: _matches says so
-    if nested_bytes and len(data) > nested_bytes:
-        raise TooLarge(f"a field holding maps or arrays is over {nested_bytes} bytes")
+        return b""
     try:
         return _values().decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
@@ -178,26 +189,20 @@ def _value(raw: msgspec.Raw, nested_bytes: int) -> Any:
 
 
 def from_map(data: Any) -> m.CollabMessage:
-    """A message from an already decoded map (checks types as decode_frame does)."""
+    """A message from an already decoded map (checks fields as decode_frame does)."""
     if not isinstance(data, dict):
         raise InvalidMessage("collabd payload must be a map")
-    kind = data.get("t")
-    cls = _message_class(kind)
-    kwargs: dict[str, Any] = {}
-    for spec in _fields(cls):
-        if spec.wire in data:
-            value = data[spec.wire]
-            if not _matches(value, spec.type):
-                raise InvalidMessage(f"{kind}.{spec.wire} has the wrong type")
-            kwargs[spec.attr] = value
-        elif spec.required:
-            raise InvalidMessage(f"{kind}.{spec.wire} is missing")
-    return cls(**kwargs)
+    schema = _schema(_message_class(data.get("t")))
+    kind = schema.cls.KIND
+    if not schema.names.issuperset(data):
+        raise _unknown_field(kind, data, schema)
+    try:
+        msg: m.CollabMessage = msgspec.convert(data, schema.cls)
+    except msgspec.ValidationError as exc:
+        raise InvalidMessage(f"{kind}: {_reason(exc)}") from exc
+    return msg
 
 
-# The shape of every value (section 7): built once, on first use (its type tree takes ~10 ms).
-MAX_DEPTH = 8  # maps and arrays nested inside one field
-_Str = Annotated[str, msgspec.Meta(max_length=MSGPACK_LIMITS["max_str_len"])]
 _BIN = (0xC4, 0xC5, 0xC6)
 _TOP = msgspec.msgpack.Decoder(
     Annotated[dict[str, msgspec.Raw], msgspec.Meta(max_length=MSGPACK_LIMITS["max_map_len"])])
@@ -205,72 +210,36 @@ _VALUES: list[msgspec.msgpack.Decoder[Any]] = []
 
 
 def _values() -> msgspec.msgpack.Decoder[Any]:
+    """The shape of any field's value (section 7), built on first use (its type tree takes
+    ~10 ms)."""
     if not _VALUES:
-        value: Any = None | bool | int | float | _Str
-        for _ in range(MAX_DEPTH):
-            value = (None | bool | int | float | _Str
-                     | Annotated[list[value], msgspec.Meta(
-                         max_length=MSGPACK_LIMITS["max_array_len"])]
-                     | Annotated[dict[str, value], msgspec.Meta(
-                         max_length=MSGPACK_LIMITS["max_map_len"])])
-        _VALUES.append(msgspec.msgpack.Decoder(value))
+        _VALUES.append(msgspec.msgpack.Decoder(m.nested_value(MAX_DEPTH)))
     return _VALUES[0]
 
 
-@dataclass(frozen=True)
-class _FieldSpec:
-    attr: str
-    wire: str
-    type: Any
-    required: bool
-    nested: bool  # holds maps or arrays
+class _Schema:
+    """What the codec needs of one kind, computed once."""
+
+    def __init__(self, cls: type[m.CollabMessage]) -> None:
+        self.cls = cls
+        info = msgspec.structs.fields(cls)
+        self.wire = tuple(f.encode_name for f in info)
+        self.names = frozenset(("t", *self.wire))
+        self.nested = tuple(f.encode_name for f in info if m.holds_containers(f.type))
+        self._decoder: msgspec.msgpack.Decoder[Any] | None = None
+
+    def decoder(self) -> msgspec.msgpack.Decoder[Any]:
+        if self._decoder is None:  # built on first use: the nested types take a few ms
+            self._decoder = msgspec.msgpack.Decoder(self.cls)
+        return self._decoder
 
 
-# Keyed by kind name: mypy does not see message classes as hashable (frozen dataclasses).
-_FIELD_CACHE: dict[str, tuple[_FieldSpec, ...]] = {}
+# Keyed by kind name: mypy does not see message classes as hashable (frozen).
+_SCHEMAS: dict[str, _Schema] = {}
 
 
-def _fields(cls: type[m.CollabMessage]) -> tuple[_FieldSpec, ...]:
-    cached = _FIELD_CACHE.get(cls.KIND)
-    if cached is None:
-        cached = _FIELD_CACHE[cls.KIND] = _field_specs(cls)
-    return cached
-
-
-def _field_specs(cls: type[m.CollabMessage]) -> tuple[_FieldSpec, ...]:
-    hints = typing.get_type_hints(cls)
-    return tuple(
-        _FieldSpec(
-            f.name,
-            m.wire_name(f),
-            hints[f.name],
-            f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
-            _nested(hints[f.name]),
-        )
-        for f in dataclasses.fields(cls)
-    )
-
-
-def _nested(tp: Any) -> bool:
-    if typing.get_origin(tp) in (types.UnionType, typing.Union):
-        return any(_nested(arg) for arg in typing.get_args(tp))
-    return tp in (dict, list) or typing.get_origin(tp) in (dict, list) or tp is Any
-
-
-def _matches(value: Any, tp: Any) -> bool:
-    origin = typing.get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        return any(_matches(value, arg) for arg in typing.get_args(tp))
-    if tp is type(None):
-        return value is None
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool) and -(2**53) < value < 2**53
-    if tp is float:
-        return isinstance(value, float | int) and not isinstance(value, bool)
-    if tp is bool or tp is str or tp is bytes:
-        return isinstance(value, tp)
-    if origin is dict or tp is dict:
-        return isinstance(value, dict)
-    if origin is list or tp is list:
-        return isinstance(value, list)
-    raise TypeError(f"unsupported field type {tp!r}")  # a bug in messages.py, not bad input
+def _schema(cls: type[m.CollabMessage]) -> _Schema:
+    schema = _SCHEMAS.get(cls.KIND)
+    if schema is None:
+        schema = _SCHEMAS[cls.KIND] = _Schema(cls)
+    return schema

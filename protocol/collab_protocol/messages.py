@@ -1,14 +1,20 @@
 """Typed, frozen message classes for protocol v1 (see SPEC.md for the byte grammar).
 
 Yjs messages (types 0-3) carry raw bytes. collabd messages (type 100) carry a msgpack map whose
-"t" key names the kind; each kind is a dataclass below. Field annotations are the schema: the
-codec checks every field's type when it decodes. A field named `from_` travels as "from".
+"t" key names the kind; each kind is a msgspec Struct below, tagged with its kind, and the
+Structs are the schema: the codec decodes straight into them (in C), SPEC.md's tables and the
+web client's schema module are generated from them (protocol/gen_schema.py). Unknown fields are
+refused. A field named `from_` travels as "from".
 """
 
-# No `from __future__ import annotations`: the codec reads the annotations as real types.
-import dataclasses
+# No `from __future__ import annotations`: msgspec reads the annotations as real types.
+import types
+import typing
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+import msgspec
+from msgspec import Meta, field
 
 PROTOCOL_VERSION = 1
 
@@ -23,6 +29,13 @@ MSG_COLLAB = 100  # outside Hocuspocus's 0-10 and anything y-protocols defines
 SYNC_STEP1 = 0
 SYNC_STEP2 = 1
 SYNC_UPDATE = 2
+
+# Section 7's bounds on what a field may hold.
+MAX_SAFE = 2**53 - 1  # integers JavaScript holds exactly
+MAX_STR_LEN = 1 << 20
+MAX_ARRAY_LEN = 10_000
+MAX_MAP_LEN = 1_000
+MAX_DEPTH = 8  # maps and arrays nested inside one field
 
 
 # ---------------------------------------------------------------- Yjs (types 0-3)
@@ -63,284 +76,292 @@ class QueryAwareness:
 YMessage = SyncStep1 | SyncStep2 | SyncUpdate | AwarenessMessage | AuthDenied | QueryAwareness
 
 
+# ---------------------------------------------------------------- field types
+
+Int = Annotated[int, Meta(ge=-MAX_SAFE, le=MAX_SAFE)]
+_Str = Annotated[str, Meta(max_length=MAX_STR_LEN)]
+
+
+def nested_value(depth: int) -> Any:
+    """A value inside a field: scalars, and lists and string-keyed maps `depth` levels deep."""
+    value: Any = None | bool | int | float | _Str
+    for _ in range(depth):
+        value = (None | bool | int | float | _Str
+                 | Annotated[list[value], Meta(max_length=MAX_ARRAY_LEN)]
+                 | Annotated[dict[str, value], Meta(max_length=MAX_MAP_LEN)])
+    return value
+
+
+if TYPE_CHECKING:
+    Map = dict[str, Any]
+    List = list[Any]
+else:
+    # A field holding a map (or a list) is the first of its MAX_DEPTH levels.
+    Map = Annotated[dict[str, nested_value(MAX_DEPTH - 1)], Meta(max_length=MAX_MAP_LEN)]
+    List = Annotated[list[nested_value(MAX_DEPTH - 1)], Meta(max_length=MAX_ARRAY_LEN)]
+
+
+def holds_containers(tp: Any) -> bool:
+    """True for a field type that holds maps or arrays (Map, List, or either | None)."""
+    if typing.get_origin(tp) is Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (types.UnionType, typing.Union):
+        return any(holds_containers(arg) for arg in typing.get_args(tp))
+    return tp in (dict, list, Any) or typing.get_origin(tp) in (dict, list)
+
+
 # ---------------------------------------------------------------- collabd (type 100)
 
 
-@dataclass(frozen=True, slots=True)
-class CollabMessage:
+class CollabMessage(msgspec.Struct, frozen=True, tag_field="t", forbid_unknown_fields=True):
     KIND: ClassVar[str] = ""
 
 
 KINDS: dict[str, type[CollabMessage]] = {}
 
 
-def _kind(name: str) -> Any:
-    def register(cls: type[CollabMessage]) -> type[CollabMessage]:
-        cls.KIND = name
-        KINDS[name] = cls
-        return cls
-
-    return register
-
-
+def _kind(cls: Any) -> Any:
+    tag = cls.__struct_config__.tag
+    cls.KIND = tag
+    KINDS[tag] = cls
+    return cls
 # -- both directions / handshake
 
 
-@_kind("hello")
-@dataclass(frozen=True, slots=True)
-class Hello(CollabMessage):
+@_kind
+class Hello(CollabMessage, frozen=True, tag="hello"):
     """Client -> server, first collabd message. Until it arrives the server sends only types 0-3."""
 
-    v: int
+    v: Int
     client: str = ""
-    chat_after: int = 0  # highest chat id already seen (reconnect); 0 = send the whole history
-    run_after: int | None = None  # highest run id already seen; absent or 0 = every run
+    chat_after: Int = 0  # highest chat id already seen (reconnect); 0 = send the whole history
+    run_after: Int | None = None  # highest run id already seen; absent or 0 = every run
 
 
-@_kind("welcome")
-@dataclass(frozen=True, slots=True)
-class Welcome(CollabMessage):
-    v: int
+@_kind
+class Welcome(CollabMessage, frozen=True, tag="welcome"):
+    v: Int
     room: str
-    you: dict[str, Any]  # {id, name, color, role}: the receiver's own pseudonym
-    limits: dict[str, Any]
+    you: Map  # {id, name, color, role}: the receiver's own pseudonym
+    limits: Map
 
 
-@_kind("error")
-@dataclass(frozen=True, slots=True)
-class Error(CollabMessage):
+@_kind
+class Error(CollabMessage, frozen=True, tag="error"):
     code: str
     message: str
     ref: str = ""  # the nonce of the request it answers, if any
 
 
-@_kind("ack")
-@dataclass(frozen=True, slots=True)
-class Ack(CollabMessage):
+@_kind
+class Ack(CollabMessage, frozen=True, tag="ack"):
     ref: str
 
 
 # -- session
 
 
-@_kind("session")
-@dataclass(frozen=True, slots=True)
-class SessionState(CollabMessage):
+@_kind
+class SessionState(CollabMessage, frozen=True, tag="session"):
     phase: str
-    participants: list[Any]  # [{id, name, color, role, status}]
-    ends_at: int | None = None  # ms since epoch, end of the current phase's timer
+    participants: List  # [{id, name, color, role, status}]
+    ends_at: Int | None = None  # ms since epoch, end of the current phase's timer
     read_only: bool = False
     unmask_offered: bool = False
     close_reason: str | None = None  # why a closed (terminal) session closed; SPEC 8.2
 
 
-@_kind("session.end")
-@dataclass(frozen=True, slots=True)
-class EndInterview(CollabMessage):
+@_kind
+class EndInterview(CollabMessage, frozen=True, tag="session.end"):
     pass
 
 
 # -- chat
 
 
-@_kind("chat.post")
-@dataclass(frozen=True, slots=True)
-class ChatPost(CollabMessage):
+@_kind
+class ChatPost(CollabMessage, frozen=True, tag="chat.post"):
     text: str
     nonce: str = ""
 
 
-@_kind("chat.msg")
-@dataclass(frozen=True, slots=True)
-class ChatMsg(CollabMessage):
-    id: int
-    ts: int  # server time, ms since epoch
-    from_: dict[str, Any]  # {id, name, color}: the sender's pseudonym, stamped by the server
+@_kind
+class ChatMsg(CollabMessage, frozen=True, tag="chat.msg"):
+    id: Int
+    ts: Int  # server time, ms since epoch
+    # {id, name, color}: the sender's pseudonym, stamped by the server
+    from_: Map = field(name="from")
     text: str
     nonce: str = ""  # echoed to the sender only
 
 
-@_kind("chat.history")
-@dataclass(frozen=True, slots=True)
-class ChatHistory(CollabMessage):
-    messages: list[Any]  # chat.msg maps without "t"
+@_kind
+class ChatHistory(CollabMessage, frozen=True, tag="chat.history"):
+    messages: List  # chat.msg maps without "t"
 
 
-@_kind("chat.typing")
-@dataclass(frozen=True, slots=True)
-class ChatTyping(CollabMessage):
+@_kind
+class ChatTyping(CollabMessage, frozen=True, tag="chat.typing"):
     on: bool
-    from_: dict[str, Any] | None = None  # set by the server when relaying
+    from_: Map | None = field(default=None, name="from")  # set by the server when relaying
 
 
 # -- voice signaling
 
 
-@_kind("signal")
-@dataclass(frozen=True, slots=True)
-class Signal(CollabMessage):
+@_kind
+class Signal(CollabMessage, frozen=True, tag="signal"):
     kind: str  # offer | answer | ice | hangup | restart
-    data: dict[str, Any]
+    data: Map
     to: str = ""  # participant (pseudonym) id; client -> server
-    from_: dict[str, Any] | None = None  # set by the server when relaying
+    from_: Map | None = field(default=None, name="from")  # set by the server when relaying
 
 
-@_kind("ice.servers")
-@dataclass(frozen=True, slots=True)
-class IceServers(CollabMessage):
-    servers: list[Any]  # RTCIceServer dicts: {urls, username?, credential?}
+@_kind
+class IceServers(CollabMessage, frozen=True, tag="ice.servers"):
+    servers: List  # RTCIceServer dicts: {urls, username?, credential?}
     relay_only: bool = False
 
 
 # -- feedback and unmask
 
 
-@_kind("feedback.submit")
-@dataclass(frozen=True, slots=True)
-class FeedbackSubmit(CollabMessage):
-    form: dict[str, Any]
+@_kind
+class FeedbackSubmit(CollabMessage, frozen=True, tag="feedback.submit"):
+    form: Map
     nonce: str = ""
 
 
-@_kind("feedback.status")
-@dataclass(frozen=True, slots=True)
-class FeedbackStatus(CollabMessage):
+@_kind
+class FeedbackStatus(CollabMessage, frozen=True, tag="feedback.status"):
     mine: str  # pending | submitted
     theirs: str  # pending | submitted
 
 
-@_kind("feedback.reveal")
-@dataclass(frozen=True, slots=True)
-class FeedbackReveal(CollabMessage):
-    mine: dict[str, Any]
-    theirs: dict[str, Any]
-    calibration: dict[str, Any] | None = None  # interviewee only: {self, actual}
+@_kind
+class FeedbackReveal(CollabMessage, frozen=True, tag="feedback.reveal"):
+    mine: Map
+    theirs: Map
+    calibration: Map | None = None  # interviewee only: {self, actual}
 
 
-@_kind("unmask.answer")
-@dataclass(frozen=True, slots=True)
-class UnmaskAnswer(CollabMessage):
+@_kind
+class UnmaskAnswer(CollabMessage, frozen=True, tag="unmask.answer"):
     answer: str  # yes | no | withdraw
 
 
-@_kind("unmask.status")
-@dataclass(frozen=True, slots=True)
-class UnmaskStatus(CollabMessage):
+@_kind
+class UnmaskStatus(CollabMessage, frozen=True, tag="unmask.status"):
     mine: str  # pending | yes | no
-    deadline: int | None = None
+    deadline: Int | None = None
 
 
-@_kind("unmask.result")
-@dataclass(frozen=True, slots=True)
-class UnmaskResult(CollabMessage):
+@_kind
+class UnmaskResult(CollabMessage, frozen=True, tag="unmask.result"):
     unmasked: bool
-    identity: dict[str, Any] | None = None  # the other side's {name, email, profile}
+    identity: Map | None = None  # the other side's {name, email, profile}
 
 
 # -- runs (SPEC 8.7): a client runs the code itself and reports the result
 
 
-@_kind("run.result")
-@dataclass(frozen=True, slots=True)
-class RunResult(CollabMessage):
+@_kind
+class RunResult(CollabMessage, frozen=True, tag="run.result"):
     """Client -> server: the result of a run this client did. Who and when: the server."""
 
     language: str
     stdin: str = ""
     stdout: str = ""
     stderr: str = ""
-    exception: dict[str, Any] | None = None  # {type, message, line (int | nil)}
-    exit: int | None = None  # absent when the run was stopped (timed_out)
-    duration_ms: int = 0
+    exception: Map | None = None  # {type, message, line (int | nil)}
+    exit: Int | None = None  # absent when the run was stopped (timed_out)
+    duration_ms: Int = 0
     timed_out: bool = False
-    truncated: list[Any] = dataclasses.field(default_factory=list)  # names of cut fields
+    truncated: List = field(default_factory=list)  # names of cut fields
     nonce: str = ""
 
 
-@_kind("run.msg")
-@dataclass(frozen=True, slots=True)
-class RunMsg(CollabMessage):
+@_kind
+class RunMsg(CollabMessage, frozen=True, tag="run.msg"):
     """Server -> both participants: a stored run, stamped with its runner and time."""
 
-    id: int
-    ts: int
-    from_: dict[str, Any]  # the runner's pseudonym, stamped by the server
+    id: Int
+    ts: Int
+    from_: Map = field(name="from")  # the runner's pseudonym, stamped by the server
     language: str
     stdin: str = ""
     stdout: str = ""
     stderr: str = ""
-    exception: dict[str, Any] | None = None
-    exit: int | None = None
-    duration_ms: int = 0
+    exception: Map | None = None
+    exit: Int | None = None
+    duration_ms: Int = 0
     timed_out: bool = False
-    truncated: list[Any] = dataclasses.field(default_factory=list)
+    truncated: List = field(default_factory=list)
     nonce: str = ""  # echoed to the runner's connection only
 
 
-@_kind("run.history")
-@dataclass(frozen=True, slots=True)
-class RunHistory(CollabMessage):
-    runs: list[Any]  # run.msg maps without "t" and "nonce", in id order
+@_kind
+class RunHistory(CollabMessage, frozen=True, tag="run.history"):
+    runs: List  # run.msg maps without "t" and "nonce", in id order
 
 
 # -- the question (SPEC 8.8)
 
 
-@_kind("question.set")
-@dataclass(frozen=True, slots=True)
-class QuestionSet(CollabMessage):
+@_kind
+class QuestionSet(CollabMessage, frozen=True, tag="question.set"):
     text: str  # Markdown; interviewer only
     nonce: str = ""
 
 
-@_kind("question")
-@dataclass(frozen=True, slots=True)
-class Question(CollabMessage):
+@_kind
+class Question(CollabMessage, frozen=True, tag="question"):
     text: str  # "" when no question was set
-    ts: int | None = None  # when it was last set
-    from_: dict[str, Any] | None = None  # the setter's pseudonym; absent when the embedder set it
+    ts: Int | None = None  # when it was last set
+    # the setter's pseudonym; absent when the embedder set it
+    from_: Map | None = field(default=None, name="from")
     nonce: str = ""
 
 
 # -- private notes (SPEC 8.9): only ever sent to their owner
 
 
-@_kind("notes.save")
-@dataclass(frozen=True, slots=True)
-class NotesSave(CollabMessage):
+@_kind
+class NotesSave(CollabMessage, frozen=True, tag="notes.save"):
     text: str  # the whole pad; the last save wins
     nonce: str = ""
 
 
-@_kind("notes")
-@dataclass(frozen=True, slots=True)
-class Notes(CollabMessage):
+@_kind
+class Notes(CollabMessage, frozen=True, tag="notes"):
     text: str
-    ts: int | None = None  # when it was last saved; absent when never
+    ts: Int | None = None  # when it was last saved; absent when never
     nonce: str = ""
 
 
 # -- replay (SPEC 8.10)
 
 
-@_kind("timeline.get")
-@dataclass(frozen=True, slots=True)
-class TimelineGet(CollabMessage):
-    after: int = 0  # index of the first event wanted (a previous page's `next`)
+@_kind
+class TimelineGet(CollabMessage, frozen=True, tag="timeline.get"):
+    after: Int = 0  # index of the first event wanted (a previous page's `next`)
     nonce: str = ""
 
 
-@_kind("timeline")
-@dataclass(frozen=True, slots=True)
-class Timeline(CollabMessage):
-    info: dict[str, Any]  # session, room, phase, times, participants, complete
-    events: list[Any]  # events[after:after+k] of the one time axis
-    next: int | None = None  # pass back as `after` for the next page; absent on the last
+@_kind
+class Timeline(CollabMessage, frozen=True, tag="timeline"):
+    info: Map  # session, room, phase, times, participants, complete
+    events: List  # events[after:after+k] of the one time axis
+    next: Int | None = None  # pass back as `after` for the next page; absent on the last
     nonce: str = ""
 
 
 Message = YMessage | CollabMessage
 
 
-def wire_name(field: dataclasses.Field[Any]) -> str:
-    return field.name[:-1] if field.name.endswith("_") else field.name
+def union() -> Any:
+    """The tagged union of every collabd kind (for msgspec.json.schema and msgspec.convert)."""
+    out: Any = None
+    for cls in KINDS.values():
+        out = cls if out is None else out | cls
+    return out

@@ -101,19 +101,23 @@ async def test_a_run_is_stamped_stored_and_shared_with_both(server):
 
 
 async def test_a_run_cannot_be_forged_as_someone_elses(server):
-    """A client that writes a `from` naming the interviewer into its run gets its own pseudonym
-    stamped: the field is not part of run.result and the server ignores it."""
+    """A client that writes a `from` naming the interviewer into its run is refused whole:
+    `from` is not a field of run.result, and unknown fields are refused. Its own runs are
+    stamped with its own pseudonym."""
     s, a, b = await live_pair(server)
     interviewer = a.last(SessionState).participants[0]
     forged = {"t": "run.result", "language": "python", "stdout": "I am the interviewer",
               "from": {k: interviewer[k] for k in ("id", "name", "color")}, "id": 999,
               "ts": 1, "nonce": "f"}
     await b.send(raw_collab(forged))
+    refused = await b.next(lambda m: isinstance(m, Error))
+    assert refused.code == "bad_message"
+    await b.send(RunResult("python", stdout="mine", nonce="g"))
     got = await a.next(lambda m: isinstance(m, RunMsg))
+    assert got.stdout == "mine"  # the forged run was neither stored nor relayed
     assert got.from_["id"] != interviewer["id"] and got.from_["name"] != interviewer["name"]
-    assert got.id != 999 and got.ts > 1
     echo = await b.next(lambda m: isinstance(m, RunMsg))
-    assert echo.from_ == got.from_ and echo.nonce == "f"
+    assert echo.from_ == got.from_ and echo.nonce == "g"
 
 
 async def test_bad_runs_are_refused_not_stored_not_relayed(tmp_path):

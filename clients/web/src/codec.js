@@ -154,6 +154,11 @@ export function fromMap (data) {
     throw unknownKind(`unknown message kind ${kind.slice(0, 40)}`)
   }
   const fields = KINDS[kind]
+  for (const key of Object.keys(data)) {
+    if (key !== 't' && !fields.some((field) => field.name === key)) {
+      throw invalid(`${kind} has no field ${JSON.stringify(key.slice(0, 40))}`)
+    }
+  }
   const msg = { t: kind }
   for (const field of fields) {
     if (Object.prototype.hasOwnProperty.call(data, field.name)) {
