@@ -1,88 +1,15 @@
 """The document size cap is split into one share per participant (max_doc_bytes / doc_shares,
-SPEC 16.3): the other side filling the document for real refuses only the other side; the
-honest participant keeps typing, syncing and storing (docs/security.md, cost model)."""
+SPEC 16.3): a participant is refused for its own share only. That the other side filling the
+document never refuses the honest one: test_terminal_closes_own_bytes.py (4413)."""
 
 from __future__ import annotations
 
-from pycrdt import Doc, Text
-
-from collab_protocol import SyncStep1, SyncStep2, SyncUpdate
+from collab_protocol import SyncUpdate
 from support.net import wait_until
-from support.rooms import joined
+from support.rooms import Writer, joined, stored_text
 from support.server import in_process
-from support.wsclient import RawClient
 
 CAP = 256 * 1024  # max_doc_bytes here: each of the two shares is 128 KiB
-
-
-class Writer:
-    """One participant's Y.Doc, typing into the shared text at its end."""
-
-    def __init__(self, client_id: int) -> None:
-        self.doc = Doc(client_id=client_id)
-        self.text = self.doc.get("code", type=Text)
-
-    def typed(self, s: str) -> bytes:
-        sv = self.doc.get_state()
-        self.text.insert(len(self.text), s)
-        return self.doc.get_update(sv)
-
-    def deleted_all(self) -> bytes:
-        sv = self.doc.get_state()
-        del self.text[0:len(self.text)]
-        return self.doc.get_update(sv)
-
-
-async def synced_text(server, room: str, pid: str) -> str:  # type: ignore[no-untyped-def]
-    """What `pid` gets when it reconnects with an empty document."""
-    c = await RawClient.connect(server.url(room, pid=pid))
-    await c.send(SyncStep1(b"\x00"))
-    reply = await c.recv_until(lambda m: isinstance(m, SyncStep2))
-    await c.close()
-    d = Doc()
-    d.apply_update(reply.update)
-    return str(d.get("code", type=Text))
-
-
-def stored_text(server, room: str) -> str:  # type: ignore[no-untyped-def]
-    d = Doc()
-    for u in server.hub.store.load_doc(room)[0]:
-        d.apply_update(u)
-    return str(d.get("code", type=Text))
-
-
-async def test_the_other_side_filling_its_share_never_refuses_the_honest_one(tmp_path):
-    async with in_process(tmp_path, max_doc_bytes=CAP) as server:
-        honest = await joined(server, "full", "honest")
-        attacker = await joined(server, "full", "attacker")
-        mine, theirs = Writer(1111), Writer(2222)
-        await honest.send(SyncUpdate(mine.typed("hello ")))
-        for _ in range(12):  # 12 x 30 kB: more than the whole cap
-            await attacker.send(SyncUpdate(theirs.typed("z" * 30_000)))
-            if attacker.ws.close_code is not None:
-                break
-        assert await attacker.expect_close() == 4413
-        room = server.hub.rooms["full"]
-        # the honest participant types on, well past what the cap left free on today's main
-        for i in range(4):
-            await honest.send(SyncUpdate(mine.typed(f"line {i} " + "q" * 20_000)))
-        await wait_until(lambda: str(room.doc.doc.get("code", type=Text)).count("q") == 80_000
-                         or honest.ws.close_code is not None, what="the honest edits applied")
-        assert honest.ws.close_code is None
-        # the attacker was refused at its share, for real: it holds at most 128 KiB
-        assert CAP // 2 - 30_000 < room.doc.measure("attacker") <= CAP // 2
-        # and stays refused when it comes back: the share is the participant's
-        again = await joined(server, "full", "attacker")
-        await again.send(SyncUpdate(Writer(3333).typed("y" * 30_000)))
-        assert await again.expect_close() == 4413
-        text = await synced_text(server, "full", "attacker")  # the attacker's fresh reconnect
-        assert text.count("q") == 80_000 and text.startswith("hello ")
-        await wait_until(lambda: stored_text(server, "full").count("q") == 80_000,
-                         what="the honest edits stored")
-        # and its sync requests are answered as before
-        await honest.send(SyncStep1(b"\x00"))
-        await honest.recv_until(lambda m: isinstance(m, SyncStep2))
-        assert honest.ws.close_code is None
 
 
 async def test_a_participant_is_refused_for_its_own_share_only(tmp_path):

@@ -22,6 +22,42 @@ def edits(n: int, text: str = "x") -> list[bytes]:
     return out
 
 
+class Writer:
+    """One participant's Y.Doc, typing into the shared text at its end."""
+
+    def __init__(self, client_id: int) -> None:
+        self.doc = Doc(client_id=client_id)
+        self.text = self.doc.get("code", type=Text)
+
+    def typed(self, s: str) -> bytes:
+        sv = self.doc.get_state()
+        self.text.insert(len(self.text), s)
+        return self.doc.get_update(sv)
+
+    def deleted_all(self) -> bytes:
+        sv = self.doc.get_state()
+        del self.text[0:len(self.text)]
+        return self.doc.get_update(sv)
+
+
+def stored_text(server, room: str) -> str:  # type: ignore[no-untyped-def]
+    d = Doc()
+    for u in server.hub.store.load_doc(room)[0]:
+        d.apply_update(u)
+    return str(d.get("code", type=Text))
+
+
+async def synced_text(server, room: str, pid: str) -> str:  # type: ignore[no-untyped-def]
+    """What `pid` gets when it (re)connects with an empty document."""
+    c = await RawClient.connect(server.url(room, pid=pid))
+    await c.send(SyncStep1(b"\x00"))
+    reply = await c.recv_until(lambda m: isinstance(m, SyncStep2))
+    await c.close()
+    d = Doc()
+    d.apply_update(reply.update)
+    return str(d.get("code", type=Text))
+
+
 async def joined(server, room: str, pid: str, hello: bool = False) -> RawClient:  # type: ignore[no-untyped-def]
     c = await RawClient.connect(server.url(room, pid=pid))
     await c.recv_until(lambda m: isinstance(m, SyncStep1))
