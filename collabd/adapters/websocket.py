@@ -33,6 +33,8 @@ import hashlib
 from collections.abc import Callable
 from time import monotonic
 
+from collab_protocol import CloseCode
+
 from ..runtime.connection import ws_frame
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -40,10 +42,10 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 BAD_OPCODES = 0xF8F8  # bit i set: opcode i is reserved (3-7, 11-15)
 CLOSE_NO_STATUS = 1005  # never on the wire: what an empty close payload means
-CLOSE_PROTOCOL = 1002
-CLOSE_BAD_DATA = 1007
-CLOSE_TOO_BIG = 1009
-CLOSE_TRY_AGAIN = 1013
+CLOSE_PROTOCOL = CloseCode.PROTOCOL_ERROR
+CLOSE_BAD_DATA = CloseCode.BAD_DATA
+CLOSE_TOO_BIG = CloseCode.TOO_BIG
+CLOSE_TRY_AGAIN = CloseCode.TRY_AGAIN
 # close codes a peer may send (RFC 6455 7.4, the IANA registry): 1004-1006 and 1015 are
 # reserved, 1016-2999 unassigned; 3000-4999 are for libraries and applications
 PEER_CODES = frozenset((1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,

@@ -13,7 +13,7 @@ import logging
 from time import monotonic
 from typing import Any, Protocol
 
-from collab_protocol import CollabMessage, Message, encode
+from collab_protocol import CloseCode, CollabMessage, Message, encode
 
 from ..config import Limits
 from ..core.ratelimit import TokenBucket
@@ -23,16 +23,17 @@ from .stats import Stats
 log = logging.getLogger("collabd.conn")
 _ids = itertools.count(1)
 
-CLOSE_GOING_AWAY = 1001
-CLOSE_TOO_BIG = 1009
-CLOSE_INTERNAL = 1011
-CLOSE_TRY_AGAIN = 1013
-CLOSE_SLOW = 4008
-CLOSE_RATE = 4029
-CLOSE_BAD = 4400
-CLOSE_FORBIDDEN = 4403
-CLOSE_DOC_TOO_LARGE = 4413
-CLOSE_PENDING = 4422
+# Short names for the close codes this module and its callers send (SPEC 16.2).
+CLOSE_GOING_AWAY = CloseCode.GOING_AWAY
+CLOSE_TOO_BIG = CloseCode.TOO_BIG
+CLOSE_INTERNAL = CloseCode.INTERNAL
+CLOSE_TRY_AGAIN = CloseCode.TRY_AGAIN
+CLOSE_SLOW = CloseCode.SLOW
+CLOSE_RATE = CloseCode.RATE
+CLOSE_BAD = CloseCode.BAD
+CLOSE_FORBIDDEN = CloseCode.FORBIDDEN
+CLOSE_DOC_TOO_LARGE = CloseCode.DOC_TOO_LARGE
+CLOSE_PENDING = CloseCode.PENDING
 
 KEEPALIVE_FRAME = b"\x01\x01\x00"  # an awareness update with no entries
 SLOW_CLOSE_SECONDS = 1.0

@@ -24,6 +24,7 @@ from collab_protocol import (
     ChatMsg,
     ChatPost,
     ChatTyping,
+    CloseCode,
     CollabMessage,
     EndInterview,
     Error,
@@ -71,7 +72,7 @@ WIRE_CODES = {
 CALL_PHASES = (Phase.LOBBY, Phase.LIVE)
 HISTORY_CHUNK = 200
 HISTORY_FRAME_OVERHEAD = 64  # type, length, map header, "t", "messages", array header
-CLOSE_NORMAL = 1000  # RFC 6455 normal closure: sent by a client that leaves for good
+CLOSE_NORMAL = CloseCode.NORMAL  # sent by a client that leaves for good
 
 
 def now_ms() -> int:

@@ -42,6 +42,7 @@ from collab_protocol import (
     ChatMsg,
     ChatPost,
     ChatTyping,
+    CloseCode,
     CollabMessage,
     EndInterview,
     Error,
@@ -84,7 +85,9 @@ from .positions import Edit, bytes_from_utf16, diff, utf16_from_cp
 log = logging.getLogger("collab_client")
 
 # Close codes after which reconnecting cannot help (SPEC 16.2): the same input would fail again.
-FATAL_CLOSE_CODES = {1009} | set(range(4400, 4500))
+# 1000 is not one: a server never sends it, and a client's own goodbye is not a refusal.
+FATAL_CLOSE_CODES = frozenset({int(c) for c in CloseCode if not c.reconnect}
+                              - {CloseCode.NORMAL} | set(range(4400, 4500)))
 # HTTP statuses of a refused upgrade worth retrying: rate limited, server stopping.
 RETRY_STATUSES = {429, 502, 503, 504}
 AWARENESS_RENEW_SECONDS = 15.0  # y-protocols drops a peer's state after 30 s without renewal
