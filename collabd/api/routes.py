@@ -23,7 +23,8 @@ from ..core.lifecycle import SessionError
 from ..core.session import Identity, Session, SessionOptions
 from ..core.text import shown
 from ..runtime import timeline
-from ..runtime.services import DamagedSession, Live, Services
+from ..runtime.live import DamagedSession, Live
+from ..runtime.services import Services
 from . import payloads as p
 from .openapi import OPENAPI_JSON
 
@@ -241,7 +242,7 @@ class SessionApi:
         pseudonyms only unless the two unmasked; never anyone's private notes."""
         q = p.query(request.query, p.TimelineQuery)
         live = await self._read(request)
-        info, events = await self.services.features.timeline(live)
+        info, events = await self.services.timeline(live)
         if q.after > len(events):
             raise p.InvalidPayload("after is past the end of the timeline")
         budget = self.services.hub.settings.limits.timeline_page_bytes

@@ -13,7 +13,8 @@ from ..runtime.connection import (
     CLOSE_TRY_AGAIN,  # SPEC 16.2: reconnect, another node
     Conn,
 )
-from ..runtime.services import Live, Services, now_ms
+from ..runtime.live import Live, now_ms
+from ..runtime.services import Services
 from .webhooks import ClaimingWebhooks
 
 if TYPE_CHECKING:

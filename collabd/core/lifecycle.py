@@ -18,7 +18,8 @@ ends, so "ended" is the feedback phase (the session records ``ended_at``). From 
 shared document is read-only. ``unmasked`` and ``sealed`` are terminal: no event leaves them.
 
 Actions that do not change the phase (submitting a form, answering the unmask question,
-editing the document) are allowed only in the phases listed in ``ACTION_PHASES``.
+editing the document, chat, calls, runs...) are allowed only in the phases listed in
+``ACTION_PHASES``: one row per action, the only place a phase gate is written.
 """
 
 from __future__ import annotations
@@ -93,11 +94,22 @@ TRANSITIONS: dict[tuple[Phase, Event], Phase] = {
 
 TERMINAL: frozenset[Phase] = frozenset({Phase.UNMASKED, Phase.SEALED})
 
-# Phase-preserving actions and where they are allowed.
+# What a participant may do without changing the phase, and in which phases: every phase
+# gate of the server is a row here (the runtime's handlers and `Session` ask `allowed` or
+# `require`), and the session view lists the actions allowed now (Session.actions_for).
+_ALL = frozenset(Phase)
+_INTERVIEW = frozenset({Phase.LOBBY, Phase.LIVE})
 ACTION_PHASES: dict[str, frozenset[Phase]] = {
-    "edit_document": frozenset({Phase.LOBBY, Phase.LIVE}),
+    "edit_document": _INTERVIEW,
+    "end_interview": frozenset(p for (p, e) in TRANSITIONS if e is Event.END),
+    "set_question": _INTERVIEW,
+    "run": _INTERVIEW,
+    "call": _INTERVIEW,  # offers, answers, candidates; a hangup is always let through
+    "chat": _ALL - {Phase.SEALED},
+    "save_notes": _ALL,
     "submit_feedback": frozenset({Phase.FEEDBACK}),
     "answer_unmask": frozenset({Phase.REVEALED}),
+    "replay": frozenset({Phase.REVEALED, Phase.UNMASKED, Phase.SEALED}),  # once revealed
 }
 
 
@@ -109,6 +121,11 @@ def transition(phase: Phase, event: Event) -> Phase:
         raise IllegalTransition(
             f"{event.value!r} is not allowed in phase {phase.value!r}"
         ) from None
+
+
+def allowed(phase: Phase, action: str) -> bool:
+    """Whether ``action`` (a key of ACTION_PHASES) is allowed in ``phase``."""
+    return phase in ACTION_PHASES[action]
 
 
 def require(phase: Phase, action: str) -> None:

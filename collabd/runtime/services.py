@@ -12,30 +12,19 @@ import asyncio
 import logging
 import secrets
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
-
-import msgpack  # type: ignore[import-untyped]  # ships no type hints
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from collab_protocol import (
-    Ack,
-    ChatHistory,
-    ChatMsg,
-    ChatPost,
-    ChatTyping,
     CloseCode,
     CollabMessage,
-    EndInterview,
     Error,
     FeedbackReveal,
     FeedbackStatus,
-    FeedbackSubmit,
     Hello,
     IceServers,
     SessionState,
-    Signal,
-    UnmaskAnswer,
     UnmaskResult,
     UnmaskStatus,
 )
@@ -43,15 +32,21 @@ from collab_protocol import (
 from ..analytics.person import history as person_history
 from ..analytics.person import person_key
 from ..analytics.records import from_session_rows
+from ..config import Settings
 from ..core import signaling
-from ..core.lifecycle import Phase, SessionError
+from ..core.lifecycle import Phase, SessionError, allowed
 from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
-from ..core.text import shown
 from ..core.tokens import Claims, mint
 from .connection import Conn
 from .extensions import Basic
-from .features import MESSAGES as FEATURE_MESSAGES
-from .features import RoomFeatures
+from .handlers import HANDLERS, Ctx, RoomShared
+from .handlers.chat import send_chat_history
+from .handlers.notes import own_notes
+from .handlers.question import current_question
+from .handlers.replay import Replays
+from .handlers.runs import send_run_history
+from .live import DamagedSession, Live, now_ms
+from .stats import Stats
 from .webhooks import Webhooks
 
 if TYPE_CHECKING:
@@ -59,6 +54,8 @@ if TYPE_CHECKING:
     from .room import Room
 
 log = logging.getLogger("collabd.services")
+
+T = TypeVar("T")
 
 # core error codes -> the wire codes of SPEC.md
 WIRE_CODES = {
@@ -69,62 +66,51 @@ WIRE_CODES = {
     "already_answered": "bad_message",
     "nothing_to_withdraw": "bad_message",
 }
-CALL_PHASES = (Phase.LOBBY, Phase.LIVE)
-HISTORY_CHUNK = 200
-HISTORY_FRAME_OVERHEAD = 64  # type, length, map header, "t", "messages", array header
 CLOSE_NORMAL = CloseCode.NORMAL  # sent by a client that leaves for good
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-@dataclass
-class Live:
-    """A loaded session and what the runtime keeps beside it."""
-
-    session: Session
-    simulated: bool
-    extra: dict[str, Any]  # webhook_url, relay_only
-    kind: str = "real"  # real | practice | simulated
-    interviewee_key: str | None = None  # person key of the candidate (for their history)
-    history: dict[str, Any] | None = None  # what the candidate sees of it; {} when nothing
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    timer: asyncio.TimerHandle | None = None
-
-    @classmethod
-    def from_row(cls, row: Any) -> Live:
-        """From a store's SessionRow; DamagedSession if its row cannot be read."""
-        if row.problem is not None:
-            raise DamagedSession(row.sid, row.problem)
-        try:
-            session = Session.from_record(row.record)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise DamagedSession(row.sid, repr(exc)) from None
-        return cls(session, row.kind == "simulated", row.extra, row.kind, row.interviewee_key)
-
-
-class DamagedSession(Exception):
-    """A stored session that cannot be read (a damaged row)."""
-
-    def __init__(self, sid: str, reason: str) -> None:
-        super().__init__(f"session {sid} cannot be read: {reason}")
-        self.sid, self.reason = sid, reason
+DAY_MS = 86_400_000
 
 
 class Services(Basic):
     def __init__(self) -> None:
         self.live: dict[str, Live] = {}
         self._sent: dict[Conn, dict[str, CollabMessage]] = {}
-        self._chat_locks: dict[str, asyncio.Lock] = {}
-        self._in_call: dict[str, set[str]] = {}
-        self.features = RoomFeatures(self)  # runs, the question, notes, replay
+        self.shared: dict[str, RoomShared] = {}  # what the handlers keep per loaded room
+        self.replays: Replays | None = None
         self.webhooks: Webhooks | None = None
         self.webhook_key = b""  # the API key: embedders verify webhook signatures with it
 
     def bind(self, hub: Hub, secret: bytes) -> None:
         super().bind(hub, secret)
         self.webhooks = Webhooks(hub.persistence, hub.store, self)
+        self.replays = Replays(self.read, hub.store, hub.settings.limits, self._flush_room)
+
+    async def _flush_room(self, name: str) -> None:
+        assert self.hub is not None
+        room = self.hub.rooms.get(name)
+        if room is not None:
+            await room.flush()
+
+    # -- what handlers get of the services (handlers.context.Host)
+
+    @property
+    def store(self) -> Any:
+        assert self.hub is not None
+        return self.hub.store
+
+    @property
+    def settings(self) -> Settings:
+        assert self.hub is not None
+        return self.hub.settings
+
+    @property
+    def stats(self) -> Stats:
+        assert self.hub is not None
+        return self.hub.stats
+
+    async def timeline(self, live: Live) -> tuple[dict[str, Any], list[Any]]:
+        """The session's replay timeline (SPEC 18), built once and shared."""
+        assert self.replays is not None
+        return await self.replays.timeline(live)
 
     async def start(self) -> None:
         """Load the sessions whose timers must run with nobody connected (a phase deadline,
@@ -179,12 +165,12 @@ class Services(Basic):
         if self.webhooks is not None:
             await self.webhooks.stop()
 
-    async def read(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def read(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A store method that only reads (on the worker thread)."""
         assert self.hub is not None
         return await self.hub.persistence.read(fn, *args, **kwargs)
 
-    async def write(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def write(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A store method that writes (where the store's writes belong: persistence.write)."""
         assert self.hub is not None
         return await self.hub.persistence.write(fn, *args, **kwargs)
@@ -253,7 +239,8 @@ class Services(Basic):
                 and sid not in self.hub.rooms):
             del self.live[sid]
 
-    async def mutate(self, live: Live, fn: Any, *args: Any, on_durable: Any = None) -> list[str]:
+    async def mutate(self, live: Live, fn: Any, *args: Any,
+                     on_durable: Callable[[], None] | None = None) -> list[str]:
         """Run one session method; persist before anyone hears of the change."""
         async with live.lock:
             events: list[str] = fn(*args, now_ms())
@@ -359,7 +346,7 @@ class Services(Basic):
         if live is not None:
             room.read_only = live.session.is_read_only()
             room.ping_seconds = room.limits.ws_ping_seconds  # presence is shown: notice drops fast
-            room.keep_history = self.features.keeps_history(live)  # replay (SPEC 18)
+            room.keep_history = self.keeps_history(live)  # replay (SPEC 18)
             before = live.session.status(conn.claims.pid)
             await self.mutate(live, live.session.join, conn.claims.pid)
             if before in ("reconnecting", "away", "left"):
@@ -367,10 +354,10 @@ class Services(Basic):
 
     async def on_leave(self, room: Room, conn: Conn) -> None:
         self._sent.pop(conn, None)
-        self.features.forget(conn)
-        calls = self._in_call.get(room.name)
-        if calls and conn.claims.pid in calls:
-            calls.discard(conn.claims.pid)
+        shared = self.shared.get(room.name)
+        if shared is not None:
+            shared.buckets.pop(conn, None)
+            shared.in_call.discard(conn.claims.pid)
         live = self.live.get(room.name)
         if live is not None:
             try:
@@ -386,15 +373,13 @@ class Services(Basic):
 
     async def log_presence(self, room: Room, live: Live, pid: str, status: str) -> None:
         """A leave, a drop or a return during the interview, for the replay (SPEC 18)."""
-        if live.session.phase in CALL_PHASES:
+        if allowed(live.session.phase, "call"):
             assert self.hub is not None
             await self.write(self.hub.store.log_event, room.name, now_ms(), "presence",
                              {"by": pid, "status": status})
 
     def on_unload(self, room: Room) -> None:
-        self._chat_locks.pop(room.name, None)
-        self._in_call.pop(room.name, None)
-        self.features.forget_room(room.name)
+        self.shared.pop(room.name, None)  # a cached timeline stays: the embedder may replay
         live = self.live.get(room.name)
         if live is not None:
             if live.session.is_terminal() and live.timer is not None:
@@ -405,200 +390,56 @@ class Services(Basic):
     def refuse_update(self, room: Room, conn: Conn) -> None:
         conn.send_collab(Error("read_only", "the interview has ended: the document is read-only"))
 
+    def keeps_history(self, live: Live | None) -> bool:
+        """A session room keeps every update with its time until the retention has passed."""
+        if live is None:
+            return False
+        days = self.settings.limits.history_retention_days
+        return days <= 0 or now_ms() < live.session.created_at + days * DAY_MS
+
+    def context(self, room: Room, conn: Conn) -> Ctx:
+        shared = self.shared.get(room.name)
+        if shared is None:
+            shared = self.shared[room.name] = RoomShared()
+        return Ctx(self, room, conn, self.live.get(room.name), shared)
+
     async def after_hello(self, room: Room, conn: Conn, msg: Hello) -> None:
-        assert self.hub is not None
-        settings = self.hub.settings
-        live = self.live.get(room.name)
+        """The greeting (SPEC 9.1): the session view, the question and the receiver's own
+        notes, the ICE servers, the chat and the runs the client has not seen."""
+        settings = self.settings
+        ctx = self.context(room, conn)
+        live = ctx.live
         if live is not None:
             await self.load_history(live)
             self.send_view(live, conn)
-        await self.features.greet(room, conn, live)
+        # under the lock saves hold from their write to their broadcast: a save landing while
+        # this reads would otherwise reach the newcomer before the older value read here
+        async with ctx.shared.save_lock:
+            if live is not None:
+                conn.send_collab(await current_question(ctx))
+            conn.send_collab(await own_notes(ctx))
         relay_only = settings.relay_only or bool(live and live.extra.get("relay_only"))
         turn_secret = settings.turn_secret.encode() or None
         servers = signaling.ice_servers(list(settings.stun_urls), list(settings.turn_urls),
                                         turn_secret, conn.claims.pid, int(time.time()),
                                         settings.limits.turn_ttl)
         conn.send_collab(IceServers(servers, relay_only))
-        after = max(0, msg.chat_after)
-        budget = settings.limits.max_frame_bytes - HISTORY_FRAME_OVERHEAD
-        first = True
-        while True:
-            rows = await self.read(self.hub.store.chat_after, room.name, after, HISTORY_CHUNK)
-            for chunk in split_by_bytes(rows, budget):
-                if chunk or first:
-                    conn.send_collab(ChatHistory(chunk))
-                first = False
-            if len(rows) < HISTORY_CHUNK:
-                break
-            after = rows[-1]["id"]
-        await self.features.send_runs(room, conn, msg)
+        await send_chat_history(ctx, msg.chat_after)
+        await send_run_history(ctx, msg.run_after)
 
     async def on_message(self, room: Room, conn: Conn, msg: CollabMessage) -> None:
-        live = self.live.get(room.name)
-        try:
-            if isinstance(msg, ChatPost):
-                await self.chat_post(room, conn, msg, live)
-            elif isinstance(msg, ChatTyping):
-                self.chat_typing(room, conn, msg)
-            elif isinstance(msg, Signal):
-                await self.signal(room, conn, msg, live)
-            elif isinstance(msg, Hello):
-                conn.send_collab(Error("bad_message", "hello was already received"))
-            elif isinstance(msg, FEATURE_MESSAGES):
-                await self.features.on_message(room, conn, msg, live)
-            elif live is None:
-                conn.send_collab(Error("not_found", f"{msg.KIND} needs an interview session"))
-            elif isinstance(msg, EndInterview):
-                await self.mutate(live, live.session.end, conn.claims.pid)
-            elif isinstance(msg, FeedbackSubmit):
-                await self.mutate(live, live.session.submit_feedback, conn.claims.pid, msg.form,
-                                  on_durable=lambda: conn.send_collab(Ack(msg.nonce)))
-            elif isinstance(msg, UnmaskAnswer):
-                await self.mutate(live, live.session.answer_unmask, conn.claims.pid, msg.answer)
+        ctx = self.context(room, conn)
+        handler = HANDLERS.get(type(msg))
+        if handler is None:  # a kind only the server sends
+            if ctx.live is None:
+                ctx.error("not_found", f"{msg.KIND} needs an interview session")
             else:
-                conn.send_collab(Error("not_allowed", f"clients do not send {msg.KIND}"))
+                ctx.error("not_allowed", f"clients do not send {msg.KIND}")
+            return
+        try:
+            await handler(ctx, msg)
         except SessionError as exc:
-            code = WIRE_CODES.get(exc.code, exc.code)
-            conn.send_collab(Error(code, str(exc), getattr(msg, "nonce", "")))
-
-    # -- chat
-
-    async def chat_post(self, room: Room, conn: Conn, msg: ChatPost, live: Live | None) -> None:
-        limits = room.limits
-        if live is not None and live.session.phase is Phase.SEALED:
-            conn.send_collab(Error("chat_closed", "the session is sealed", msg.nonce))
-            return
-        if len(msg.text) > limits.chat_max_chars:
-            conn.send_collab(Error("too_large", f"at most {limits.chat_max_chars} characters",
-                                   msg.nonce))
-            return
-        text = shown(msg.text)  # SPEC 9: no bidi overrides, no control characters
-        if not text.strip():
-            conn.send_collab(Error("bad_message", "empty message", msg.nonce))
-            return
-        if not conn.chat.allow(asyncio.get_running_loop().time()):
-            conn.send_collab(Error("rate_limited", "too many chat messages", msg.nonce))
-            return
-        assert self.hub is not None
-        sender = {k: conn.profile[k] for k in ("id", "name", "color")}
-        lock = self._chat_locks.setdefault(room.name, asyncio.Lock())
-        async with lock:  # ids are handed out, stored and sent in one order
-            ts = now_ms()
-            cid = await self.write(self.hub.store.append_chat, room.name, ts, sender, text)
-            self.hub.stats.chat_messages += 1
-            for c in room.conns:
-                if c.hello:
-                    c.send_collab(ChatMsg(cid, ts, sender, text,
-                                          msg.nonce if c is conn else ""))
-
-    def chat_typing(self, room: Room, conn: Conn, msg: ChatTyping) -> None:
-        if not conn.awareness.allow(asyncio.get_running_loop().time()):
-            return
-        out = ChatTyping(msg.on, {k: conn.profile[k] for k in ("id", "name", "color")})
-        room.broadcast_collab(out, exclude=conn)
-
-    # -- voice signaling
-
-    async def signal(self, room: Room, conn: Conn, msg: Signal, live: Live | None) -> None:
-        limits = room.limits
-        if msg.kind not in signaling.KINDS:
-            conn.send_collab(Error("bad_message", f"unknown signal kind {msg.kind[:20]!r}"))
-            return
-        if live is not None and msg.kind != "hangup" and live.session.phase not in CALL_PHASES:
-            conn.send_collab(Error("wrong_phase", "calls are over once the interview has ended"))
-            return
-        if not conn.signals.allow(asyncio.get_running_loop().time()):
-            conn.send_collab(Error("rate_limited", "too many signaling messages"))
-            return
-        data = dict(msg.data)
-        problem = check_signal_data(msg.kind, data, limits.max_sdp_bytes,
-                                    limits.max_candidate_bytes, limits.max_signal_other_bytes)
-        if problem is not None:
-            conn.send_collab(Error(*problem))
-            return
-        targets = [c for c in room.conns if c.hello and c.claims.pid == msg.to
-                   and c.claims.pid != conn.claims.pid]
-        if not targets:
-            conn.send_collab(Error("bad_target", "no such member connected"))
-            return
-        assert self.hub is not None
-        self.hub.stats.signals += 1
-        if self.hub.settings.relay_only or bool(live and live.extra.get("relay_only")):
-            if msg.kind in ("offer", "answer"):
-                data["sdp"] = signaling.relay_only_sdp(data["sdp"])
-            elif msg.kind == "ice" and data.get("candidate"):
-                kept = signaling.relay_candidate(data["candidate"])
-                if kept is None:
-                    return  # a host/srflx candidate: it would reveal an address
-                data["candidate"] = kept
-        out = Signal(msg.kind, data, msg.to, {k: conn.profile[k] for k in ("id", "name", "color")})
-        for c in targets:
-            c.send_collab(out)
-        await self.log_call(room, conn, msg.kind)
-
-    async def log_call(self, room: Room, conn: Conn, kind: str) -> None:
-        calls = self._in_call.setdefault(room.name, set())
-        event = None
-        if kind == "offer" and not calls:
-            event = "call_started"
-        if kind in ("offer", "answer"):
-            calls.add(conn.claims.pid)
-        answered = True
-        if kind == "hangup" and calls:
-            answered = len(calls) > 1  # only the caller had offered: nobody picked up
-            calls.clear()
-            event = "call_ended"
-        if event is not None:
-            assert self.hub is not None
-            data: dict[str, Any] = {"by": conn.claims.pid}
-            if not answered:
-                data["answered"] = False
-            await self.write(self.hub.store.log_event, room.name, now_ms(), event, data)
-
-
-def split_by_bytes(rows: list[dict[str, Any]], budget: int) -> list[list[dict[str, Any]]]:
-    """Consecutive runs of rows whose MessagePack encodings add up to at most `budget` bytes
-    (at least one row each), so that no chat.history frame exceeds the frame limit."""
-    chunks: list[list[dict[str, Any]]] = [[]]
-    used = 0
-    for row in rows:
-        size = msgpack_size(row)
-        if chunks[-1] and used + size > budget:
-            chunks.append([])
-            used = 0
-        chunks[-1].append(row)
-        used += size
-    return chunks
-
-
-def msgpack_size(value: Any) -> int:
-    return len(msgpack.packb(value, use_bin_type=True))
-
-
-def check_signal_data(kind: str, data: dict[str, Any], max_sdp: int,
-                      max_candidate: int, max_other: int = 1024) -> tuple[str, str] | None:
-    """None if `data` may be relayed, else (error code, message). Besides the SDP or the
-    candidate, everything in `data` together is at most `max_other` MessagePack bytes."""
-    other = {k: v for k, v in data.items() if k not in ("sdp", "candidate")}
-    if msgpack_size(other) > max_other:
-        return ("too_large", f"{kind} data beyond sdp/candidate over {max_other} bytes")
-    if kind in ("offer", "answer"):
-        sdp = data.get("sdp")
-        if not isinstance(sdp, str) or not isinstance(data.get("type", kind), str):
-            return ("bad_message", f"{kind} needs data.sdp (string)")
-        if len(sdp.encode()) > max_sdp:
-            return ("too_large", f"SDP over {max_sdp} bytes")
-    elif kind == "ice":
-        cand = data.get("candidate")
-        if not isinstance(cand, str):
-            return ("bad_message", "ice needs data.candidate (string)")
-        if len(cand.encode()) > max_candidate:
-            return ("too_large", f"candidate over {max_candidate} bytes")
-        mid, index = data.get("sdpMid"), data.get("sdpMLineIndex")
-        if not (mid is None or isinstance(mid, str)) or not (
-                index is None or (isinstance(index, int) and not isinstance(index, bool))):
-            return ("bad_message", "ice data.sdpMid / sdpMLineIndex have the wrong type")
-    return None
+            ctx.error(WIRE_CODES.get(exc.code, exc.code), str(exc), getattr(msg, "nonce", ""))
 
 
 def view_messages(view: dict[str, Any]) -> list[CollabMessage]:
