@@ -19,6 +19,13 @@
  */
 
 const MAX_DEPTH = 12
+
+/**
+ * The reader's scanning work, for tests: every step of its loops over characters and lines, and
+ * the characters a native search (indexOf, an anchored regex) looked at. Linear input must cost
+ * linear work; the tests compare the count on n and 4n characters instead of timing it.
+ */
+export const work = { steps: 0 }
 const SAFE_SCHEMES = /^(https?:|mailto:)/i
 
 /** The href if it is a link we allow, else null. */
@@ -62,6 +69,7 @@ function parseBlocks (lines, depth) {
   const blocks = []
   let i = 0
   while (i < lines.length) {
+    work.steps++
     const line = lines[i]
     if (isBlank(line)) { i++; continue }
     let m
@@ -69,14 +77,14 @@ function parseBlocks (lines, depth) {
       const fence = m[1]
       const body = []
       i++
-      while (i < lines.length && !new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lines[i])) body.push(lines[i++])
+      while (i < lines.length && !new RegExp(`^ {0,3}${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lines[i])) { work.steps++; body.push(lines[i++]) }
       i++ // the closing fence (or the end)
       blocks.push({ type: 'code', lang: (m[2] || '').slice(0, 30), text: body.join('\n') })
       continue
     }
     if (/^ {4}/.test(line)) {
       const body = []
-      while (i < lines.length && (/^ {4}/.test(lines[i]) || isBlank(lines[i]))) body.push(lines[i++].slice(4))
+      while (i < lines.length && (/^ {4}/.test(lines[i]) || isBlank(lines[i]))) { work.steps++; body.push(lines[i++].slice(4)) }
       while (body.length && isBlank(body[body.length - 1])) body.pop()
       blocks.push({ type: 'code', lang: '', text: body.join('\n') })
       continue
@@ -94,6 +102,7 @@ function parseBlocks (lines, depth) {
     if (QUOTE.test(line)) {
       const body = []
       while (i < lines.length && !isBlank(lines[i])) {
+        work.steps++
         const q = QUOTE.exec(lines[i])
         body.push(q ? q[1] : lines[i])
         i++
@@ -116,7 +125,7 @@ function parseBlocks (lines, depth) {
       continue
     }
     const para = []
-    while (i < lines.length && !isBlank(lines[i]) && !(para.length && startsBlock(lines[i]))) para.push(lines[i++])
+    while (i < lines.length && !isBlank(lines[i]) && !(para.length && startsBlock(lines[i]))) { work.steps++; para.push(lines[i++]) }
     blocks.push({ type: 'paragraph', children: parseInline(para.map((l) => l.replace(/^ {1,3}/, '')).join('\n'), depth) })
   }
   return blocks
@@ -128,6 +137,7 @@ function parseList (lines, start, depth) {
   const list = { type: 'list', ordered, start: ordered ? Math.min(parseInt(first[2], 10), 1e9) : 1, items: [] }
   let i = start
   while (i < lines.length) {
+    work.steps++
     const m = ITEM.exec(lines[i])
     if (!m || /\d/.test(m[2]) !== ordered) break
     const indent = m[1].length + m[2].length + 1
@@ -135,6 +145,7 @@ function parseList (lines, start, depth) {
     i++
     let blankBefore = false
     while (i < lines.length) {
+      work.steps++
       const l = lines[i]
       if (isBlank(l)) { blankBefore = true; body.push(''); i++; continue }
       const lead = l.length - l.trimStart().length
@@ -156,6 +167,7 @@ function splitRow (line) {
   if (s.endsWith('|') && !s.endsWith('\\|')) s = s.slice(0, -1)
   const cells = []
   let cur = ''
+  work.steps += s.length
   for (let k = 0; k < s.length; k++) {
     if (s[k] === '\\' && s[k + 1] === '|') { cur += '|'; k++; continue }
     if (s[k] === '|') { cells.push(cur.trim()); cur = ''; continue }
@@ -171,6 +183,7 @@ function parseTable (lines, start, depth) {
   const rows = []
   let i = start + 2
   while (i < lines.length && !isBlank(lines[i]) && lines[i].includes('|')) {
+    work.steps++
     const cells = splitRow(lines[i++])
     rows.push(head.map((_, k) => parseInline(cells[k] || '', depth)))
   }
@@ -208,6 +221,7 @@ class Scan {
       const s = this.s
       const pairs = new Map()
       const stacks = { '[': [], '(': [] }
+      work.steps += s.length
       for (let k = 0; k < s.length; k++) {
         const ch = s[k]
         if (ch === '\\') { k++; continue }
@@ -225,6 +239,7 @@ class Scan {
     const seen = this.runs.get(run)
     if (seen && seen[0] <= from && (seen[1] < 0 || seen[1] >= from)) return seen[1]
     const at = this.s.indexOf(run, from)
+    work.steps += (at < 0 ? this.s.length : at) - from
     this.runs.set(run, [from, at])
     return at
   }
@@ -236,6 +251,7 @@ class Scan {
     if (none !== undefined && from >= none) return -1 // a scan from earlier reached the end
     let k = from
     while (k < s.length) {
+      work.steps++
       if (s[k] === '\\') { k += 2; continue }
       if (s[k] === '`') {
         let n = k
@@ -274,6 +290,7 @@ export function parseInline (s, depth = 0) {
   const scan = new Scan(s)
   let i = 0
   while (i < s.length) {
+    work.steps++
     const c = s[i]
     if (c === '\\' && i + 1 < s.length) {
       if (s[i + 1] === '\n') { out.push({ type: 'br' }); i += 2; continue }
@@ -350,6 +367,7 @@ export function parseInline (s, depth = 0) {
     }
     if (c === '<') {
       const m = /^<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>]*)>/.exec(s.slice(i))
+      work.steps += m ? m[0].length : 1
       if (m) {
         const href = safeHref(m[1])
         if (href) out.push({ type: 'link', href, children: [{ type: 'text', text: m[1] }] })
@@ -360,6 +378,7 @@ export function parseInline (s, depth = 0) {
     }
     if ((c === 'h' || c === 'H') && (i === 0 || /[\s(]/.test(s[i - 1]))) {
       const m = BARE_URL.exec(s.slice(i))
+      work.steps += m ? m[0].length : 1
       if (m) {
         const href = safeHref(m[0])
         // not a URL we link: its text as it is, in one piece (trying again inside it would

@@ -1,7 +1,7 @@
 // The question's Markdown reader: what it renders, and that hostile input stays inert.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseMarkdown, markdownToHTML, safeHref } from '../src/markdown.js'
+import { parseMarkdown, markdownToHTML, safeHref, work } from '../src/markdown.js'
 
 test('renders the usual question Markdown', () => {
   const md = [
@@ -103,29 +103,41 @@ test('a link whose target is not allowed shows its text, not a stray parenthesis
     '<p><a href="https://en.wikipedia.org/wiki/Set_(mathematics)" rel="noopener noreferrer nofollow" target="_blank">wiki</a></p>')
 })
 
-// Hostile questions of the size the server accepts: each must cost about what plain text of
-// the same length costs (the old reader scanned to the end once per opener: 100 to 300 times
-// slower on these). The best of three runs, against plain text timed the same way.
-test('hostile questions render in time proportional to their length', () => {
-  const best = (text) => {
-    let min = Infinity
-    for (let k = 0; k < 3; k++) {
-      const t = performance.now()
-      markdownToHTML(text)
-      min = Math.min(min, performance.now() - t)
-    }
-    return min
+// Hostile questions of the size the server accepts: each must cost work proportional to its
+// length (the old reader scanned to the end once per opener: 100 to 300 times slower on these).
+// Work is the reader's own count of scanning steps (`work`), not wall time: 4 times the text
+// must be about 4 times the work (a quadratic reader does 16 times), and a few steps a character.
+test('hostile questions render in work proportional to their length', () => {
+  const cost = (text) => {
+    work.steps = 0
+    markdownToHTML(text)
+    return work.steps
   }
-  const n = 20000
-  const sized = (unit) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n)
-  const plain = best(sized('lorem ipsum dolor sit '))
-  const hostile = {
-    underscores: sized('_a!'), stars: sized('*a '), strong: sized('**a '), strike: sized('~~a '),
-    under2: sized('__a!'), brackets: sized('['), links: sized('[a]('), images: sized('![a]('),
-    ticks: sized('``a`'), urls: sized('(http://['), mixed: sized('*_[`(')
+  const n = 5000
+  const sized = (unit, size) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size)
+  const units = {
+    plain: 'lorem ipsum dolor sit ',
+    underscores: '_a!',
+    stars: '*a ',
+    strong: '**a ',
+    strike: '~~a ',
+    under2: '__a!',
+    brackets: '[',
+    links: '[a](',
+    images: '![a](',
+    ticks: '``a`',
+    urls: '(http://[',
+    mixed: '*_[`(',
+    autolinks: '<a:b ',
+    nested: '> - a\n',
+    lines: '*a\n',
+    table: '|a|\n|-|\n'
   }
-  for (const [name, text] of Object.entries(hostile)) {
-    const took = best(text)
-    assert.ok(took < 20 * plain + 20, `${name}: ${took.toFixed(1)} ms vs ${plain.toFixed(1)} ms for plain text`)
+  for (const [name, unit] of Object.entries(units)) {
+    const small = cost(sized(unit, n))
+    const large = cost(sized(unit, 4 * n))
+    assert.ok(small > 0, `${name}: the reader counted no work`)
+    assert.ok(large <= 5 * small, `${name}: ${large} steps for ${4 * n} characters, ${small} for ${n}`)
+    assert.ok(large <= 20 * 4 * n, `${name}: ${large} steps for ${4 * n} characters`)
   }
 })
