@@ -39,429 +39,56 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import sys
 import time
 from typing import Any
 
 from pycrdt import Map, UndoManager
-from rich.cells import cell_len
-from rich.console import RenderableType
-from rich.markdown import Markdown as RichMarkdown
-from rich.style import Style
 from rich.text import Text as RichText
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.strip import Strip
 from textual.widgets import (
     Button,
     ContentSwitcher,
     Footer,
     Input,
-    Label,
-    RadioButton,
-    RadioSet,
     Static,
     TextArea,
 )
-from textual.widgets.text_area import Selection
 
 from collab_client import Client, SdkError, TextBinding
 from collab_client.positions import cp_from_utf16, utf16_from_cp
-from collab_protocol import ChatMsg, CollabMessage, RunMsg, Signal
+from collab_protocol import CollabMessage, Signal
 
+from .chatlog import ChatLog
+from .dialogs import CONFIRM_END_TEXT, ConfirmEnd, OutputView, TextDialog
+from .editor import CodeArea, TextAreaEditor, UndoRequest
 from .filemirror import FileMirror
+from .review import FeedbackForm, reveal_text
+from .text import (
+    chat_line,
+    deadline_text,
+    format_left,
+    question_markdown,
+    question_renderable,
+    run_line,
+    shown_safely,
+    textual_language,
+)
 
-# meta.language (SPEC 10; the web client offers python, javascript, typescript, plaintext) ->
-# Textual's tree-sitter language names.
-LANGUAGES = {
-    "python": "python",
-    "javascript": "javascript",
-    "typescript": "javascript",
-    "json": "json",
-    "go": "go",
-    "rust": "rust",
-    "java": "java",
-    "bash": "bash",
-    "sql": "sql",
-    "html": "html",
-    "css": "css",
-    "yaml": "yaml",
-    "toml": "toml",
-    "markdown": "markdown",
-}
-
-INTERVIEWER_FORM = [
-    ("would_hire", "bool", "Would you hire them?"),
-    ("technical", "score", "Technical ability (1-4)"),
-    ("problem_solving", "score", "Problem solving (1-4)"),
-    ("communication", "score", "Communication (1-4)"),
+__all__ = [  # what the tests and embedders import from here
+    "CONFIRM_END_TEXT", "ChatLog", "CodeArea", "CollabTerm", "format_left",
+    "question_markdown", "shown_safely", "textual_language",
 ]
-INTERVIEWEE_FORM = [
-    ("would_work_with", "bool", "Would you want to work with them?"),
-    ("question_quality", "score", "Quality of the question (1-4)"),
-    ("helpfulness", "score", "Helpfulness of the interviewer (1-4)"),
-    (
-        "self_assessment",
-        "score",
-        "How well do you think you did? (1-4, private: never shown to the interviewer)",
-    ),
-]
-FORM_LABELS = {name: label for name, _, label in INTERVIEWER_FORM + INTERVIEWEE_FORM}
 
-# what the running timer (session.ends_at) is counting down to, per phase
-DEADLINE_LABELS = {
-    "lobby": "interview ends in",
-    "live": "interview ends in",
-    "feedback": "time left to submit feedback:",
-    "revealed": "time left to answer the unmask question:",
-}
 DEFAULT_LANGUAGE = "python"  # the web client's DEFAULT_LANGUAGE (clients/web/src/editor.js)
 NARROW = 100  # columns below which the side bar goes under the editor
 LOCAL_ORIGIN = "collab-term"  # origin of our own edits: the undo manager tracks only these
-# C0 and C1 controls but tab and newline, DEL, and the bidi overrides and isolates: shown as
-# symbols, so text from the other person cannot move the cursor, recolour or reorder the screen
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-QUESTION_MARKDOWN_LINES = 200  # longer questions are shown as written (rendering costs ~1 ms/line)
-QUESTION_MARKDOWN_CHARS = 8000
-# a Markdown link or image whose target is not http(s) (javascript:, data:, file:, ...)
-_ODD_LINK = re.compile(r"!?\[([^\]\n]*)\]\(\s*(?!https?://)[^()\s]*(?:\([^()\n]*\)[^()\s]*)*"
-                       r"(?:\s+\"[^\"\n]*\")?\s*\)")
-
-
-def question_markdown(text: str) -> str:
-    """The question as Markdown to render: controls as symbols, and a link or image to
-    anything but http(s) reduced to its text (the Markdown parser would show it raw)."""
-    return _ODD_LINK.sub(lambda m: m.group(1), shown_safely(text))
-
-
-def question_renderable(text: str) -> RenderableType:
-    """The question for the side bar: rendered Markdown, or as written when it is long."""
-    shown = question_markdown(text).strip()
-    if not shown:
-        return RichText("(none yet)", style="dim italic")
-    if shown.count("\n") >= QUESTION_MARKDOWN_LINES or len(shown) > QUESTION_MARKDOWN_CHARS:
-        plain = RichText(shown)
-        plain.append("\n(a long question: shown as written)", style="dim italic")
-        return plain
-    return RichMarkdown(shown, hyperlinks=False, code_theme="monokai")
-
-
-def shown_safely(text: str) -> str:
-    """`text` with its control characters replaced by visible symbols."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
-                         else f"\\u{ord(m.group()):04x}", text)
-
 
 CALL_DECLINED = "unsupported"  # hangup reason: this client cannot take voice calls
-
-
-def textual_language(name: Any, available: set[str]) -> str | None:
-    lang = LANGUAGES.get(str(name or "").lower())
-    return lang if lang in available else None
-
-
-def deadline_text(phase: str | None, ends_at_ms: int | None, now: float | None = None) -> str:
-    """ "time left to submit feedback: 04:59" for the running timer, or "" when none runs."""
-    left = format_left(ends_at_ms, now)
-    if not left or phase not in DEADLINE_LABELS:
-        return ""
-    return f"{DEADLINE_LABELS[phase]} {left}"
-
-
-def format_left(ends_at_ms: int | None, now: float | None = None) -> str:
-    if not ends_at_ms:
-        return ""
-    left = max(0, int(ends_at_ms / 1000 - (time.time() if now is None else now)))
-    hours, rest = divmod(left, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
-
-
-# ---------------------------------------------------------------- editor
-
-
-class CodeArea(TextArea):
-    """A TextArea that also draws other people's cursors (a cell in their colour)."""
-
-    BINDINGS = [
-        Binding("ctrl+end", "go_end", "End of code", show=False),
-        Binding("ctrl+home", "go_start", "Start of code", show=False),
-    ]
-
-    def action_go_end(self) -> None:
-        self.move_cursor(self.document.end)
-        self.scroll_cursor_visible()
-
-    def action_go_start(self) -> None:
-        self.move_cursor((0, 0))
-        self.scroll_cursor_visible()
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.remote_marks: list[tuple[int, int, str, str]] = []  # (row, col, color, name)
-        self.undo_manager: UndoManager | None = None  # set once joined: undo is the doc's
-
-    async def _on_key(self, event: Any) -> None:
-        if event.key == "enter" and not self.read_only:
-            event.stop()
-            event.prevent_default()
-            start, end = self.selection
-            self.replace("\n" + self.indent_after(start), start, end,
-                         maintain_selection_offset=False)
-            return
-        await super()._on_key(event)
-
-    def indent_after(self, location: tuple[int, int]) -> str:
-        """Auto-indent: the current line's indentation, one level more after a line that opens
-        a block (a ':' in Python, an open bracket anywhere)."""
-        row, col = location
-        before = self.document.get_line(row)[:col]
-        indent = before[: len(before) - len(before.lstrip(" \t"))]
-        opener = before.rstrip()
-        if opener.endswith((":", "{", "[", "(")) and (
-                not opener.endswith(":") or self.language in (None, "python", "yaml")):
-            indent += "\t" if indent.startswith("\t") else " " * self.indent_width
-        return indent
-
-    def action_undo(self) -> None:
-        if self.undo_manager is not None and not self.read_only:
-            self.post_message(UndoRequest(redo=False))
-
-    def action_redo(self) -> None:
-        if self.undo_manager is not None and not self.read_only:
-            self.post_message(UndoRequest(redo=True))
-
-    def render_line(self, y: int) -> Strip:
-        strip = super().render_line(y)
-        if not self.remote_marks:
-            return strip
-        scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
-        for mark_row, col, color, _name in self.remote_marks:
-            if mark_row != row or row >= self.document.line_count:
-                continue
-            line = self.document.get_line(row)
-            x = self.gutter_width + cell_len(line[:col].expandtabs(self.indent_width)) - scroll_x
-            if self.gutter_width <= x < strip.cell_length:
-                before, cell, after = strip.divide([x, x + 1, strip.cell_length])
-                try:
-                    style = Style(bgcolor=color, color="#000000")
-                except Exception:
-                    style = Style(reverse=True)
-                strip = Strip.join([before, cell.apply_style(style), after])
-        return strip
-
-
-class UndoRequest(Message):
-    """ctrl+z / ctrl+y in the editor: the app flushes, then undoes through the document."""
-
-    def __init__(self, redo: bool) -> None:
-        super().__init__()
-        self.redo = redo
-
-
-class TextAreaEditor:
-    """EditorAdapter (textbind) over a Textual TextArea; positions in code points."""
-
-    def __init__(self, area: TextArea) -> None:
-        self.area = area
-
-    def get_text(self) -> str:
-        return self.area.text
-
-    def replace(self, start: int, end: int, text: str) -> None:
-        doc = self.area.document
-        self.area.replace(
-            text,
-            doc.get_location_from_index(start),
-            doc.get_location_from_index(end),
-            maintain_selection_offset=False,
-        )
-
-    def get_selection(self) -> tuple[int, int]:
-        doc, sel = self.area.document, self.area.selection
-        return doc.get_index_from_location(sel.start), doc.get_index_from_location(sel.end)
-
-    def set_selection(self, anchor: int, head: int) -> None:
-        doc = self.area.document
-        self.area.selection = Selection(
-            doc.get_location_from_index(anchor), doc.get_location_from_index(head)
-        )
-
-
-# ---------------------------------------------------------------- review pane pieces
-
-
-class FeedbackForm(Vertical):
-    def __init__(self, role: str) -> None:
-        super().__init__(id="feedback-form")
-        self.role = role
-        self.fields = INTERVIEWER_FORM if role == "interviewer" else INTERVIEWEE_FORM
-
-    def compose(self) -> ComposeResult:
-        yield Label(
-            f"[b]Feedback[/b] — as the {self.role}. Both forms stay sealed until both are in."
-        )
-        for name, kind, label in self.fields:
-            yield Label(label, classes="question")
-            if kind == "bool":
-                yield RadioSet(
-                    RadioButton("Yes", id=f"fb-{name}-yes"),
-                    RadioButton("No", id=f"fb-{name}-no"),
-                    id=f"fb-{name}",
-                )
-            else:
-                yield RadioSet(
-                    *(RadioButton(str(i), id=f"fb-{name}-{i}") for i in range(1, 5)),
-                    id=f"fb-{name}",
-                    classes="scores",
-                )
-        yield Label("Notes (optional)", classes="question")
-        yield Input(placeholder="notes", id="fb-notes", max_length=5000)
-        yield Button("Submit feedback", id="fb-submit", variant="primary")
-        yield Static("", id="fb-error")
-
-    def values(self) -> dict[str, Any]:
-        form: dict[str, Any] = {}
-        for name, kind, label in self.fields:
-            pressed = self.query_one(f"#fb-{name}", RadioSet).pressed_button
-            if pressed is None or pressed.id is None:
-                raise ValueError(f"please answer: {label}")
-            value = pressed.id.rsplit("-", 1)[1]
-            form[name] = value == "yes" if kind == "bool" else int(value)
-        form["notes"] = self.query_one("#fb-notes", Input).value
-        return form
-
-
-def describe_form(form: dict[str, Any]) -> str:
-    lines = []
-    for key, value in form.items():
-        if key == "notes":
-            continue
-        shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value}/4"
-        lines.append(f"  {FORM_LABELS.get(key, key)}: {shown}")
-    if form.get("notes"):
-        lines.append(f"  Notes: {form['notes']}")
-    return "\n".join(lines)
-
-
-CONFIRM_END_TEXT = (
-    "End the interview for both of you? The code becomes read-only and you both fill in "
-    "feedback. This cannot be undone."
-)
-
-
-class ConfirmEnd(ModalScreen[bool]):
-    """Asks before ending. The safe button comes first and has the focus, so F4 then Enter
-    keeps the interview going; ending takes a deliberate move to the red button."""
-
-    BINDINGS = [Binding("escape", "dismiss(False)", "cancel")]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
-            yield Static(CONFIRM_END_TEXT, id="confirm-text")
-            with Horizontal():
-                yield Button("Keep going", id="confirm-cancel", variant="primary")
-                yield Button("End interview", id="confirm-end", variant="error")
-
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one("#confirm-cancel", Button))
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-end")
-
-
-class TextDialog(ModalScreen["str | None"]):
-    """Edit a text (the question, the notes pad): ctrl+s or Save returns it, escape cancels."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "cancel"), Binding("ctrl+s", "save", "save")]
-
-    def __init__(self, title: str, text: str, dialog_id: str) -> None:
-        super().__init__(id=dialog_id)
-        self.title_text = title
-        self.initial = text
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="text-dialog"):
-            yield Static(self.title_text, classes="text-dialog-title")
-            yield TextArea(self.initial, id="dialog-text", soft_wrap=True)
-            with Horizontal():
-                yield Button("Save (ctrl+s)", id="dialog-save", variant="primary")
-                yield Button("Cancel", id="dialog-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#dialog-text", TextArea).focus()
-
-    def action_save(self) -> None:
-        self.dismiss(self.query_one("#dialog-text", TextArea).text)
-
-    @on(Button.Pressed, "#dialog-save")
-    def save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#dialog-cancel")
-    def cancel_pressed(self) -> None:
-        self.dismiss(None)
-
-
-class LogLine(Static):
-    def __init__(self, line: RichText, ts: float) -> None:
-        super().__init__(line, classes="chat-line")
-        self.ts = ts
-
-
-class ChatLog(VerticalScroll):
-    """The chat and the activity log: one wrapping Static per message, so a long message shows
-    in full at any width (and re-wraps when the window is resized), in time order (what a
-    rejoin fetches lands where it belongs), scrolled to the newest."""
-
-    def add(self, line: RichText, ts: float | None = None) -> None:
-        """Show `line` at its place by `ts` (ms since the epoch; default now)."""
-        stamp = time.time() * 1000 if ts is None else ts
-        later = [w for w in self.query(LogLine).results(LogLine) if w.ts > stamp]
-        widget = LogLine(line, stamp)
-        if later:
-            self.mount(widget, before=later[0])
-        else:
-            self.mount(widget)
-            self.scroll_end(animate=False)
-
-    def text(self) -> str:
-        return "\n".join(str(w.render()) for w in self.query(LogLine).results(LogLine))
-
-
-class OutputView(ModalScreen[None]):
-    """The whole output of a run (the log shows its first RUN_LINES lines); escape closes."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "close"), Binding("f3", "dismiss(None)")]
-
-    def __init__(self, title: str, output: str) -> None:
-        super().__init__(id="output-view")
-        self.title_text = title
-        self.output = output
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="text-dialog"):
-            yield Static(self.title_text, classes="text-dialog-title")
-            yield TextArea(self.output, id="output-text", read_only=True, soft_wrap=True,
-                           show_line_numbers=True)
-            yield Button("Close (escape)", id="output-close")
-
-    def on_mount(self) -> None:
-        self.query_one("#output-text", TextArea).focus()
-
-    @on(Button.Pressed, "#output-close")
-    def close_pressed(self) -> None:
-        self.dismiss(None)
 
 
 # ---------------------------------------------------------------- the app
@@ -1329,72 +956,6 @@ class CollabTerm(App[int]):
         except (SdkError, TimeoutError) as exc:
             self.notify(f"chat: {exc}", severity="error")
             self.query_one("#chat-input", Input).value = text
-
-
-def stamped(ts_ms: int, sender: dict[str, Any] | None, mark: str = "") -> RichText:
-    """The start of a chat-column line: the time, then the sender's pseudonym in its colour."""
-    sender = sender or {}
-    line = RichText()
-    line.append(time.strftime("%H:%M ", time.localtime(ts_ms / 1000)), style="dim")
-    try:
-        style = Style(color=str(sender.get("color", "#888888")), bold=True)
-    except Exception:
-        style = Style(bold=True)
-    line.append(f"{mark}{sender.get('name', '?')}", style=style)
-    return line
-
-
-def chat_line(msg: ChatMsg) -> RichText:
-    line = stamped(msg.ts, msg.from_)
-    line.append(f": {msg.text}")
-    return line
-
-
-RUN_LINES = 12  # output lines shown per run in the chat column
-
-
-def run_line(run: RunMsg) -> RichText:
-    """A reported run: who, language, outcome and the start of its output (shown, never run)."""
-    line = stamped(run.ts, run.from_, "▶ ")
-    if run.timed_out:
-        outcome = "stopped at the time limit"
-    elif run.exception is not None:
-        where = f" on line {run.exception.get('line')}" if run.exception.get("line") else ""
-        outcome = f"{run.exception.get('type', 'error')}{where}"
-    else:
-        outcome = f"exit {run.exit}"
-    line.append(f" ran the {run.language} code ({outcome}, {run.duration_ms} ms)")
-    output = shown_safely((run.stdout + run.stderr).rstrip("\n")).split("\n")
-    if output != [""]:
-        shown = output[:RUN_LINES]
-        line.append("\n" + "\n".join(shown), style="")
-        more = len(output) - len(shown)
-        if more > 0:
-            line.append(f"\n… {more} more line{'' if more == 1 else 's'}: f3 shows the whole "
-                        "output of the latest run", style="dim italic")
-        elif run.truncated:
-            line.append("\n… the server kept only the start of the output", style="dim italic")
-    return line
-
-
-def reveal_text(reveal: Any, role: str) -> str:
-    parts = [
-        "[b]Feedback revealed[/b]",
-        "",
-        "Your answers:",
-        describe_form(reveal.mine),
-        "",
-        "Their answers:",
-        describe_form(reveal.theirs),
-    ]
-    if reveal.calibration:
-        parts += [
-            "",
-            f"Calibration: you rated yourself {reveal.calibration.get('self')}/4; the "
-            f"interviewer scored your technical ability "
-            f"{reveal.calibration.get('actual')}/4.",
-        ]
-    return "\n".join(parts)
 
 
 # ---------------------------------------------------------------- command line
