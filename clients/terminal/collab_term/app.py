@@ -25,7 +25,9 @@ items, a way for a hostile question to freeze the screen). Control characters ar
 symbols first, so nothing in it can act on the terminal; links are shown, never opened; a
 question over QUESTION_MARKDOWN_LINES lines is shown as written. The notes pad is yours alone
 (the server sends it to your own connections only). The whiteboard needs a browser: the side
-bar says when there is one and how to see it.
+bar says when there is one and how to see it, and the log when either side clears or restores
+it. What the other side does in a browser shows as it happens (activity.py): "X is running the
+code…" with the output so far in print order, and their mute state while they are in a call.
 
 The command line lives in collab_term.cli (it works without Textual installed, to say how to
 install it); run the app with `collab-term` or `python -m collab_term`.
@@ -63,6 +65,7 @@ from collab_client import Client, SdkError, TextBinding
 from collab_client.positions import cp_from_utf16, utf16_from_cp
 from collab_protocol import CollabMessage, Signal
 
+from .activity import PartnerActivity, activity_of, board_notice
 from .chatlog import ChatLog
 from .dialogs import CONFIRM_END_TEXT, ConfirmEnd, OutputView, TextDialog
 from .editor import CodeArea, TextAreaEditor, UndoRequest
@@ -109,6 +112,7 @@ class CollabTerm(App[int]):
     #question-text { height: auto; }
     #question-title { height: 1; text-style: bold; }
     #board { height: auto; padding: 0 1; color: $text-muted; }
+    #activity { height: auto; max-height: 12; padding: 0 1; }
     .narrow #status { height: auto; }
     .narrow #main { layout: vertical; }
     .narrow #left { width: 100%; height: 1fr; }
@@ -189,6 +193,8 @@ class CollabTerm(App[int]):
         self._board_count = 0
         self.board: Map[Any] | None = None  # the whiteboard's elements (shown only as a count)
         self._board_sub: Any = None
+        self.board_meta: Map[Any] | None = None  # the last clear (restorable) and restore
+        self._board_meta_sub: Any = None
         self._live_ends_at: int | None = None  # the interview's end, while it runs
         self.undo_manager: UndoManager | None = None
 
@@ -224,6 +230,7 @@ class CollabTerm(App[int]):
                     yield Static("Question", id="question-title")
                     yield Static(question_renderable(""), id="question-text")
                 yield Static("", id="people")
+                yield PartnerActivity("", id="activity", classes="hidden")
                 yield Static("", id="board", classes="hidden")
                 yield Button("End interview", id="end", variant="error", classes="hidden")
                 yield ChatLog(id="chat-log")
@@ -286,6 +293,9 @@ class CollabTerm(App[int]):
         client.meta.observe(lambda _e: self.call_later(self.apply_language))
         self.board = client.doc.get("board", type=Map)  # kept: its observer lives with it
         self._board_sub = self.board.observe(lambda _e: self.call_later(self.refresh_board))
+        self.board_meta = client.doc.get("boardMeta", type=Map)
+        self._board_meta_sub = self.board_meta.observe(self._board_meta_changed)
+        self.refresh_activity()
         self.refresh_board()
         self.ensure_language()
         self.apply_language()
@@ -427,6 +437,8 @@ class CollabTerm(App[int]):
     def _on_client_status(self, kind: str) -> None:
         if kind in ("awareness", "doc"):
             self.schedule_cursors()
+        if kind == "awareness":
+            self.refresh_activity()
         if kind in ("connected", "disconnected", "stopped", "closed"):
             self.refresh_status()
 
@@ -495,24 +507,59 @@ class CollabTerm(App[int]):
         ends = self._live_ends_at
         return ends is not None and time.time() * 1000 >= ends - 1500
 
+    def my_name(self) -> str:
+        return str(((self.client.you or {}) if self.client else {}).get("name", ""))
+
+    def refresh_activity(self) -> None:
+        if self.client is not None:
+            self.query_one(PartnerActivity).activity = activity_of(self.client.awareness,
+                                                                   self.my_name())
+
+    def _board_meta_changed(self, event: Any) -> None:
+        """A whiteboard clear or restore (made in a browser): said in the log. Runs inside the
+        document's transaction, so it only reads the event and leaves the rest for later."""
+        notices = [board_notice(key, change, self.my_name()) for key, change in event.keys.items()]
+
+        def show() -> None:
+            with contextlib.suppress(NoMatches):
+                for notice in notices:
+                    if notice:
+                        line = RichText("🖌 ", style="bold")
+                        line.append(notice, style="italic")
+                        self.query_one("#chat-log", ChatLog).add(line)
+                self.refresh_board()
+
+        self.call_later(show)
+
     def refresh_board(self) -> None:
-        """The whiteboard needs a browser: say that there is one, and how to see it."""
+        """The whiteboard needs a browser: say that there is one (or that it was cleared and
+        can be restored), and how to see it."""
         if self.board is None:
             return
         with contextlib.suppress(NoMatches):
             count = len(self.board)
+            cleared = self.board_meta.get("cleared") if self.board_meta is not None else None
+            restorable = (len(cleared.get("items") or []) if isinstance(cleared, dict)
+                          and isinstance(cleared.get("items"), list) else 0)
             board = self.query_one("#board", Static)
-            board.set_class(count == 0, "hidden")
-            board.update(
-                f"🖌 Whiteboard: {count} shape{'' if count == 1 else 's'}. collab-term cannot "
-                "draw it: open your join link in a browser to see it."
-            )
+            board.set_class(count == 0 and not restorable, "hidden")
+            if count or not restorable:
+                board.update(
+                    f"🖌 Whiteboard: {count} shape{'' if count == 1 else 's'}. collab-term cannot "
+                    "draw it: open your join link in a browser to see it."
+                )
+            else:
+                board.update(
+                    f"🖌 Whiteboard cleared ({restorable} element"
+                    f"{'' if restorable == 1 else 's'}): open your join link in a browser to "
+                    "restore it."
+                )
             if count and not self._board_count:
                 line = RichText("🖌 ", style="bold")
                 line.append("There is a whiteboard in this room (open your join link in a "
                             "browser to see it).", style="italic")
                 self.query_one("#chat-log", ChatLog).add(line)
-            self._board_count = count
+            self._board_count = self._board_count or count  # announced once
 
     def refresh_editable(self) -> None:
         client = self.client

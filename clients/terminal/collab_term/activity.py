@@ -1,0 +1,138 @@
+"""What the other participant does that collab-term cannot do itself, shown as it happens: a
+run in progress ("X is running the code…" with its output so far, in print order), their voice
+call's mute state, and whiteboard clears and restores.
+
+The run and the call come from the awareness fields `run` and `call` (SPEC 11), which the
+server relays in exactly those shapes with run output already cleaned; the text is still shown
+through shown_safely, like everything else from the other side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text as RichText
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from .text import shown_safely
+
+LIVE_RUN_LINES = 8  # output lines shown of a run in progress (the tail, as a terminal shows)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRun:
+    name: str
+    color: str
+    language: str
+    loading: bool
+    out: tuple[tuple[str, str], ...]  # (stream, text) in print order
+
+
+@dataclass(frozen=True, slots=True)
+class InCall:
+    name: str
+    color: str
+    muted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    runs: tuple[LiveRun, ...] = ()
+    calls: tuple[InCall, ...] = ()
+
+
+def activity_of(states: dict[int, dict[str, Any]], my_name: str) -> Activity:
+    """The other participant's runs in progress and call state, from the awareness states of
+    the other clients (`my_name`'s own other windows left out)."""
+    runs: list[LiveRun] = []
+    calls: list[InCall] = []
+    for _client_id, st in sorted(states.items()):
+        user = st.get("user") if isinstance(st.get("user"), dict) else {}
+        name = str(user.get("name") or "The other participant")
+        if name == my_name:
+            continue
+        color = str(user.get("color") or "#888888")
+        run = st.get("run")
+        if isinstance(run, dict):
+            out = tuple((str(c[0]), str(c[1])) for c in run.get("out") or ()
+                        if isinstance(c, list) and len(c) == 2 and c[0] in ("stdout", "stderr"))
+            runs.append(LiveRun(name, color, str(run.get("language") or ""),
+                                run.get("phase") == "loading", out))
+        call = st.get("call")
+        if isinstance(call, dict) and isinstance(call.get("muted"), bool):
+            calls.append(InCall(name, color, call["muted"]))
+    return Activity(tuple(runs), tuple(calls))
+
+
+def _who(name: str, color: str) -> RichText:
+    try:
+        style = Style(color=color, bold=True)
+    except Exception:
+        style = Style(bold=True)
+    return RichText(shown_safely(name), style=style)
+
+
+def _tail(out: tuple[tuple[str, str], ...], lines: int) -> RichText:
+    """The last `lines` lines of the output, stderr in red, in print order."""
+    text = RichText()
+    for stream, chunk in out:
+        text.append(shown_safely(chunk), style="red" if stream == "stderr" else "")
+    parts = text.split("\n", allow_blank=True)
+    if parts and not parts[-1].plain:
+        parts = parts[:-1]
+    return RichText("\n").join(parts[-lines:])
+
+
+def render_activity(activity: Activity) -> RichText:
+    text = RichText()
+    for run in activity.runs:
+        if text:
+            text.append("\n")
+        text.append("▶ ")
+        text.append_text(_who(run.name, run.color))
+        language = shown_safely(run.language)
+        text.append(f" is loading {language}…" if run.loading
+                    else f" is running the {language} code…", style="italic")
+        tail = _tail(run.out, LIVE_RUN_LINES)
+        if tail.plain:
+            text.append("\n")
+            text.append_text(tail)
+    for call in activity.calls:
+        if text:
+            text.append("\n")
+        text.append("📞 ")
+        text.append_text(_who(call.name, call.color))
+        text.append(" is in a voice call" + (" and is muted" if call.muted else ""),
+                    style="italic")
+    return text
+
+
+class PartnerActivity(Static):
+    """The other participant's run in progress and call state; hidden when there is none."""
+
+    activity: reactive[Activity] = reactive(Activity, always_update=False)
+
+    def watch_activity(self, activity: Activity) -> None:
+        self.set_class(not (activity.runs or activity.calls), "hidden")
+        self.update(render_activity(activity))
+
+
+def board_notice(key: str, change: dict[str, Any], my_name: str) -> str | None:
+    """The log line for a change of the shared `boardMeta` map (a clear or a restore made by
+    either side in a browser), or None."""
+    value = change.get("newValue") if change.get("action") in ("add", "update") else None
+    if not isinstance(value, dict):
+        return None
+    by = str(value.get("by") or "")
+    who = "You (in the browser)" if by and by == my_name else (by or "The other participant")
+    if key == "cleared":
+        items = value.get("items")
+        count = len(items) if isinstance(items, list) else 0
+        return (f"{who} cleared the whiteboard ({count} element{'' if count == 1 else 's'}). "
+                "Either of you can restore it from a browser.")
+    if key == "restored":
+        return f"{who} restored the whiteboard."
+    return None
