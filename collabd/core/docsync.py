@@ -11,7 +11,6 @@ APPLY may be stored and relayed.
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -207,8 +206,10 @@ class RoomDoc:
             finally:
                 txn.commit()
                 txn.drop()
-        except BaseException as exc:  # pyo3 panics are BaseExceptions
-            if isinstance(exc, KeyboardInterrupt | SystemExit | asyncio.CancelledError):
+        except BaseException as exc:
+            # pyo3 panics are BaseExceptions; the others (KeyboardInterrupt, SystemExit, a
+            # cancelled task) are not the document's fault
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
                 raise
             raise DocBroken(str(exc)) from exc
         if checked.straddles and yupdate.decode_state_vector(self.doc.get_state()) != \
