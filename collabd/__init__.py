@@ -2,4 +2,4 @@
 
 from .native import setup as _native_setup
 
-_native_setup()  # the compiled hot path: refused if stale, ignored with COLLABD_NATIVE=0
+_native_setup()  # the compiled hot path, or its sources when stale (COLLABD_NATIVE: native.py)

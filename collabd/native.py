@@ -1,11 +1,18 @@
-"""The compiled hot path: which modules scripts/build_native.py compiles, and the check that a
-build matches its sources.
+"""The compiled hot path: which modules scripts/build_native.py compiles, and which of the
+build or the sources a process runs.
 
 Python imports a module's C extension (module.cpython-*.so) before its .py, so a build older
 than an edited source would quietly run the old code. The build records each source's hash in
-_native.json beside this file; `check` (run when collabd is imported) refuses a mismatch.
-Without a build everything runs as plain Python, with the same behaviour; COLLABD_NATIVE=0
-makes a process ignore the build (to debug, or to test the plain modules).
+_native.json beside this file; when collabd is imported (`setup`), COLLABD_NATIVE decides:
+
+    unset  the build if it matches its sources; if it does not, a warning naming the rebuild
+           command and all the hot-path modules from their sources (none from the build: see
+           `use_sources`). Without a build, plain Python.
+    0      the sources, build or not (the developer loop and pytest's default: tests/conftest.py)
+    1      the build, or StaleBuild when it is missing or stale (CI's compiled step: it must not
+           quietly test plain Python)
+
+Both run the same code with the same behaviour; the build is only faster (README, Performance).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import importlib.util
 import json
 import os
 import sys
+import warnings
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
@@ -36,9 +44,14 @@ MODULES = (
 GROUP = "collabd.native_hot"  # mypyc's shared library: collabd/native_hot__mypyc.*.so
 ROOT = Path(__file__).resolve().parent.parent
 STAMP = Path(__file__).with_name("_native.json")
+REBUILD = "python scripts/build_native.py"
 
 
 class StaleBuild(ImportError):
+    pass
+
+
+class StaleBuildWarning(RuntimeWarning):
     pass
 
 
@@ -67,7 +80,7 @@ def stamp() -> dict[str, str]:
 
 
 class PlainFinder:
-    """Finds the hot-path modules as source, ahead of their extensions (COLLABD_NATIVE=0)."""
+    """Finds the hot-path modules as source, ahead of their extensions."""
 
     @staticmethod
     def find_spec(name: str, path: object = None,
@@ -77,31 +90,58 @@ class PlainFinder:
         return importlib.util.spec_from_file_location(name, source(name))
 
 
-def setup() -> None:
-    """Run when collabd is imported: refuse a stale build, or ignore it when asked to."""
-    if os.environ.get("COLLABD_NATIVE") == "0":
-        if not any(isinstance(f, PlainFinder) for f in sys.meta_path):
-            sys.meta_path.insert(0, PlainFinder())
-        return
-    check()
+def use_sources() -> None:
+    """Import every hot-path module from its source. All or none: mypyc compiles the ten as one
+    group whose modules call each other's functions and build each other's classes directly in
+    C, so a compiled module beside an edited source module would still run the old code of the
+    edited one, or meet a class it was not compiled against."""
+    if not any(isinstance(f, PlainFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, PlainFinder())
 
 
-def check() -> None:
-    """Raise StaleBuild if a compiled module is present but does not match its source."""
-    present = [m for m in built() if not m.endswith("__mypyc")]
-    if not present:
-        return
+def present() -> list[str]:
+    """The compiled modules in the package (not mypyc's shared library)."""
+    return [m for m in built() if not m.endswith("__mypyc")]
+
+
+def stale() -> list[str]:
+    """The compiled modules that do not match their sources (or the build's stamp)."""
     try:
         recorded = json.loads(STAMP.read_text())
     except (OSError, ValueError):
         recorded = {}
-    stale = [m for m in present if m not in recorded or not source(m).exists()
-             or recorded[m] != digest(source(m))]
-    if stale:
+    return [m for m in present() if m not in recorded or not source(m).exists()
+            or recorded[m] != digest(source(m))]
+
+
+def setup() -> None:
+    """Run when collabd is imported: the build or the sources, as COLLABD_NATIVE says."""
+    mode = os.environ.get("COLLABD_NATIVE", "")
+    if mode == "0":
+        use_sources()
+        return
+    if mode == "1":
+        missing = [m for m in MODULES if m not in present()]
+        if missing:
+            raise StaleBuild(f"COLLABD_NATIVE=1, but {', '.join(missing)} not compiled: "
+                             f"build with `{REBUILD}`")
+        check()
+        return
+    bad = stale()
+    if bad:
+        use_sources()
+        warnings.warn(StaleBuildWarning(
+            f"compiled build older than its sources ({', '.join(bad)}): running the hot path "
+            f"from source (slower); rebuild with `{REBUILD}`"), stacklevel=2)
+
+
+def check() -> None:
+    """Raise StaleBuild if a compiled module is present but does not match its source."""
+    bad = stale()
+    if bad:
         raise StaleBuild(
-            f"compiled modules differ from their sources ({', '.join(stale)}): rebuild with "
-            "`python scripts/build_native.py`, or remove the build with "
-            "`python scripts/build_native.py --clean`")
+            f"compiled modules differ from their sources ({', '.join(bad)}): rebuild with "
+            f"`{REBUILD}`, or remove the build with `{REBUILD} --clean`")
 
 
 def compiled() -> list[str]:

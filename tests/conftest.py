@@ -1,5 +1,11 @@
 from __future__ import annotations
 
+import os
+
+# The developer loop runs the sources, built or not (README, Developing); COLLABD_NATIVE=1 asks
+# for the compiled build instead (scripts/test.sh's compiled step). Set before collabd is imported.
+os.environ.setdefault("COLLABD_NATIVE", "0")
+
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
