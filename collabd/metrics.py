@@ -27,6 +27,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
+from .adapters.http_server import GUARD, HandshakeGuard
 from .core.lifecycle import Phase
 from .runtime.stats import Histogram
 
@@ -50,6 +51,7 @@ class RuntimeCollector(Collector):
         self.hub = hub
         self.services = services
         self.webhooks: dict[str, int] = {"pending": 0, "failed_attempts": 0, "given_up": 0}
+        self.guard: HandshakeGuard | None = None  # the connection guard, when served by one
 
     def collect(self) -> Iterator[Metric]:
         s = self.hub.stats
@@ -76,6 +78,7 @@ class RuntimeCollector(Collector):
         yield histogram(f"{p}_commit_batch_size", "Updates per group commit",
                         s.commit_batch_size)
         yield histogram(f"{p}_commit_seconds", "Time of one group commit", s.commit_seconds)
+        yield self.admission()
         closes = CounterMetricFamily(f"{p}_closes", "Connections closed by the server, by "
                                      "WebSocket close code", labels=["code"])
         for code, n in sorted(s.close_codes.items()):
@@ -107,6 +110,25 @@ class RuntimeCollector(Collector):
                       w["given_up"])
 
 
+    def admission(self) -> CounterMetricFamily:
+        """Connections and requests refused before any room or session work, by the limit."""
+        refused = CounterMetricFamily(f"{PREFIX}_admission_refused", "Connections and requests "
+                                      "refused by an admission limit, by the limit",
+                                      labels=["limit"])
+        g = self.guard
+        counts = {
+            "handshakes_per_address": g.refused if g else 0,
+            "fd_reserve": g.refused_reserve + g.shed_reserve if g else 0,
+            "handshakes_max": g.shed if g else 0,
+            "header_timeout_seconds": g.expired if g else 0,
+            "conn_attempts_per_minute": self.hub.stats.upgrades_refused,
+            "practice_per_minute": self.hub.stats.practice_refused,
+        }
+        for limit, n in counts.items():
+            refused.add_metric([limit], n)
+        return refused
+
+
 class Metrics:
     """The /metrics handler (mounted behind the API key by api/routes.py)."""
 
@@ -118,5 +140,6 @@ class Metrics:
 
     async def handle(self, request: web.Request) -> web.Response:
         self.collector.webhooks = await self.hub.persistence.read(self.hub.store.webhook_counts)
+        self.collector.guard = request.config_dict.get(GUARD)
         body = generate_latest(self.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -105,6 +105,7 @@ class RoomEndpoint:
                                                                  request.path_qs)
         client = self.trusted.client(request.remote or "?", request.headers)
         if not forwarded and self._too_many_attempts(client, time.monotonic()):
+            self.hub.stats.upgrades_refused += 1
             return json_error(429, "too_many_connections", "too many connection attempts")
         if not self._origin_ok(request):
             return json_error(403, "bad_origin", "origin not allowed")

@@ -60,20 +60,28 @@ class HandshakeGuard:
         self.pending: dict[str, int] = {}
         self.waiting: dict[GuardedProtocol, None] = {}  # without complete headers, oldest first
         self.live = 0  # connections served through the guard, not handed over
+        # counted for /metrics (metrics.py)
         self.refused = 0  # connections closed at once: too many unfinished ones from there
+        self.refused_reserve = 0  # closed at once: only the descriptor reserve was left
         self.expired = 0  # connections cut for taking too long over their headers
-        self.shed = 0  # unfinished connections cut to make room for a new one
+        self.shed = 0  # unfinished connections cut to make room for a new one (handshakes_max)
+        self.shed_reserve = 0  # the same, for the descriptor reserve
 
     def admit(self, proto: GuardedProtocol, peer: str) -> bool:
         key = address_key(peer)
         if self.pending.get(key, 0) >= self.per_address and not self.trusted.trusts(peer):
             self.refused += 1
             return False
-        while self.waiting and (len(self.waiting) >= self.max_waiting or self._short()):
-            self.shed += 1
+        while self.waiting:
+            if len(self.waiting) >= self.max_waiting:
+                self.shed += 1
+            elif self._short():
+                self.shed_reserve += 1
+            else:
+                break
             next(iter(self.waiting)).cut()
         if self._short():
-            self.refused += 1
+            self.refused_reserve += 1
             return False
         self.pending[key] = self.pending.get(key, 0) + 1
         self.waiting[proto] = None
@@ -104,6 +112,9 @@ class HandshakeGuard:
             return GuardedProtocol(self, inner)
 
         return make
+
+
+GUARD = web.AppKey("guard", HandshakeGuard)
 
 
 class JsonErrors(RequestHandler):
@@ -217,6 +228,7 @@ class GuardedRunner(web.AppRunner):
         rooms = app.get(ADMISSION)
         self.guard = (HandshakeGuard(limits, rooms.trusted, rooms.established)
                       if rooms is not None else HandshakeGuard(limits))
+        app[GUARD] = self.guard  # its counters, for /metrics
 
     @property
     def server(self) -> Any:

@@ -309,6 +309,7 @@ class SessionApi:
         client = (rooms.trusted.client(request.remote or "", request.headers) if rooms
                   else request.remote or "")
         if not self._practice_allowed(client, now):
+            self.services.hub.stats.practice_refused += 1
             return error(429, "rate_limited",
                          "too many practice sessions; try again in a minute")
         session, tokens = await self.services.create(

@@ -45,3 +45,5 @@ class Stats:
     close_codes: Counter[int] = field(default_factory=Counter)
     chat_messages: int = 0
     signals: int = 0
+    upgrades_refused: int = 0  # WebSocket upgrades over conn_attempts_per_minute (429)
+    practice_refused: int = 0  # POST /api/practice over practice_per_minute (429)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 from pycrdt import Doc, Text
 
 from collab_protocol import ChatMsg, ChatPost, SyncUpdate
 from collabd.api.auth import load_api_key
-from support.server import Running
+from support.server import Running, in_process
 from support.session import Participant, create, phase_is
 
 
@@ -69,3 +72,56 @@ async def test_a_scrape_after_a_short_session_counts_it(server) -> None:
 async def test_metrics_need_the_api_key(server) -> None:
     status, body = await scrape(server, key="wrong")
     assert status == 401 and "unauthorized" in body
+
+
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def trickle(server: Running, source: str) -> Stream:
+    """A connection that sends part of its request headers and then nothing."""
+    reader, writer = await asyncio.open_connection(server.host, server.port,
+                                                   local_addr=(source, 0))
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+    await writer.drain()
+    return reader, writer
+
+
+async def cut(stream: Stream) -> None:
+    """The server closes it without a response."""
+    with contextlib.suppress(ConnectionError):
+        assert await asyncio.wait_for(stream[0].read(), 10) == b""
+    stream[1].close()
+
+
+async def test_admission_refusals_are_counted_by_their_limit(tmp_path) -> None:
+    async with in_process(tmp_path, handshakes_per_address=2, handshakes_max=2,
+                          header_timeout_seconds=1.0, conn_attempts_per_minute=2,
+                          practice_per_minute=1) as server:
+        first = [await trickle(server, "127.0.0.2") for _ in range(3)]
+        await cut(first[2])  # a third unfinished one from the same address: refused
+        later = await trickle(server, "127.0.0.3")  # a third unfinished in all: the oldest goes
+        await cut(first[0])
+        await cut(first[1])  # what is left of them takes too long over its headers
+        await cut(later)
+        async with aiohttp.ClientSession() as http:
+            upgrades = []
+            for _ in range(3):
+                async with http.get(server.http + "/rooms/r") as r:
+                    upgrades.append(r.status)
+            practice = []
+            for _ in range(2):
+                async with http.post(server.http + "/api/practice") as r:
+                    practice.append(r.status)
+        assert upgrades == [401, 401, 429] and practice == [201, 429]
+
+        found = samples((await scrape(server))[1])
+
+        def refused(limit: str) -> float:
+            return value(found, "collabd_admission_refused_total", limit=limit)
+
+        assert refused("handshakes_per_address") == 1
+        assert refused("handshakes_max") == 1
+        assert refused("header_timeout_seconds") >= 1
+        assert refused("conn_attempts_per_minute") == 1
+        assert refused("practice_per_minute") == 1
+        assert refused("fd_reserve") == 0
