@@ -63,6 +63,19 @@ class Tmux:
             raise AssertionError(f"{exc}; the screen was:\n{last}") from None
         return last
 
+    async def wait_gone(self, needle: str, timeout: float = 20.0) -> None:
+        last = ""
+
+        async def check() -> bool:
+            nonlocal last
+            last = await self.screen()
+            return needle not in last
+
+        try:
+            await wait_until(check, timeout=timeout, what=f"{needle!r} to go")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the screen was:\n{last}") from None
+
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux (apt-get install tmux)")
 async def test_collab_term_in_tmux(tmp_path: Path, clients):
