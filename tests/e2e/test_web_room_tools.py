@@ -469,3 +469,26 @@ def test_a_run_reported_by_another_client_is_shown_in_the_browser(
         assert run["status"] == "exit 2 · 1.23 s"
         expect(er.page.locator(".run-item .run-lang")).to_have_text(" · haskell")
         assert er.errors() == []
+
+
+def test_the_runner_sees_its_finished_run_in_print_order(
+    browser: Browser, server: WebServer
+) -> None:
+    s = create_session(server)
+    with live_pair(browser, s) as (er, ee):
+        wait_phase(er, "Interview in progress")
+        set_language(er, "javascript")
+        replace_code(er, 'console.log("one")\nconsole.error("two")\nconsole.log("three")\n')
+        run_and_wait(er, 1)
+        wait_runs(ee, 1)
+        blocks = er.page.evaluate(
+            """() => [...document.querySelectorAll(
+                 '.runs-list li.run-item[data-id] .run-out')]
+               .map((pre) => [pre.classList.contains('stderr') ? 'stderr' : 'stdout',
+                              pre.textContent])"""
+        )
+        assert blocks == [["stdout", "one\n"], ["stderr", "two\n"], ["stdout", "three\n"]]
+        # the other side gets the streams apart (run.msg carries no order)
+        [run] = run_items(ee)
+        assert run["stdout"] == "one\nthree\n" and run["stderr"] == "two\n"
+        assert er.errors() == [] and ee.errors() == []

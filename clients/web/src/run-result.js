@@ -64,6 +64,23 @@ export class OutputCollector {
   }
 }
 
+/**
+ * The output of a finished run as [{stream, text}] in print order, from the chunks this tab
+ * collected while it ran, or null when they do not add up to the run's stdout and stderr (the
+ * run shown is not that one, or the server cleaned its text). The wire carries the two streams
+ * apart, so only the tab that ran the code knows their order.
+ */
+export function orderedOutput (run, chunks) {
+  if (!Array.isArray(chunks) || !chunks.length) return null
+  let stdout = ''
+  let stderr = ''
+  for (const c of chunks) {
+    if (c.stream === 'stderr') stderr += c.text
+    else stdout += c.text
+  }
+  return stdout === (run.stdout || '') && stderr === (run.stderr || '') ? chunks : null
+}
+
 export const MAX_EXCEPTION_TYPE = 200
 export const MAX_EXCEPTION_MESSAGE = 4000
 

@@ -6,10 +6,13 @@
  * and when and sends it back to both sides as `run.msg`, which is what the list shows, in id
  * order, for both participants ("Tidy Lynx ran the code"), including runs reported by the
  * terminal client. Nothing here ever executes code because of a message from the server.
+ * Runs made in this tab are shown with stdout and stderr interleaved as they were printed (the
+ * tab kept the order while running); others' runs show the two streams apart, as the wire
+ * carries them.
  */
 import { h, dot, replaceChildren } from './dom.js'
 import { Runner } from './runner.js'
-import { canRun, summary, outcome, DEFAULT_TIME_LIMIT_MS } from './run-result.js'
+import { canRun, summary, outcome, orderedOutput, DEFAULT_TIME_LIMIT_MS } from './run-result.js'
 import { formatClock } from './format.js'
 import { languageById, LANGUAGES } from './editor.js'
 
@@ -118,13 +121,34 @@ export function createRuns (parent, { state, send, code, language, awareness = n
     return from && typeof from.name === 'string' && from.name ? from.name : 'Participant'
   }
 
+  /** This tab's recent runs as printed: [{stdout, stderr, chunks}] (the wire keeps no order). */
+  const printed = []
+  const PRINTED_KEPT = 20
+
+  function chunksOf (run) {
+    if (!state.isMine(run.from)) return null
+    for (const p of printed) {
+      const chunks = orderedOutput(run, p.chunks)
+      if (chunks) return chunks
+    }
+    return null
+  }
+
   function outputBlock (run) {
     const out = []
-    if (run.stdout) out.push(h('pre', { class: 'run-out stdout', tabindex: '0', 'aria-label': 'Output' }, run.stdout))
-    if (run.stderr) out.push(h('pre', { class: 'run-out stderr', tabindex: '0', 'aria-label': 'Errors (stderr)' }, run.stderr))
+    const chunks = chunksOf(run)
+    if (chunks) out.push(...chunks.map(chunkBlock))
+    else {
+      if (run.stdout) out.push(chunkBlock({ stream: 'stdout', text: run.stdout }))
+      if (run.stderr) out.push(chunkBlock({ stream: 'stderr', text: run.stderr }))
+    }
     if (!run.stdout && !run.stderr) out.push(h('p', { class: 'run-out empty muted' }, '(no output)'))
     if (Array.isArray(run.truncated) && run.truncated.length) out.push(h('p', { class: 'run-note muted' }, `Cut at the limit: ${run.truncated.join(', ')}.`))
     return out
+  }
+
+  function chunkBlock (c) {
+    return h('pre', { class: `run-out ${c.stream}`, tabindex: '0', 'aria-label': c.stream === 'stderr' ? 'Errors (stderr)' : 'Output' }, c.text)
   }
 
   /** The exception, unless the traceback on stderr or the status line already says it. */
@@ -165,7 +189,7 @@ export function createRuns (parent, { state, send, code, language, awareness = n
         h('div', { class: 'run-meta' }, h('strong', { class: 'run-who' }, 'You are running the code'),
           h('span', { class: 'run-lang' }, ` · ${languageLabel(live.language)}`),
           h('span', { class: 'run-status' }, live.phase === 'loading' ? 'loading Python (first run only)…' : 'running…')),
-        live.chunks.map((c) => h('pre', { class: `run-out ${c.stream}`, tabindex: '0', 'aria-label': c.stream === 'stderr' ? 'Errors (stderr)' : 'Output' }, c.text))))
+        live.chunks.map(chunkBlock)))
     }
     for (const r of remoteRuns()) {
       items.push(h('li', { class: 'run-item run-live remote' },
@@ -173,7 +197,7 @@ export function createRuns (parent, { state, send, code, language, awareness = n
           h('strong', { class: 'run-who' }, `${r.user.name} is running the code`),
           r.language ? h('span', { class: 'run-lang' }, ` · ${languageLabel(r.language)}`) : null,
           h('span', { class: 'run-status' }, r.loading ? 'loading Python…' : 'running…')),
-        r.chunks.map((c) => h('pre', { class: `run-out ${c.stream}`, tabindex: '0', 'aria-label': c.stream === 'stderr' ? 'Errors (stderr)' : 'Output' }, c.text))))
+        r.chunks.map(chunkBlock)))
     }
     if (!items.length) items.push(h('li', { class: 'runs-empty muted' }, 'No runs yet. Press Run to run the code; both of you see the output.'))
     replaceChildren(list, items)
@@ -187,6 +211,7 @@ export function createRuns (parent, { state, send, code, language, awareness = n
     runner.outputCap = limits().run_output_chars || runner.outputCap
     runner.stdinCap = limits().run_stdin_chars || runner.stdinCap
     live = { language: lang, chunks: [], phase: 'running' }
+    const current = live
     shareLive(true)
     render()
     let result
@@ -206,6 +231,8 @@ export function createRuns (parent, { state, send, code, language, awareness = n
       live = null
       shareLive()
     }
+    printed.unshift({ chunks: current.chunks })
+    printed.length = Math.min(printed.length, PRINTED_KEPT)
     if (!send(state.shareRun(result))) {
       const p = state.runs.pending.pop()
       localOnly.push({ result: p.result, reason: 'you were not connected, so it was not shared.' })

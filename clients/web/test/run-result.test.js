@@ -1,7 +1,7 @@
 // Shaping a finished run into run.result's fields (SPEC 8.7), the output cap, stack lines.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { OutputCollector, shapeResult, outcome, summary, lineFromStack, userStack, cutCodePoints, canRun } from '../src/run-result.js'
+import { OutputCollector, shapeResult, outcome, summary, lineFromStack, userStack, cutCodePoints, canRun, orderedOutput } from '../src/run-result.js'
 import { formatArgs } from '../src/run-format.js'
 import { toMap } from '../src/codec.js'
 
@@ -89,4 +89,18 @@ test('a stopped run says who stopped it once', async () => {
   const { summary } = await import('../src/run-result.js')
   const run = { exit: null, timed_out: false, truncated: [], duration_ms: 1200, exception: { type: 'Stopped', message: 'Stopped by the person who ran it.', line: null } }
   assert.equal(summary(run), 'stopped by the person who ran it · 1.20 s')
+})
+
+test('a run shows in print order only with the chunks that make up its output', () => {
+  const out = new OutputCollector(1000)
+  out.add('stdout', 'one\n')
+  out.add('stderr', 'two\n')
+  out.add('stdout', 'three\n')
+  const run = shapeResult({ language: 'python', output: out, durationMs: 5 })
+  assert.deepEqual(orderedOutput(run, out.chunks).map((c) => [c.stream, c.text]),
+    [['stdout', 'one\n'], ['stderr', 'two\n'], ['stdout', 'three\n']])
+  // another run's chunks, or text the server cleaned, are not taken for this run's order
+  assert.equal(orderedOutput({ ...run, stdout: 'one\nthree\nfour\n' }, out.chunks), null)
+  assert.equal(orderedOutput({ ...run, stderr: '' }, out.chunks), null)
+  assert.equal(orderedOutput(run, []), null)
 })
