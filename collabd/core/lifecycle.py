@@ -113,6 +113,19 @@ ACTION_PHASES: dict[str, frozenset[Phase]] = {
 }
 
 
+# Actions only some roles may take (every other action: both participants).
+ACTION_ROLES: dict[str, frozenset[Role]] = {
+    "end_interview": frozenset({"interviewer"}),
+    "set_question": frozenset({"interviewer"}),
+}
+
+
+def may(role: str, action: str) -> bool:
+    """Whether a participant of ``role`` may take ``action`` at all (in some phase)."""
+    roles = ACTION_ROLES.get(action)
+    return roles is None or role in roles
+
+
 def transition(phase: Phase, event: Event) -> Phase:
     """The phase ``event`` leads to from ``phase``; raises IllegalTransition if none."""
     try:

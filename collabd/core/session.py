@@ -42,12 +42,15 @@ from typing import Any, Literal, get_args
 
 from .feedback import FeedbackExchange
 from .lifecycle import (
+    ACTION_PHASES,
     ROLES,
     TERMINAL,
     Event,
     Phase,
     Role,
     SessionError,
+    allowed,
+    may,
     require,
     transition,
 )
@@ -441,6 +444,14 @@ class Session:
 
     # -- views -----------------------------------------------------------------------------
 
+    def actions_for(self, pid: str) -> list[str]:
+        """What ``pid`` may do now, by lifecycle.ACTION_PHASES and ACTION_ROLES (SPEC 8.2):
+        it changes only with the phase. A form already sent is in the view's feedback."""
+        role = self.participant(pid).role
+        return [a for a in ACTION_PHASES if allowed(self.phase, a) and may(role, a)
+                and (a != "replay" or self.revealed_at is not None)
+                and (a != "answer_unmask" or self.unmask_offered)]
+
     def view_for(self, pid: str) -> dict[str, Any]:
         """Everything ``pid`` may see, and nothing else (JSON-able)."""
         me = self.participant(pid)
@@ -476,6 +487,7 @@ class Session:
                 "deadline": self.unmask_deadline,
             },
             "unmask_result": result,
+            "actions": self.actions_for(pid),
         }
 
     def admin_view(self) -> dict[str, Any]:

@@ -446,6 +446,9 @@ def view_messages(view: dict[str, Any]) -> list[CollabMessage]:
     """The protocol messages that carry one participant's view of the session."""
     participants = [{"id": p["id"], "name": p["name"], "color": p["color"], "role": p["role"],
                      "status": p["status"]} for p in view["participants"]]
+    for p in participants:  # the receiver's own entry: what it may do now (SPEC 8.2)
+        if p["id"] == view["you"]:
+            p["actions"] = view["actions"]
     out: list[CollabMessage] = [SessionState(
         view["phase"], participants, view["ends_at"], view["read_only"],
         view["unmask"]["offered"], view["close_reason"],

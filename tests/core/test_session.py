@@ -45,6 +45,7 @@ VIEW_KEYS = {
     "reveal",
     "unmask",
     "unmask_result",
+    "actions",
 }
 
 

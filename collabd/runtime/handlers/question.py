@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collab_protocol import Question, QuestionSet
 
-from ...core.lifecycle import allowed
+from ...core.lifecycle import allowed, may
 from ...core.text import shown
 from .context import Ctx, Handler
 from .notes import may_save
@@ -15,7 +15,7 @@ async def set_question(ctx: Ctx, msg: QuestionSet) -> None:
     if live is None:
         ctx.error("not_found", "the question belongs to an interview session", msg.nonce)
         return
-    if ctx.conn.claims.role != "interviewer":
+    if not may(ctx.conn.claims.role, "set_question"):
         ctx.error("not_allowed", "only the interviewer can set the question", msg.nonce)
         return
     if not allowed(live.session.phase, "set_question"):
