@@ -110,6 +110,11 @@ def held_bytes(sock: FrameProtocol) -> int:
     return sock.held
 
 
+# Every connection with no incomplete frame shares this one (never appended to: `buf` only
+# grows when it is non-empty), instead of an empty bytearray each (idle memory per connection).
+EMPTY = bytearray()
+
+
 class FrameProtocol(asyncio.Protocol):
     """Parses client frames; calls `on_message(payload, is_binary)` for each whole message and
     `on_close(code)` once when the connection ends (the peer's close code, or 1006)."""
@@ -122,7 +127,7 @@ class FrameProtocol(asyncio.Protocol):
         self.on_message = on_message
         self.on_close = on_close
         self.budget = budget
-        self.buf = bytearray()  # bytes from the start of an incomplete frame on
+        self.buf = EMPTY  # bytes from the start of an incomplete frame on
         self.need = 0  # length `buf` must reach before it is worth parsing again
         self.left = max_message  # what the next frame's payload may be
         self.parts: bytearray | None = None  # a fragmented message in progress
@@ -148,7 +153,7 @@ class FrameProtocol(asyncio.Protocol):
                 self._account()
                 return
             data = bytes(buf)  # one copy per frame (at most one per header step before)
-            self.buf = bytearray()
+            self.buf = EMPTY
         self._parse(data)
 
     def _parse(self, buf: bytes) -> None:
@@ -236,7 +241,7 @@ class FrameProtocol(asyncio.Protocol):
             self.halted = False
             if self.buf:
                 data = bytes(self.buf)
-                self.buf = bytearray()
+                self.buf = EMPTY
                 self._parse(data)
             if not self.halted:
                 self.transport.resume_reading()
@@ -326,7 +331,7 @@ class FrameProtocol(asyncio.Protocol):
 
     def _release(self) -> None:
         """Forget the message in progress and give its bytes back to the budget."""
-        self.buf = bytearray()
+        self.buf = EMPTY
         self.parts = None
         self.charged = 0
         self.left = self.max_message

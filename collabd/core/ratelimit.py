@@ -13,7 +13,7 @@ class TokenBucket:
         self.stamp = now
 
     def allow(self, now: float, cost: float = 1.0) -> bool:
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.tokens = refill(self.tokens, now - self.stamp, self.rate, self.burst)
         self.stamp = now
         if self.tokens >= cost:
             self.tokens -= cost
@@ -23,5 +23,10 @@ class TokenBucket:
     def charge(self, now: float, cost: float) -> None:
         """Take `cost` whatever is left: work already done goes into debt, paid back by the
         refill before anything else is allowed."""
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate) - cost
+        self.tokens = refill(self.tokens, now - self.stamp, self.rate, self.burst) - cost
         self.stamp = now
+
+
+def refill(tokens: float, elapsed: float, rate: float, burst: float) -> float:
+    """What a bucket holds after `elapsed` seconds of refill at `rate`, up to `burst`."""
+    return min(burst, tokens + elapsed * rate)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from collab_protocol import CloseCode, CollabMessage, Message, encode
 
 from ..config import Limits
-from ..core.ratelimit import TokenBucket
+from ..core.ratelimit import TokenBucket, refill
 from ..core.tokens import Claims
 from .stats import Stats
 
@@ -63,21 +63,75 @@ class Socket(Protocol):
     def ping(self, then: bytes = b"") -> None: ...
 
 
+class Rates:
+    """The refill rates and bursts of a Budget: one per Limits, shared by every budget."""
+
+    __slots__ = ("frames", "frames_burst", "bytes", "bytes_burst", "work", "work_burst")
+
+    def __init__(self, limits: Limits) -> None:
+        self.frames = float(limits.message_rate)
+        self.frames_burst = float(limits.message_burst)
+        self.bytes = float(limits.message_bytes_rate)
+        # a frame up to max_frame_bytes must always fit in a full bucket
+        self.bytes_burst = float(max(limits.message_bytes_burst, limits.max_frame_bytes))
+        self.work = float(limits.update_work_rate)
+        # checking updates; a whole max_update_work update must always fit
+        self.work_burst = float(max(limits.update_work_burst, limits.max_update_work))
+
+
+_rates: dict[Limits, Rates] = {}
+
+
+def rates_of(limits: Limits) -> Rates:
+    rates = _rates.get(limits)
+    if rates is None:
+        if len(_rates) > 64:
+            _rates.clear()  # tests make many Limits; a server has one
+        rates = _rates[limits] = Rates(limits)
+    return rates
+
+
 class Budget:
     """What a participant may make the server decode and check, charged before the work.
-    Kept by the room per participant, so that reconnecting does not refill it."""
+    Kept by the room per participant, so that reconnecting does not refill it. Three token
+    buckets (frames, frame bytes, update-checking work) kept flat, with their rates shared:
+    one small object per participant (idle memory is benchmarked per connection)."""
 
-    __slots__ = ("frames", "frame_bytes", "work")
+    __slots__ = ("rates", "frames", "bytes", "work", "frames_at", "bytes_at", "work_at")
 
     def __init__(self, limits: Limits, now: float) -> None:
-        self.frames = TokenBucket(limits.message_rate, limits.message_burst, now)
-        # a frame up to max_frame_bytes must always fit in a full bucket
-        self.frame_bytes = TokenBucket(limits.message_bytes_rate,
-                                       max(limits.message_bytes_burst, limits.max_frame_bytes),
-                                       now)
-        # checking updates; a whole max_update_work update must always fit
-        self.work = TokenBucket(limits.update_work_rate,
-                                max(limits.update_work_burst, limits.max_update_work), now)
+        rates = self.rates = rates_of(limits)
+        self.frames = rates.frames_burst
+        self.bytes = rates.bytes_burst
+        self.work = rates.work_burst
+        self.frames_at = self.bytes_at = self.work_at = now
+
+    def admit(self, now: float, size: int) -> bool:
+        """One frame of `size` bytes (both buckets must allow it; neither is charged if not)."""
+        rates = self.rates
+        frames = refill(self.frames, now - self.frames_at, rates.frames, rates.frames_burst)
+        got = refill(self.bytes, now - self.bytes_at, rates.bytes, rates.bytes_burst)
+        self.frames, self.bytes, self.frames_at, self.bytes_at = frames, got, now, now
+        if frames < 1.0 or got < size:
+            return False
+        self.frames, self.bytes = frames - 1.0, got - size
+        return True
+
+    def allow_work(self, now: float, cost: float) -> bool:
+        rates = self.rates
+        work = refill(self.work, now - self.work_at, rates.work, rates.work_burst)
+        self.work_at = now
+        if work < cost:
+            self.work = work
+            return False
+        self.work = work - cost
+        return True
+
+    def charge_work(self, now: float, cost: float) -> None:
+        """Work already done goes into debt, paid back by the refill before anything else."""
+        rates = self.rates
+        self.work = refill(self.work, now - self.work_at, rates.work, rates.work_burst) - cost
+        self.work_at = now
 
 
 class Conn:
@@ -148,8 +202,7 @@ class Conn:
         """Charge one frame of `size` bytes before decoding it; False (and the connection
         closed, 4029) if the sender is over its budget."""
         now = monotonic()
-        budget = self.budget
-        if budget.frames.allow(now) and budget.frame_bytes.allow(now, size):
+        if self.budget.admit(now, size):
             return True
         self.close(CLOSE_RATE, "message rate exceeded")
         return False

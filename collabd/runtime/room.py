@@ -254,7 +254,7 @@ class Room:
         if doc.spent:
             self._charge_measure(conn)
         work = checked.info.work
-        if work > 1 and not conn.budget.work.allow(monotonic(), work):
+        if work > 1 and not conn.budget.allow_work(monotonic(), work):
             # what the checking cost, refused and no-op updates too (a keystroke is free)
             stats.updates_refused += 1
             conn.close(CLOSE_RATE, "update work rate exceeded")
@@ -289,7 +289,7 @@ class Room:
             conn.close(CLOSE_BAD, "invalid update")
             # the rebuild reads and applies the whole document: the sender's participant pays
             # for it (one unit per 64 bytes), so coming back to do it again must wait
-            conn.budget.work.charge(monotonic(), self.doc.size / 64)
+            conn.budget.charge_work(monotonic(), self.doc.size / 64)
             self._rebuild()
             return
         stats.updates_applied += 1
@@ -297,7 +297,7 @@ class Room:
 
     def _charge_measure(self, conn: Conn) -> None:
         """Measuring the sender's share of the document (its estimate said no) is its cost."""
-        conn.budget.work.charge(monotonic(), self.doc.spent)
+        conn.budget.charge_work(monotonic(), self.doc.spent)
         self.doc.spent = 0
 
     def _claim(self, conn: Conn, writers: tuple[int, ...]) -> list[tuple[str, int, str]] | None:
