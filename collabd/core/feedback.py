@@ -1,35 +1,39 @@
 """The two feedback forms and their sealed exchange.
 
-Interviewer about the interviewee::
-
-    {"would_hire": bool, "technical": 1-4, "problem_solving": 1-4, "communication": 1-4,
-     "notes": str (optional, at most MAX_NOTES_CHARS)}
-
-Interviewee about the interviewer::
-
-    {"would_work_with": bool, "question_quality": 1-4, "helpfulness": 1-4,
-     "notes": str (optional), "self_assessment": 1-4}
-
-``self_assessment`` is private: it is never part of what the interviewer sees. Unknown keys are
-rejected and booleans are not accepted as scores. A submission is immutable. Until both forms
-are in, each side sees only a submitted/pending status for the other (nothing about size or
-shape); after that both see both (see :meth:`FeedbackExchange.reveal_for`).
+The forms are defined once, in collab_protocol.forms (SPEC 12.3): the interviewer's about the
+interviewee (would_hire, three 1-4 scores, optional notes) and the interviewee's about the
+interviewer (would_work_with, two 1-4 scores, optional notes, and the private
+``self_assessment``, never part of what the interviewer sees). Unknown keys are rejected and
+booleans are not accepted as scores. A submission is immutable. Until both forms are in, each
+side sees only a submitted/pending status for the other (nothing about size or shape); after
+that both see both (see :meth:`FeedbackExchange.reveal_for`).
 """
 
 from __future__ import annotations
 
+import re
+import typing
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from typing import Any, Literal
+
+import msgspec
+
+from collab_protocol.forms import (
+    FORMS,
+    MAX_NOTES_CHARS,
+    SCORE_MAX,
+    SCORE_MIN,
+    Form,
+    IntervieweeForm,
+    InterviewerForm,
+)
 
 from .lifecycle import ROLES, Role, SessionError, other_role
 from .text import shown
 
-MAX_NOTES_CHARS = 5000
-SCORE_MIN = 1
-SCORE_MAX = 4
+__all__ = ["MAX_NOTES_CHARS", "SCORE_MAX", "SCORE_MIN", "AlreadySubmitted", "FeedbackExchange",
+           "Form", "IntervieweeForm", "InterviewerForm", "InvalidFeedback", "parse_form"]
 
-Kind = Literal["bool", "score", "notes"]
 SubmitStatus = Literal["pending", "submitted"]
 
 
@@ -47,102 +51,59 @@ class AlreadySubmitted(SessionError):
     code = "already_submitted"
 
 
-@dataclass(frozen=True)
-class InterviewerForm:
-    would_hire: bool
-    technical: int
-    problem_solving: int
-    communication: int
-    notes: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+_AT_FIELD = re.compile(r"`\$\.([A-Za-z_]+)`")
 
 
-@dataclass(frozen=True)
-class IntervieweeForm:
-    would_work_with: bool
-    question_quality: int
-    helpfulness: int
-    self_assessment: int
-    notes: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def shared_dict(self) -> dict[str, Any]:
-        """What the interviewer may see: everything but the private self-assessment."""
-        data = asdict(self)
-        del data["self_assessment"]
-        return data
-
-
-Form = InterviewerForm | IntervieweeForm
-
-# The schemas as data: field name -> kind. "notes" is the only optional kind.
-INTERVIEWER_FIELDS: dict[str, Kind] = {
-    "would_hire": "bool",
-    "technical": "score",
-    "problem_solving": "score",
-    "communication": "score",
-    "notes": "notes",
-}
-INTERVIEWEE_FIELDS: dict[str, Kind] = {
-    "would_work_with": "bool",
-    "question_quality": "score",
-    "helpfulness": "score",
-    "notes": "notes",
-    "self_assessment": "score",
-}
-
-
-def _checked(form: object, fields: dict[str, Kind]) -> dict[str, Any]:
+def _parsed(form: object, schema: type[Form]) -> Form:
     if not isinstance(form, Mapping):
         raise InvalidFeedback("the form must be an object", None)
     for key in form:
-        if not isinstance(key, str) or key not in fields:
+        if not isinstance(key, str) or key not in schema.__struct_fields__:
             raise InvalidFeedback(f"unknown field {str(key)[:40]!r}", str(key)[:40])
-    values: dict[str, Any] = {}
-    for name, kind in fields.items():
-        if name not in form:
-            if kind == "notes":
-                continue
-            raise InvalidFeedback(f"{name!r} is required", name)
-        value = form[name]
-        if kind == "bool":
-            if not isinstance(value, bool):
-                raise InvalidFeedback(f"{name!r} must be true or false", name)
-        elif kind == "score":
-            # bool is a subclass of int; a checkbox must not pass as a score
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidFeedback(f"{name!r} must be an integer", name)
-            if not SCORE_MIN <= value <= SCORE_MAX:
-                raise InvalidFeedback(f"{name!r} must be between {SCORE_MIN} and {SCORE_MAX}", name)
-        else:
-            if not isinstance(value, str):
-                raise InvalidFeedback(f"{name!r} must be a string", name)
-            if len(value) > MAX_NOTES_CHARS:
-                raise InvalidFeedback(
-                    f"{name!r} must be at most {MAX_NOTES_CHARS} characters", name
-                )
-            value = shown(value)  # the other side reads it at the reveal
-        values[name] = value
-    return values
+    try:
+        parsed = msgspec.convert(dict(form), schema)
+    except msgspec.ValidationError as exc:
+        raise _invalid(form, schema, exc) from None
+    if isinstance(parsed, InterviewerForm | IntervieweeForm) and parsed.notes:
+        parsed = msgspec.structs.replace(parsed, notes=shown(parsed.notes))  # read at the reveal
+    return parsed
+
+
+def _invalid(form: Mapping[Any, Any], schema: type[Form], exc: Exception) -> InvalidFeedback:
+    """The schema's refusal, said in the words of SPEC 12.3's table, naming the field."""
+    at = _AT_FIELD.search(str(exc))
+    name = at.group(1) if at else next(n for n in schema.__struct_fields__ if n not in form)
+    if name not in form:
+        return InvalidFeedback(f"{name!r} is required", name)
+    value = form[name]
+    kind = next(typing.get_args(f.type)[0]
+                for f in msgspec.structs.fields(schema) if f.name == name)
+    if kind is bool:
+        return InvalidFeedback(f"{name!r} must be true or false", name)
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return InvalidFeedback(f"{name!r} must be an integer", name)
+        return InvalidFeedback(f"{name!r} must be between {SCORE_MIN} and {SCORE_MAX}", name)
+    if not isinstance(value, str):
+        return InvalidFeedback(f"{name!r} must be a string", name)
+    return InvalidFeedback(f"{name!r} must be at most {MAX_NOTES_CHARS} characters", name)
 
 
 def parse_interviewer_form(form: object) -> InterviewerForm:
-    return InterviewerForm(**_checked(form, INTERVIEWER_FIELDS))
+    parsed = _parsed(form, InterviewerForm)
+    assert isinstance(parsed, InterviewerForm)
+    return parsed
 
 
 def parse_interviewee_form(form: object) -> IntervieweeForm:
-    return IntervieweeForm(**_checked(form, INTERVIEWEE_FIELDS))
+    parsed = _parsed(form, IntervieweeForm)
+    assert isinstance(parsed, IntervieweeForm)
+    return parsed
 
 
 def parse_form(role: Role, form: object) -> Form:
     """Validate the form ``role`` fills in; raises InvalidFeedback naming the field."""
-    if role == "interviewer":
-        return parse_interviewer_form(form)
-    return parse_interviewee_form(form)
+    return _parsed(form, FORMS[role])
 
 
 class FeedbackExchange:
@@ -164,11 +125,10 @@ class FeedbackExchange:
         """Store ``role``'s form; True if this was the second one (time to reveal)."""
         if self.submitted(role):
             raise AlreadySubmitted("feedback was already submitted and cannot be changed")
-        parsed = parse_form(role, form)
-        if isinstance(parsed, InterviewerForm):
-            self.interviewer = parsed
+        if role == "interviewer":
+            self.interviewer = parse_interviewer_form(form)
         else:
-            self.interviewee = parsed
+            self.interviewee = parse_interviewee_form(form)
         self.submitted_at[role] = now
         return self.complete
 

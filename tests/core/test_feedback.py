@@ -6,8 +6,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collabd.core.feedback import (
-    INTERVIEWEE_FIELDS,
-    INTERVIEWER_FIELDS,
     MAX_NOTES_CHARS,
     AlreadySubmitted,
     FeedbackExchange,
@@ -26,6 +24,8 @@ from .factories import interviewee_form, interviewer_form
 SCORES = st.integers(min_value=1, max_value=4)
 NOTES = st.text(max_size=50)
 FORMS: dict[Role, Any] = {"interviewer": interviewer_form, "interviewee": interviewee_form}
+INTERVIEWER_FIELDS = InterviewerForm.__struct_fields__
+INTERVIEWEE_FIELDS = IntervieweeForm.__struct_fields__
 
 
 def test_valid_forms_parse() -> None:
