@@ -10,13 +10,15 @@
  *
  * collabd messages are plain objects using the wire field names (`from`, not `from_`):
  *   { t: 'chat.msg', id: 4, ts: 1700000000000, from: {...}, text: 'hi', nonce: '' }
- * The schema below mirrors protocol/collab_protocol/messages.py: field order (the encoder
- * writes "t" first, then the fields in this order, leaving out null ones), required fields,
- * defaults and types. The decoder checks types just as the Python decoder does.
+ * The schema (schema.generated.js, generated from protocol/collab_protocol/messages.py) gives
+ * field order (the encoder writes "t" first, then the fields in this order, leaving out null
+ * ones), required fields, defaults and types. The decoder checks types and refuses unknown
+ * fields just as the Python decoder does.
  */
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import { encode as mpEncode, decode as mpDecode } from '@msgpack/msgpack'
+import { KINDS, CLOSE_CODES } from './schema.generated.js'
 
 export const PROTOCOL_VERSION = 1
 
@@ -59,53 +61,12 @@ const unknownKind = (message) => new ProtocolError(message, 'UnknownKind')
 export const MAX_MESSAGES_PER_FRAME = 100
 export const MAX_AWARENESS_ENTRIES = 1000
 
-// Field types: 'int' | 'bool' | 'str' | 'dict' | 'list', optionally nullable.
-const f = (name, type, opts = {}) => ({
-  name,
-  type,
-  required: !('default' in opts),
-  default: opts.default,
-  nullable: Boolean(opts.nullable)
-})
-const OPT_NULL = { default: null, nullable: true }
-
-/** Every collabd message kind and its fields, in wire order. */
-export const KINDS = {
-  hello: [f('v', 'int'), f('client', 'str', { default: '' }), f('chat_after', 'int', { default: 0 }), f('run_after', 'int', OPT_NULL)],
-  welcome: [f('v', 'int'), f('room', 'str'), f('you', 'dict'), f('limits', 'dict')],
-  error: [f('code', 'str'), f('message', 'str'), f('ref', 'str', { default: '' })],
-  ack: [f('ref', 'str')],
-  session: [
-    f('phase', 'str'),
-    f('participants', 'list'),
-    f('ends_at', 'int', OPT_NULL),
-    f('read_only', 'bool', { default: false }),
-    f('unmask_offered', 'bool', { default: false }),
-    f('close_reason', 'str', OPT_NULL)
-  ],
-  'session.end': [],
-  'chat.post': [f('text', 'str'), f('nonce', 'str', { default: '' })],
-  'chat.msg': [f('id', 'int'), f('ts', 'int'), f('from', 'dict'), f('text', 'str'), f('nonce', 'str', { default: '' })],
-  'chat.history': [f('messages', 'list')],
-  'chat.typing': [f('on', 'bool'), f('from', 'dict', OPT_NULL)],
-  signal: [f('kind', 'str'), f('data', 'dict'), f('to', 'str', { default: '' }), f('from', 'dict', OPT_NULL)],
-  'ice.servers': [f('servers', 'list'), f('relay_only', 'bool', { default: false })],
-  'feedback.submit': [f('form', 'dict'), f('nonce', 'str', { default: '' })],
-  'feedback.status': [f('mine', 'str'), f('theirs', 'str')],
-  'feedback.reveal': [f('mine', 'dict'), f('theirs', 'dict'), f('calibration', 'dict', OPT_NULL)],
-  'unmask.answer': [f('answer', 'str')],
-  'unmask.status': [f('mine', 'str'), f('deadline', 'int', OPT_NULL)],
-  'unmask.result': [f('unmasked', 'bool'), f('identity', 'dict', OPT_NULL)],
-  'run.result': [f('language', 'str'), f('stdin', 'str', { default: '' }), f('stdout', 'str', { default: '' }), f('stderr', 'str', { default: '' }), f('exception', 'dict', OPT_NULL), f('exit', 'int', OPT_NULL), f('duration_ms', 'int', { default: 0 }), f('timed_out', 'bool', { default: false }), f('truncated', 'list', { default: [] }), f('nonce', 'str', { default: '' })],
-  'run.msg': [f('id', 'int'), f('ts', 'int'), f('from', 'dict'), f('language', 'str'), f('stdin', 'str', { default: '' }), f('stdout', 'str', { default: '' }), f('stderr', 'str', { default: '' }), f('exception', 'dict', OPT_NULL), f('exit', 'int', OPT_NULL), f('duration_ms', 'int', { default: 0 }), f('timed_out', 'bool', { default: false }), f('truncated', 'list', { default: [] }), f('nonce', 'str', { default: '' })],
-  'run.history': [f('runs', 'list')],
-  'question.set': [f('text', 'str'), f('nonce', 'str', { default: '' })],
-  question: [f('text', 'str'), f('ts', 'int', OPT_NULL), f('from', 'dict', OPT_NULL), f('nonce', 'str', { default: '' })],
-  'notes.save': [f('text', 'str'), f('nonce', 'str', { default: '' })],
-  notes: [f('text', 'str'), f('ts', 'int', OPT_NULL), f('nonce', 'str', { default: '' })],
-  'timeline.get': [f('after', 'int', { default: 0 }), f('nonce', 'str', { default: '' })],
-  timeline: [f('info', 'dict'), f('events', 'list'), f('next', 'int', OPT_NULL), f('nonce', 'str', { default: '' })]
-}
+/**
+ * Every collabd message kind and its fields in wire order ({name, type: 'int' | 'bool' | 'str' |
+ * 'dict' | 'list', required, nullable, default}), and every close code with its reconnect flag:
+ * generated from the Python schema (protocol/gen_schema.py), never edited by hand.
+ */
+export { KINDS, CLOSE_CODES }
 
 const MAX_SAFE = 2 ** 53
 

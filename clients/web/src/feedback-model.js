@@ -8,44 +8,30 @@
  *   never shown to the interviewer; after the reveal the candidate sees it beside the
  *   interviewer's technical score.
  */
+import { FEEDBACK } from './schema.generated.js'
 
-export const SCALE = [
-  { value: 1, label: 'Poor' },
-  { value: 2, label: 'Mixed' },
-  { value: 3, label: 'Good' },
-  { value: 4, label: 'Excellent' }
-]
+// The forms themselves (fields, labels, bounds, the private field) are generated from the
+// server's schema (protocol/collab_protocol/forms.py); here they take the shape the view renders.
+export const SCALE = FEEDBACK.scoreLabels.map((label, i) => ({ value: FEEDBACK.scoreMin + i, label }))
+export const SCORE_MIN = FEEDBACK.scoreMin
+export const SCORE_MAX = FEEDBACK.scoreMax
+export const NOTES_MAX = FEEDBACK.notesMaxChars // code points (protocol/SPEC.md 12.3)
 
-export const FORMS = {
-  interviewer: {
-    title: 'Your feedback about the candidate',
-    yesNo: { name: 'would_hire', label: 'Would you hire this candidate?' },
-    scales: [
-      { name: 'technical', label: 'Technical ability' },
-      { name: 'problem_solving', label: 'Problem solving' },
-      { name: 'communication', label: 'Communication' }
-    ],
-    notesLabel: 'Notes for the candidate (optional)',
-    private: null
-  },
-  interviewee: {
-    title: 'Your feedback about the interviewer',
-    yesNo: { name: 'would_work_with', label: 'Would you want to work with this interviewer?' },
-    scales: [
-      { name: 'question_quality', label: 'Quality of the question' },
-      { name: 'helpfulness', label: 'Helpfulness of the interviewer' }
-    ],
-    notesLabel: 'Notes for the interviewer (optional)',
-    private: {
-      name: 'self_assessment',
-      label: 'How well do you think you did?',
-      help: 'Never shown to the interviewer. After the reveal you see it beside their score. ' +
-        'The operator of this service keeps it with the other answers for a study of how well people judge their own interviews, reported only in aggregate.'
-    }
+function viewShape ({ title, fields }) {
+  const pick = ({ name, label, help }) => (help ? { name, label, help } : { name, label })
+  const notes = fields.find((f) => f.type === 'notes')
+  const priv = fields.find((f) => f.private)
+  return {
+    title,
+    yesNo: pick(fields.find((f) => f.type === 'bool')),
+    scales: fields.filter((f) => f.type === 'score' && !f.private).map(pick),
+    notesLabel: notes ? notes.label : null,
+    private: priv ? pick(priv) : null
   }
 }
 
-export const NOTES_MAX = 5000 // code points (protocol/SPEC.md 12.3)
+export const FORMS = Object.fromEntries(
+  Object.entries(FEEDBACK.forms).map(([role, form]) => [role, viewShape(form)]))
 
 /**
  * Turn raw form values ({name: string}) into the wire form, or errors ({name: message}).
@@ -63,8 +49,8 @@ export function validateFeedback (role, raw) {
   const scales = spec.private ? [...spec.scales, spec.private] : spec.scales
   for (const s of scales) {
     const n = Number(raw[s.name])
-    if (Number.isInteger(n) && n >= 1 && n <= 4) form[s.name] = n
-    else errors[s.name] = 'Please choose a score from 1 to 4.'
+    if (Number.isInteger(n) && n >= SCORE_MIN && n <= SCORE_MAX) form[s.name] = n
+    else errors[s.name] = `Please choose a score from ${SCORE_MIN} to ${SCORE_MAX}.`
   }
   const notes = typeof raw.notes === 'string' ? raw.notes.trim() : ''
   if ([...notes].length > NOTES_MAX) errors.notes = `Notes can be at most ${NOTES_MAX} characters.`
@@ -92,7 +78,7 @@ export function describeForm (role, values, { includePrivate }) {
     const v = values[s.name]
     if (typeof v === 'number') {
       const label = SCALE.find((x) => x.value === v)
-      rows.push({ name: s.name, label: s.label, value: `${v} / 4${label ? ` (${label.label})` : ''}`, private: s === spec.private })
+      rows.push({ name: s.name, label: s.label, value: `${v} / ${SCORE_MAX}${label ? ` (${label.label})` : ''}`, private: s === spec.private })
     }
   }
   if (typeof values.notes === 'string' && values.notes) rows.push({ name: 'notes', label: 'Notes', value: values.notes })

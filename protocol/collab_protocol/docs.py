@@ -1,0 +1,241 @@
+"""The meaning of every collabd message field (kind -> wire name -> meaning): the prose of
+SPEC.md section 8's tables, which protocol/gen_schema.py writes from this and the Structs in
+messages.py. A test fails when a field has no meaning here."""
+
+FIELD_DOCS: dict[str, dict[str, str]] = {
+    "hello": {
+        "v": 'Protocol version the client speaks (this document: 1).',
+        "client": 'Free-form client name and version, for logs.',
+        "chat_after": (
+            'Highest chat id the client already holds (after a reconnect); 0 means "send the '
+            'whole history".'
+        ),
+        "run_after": (
+            'Highest run id the client already holds (section 8.7); absent or 0 means "send every'
+            ' run".'
+        ),
+    },
+    "welcome": {
+        "v": 'The version the server will speak on this connection (equal to `hello.v`).',
+        "room": 'The room name.',
+        "you": "The receiver's own Participant, without `status`: `{id, name, color, role}`.",
+        "limits": (
+            "The server's current values of the settings marked *announced* in section 16.4, "
+            'keyed by setting name (e.g. `{"chat_max_chars": 2000, ...}`); values are numbers '
+            '(integer or float). Clients ignore keys they do not know.'
+        ),
+    },
+    "error": {
+        "code": 'One of the codes in section 16.1.',
+        "message": "Human-readable English. Never holds another participant's identity.",
+        "ref": 'The `nonce` of the message it answers, if it had one.',
+    },
+    "ack": {
+        "ref": 'The `nonce` of the request that succeeded.',
+    },
+    "session": {
+        "phase": '`lobby`, `live`, `feedback`, `revealed`, `unmasked` or `sealed` (section 12).',
+        "participants": 'Participants (section 8 common shapes), interviewer first.',
+        "ends_at": (
+            "When the current phase's timer fires (interview end, feedback deadline, unmask "
+            'deadline); absent when no timer runs.'
+        ),
+        "read_only": 'The shared document no longer accepts updates.',
+        "unmask_offered": 'The unmask question is open (section 12.4).',
+        "close_reason": (
+            'Only in `unmasked` and `sealed`: why the session closed. `ended_in_lobby` (ended '
+            'before both had joined), `cancelled` (the embedder cancelled it), `feedback_expired`'
+            ' (fewer than two forms by the feedback deadline), `not_offered` (both forms '
+            'revealed; the unmask policy did not hold), `no_mutual_unmask` (a no, or the unmask '
+            'deadline passed: the same value either way, so a no is never attributed), '
+            '`unmasked`. Readers treat an unknown value as "closed".'
+        ),
+    },
+    "chat.post": {
+        "text": '1 to `chat_max_chars` code points, not only whitespace.',
+        "nonce": 'Echoed in the resulting `chat.msg` to the sender, or in `error.ref`.',
+    },
+    "chat.msg": {
+        "id": 'Server-assigned, strictly increasing within the room, from 1.',
+        "ts": 'Server time the message was stored.',
+        "from": "The sender's Pseudonym, stamped by the server.",
+        "text": 'As posted.',
+        "nonce": 'The sender\'s nonce in the copy sent to the sender; `""` for everyone else.',
+    },
+    "chat.history": {
+        "messages": (
+            'Chat messages with `id > hello.chat_after`, in id order, each a map `{id, ts, from, '
+            'text}` (a `chat.msg` without `t` and `nonce`).'
+        ),
+    },
+    "chat.typing": {
+        "on": 'The sender started (`true`) or stopped (`false`) typing.',
+        "from": "Set by the server when relaying: the sender's Pseudonym.",
+    },
+    "signal": {
+        "kind": '`offer`, `answer`, `ice`, `hangup` or `restart`.',
+        "data": 'Depends on `kind`, below.',
+        "to": "The receiver's participant id.",
+        "from": (
+            "Set by the server when relaying: the sender's Pseudonym. Ignored (overwritten) when "
+            'a client sends it.'
+        ),
+    },
+    "ice.servers": {
+        "servers": (
+            '`RTCIceServer` maps: `{urls: [str], username?: str, credential?: str}`; pass them to'
+            ' `RTCPeerConnection` as `iceServers`.'
+        ),
+        "relay_only": (
+            'The call MUST use `iceTransportPolicy: "relay"`; the server also strips non-relay '
+            'candidates (section 14.2).'
+        ),
+    },
+    "feedback.submit": {
+        "form": "The sender's form for its role (section 12.3).",
+        "nonce": 'Copied into the `ack` or `error`.',
+    },
+    "feedback.status": {
+        "mine": "`pending` or `submitted`: the receiver's own form.",
+        "theirs": (
+            "`pending` or `submitted`: the other side's form. Nothing else about it is ever sent "
+            'before the reveal.'
+        ),
+    },
+    "feedback.reveal": {
+        "mine": "The receiver's own form, as submitted.",
+        "theirs": (
+            "The other side's form. To the interviewer, the interviewee's form **without** "
+            '`self_assessment` (the key is absent).'
+        ),
+        "calibration": (
+            'Interviewee only: `{self: int, actual: int}` — their `self_assessment` beside the '
+            "interviewer's `technical` score; plus `history: {points: [{ended_at: int, guess: "
+            'int, actual: int}], tendency: str}` (their own last interviews, oldest first, at '
+            'most 10) when the embedder gave their `external_id` and they have at least two '
+            'complete interviews. Nothing of anyone else.'
+        ),
+    },
+    "unmask.answer": {
+        "answer": '`yes`, `no`, or `withdraw` (take back an earlier `yes`).',
+    },
+    "unmask.status": {
+        "mine": (
+            "The receiver's own answer: `pending`, `yes` or `no`. The other side's answer is "
+            'never sent.'
+        ),
+        "deadline": 'When the question closes.',
+    },
+    "unmask.result": {
+        "unmasked": '`true` only when both said yes.',
+        "identity": (
+            "Only when `unmasked`: the **other** side's real identity `{name: str, email: str, "
+            'profile?: str}` (`profile` absent when the embedder gave none).'
+        ),
+    },
+    "run.result": {
+        "language": (
+            'What ran: `python`, `javascript`, `typescript`, or another name of 1 to 32 '
+            "characters from `a–z 0–9 + # _ -` (the editor's language, `meta.language`)."
+        ),
+        "stdin": 'The standard input the run was given, at most `run_stdin_chars` code points.',
+        "stdout": (
+            'Standard output, at most `run_output_chars` code points (the client cuts it there '
+            'and names `stdout` in `truncated`).'
+        ),
+        "stderr": 'Standard error, same cap.',
+        "exception": (
+            'An uncaught exception: `{type: str, message: str, line: int \\| nil}` — `type` at '
+            'most 200 and `message` at most 4000 code points, `line` the 1-based line of the '
+            '**run code** where it was raised (nil when unknown, e.g. a syntax error the runtime '
+            'reports without a line).'
+        ),
+        "exit": (
+            'Exit status, `0..255`: 0 success, 1 an uncaught exception, else what the program '
+            'asked for (`sys.exit(n)`, `process.exit(n)`). Absent when the run was stopped '
+            '(`timed_out`).'
+        ),
+        "duration_ms": 'Wall time of the run in milliseconds, `0..2^31`.',
+        "timed_out": (
+            "The run hit the client's time limit and was stopped (the worker was terminated)."
+        ),
+        "truncated": (
+            'Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, '
+            '`"stderr"`.'
+        ),
+        "nonce": 'Echoed in the resulting `run.msg` to the sender, or in `error.ref`.',
+    },
+    "run.msg": {
+        "id": 'Server-assigned, increasing, from 1.',
+        "ts": 'Server time the run was stored.',
+        "from": "The runner's Pseudonym, stamped by the server.",
+        "language": (
+            'What ran: `python`, `javascript`, `typescript`, or another name of 1 to 32 '
+            "characters from `a–z 0–9 + # _ -` (the editor's language, `meta.language`)."
+        ),
+        "stdin": 'The standard input the run was given, at most `run_stdin_chars` code points.',
+        "stdout": (
+            'Standard output, at most `run_output_chars` code points (the client cuts it there '
+            'and names `stdout` in `truncated`).'
+        ),
+        "stderr": 'Standard error, same cap.',
+        "exception": (
+            'An uncaught exception: `{type: str, message: str, line: int \\| nil}` — `type` at '
+            'most 200 and `message` at most 4000 code points, `line` the 1-based line of the '
+            '**run code** where it was raised (nil when unknown, e.g. a syntax error the runtime '
+            'reports without a line).'
+        ),
+        "exit": (
+            'Exit status, `0..255`: 0 success, 1 an uncaught exception, else what the program '
+            'asked for (`sys.exit(n)`, `process.exit(n)`). Absent when the run was stopped '
+            '(`timed_out`).'
+        ),
+        "duration_ms": 'Wall time of the run in milliseconds, `0..2^31`.',
+        "timed_out": (
+            "The run hit the client's time limit and was stopped (the worker was terminated)."
+        ),
+        "truncated": (
+            'Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, '
+            '`"stderr"`.'
+        ),
+        "nonce": (
+            'The runner\'s nonce in the copy sent to the runner\'s connection; `""` for everyone '
+            'else.'
+        ),
+    },
+    "run.history": {
+        "runs": (
+            'Runs with `id > hello.run_after`, in id order, each a `run.msg` map without `t` and '
+            '`nonce`.'
+        ),
+    },
+    "question.set": {
+        "text": 'The whole question, Markdown, 0 to `question_max_chars` code points.',
+        "nonce": 'Echoed in the resulting `question` to the sender, or in `error.ref`.',
+    },
+    "question": {
+        "text": 'The current question, Markdown; `""` when there is none.',
+        "ts": 'When it was last set; absent when never.',
+        "from": "The interviewer's Pseudonym when they set it; absent when the embedder did.",
+        "nonce": "The setter's nonce in the copy sent to the setting connection.",
+    },
+    "notes.save": {
+        "text": 'The whole pad, 0 to `notes_max_chars` code points.',
+        "nonce": 'Echoed in the resulting `notes` to the sending connection, or in `error.ref`.',
+    },
+    "notes": {
+        "text": "The receiver's own notes.",
+        "ts": 'When they were last saved; absent when never.',
+        "nonce": 'The saving connection\'s nonce in its copy; `""` in the others.',
+    },
+    "timeline.get": {
+        "after": "Index of the first event wanted: 0, then the previous page's `next`.",
+        "nonce": 'Copied into the `timeline` answer or `error.ref`.',
+    },
+    "timeline": {
+        "info": "The timeline's header (section 18.1), on every page.",
+        "events": '`events[after : next]` of the timeline (section 18.2).',
+        "next": 'Index to ask for next; absent on the last page.',
+        "nonce": "The request's nonce.",
+    },
+}
