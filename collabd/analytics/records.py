@@ -1,18 +1,20 @@
 """The study's input: one record per interview session, and how a record becomes a data point.
 
-Stdlib only, so the storage layer can build records without the `analytics` extra installed.
+Stdlib (and the forms' bounds) only, so the storage layer can build records without the
+`analytics` extra installed.
 
 `from_session_record(row.record, row.kind)` turns a stored session (a row of
 `SqliteStore.all_sessions()`) into an `InterviewRecord`. Forms are the dicts the feedback forms
-were stored as:
+(collab_protocol.forms) were stored as:
 
     interviewer_form = {"would_hire": bool, "technical": 1-4, "problem_solving": 1-4,
                         "communication": 1-4, "notes": str}
     interviewee_form = {"would_work_with": bool, "question_quality": 1-4, "helpfulness": 1-4,
                         "notes": str, "self_assessment": 1-4}
 
-Only the fields the study uses are checked; extra fields are ignored, so the forms can grow
-without breaking the study. A score must be an int in 1..4 (a bool is not a score).
+Only the fields the study uses (STUDY_FIELDS) are checked; extra fields are ignored, so the
+forms can grow without breaking the study. A score must be an int within the forms' score
+bounds (a bool is not a score).
 
 Every session has a `kind`:
 
@@ -30,7 +32,15 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-SCORES = (1, 2, 3, 4)
+from collab_protocol.forms import SCORE_MAX, SCORE_MIN
+
+SCORES = tuple(range(SCORE_MIN, SCORE_MAX + 1))
+# The form fields the study reads, by role (a test holds them to the forms' schema).
+STUDY_FIELDS = {
+    "interviewer": {"would_hire": "bool", "technical": "score"},
+    "interviewee": {"would_work_with": "bool", "question_quality": "score",
+                    "helpfulness": "score", "self_assessment": "score"},
+}
 
 REAL = "real"
 PRACTICE = "practice"
@@ -96,17 +106,9 @@ def _is_score(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value in SCORES
 
 
-def _interviewer_ok(form: Mapping[str, Any]) -> bool:
-    return _is_score(form.get("technical")) and isinstance(form.get("would_hire"), bool)
-
-
-def _interviewee_ok(form: Mapping[str, Any]) -> bool:
-    return (
-        _is_score(form.get("self_assessment"))
-        and _is_score(form.get("question_quality"))
-        and _is_score(form.get("helpfulness"))
-        and isinstance(form.get("would_work_with"), bool)
-    )
+def _form_ok(role: str, form: Mapping[str, Any]) -> bool:
+    return all(_is_score(form.get(name)) if kind == "score" else isinstance(form.get(name), bool)
+               for name, kind in STUDY_FIELDS[role].items())
 
 
 def classify(record: InterviewRecord, *, include: Collection[str] = ()) -> Observation | str:
@@ -123,9 +125,9 @@ def classify(record: InterviewRecord, *, include: Collection[str] = ()) -> Obser
         return INTERVIEWER_FORM_MISSING
     if ee is None:
         return INTERVIEWEE_FORM_MISSING
-    if not isinstance(er, Mapping) or not _interviewer_ok(er):
+    if not isinstance(er, Mapping) or not _form_ok("interviewer", er):
         return INTERVIEWER_FORM_INVALID
-    if not isinstance(ee, Mapping) or not _interviewee_ok(ee):
+    if not isinstance(ee, Mapping) or not _form_ok("interviewee", ee):
         return INTERVIEWEE_FORM_INVALID
     return Observation(
         session_id=record.session_id,

@@ -132,3 +132,18 @@ def test_feedback_entry_without_its_form_is_invalid_not_a_crash(entry, role, rea
     damaged = stored_record("s-1", 3, 2)
     damaged["feedback"][role] = entry
     assert classify(from_session_record(damaged, "real")) == reason
+
+
+def test_the_fields_the_study_reads_are_in_the_forms_schema() -> None:
+    import typing
+
+    import msgspec
+
+    from collab_protocol.forms import FORMS
+    from collabd.analytics.records import SCORES, STUDY_FIELDS
+
+    for role, kinds in STUDY_FIELDS.items():
+        types = {f.name: typing.get_args(f.type)[0] for f in msgspec.structs.fields(FORMS[role])}
+        for name, kind in kinds.items():
+            assert types[name] is {"bool": bool, "score": int}[kind], (role, name)
+    assert SCORES == (1, 2, 3, 4)
