@@ -7,6 +7,7 @@ test checks every example against the generated schemas.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -150,6 +151,116 @@ CALIBRATION_EXAMPLE = {
 }
 
 
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: routes.SessionApi registers it (guarded by the API key when `auth`) and
+    build() documents it, so the two cannot drift apart."""
+
+    method: str
+    path: str
+    handler: str | None  # the SessionApi method; None: served by the app itself (/healthz)
+    auth: bool
+    operation: dict[str, Any]
+
+
+def _op(summary: str, responses: dict[str, Any], **more: Any) -> dict[str, Any]:
+    return {"summary": summary, **more, "responses": responses}
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/sessions", "create", True, _op(
+        "Create a session; returns a join link per participant",
+        {"201": _json(p.Created, "created", CREATED_EXAMPLE), **BAD, **AUTH, **UNAVAILABLE},
+        requestBody={"required": True, "content": {"application/json": {
+            "schema": _ref(p.CreateSession), "example": CREATE_EXAMPLE}}})),
+    Route("GET", "/api/sessions", "list", True, _op(
+        "List sessions, newest first (a damaged row is left out and named under `skipped`)",
+        {"200": _json(p.SessionList, "sessions", LIST_EXAMPLE), **BAD, **AUTH, **UNAVAILABLE},
+        parameters=_query_parameters(p.ListQuery))),
+    Route("GET", "/api/sessions/{sid}", "get", True, _op(
+        "Status of a session",
+        {"200": _json(p.SessionStatus, "status", STATUS_EXAMPLE), **AUTH, **UNAVAILABLE,
+         **NOT_FOUND, **DAMAGED},
+        parameters=SID)),
+    Route("POST", "/api/sessions/{sid}/end", "end", True, _op(
+        "End the interview (live -> feedback; lobby -> sealed)",
+        {"200": _json(p.SessionStatus, "ended", SEALED_EXAMPLE), **AUTH, **UNAVAILABLE,
+         **NOT_FOUND, **WRONG_PHASE},
+        parameters=SID)),
+    Route("POST", "/api/sessions/{sid}/cancel", "cancel", True, _op(
+        "Cancel: sealed at once, nothing revealed",
+        {"200": _json(p.SessionStatus, "cancelled"), **AUTH, **NOT_FOUND, **WRONG_PHASE,
+         **UNAVAILABLE},
+        parameters=SID)),
+    Route("GET", "/api/sessions/{sid}/chat", "chat", True, _op(
+        "The session's chat log, in order (pseudonymous senders)",
+        {"200": _json(p.ChatLog, "chat log", CHAT_EXAMPLE), **AUTH, **NOT_FOUND, **UNAVAILABLE},
+        parameters=SID)),
+    Route("GET", "/api/sessions/{sid}/timeline", "timeline", True, _op(
+        "Replay: document updates with their server times (and snapshots to jump to), chat, "
+        "runs, question changes, phase changes and call start/stop on one time axis (SPEC 18). "
+        "Pseudonyms only unless the two unmasked; private notes are never included. In pages of "
+        "at most timeline_page_bytes: ask again with ?after=<next> until next is absent",
+        {"200": _json(p.Timeline, "timeline", TIMELINE_EXAMPLE), **BAD, **AUTH, **NOT_FOUND,
+         **UNAVAILABLE},
+        parameters=SID + _query_parameters(p.TimelineQuery))),
+    Route("GET", "/api/analytics", "analytics", True, _op(
+        "The perceived-vs-actual study over stored feedback (admin)",
+        {"200": {"description": "collabd.analytics.study v2 (collabd/analytics/SCHEMA.md); real "
+                                "sessions only unless the other kinds are included. Stored "
+                                "sessions that cannot be read (damaged rows) are left out and "
+                                "named under `skipped`",
+                 "content": {"application/json": {"schema": {
+                     "type": "object", "required": ["skipped"],
+                     "properties": {"skipped": _ref(p.SkippedRows)}}}}},
+         **BAD, **AUTH, **UNAVAILABLE,
+         "503": _error("analytics_unavailable", "the analytics extra is not installed",
+                       "pip install 'collabd[analytics]'")},
+        parameters=_query_parameters(p.AnalyticsQuery))),
+    Route("GET", "/api/people/{external_id}/calibration", "calibration", True, _op(
+        "One person's calibration as a candidate across interviews: their self-assessment "
+        "beside the interviewer's score, the gap, its trend (admin; the person is the "
+        "external_id given at session creation)",
+        {"200": _json(p.PersonCalibration, "calibration history", CALIBRATION_EXAMPLE), **BAD,
+         **AUTH, **UNAVAILABLE},
+        parameters=[EXTERNAL_ID, *_query_parameters(p.AnalyticsQuery)])),
+    Route("POST", "/api/practice", "practice", False, _op(
+        "Start a practice session (servers run on their own; no key). Limited per client "
+        "address (limit practice_per_minute).",
+        {"201": _json(p.PracticeCreated, "created", PRACTICE_EXAMPLE),
+         "404": _error("not_found", "practice sessions are disabled (--no-practice)",
+                       "practice sessions are disabled on this server"),
+         "429": _error("rate_limited", "too many practice sessions from this address",
+                       "too many practice sessions; try again in a minute")})),
+    Route("GET", "/healthz", None, False, _op(
+        "Liveness: 200 while the server accepts requests and its store keeps up",
+        {"200": _json(p.Health, "alive", {"ok": True}),
+         "503": _json(p.Health, "degraded: the store's checkpoints (the hot log's drain into "
+                      "SQLite) keep failing", {"ok": False, "store": "checkpoints failing for "
+                                               "12 s: OperationalError: database or disk is "
+                                               "full"})})),
+    Route("GET", "/metrics", "metrics", True, _op(
+        "Prometheus metrics (text exposition format); needs the API key",
+        {"200": {"description": "metrics",
+                 "content": {"text/plain": {"schema": {"type": "string"}}}},
+         **AUTH, **UNAVAILABLE})),
+    Route("GET", "/api/openapi.json", "openapi", False, _op(
+        "This document",
+        {"200": {"description": "OpenAPI 3.1",
+                 "content": {"application/json": {"schema": {"type": "object"}}}}})),
+)
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        op = dict(route.operation)
+        if not route.auth:
+            op = {"summary": op.pop("summary"), "security": [], **op}
+        paths.setdefault(route.path, {})[route.method.lower()] = op
+    return paths
+
+
 def build() -> dict[str, Any]:
     _, schemas = msgspec.json.schema_components(p.COMPONENTS, ref_template=REF)
     return {
@@ -162,103 +273,7 @@ def build() -> dict[str, Any]:
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
                        "schemas": schemas},
         "security": [{"bearer": []}],
-        "paths": {
-            "/api/sessions": {
-                "post": {
-                    "summary": "Create a session; returns a join link per participant",
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": _ref(p.CreateSession), "example": CREATE_EXAMPLE}}},
-                    "responses": {"201": _json(p.Created, "created", CREATED_EXAMPLE),
-                                  **BAD, **AUTH, **UNAVAILABLE},
-                },
-                "get": {
-                    "summary": "List sessions, newest first (a damaged row is left out and "
-                               "named under `skipped`)",
-                    "parameters": _query_parameters(p.ListQuery),
-                    "responses": {"200": _json(p.SessionList, "sessions", LIST_EXAMPLE),
-                                  **BAD, **AUTH, **UNAVAILABLE},
-                },
-            },
-            "/api/sessions/{sid}": {"get": {
-                "summary": "Status of a session", "parameters": SID,
-                "responses": {"200": _json(p.SessionStatus, "status", STATUS_EXAMPLE),
-                              **AUTH, **UNAVAILABLE, **NOT_FOUND, **DAMAGED}}},
-            "/api/sessions/{sid}/end": {"post": {
-                "summary": "End the interview (live -> feedback; lobby -> sealed)",
-                "parameters": SID,
-                "responses": {"200": _json(p.SessionStatus, "ended", SEALED_EXAMPLE),
-                              **AUTH, **UNAVAILABLE, **NOT_FOUND, **WRONG_PHASE}}},
-            "/api/sessions/{sid}/cancel": {"post": {
-                "summary": "Cancel: sealed at once, nothing revealed", "parameters": SID,
-                "responses": {"200": _json(p.SessionStatus, "cancelled"), **AUTH, **NOT_FOUND,
-                              **WRONG_PHASE, **UNAVAILABLE}}},
-            "/api/sessions/{sid}/chat": {"get": {
-                "summary": "The session's chat log, in order (pseudonymous senders)",
-                "parameters": SID,
-                "responses": {"200": _json(p.ChatLog, "chat log", CHAT_EXAMPLE), **AUTH,
-                              **NOT_FOUND, **UNAVAILABLE}}},
-            "/api/sessions/{sid}/timeline": {"get": {
-                "summary": "Replay: document updates with their server times (and snapshots "
-                           "to jump to), chat, runs, question changes, phase changes and call "
-                           "start/stop on one time axis (SPEC 18). Pseudonyms only unless the "
-                           "two unmasked; private notes are never included. In pages of "
-                           "at most timeline_page_bytes: ask again with ?after=<next> until "
-                           "next is absent",
-                "parameters": SID + _query_parameters(p.TimelineQuery),
-                "responses": {"200": _json(p.Timeline, "timeline", TIMELINE_EXAMPLE), **BAD, **AUTH,
-                              **NOT_FOUND, **UNAVAILABLE}}},
-            "/api/analytics": {"get": {
-                "summary": "The perceived-vs-actual study over stored feedback (admin)",
-                "parameters": _query_parameters(p.AnalyticsQuery),
-                "responses": {
-                    "200": {"description": "collabd.analytics.study v2 "
-                                           "(collabd/analytics/SCHEMA.md); real sessions only "
-                                           "unless the other kinds are included. Stored "
-                                           "sessions that cannot be read (damaged rows) are "
-                                           "left out and named under `skipped`",
-                            "content": {"application/json": {"schema": {
-                                "type": "object", "required": ["skipped"],
-                                "properties": {"skipped": _ref(p.SkippedRows)}}}}},
-                    **BAD, **AUTH, **UNAVAILABLE,
-                    "503": _error("analytics_unavailable", "the analytics extra is not "
-                                  "installed", "pip install 'collabd[analytics]'")}}},
-            "/api/people/{external_id}/calibration": {"get": {
-                "summary": "One person's calibration as a candidate across interviews: their "
-                           "self-assessment beside the interviewer's score, the gap, its trend "
-                           "(admin; the person is the external_id given at session creation)",
-                "parameters": [EXTERNAL_ID, *_query_parameters(p.AnalyticsQuery)],
-                "responses": {"200": _json(p.PersonCalibration, "calibration history",
-                                           CALIBRATION_EXAMPLE), **BAD, **AUTH, **UNAVAILABLE}}},
-            "/api/practice": {"post": {
-                "summary": "Start a practice session (servers run on their own; no key). "
-                           "Limited per client address (limit practice_per_minute).",
-                "security": [],
-                "responses": {
-                    "201": _json(p.PracticeCreated, "created", PRACTICE_EXAMPLE),
-                    "404": _error("not_found", "practice sessions are disabled (--no-practice)",
-                                  "practice sessions are disabled on this server"),
-                    "429": _error("rate_limited", "too many practice sessions from this "
-                                  "address", "too many practice sessions; try again in a "
-                                  "minute")}}},
-            "/healthz": {"get": {
-                "summary": "Liveness: 200 while the server accepts requests and its store "
-                           "keeps up", "security": [],
-                "responses": {"200": _json(p.Health, "alive", {"ok": True}),
-                              "503": _json(p.Health, "degraded: the store's checkpoints (the "
-                                           "hot log's drain into SQLite) keep failing",
-                                           {"ok": False, "store": "checkpoints failing for 12 "
-                                            "s: OperationalError: database or disk is full"})}}},
-            "/metrics": {"get": {
-                "summary": "Prometheus metrics (text exposition format); needs the API key",
-                "responses": {"200": {"description": "metrics",
-                                      "content": {"text/plain": {"schema": {"type": "string"}}}},
-                              **AUTH, **UNAVAILABLE}}},
-            "/api/openapi.json": {"get": {
-                "summary": "This document", "security": [],
-                "responses": {"200": {"description": "OpenAPI 3.1",
-                                      "content": {"application/json": {
-                                          "schema": {"type": "object"}}}}}}},
-        },
+        "paths": _paths(),
     }
 
 

@@ -26,7 +26,7 @@ from ..runtime import timeline
 from ..runtime.live import DamagedSession, Live
 from ..runtime.services import Services
 from . import payloads as p
-from .openapi import OPENAPI_JSON
+from .openapi import OPENAPI_JSON, ROUTES
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
@@ -89,20 +89,13 @@ class SessionApi:
         self._practice_times: dict[str, deque[float]] = {}
 
     def routes(self, app: web.Application) -> None:
-        r = app.router
-        r.add_get("/api/openapi.json", self.openapi)
-        r.add_post("/api/sessions", self.guard(self.create))
-        r.add_get("/api/sessions", self.guard(self.list))
-        r.add_get("/api/sessions/{sid}", self.guard(self.get))
-        r.add_post("/api/sessions/{sid}/end", self.guard(self.end))
-        r.add_post("/api/sessions/{sid}/cancel", self.guard(self.cancel))
-        r.add_get("/api/sessions/{sid}/chat", self.guard(self.chat))
-        r.add_get("/api/sessions/{sid}/timeline", self.guard(self.timeline))
-        r.add_get("/api/analytics", self.guard(self.analytics))
-        r.add_get("/api/people/{external_id}/calibration", self.guard(self.calibration))
-        r.add_post("/api/practice", self.practice)
-        if self.metrics is not None:
-            r.add_get("/metrics", self.guard(self.metrics))
+        """Register the endpoints of openapi.ROUTES, the table the OpenAPI paths come from."""
+        for route in ROUTES:
+            handler: Handler | None = getattr(self, route.handler) if route.handler else None
+            if handler is None:  # served by the app itself, or /metrics when it is off
+                continue
+            add = app.router.add_get if route.method == "GET" else app.router.add_post
+            add(route.path, self.guard(handler) if route.auth else handler)
 
     def guard(self, handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:

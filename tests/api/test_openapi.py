@@ -133,3 +133,16 @@ async def test_answers_are_json_with_the_error_format(server) -> None:
         body = await r.json()
     check("POST", "/api/sessions", 400, body)
     assert body["error"]["code"] == "invalid_payload"
+
+
+async def test_the_server_serves_exactly_the_documented_endpoints(server) -> None:
+    """Routes are registered from the table the document's paths come from."""
+    served = set()
+    for resource in server.app.router.resources():
+        info = resource.get_info()
+        path = info.get("path") or info.get("formatter", "")
+        if path.startswith("/api/") or path in ("/healthz", "/metrics"):
+            served |= {(route.method, path) for route in resource if route.method != "HEAD"}
+    documented = {(method.upper(), path) for path, ops in OPENAPI["paths"].items()
+                  for method in ops}
+    assert served == documented
