@@ -116,9 +116,10 @@ def _unpack(payload: bytes, nested_bytes: int) -> m.CollabMessage:
     """Decode a collabd payload in C (msgspec): no Python call per map or array.
 
     A first pass splits the map into its fields unread (msgspec.Raw) to find the kind, refuse
-    unknown fields and bound each field holding maps or arrays to `nested_bytes` encoded bytes
-    (0: no bound), so nothing is built for a payload the kind does not describe. The second
-    pass decodes the payload straight into the kind's Struct.
+    unknown fields, bound each field holding maps or arrays to `nested_bytes` encoded bytes
+    (0: no bound) and check what such a field holds (section 7), so nothing is built for a
+    payload the kind does not describe. The second pass decodes the payload straight into the
+    kind's Struct.
     """
     try:
         if not _is_map(payload):
@@ -132,11 +133,12 @@ def _unpack(payload: bytes, nested_bytes: int) -> m.CollabMessage:
     kind = schema.cls.KIND
     if not schema.names.issuperset(fields):
         raise _unknown_field(kind, fields, schema)
-    if nested_bytes:
-        for name in schema.nested:
-            raw = fields.get(name)
-            if raw is not None and len(raw) > nested_bytes:
+    for name in schema.nested:
+        raw = fields.get(name)
+        if raw is not None:
+            if nested_bytes and len(raw) > nested_bytes:
                 raise TooLarge(f"a field holding maps or arrays is over {nested_bytes} bytes")
+            _value(raw)  # section 7's shape, in C (BadPayload); the Struct takes it as Any
     try:
         msg: m.CollabMessage = schema.decoder().decode(payload)
     except msgspec.ValidationError as exc:
@@ -161,8 +163,9 @@ def _unknown_field(kind: str, fields: Any, schema: _Schema) -> InvalidMessage:
 
 
 def _invalid(kind: str, fields: dict[str, msgspec.Raw], exc: Exception) -> ProtocolError:
-    """A field of the wrong type is InvalidMessage, but a value inside a field that breaks
-    section 7 is BadPayload: check each field's shape to tell which (error path only)."""
+    """A field of the wrong type is InvalidMessage, but a scalar field's value that breaks
+    section 7 (an extension type) is BadPayload: check each field's shape to tell which (error
+    path only)."""
     for raw in fields.values():
         _value(raw)
     return InvalidMessage(f"{kind}: {_reason(exc)}")
@@ -229,7 +232,7 @@ class _Schema:
         self._decoder: msgspec.msgpack.Decoder[Any] | None = None
 
     def decoder(self) -> msgspec.msgpack.Decoder[Any]:
-        if self._decoder is None:  # built on first use: the nested types take a few ms
+        if self._decoder is None:  # built on first use (under a millisecond)
             self._decoder = msgspec.msgpack.Decoder(self.cls)
         return self._decoder
 

@@ -11,7 +11,7 @@ refused. A field named `from_` travels as "from".
 import types
 import typing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import Meta, field
@@ -92,13 +92,11 @@ def nested_value(depth: int) -> Any:
     return value
 
 
-if TYPE_CHECKING:
-    Map = dict[str, Any]
-    List = list[Any]
-else:
-    # A field holding a map (or a list) is the first of its MAX_DEPTH levels.
-    Map = Annotated[dict[str, nested_value(MAX_DEPTH - 1)], Meta(max_length=MAX_MAP_LEN)]
-    List = Annotated[list[nested_value(MAX_DEPTH - 1)], Meta(max_length=MAX_ARRAY_LEN)]
+# A field holding maps or arrays. What may be inside (section 7: string keys, no binaries or
+# extension types, MAX_DEPTH levels) is checked by the codec with one shared nested_value()
+# decoder: spelled out in each Struct, that type tree would cost msgspec ~30 ms per kind to build.
+Map = dict[str, Any]
+List = list[Any]
 
 
 def holds_containers(tp: Any) -> bool:
