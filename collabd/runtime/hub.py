@@ -9,6 +9,7 @@ from typing import Any
 
 from ..config import Settings
 from .connection import Conn
+from .deps import RoomDeps
 from .persistence import Persistence
 from .room import Room, RoomState
 from .stats import Stats
@@ -21,13 +22,17 @@ class RoomUnavailable(Exception):
 
 
 class Hub:
-    def __init__(self, settings: Settings, store: Any, extensions: Any) -> None:
+    def __init__(self, settings: Settings, store: Any, extensions: Any,
+                 persistence: Persistence | None = None) -> None:
         self.settings = settings
         self.store = store
         self.extensions = extensions
-        self.rooms: dict[str, Room] = {}
+        self.rooms: dict[str, Room] = {}  # only the hub adds and removes rooms
         self.stats = Stats()
-        self.persistence = Persistence(store, self.stats, settings.commit_window_seconds)
+        self.persistence = persistence or Persistence(store, self.stats,
+                                                      settings.commit_window_seconds)
+        self.room_deps = RoomDeps(settings.limits, store, self.persistence, self.stats,
+                                  extensions, self.unload, self._dropped)
         self._keepalive: asyncio.Task[None] | None = None
         self.closing = False
 
@@ -39,9 +44,9 @@ class Hub:
         while True:
             room = self.rooms.get(name)
             if room is None:
-                room = Room(name, self)
+                room = Room(name, self.room_deps)
                 self.rooms[name] = room
-                asyncio.get_running_loop().create_task(room.load())
+                room.spawn(room.load())
             if room.state in (RoomState.UNLOADING, RoomState.UNLOADED) and room.loaded.is_set():
                 await room.unloaded.wait()
                 if self.rooms.get(name) is room:
@@ -71,13 +76,27 @@ class Hub:
             return
         room.fail(code, reason)  # unloaded as after a failed commit: the next join reloads
 
-    async def unload(self, room: Room) -> None:
-        if room.conns or room.state is not RoomState.LOADED:
-            return
-        await room.unload()
+    def _dropped(self, room: Room) -> None:
+        """A room failed and unloaded itself without writing: the next join loads it anew."""
         if self.rooms.get(room.name) is room:
             del self.rooms[room.name]
-        self.extensions.on_unload(room)
+
+    async def unload(self, room: Room) -> None:
+        """Unload an empty room. Whatever fails (its last compaction, the session layer's
+        hook), the room is forgotten: its updates are in the store already."""
+        if room.conns or room.state is not RoomState.LOADED:
+            return
+        try:
+            await room.unload()
+        except Exception:
+            log.exception("room unload failed", extra={"room": room.name})
+        finally:
+            if self.rooms.get(room.name) is room:
+                del self.rooms[room.name]
+        try:
+            self.extensions.on_unload(room)
+        except Exception:
+            log.exception("room unload hook failed", extra={"room": room.name})
         log.info("room unloaded", extra={"room": room.name})
 
     async def _keepalive_loop(self) -> None:
@@ -104,6 +123,9 @@ class Hub:
         for room in list(self.rooms.values()):
             room.cancel_unload()
             if room.state is RoomState.LOADED:
-                await room.unload()
+                try:  # one room's failure must not keep the others from being flushed
+                    await room.unload()
+                except Exception:
+                    log.exception("room unload failed at close", extra={"room": room.name})
         self.rooms.clear()
         await self.persistence.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from collections.abc import Awaitable
 from time import monotonic
 from typing import TYPE_CHECKING, cast
 
@@ -48,7 +49,7 @@ from .connection import (
 )
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from .deps import RoomDeps
 
 log = logging.getLogger("collabd.room")
 
@@ -61,11 +62,16 @@ class RoomState(enum.Enum):
 
 
 class Room:
-    def __init__(self, name: str, hub: Hub) -> None:
+    def __init__(self, name: str, deps: RoomDeps) -> None:
         self.name = name
-        self.hub = hub
-        limits = hub.settings.limits
+        limits = deps.limits
         self.limits = limits
+        self.store = deps.store
+        self.persistence = deps.persistence
+        self.stats = deps.stats
+        self.hooks = deps.hooks
+        self._on_idle = deps.on_idle
+        self._on_dropped = deps.on_dropped
         self.state = RoomState.LOADING
         self.loaded = asyncio.Event()
         self.unloaded = asyncio.Event()
@@ -91,12 +97,13 @@ class Room:
         self._since_snapshot = 0
         self._compactor: asyncio.Task[None] | None = None
         self._unload_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # owned here: kept until done
 
     # -- lifecycle
 
     async def load(self) -> None:
         try:
-            rows = await self.hub.persistence.read(self.hub.store.load_doc, self.name)
+            rows = await self.persistence.read(self.store.load_doc, self.name)
             self._load(rows)
             self.state = RoomState.LOADED
         except Exception as exc:
@@ -121,11 +128,11 @@ class Room:
     def _rebuild(self) -> None:
         """Make the in-memory doc what the store holds again (yrs failed part-way through an
         update). Synchronous, so no update is checked against the broken doc meanwhile."""
-        self.hub.persistence.flush_now()  # what was applied before is valid: commit it first
+        self.persistence.flush_now()  # what was applied before is valid: commit it first
         if self.state is not RoomState.LOADED:
             return  # that commit failed: the room was dropped
         try:
-            self._load(self.hub.store.load_doc_now(self.name))
+            self._load(self.store.load_doc_now(self.name))
         except Exception:
             log.exception("room rebuild failed", extra={"room": self.name})
             self.fail()
@@ -139,8 +146,7 @@ class Room:
             return
         self.state = RoomState.UNLOADED
         self.cancel_unload()
-        if self.hub.rooms.get(self.name) is self:
-            del self.hub.rooms[self.name]
+        self._on_dropped(self)
         for c in list(self.conns):
             c.close(code, reason)
         self.unloaded.set()
@@ -151,8 +157,14 @@ class Room:
         self.cancel_unload()
         loop = asyncio.get_running_loop()
         self._unload_timer = loop.call_later(
-            self.limits.unload_grace_seconds, lambda: loop.create_task(self.hub.unload(self))
+            self.limits.unload_grace_seconds, lambda: self.spawn(self._on_idle(self))
         )
+
+    def spawn(self, work: Awaitable[None]) -> None:
+        """Run `work` as a task the room keeps until it is done (and whose failure is logged)."""
+        task = asyncio.get_running_loop().create_task(_logged(work, self.name))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def cancel_unload(self) -> None:
         if self._unload_timer is not None:
@@ -197,7 +209,7 @@ class Room:
     def sync_allowed(self, conn: Conn) -> bool:
         """Sync and awareness queries make the server encode the whole state: budgeted."""
         if conn.syncs.allow(monotonic()):
-            self.hub.stats.sync_requests += 1
+            self.stats.sync_requests += 1
             return True
         conn.close(CLOSE_RATE, "sync request rate exceeded")
         return False
@@ -220,7 +232,7 @@ class Room:
         as it is instead of encoding it again."""
         if conn.closed:
             return
-        stats = self.hub.stats
+        stats = self.stats
         if not conn.updates.allow(monotonic()):
             stats.updates_refused += 1
             conn.close(CLOSE_RATE, "update rate exceeded")
@@ -247,7 +259,7 @@ class Room:
             stats.updates_refused += 1
             self._charge_measure(conn)
             if self.read_only:
-                self.hub.extensions.refuse_update(self, conn)
+                self.hooks.refuse_update(self, conn)
             else:
                 conn.close(CLOSE_DOC_TOO_LARGE, "document size cap")
             return
@@ -263,7 +275,7 @@ class Room:
             return  # also in a read-only room: a client's empty sync reply changes nothing
         if self.read_only:
             stats.updates_refused += 1
-            self.hub.extensions.refuse_update(self, conn)
+            self.hooks.refuse_update(self, conn)
             return
         if checked.result is ApplyResult.PENDING:
             stats.updates_refused += 1
@@ -381,7 +393,7 @@ class Room:
                     and self._compactor is None and self.state is RoomState.LOADED):
                 self._compactor = asyncio.get_running_loop().create_task(self._compact())
 
-        self.hub.persistence.append(self.name, seq, update, committed, owners)
+        self.persistence.append(self.name, seq, update, committed, owners)
 
     async def _compact(self) -> None:
         try:
@@ -394,14 +406,21 @@ class Room:
     async def _compact_now(self) -> None:
         # a checkpoint on the worker thread moves most of what the store buffers (SQLite's hot
         # log) into its tables, so that compact (on the loop) has little left to move
-        await self.hub.persistence.read(self.hub.store.checkpoint)
+        await self.persistence.read(self.store.checkpoint)
         await self.flush()
         # Taken while nothing is in flight, so the snapshot holds exactly the rows <= upto.
         snapshot, upto, count = self.doc.snapshot(), self._durable_seq, self._since_snapshot
         keep = self.keep_history
         if keep:  # replay history is capped (history_max_updates): past it, fold it
-            kept = await self.hub.persistence.read(self.hub.store.count_updates, self.name)
+            kept = await self.persistence.read(self.store.count_updates, self.name)
             keep = kept < self.limits.history_max_updates
-        await self.hub.persistence.write(self.hub.store.compact, self.name, snapshot, upto, keep)
+        await self.persistence.write(self.store.compact, self.name, snapshot, upto, keep)
         self._since_snapshot -= count - 1
         log.info("compacted", extra={"room": self.name, "updates": count, "bytes": len(snapshot)})
+
+
+async def _logged(work: Awaitable[None], room: str) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("room task failed", extra={"room": room})

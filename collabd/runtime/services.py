@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -76,6 +76,7 @@ class Services(Basic):
         self._sent: dict[Conn, dict[str, CollabMessage]] = {}
         self.shared: dict[str, RoomShared] = {}  # what the handlers keep per loaded room
         self.replays: Replays | None = None
+        self._tasks: set[asyncio.Task[None]] = set()  # timers' work, kept until done
         self.webhooks: Webhooks | None = None
         self.webhook_key = b""  # the API key: embedders verify webhook signatures with it
 
@@ -136,7 +137,12 @@ class Services(Basic):
         """Practice lobbies (POST /api/practice) that never started are cancelled after
         `practice_lobby_seconds`; a sweep over the store finds them, loaded or not."""
         loop = asyncio.get_running_loop()
-        self._lobby_sweep = loop.call_later(delay, lambda: loop.create_task(self._sweep()))
+        self._lobby_sweep = loop.call_later(delay, lambda: self._spawn(self._sweep()))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _sweep(self) -> None:
         assert self.hub is not None
@@ -279,7 +285,7 @@ class Services(Basic):
             return
         loop = asyncio.get_running_loop()
         delay = max(0.0, (deadline - now_ms()) / 1000)
-        live.timer = loop.call_later(delay, lambda: loop.create_task(self._tick(live)))
+        live.timer = loop.call_later(delay, lambda: self._spawn(self._tick(live)))
 
     async def _tick(self, live: Live) -> None:
         try:
