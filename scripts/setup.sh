@@ -33,8 +33,8 @@ else
   .venv/bin/python -m pip install -q -e '.[analytics,native,redis]'
 fi
 # the per-update hot path compiled with mypyc (collabd/native.py); plain Python without a C
-# compiler. For the tests a failed build is an error; for running, plain Python is enough
-# (`collabd serve` says at start-up which one runs).
+# compiler. For the tests a failed build is an error (scripts/test.sh's compiled step then
+# refuses to run); for running, plain Python is enough (`collabd serve` says which one runs).
 if [ "$ALL" = 1 ]; then
   .venv/bin/python scripts/build_native.py --if-compiler
 else

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The fast check for the developer loop: ruff, mypy and the pure tests as plain Python, with no
+# server, service, browser or network (a test that opens a network socket fails) and property
+# tests at 20 examples each (tests/support/fast_check.py). Needs what scripts/setup.sh --all
+# installed (.venv, and tests/interop's npm packages for the differential tests against yjs).
+# Extra arguments go to pytest (e.g. -x, -k name). scripts/test.sh runs everything: the full
+# example counts, the services, the browsers and the compiled build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# the pure tests: add a directory or a test file here when its tests need no service
+PURE=(
+  tests/protocol
+  tests/core
+  tests/runtime
+  tests/build
+  tests/client/test_positions.py
+  tests/client/test_textbind.py
+  tests/client/test_relpos.py
+)
+.venv/bin/ruff check .
+.venv/bin/mypy
+COLLABD_NATIVE=0 PYTHONPATH=tests exec .venv/bin/python -m pytest -q -p no:cacheprovider \
+  -p support.fast_check "${PURE[@]}" "$@"
