@@ -1,6 +1,7 @@
-"""An attacker in its own process: `python flood.py URL FILE` sends the frames stored in FILE
-(each as a 4-byte big-endian length then the bytes) round and round to the room at URL,
-reconnecting whenever the server cuts it, and prints one line per frame sent, until killed.
+"""An attacker in its own process: `python flood.py URL FILE [SOURCE]` sends the frames stored
+in FILE (each as a 4-byte big-endian length then the bytes) round and round to the room at URL,
+from the local address SOURCE if given, reconnecting whenever the server cuts it, and prints
+one line per frame sent, until killed.
 
 Its own process, so that its CPU (masking megabytes of frames) does not count as the
 server's in a latency measurement taken by the test's event loop."""
@@ -29,11 +30,13 @@ def write_frames(path: Path, frames: list[bytes]) -> None:
     path.write_bytes(b"".join(len(f).to_bytes(4, "big") + f for f in frames))
 
 
-async def flood(url: str, frames: list[bytes]) -> None:
+async def flood(url: str, frames: list[bytes], source: str | None = None) -> None:
     sent = 0
+    extra = {"local_addr": (source, 0)} if source else {}
     while True:
         try:
-            async with websockets.connect(url, compression=None, max_size=None) as ws:
+            async with websockets.connect(url, compression=None, max_size=None,
+                                          **extra) as ws:
                 while True:
                     await ws.send(frames[sent % len(frames)])
                     sent += 1
@@ -44,15 +47,17 @@ async def flood(url: str, frames: list[bytes]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def flooding(url: str, frames: list[bytes], tmp_path: Path) -> AsyncIterator[list[int]]:
-    """An attacker process sending `frames` to `url` while the body runs; yields a list
-    holding the number of frames sent so far, once the first few have gone."""
+async def flooding(url: str, frames: list[bytes], tmp_path: Path,
+                   source: str | None = None) -> AsyncIterator[list[int]]:
+    """An attacker process sending `frames` to `url` (from the local address `source`) while
+    the body runs; yields a list holding the number of frames sent so far, once the first few
+    have gone."""
     from .net import wait_until  # here: this file also runs as a script
 
-    path = tmp_path / "frames.bin"
+    path = tmp_path / f"frames-{source or 'any'}.bin"
     write_frames(path, frames)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, str(Path(__file__)), url, str(path),
+        sys.executable, str(Path(__file__)), url, str(path), *([source] if source else []),
         stdout=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     sent = [0]
@@ -75,4 +80,4 @@ async def flooding(url: str, frames: list[bytes], tmp_path: Path) -> AsyncIterat
 
 
 if __name__ == "__main__":
-    asyncio.run(flood(sys.argv[1], read_frames(Path(sys.argv[2]))))
+    asyncio.run(flood(sys.argv[1], read_frames(Path(sys.argv[2])), *sys.argv[3:4]))
