@@ -97,9 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = replace(settings, node_url=f"http://{settings.host}:{settings.port}")
     try:
         app = build_app(settings)
-    except StoreError as exc:
-        print(f"collabd serve: {exc}", file=sys.stderr)
-        return 1
+    except StoreError as exc:  # a store that is not one, newer, or cannot be reached
+        raise UsageError(str(exc)) from None
     from . import native
 
     compiled = native.compiled()
@@ -199,7 +198,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_migrate_store(args: argparse.Namespace) -> int:
     try:
-        import psycopg  # noqa: F401  (the PostgreSQL driver of the postgres extra)
+        from .adapters import postgres_store  # noqa: F401  (needs the postgres extra's driver)
     except ImportError:
         raise UsageError("PostgreSQL support is not installed: pip install "
                          "'collabd[postgres]', then run this again") from None

@@ -4,6 +4,10 @@ Adapters: collabd.adapters.sqlite_store.SqliteStore (embedded, the default) and
 collabd.adapters.postgres_store.PostgresStore (a shared PostgreSQL). tests/store/test_contract.py
 runs one suite against both, so they cannot drift.
 
+Errors: a store method fails with StoreUnavailable (an outage: retry later) or StoreConflict (a
+constraint refused the write), never with its driver's own exception types; anything else is a
+bug. collabd.adapters.errors translates.
+
 Calling convention (collabd.runtime.persistence): the runtime calls a store method either with
 `Persistence.write` (the methods named in WRITES) or with `Persistence.read` (every other one);
 the call site says which, so no wrapper can change it. Writes run on the event loop's thread
@@ -99,6 +103,17 @@ def session_row(sid: str, record: Any, kind: Any, extra: Any,
 
 class StoreError(Exception):
     """The store cannot be used as it is (for instance its schema is newer than this code)."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot serve this call now (PostgreSQL unreachable, a disk full or failing,
+    the hot log not draining): retry later. The adapters raise it for their driver's outage
+    errors, so nothing above them knows a driver; the API answers 503 store_unavailable."""
+
+
+class StoreConflict(StoreError):
+    """A write collides with what is stored (a document update's seq stored already, a
+    duplicate key): nothing of it was written. A second writer or a bug, not an outage."""
 
 
 @runtime_checkable

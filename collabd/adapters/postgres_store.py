@@ -39,6 +39,7 @@ import psycopg
 from psycopg import pq
 
 from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError, session_row
+from .errors import translating
 from .migrations import Step, upgrade
 
 MIGRATION_LOCK = 0x636F6C6C  # pg_advisory_xact_lock key: nodes starting together migrate once
@@ -189,6 +190,7 @@ ORDER BY part, n
 """
 
 
+@translating((psycopg.OperationalError,), (psycopg.IntegrityError,))
 class PostgresStore:
     writes_inline = False
 

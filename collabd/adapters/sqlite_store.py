@@ -38,9 +38,11 @@ from ..ports import (  # noqa: F401  (re-exported: importers of this module use 
     SIMULATED,
     DocRows,
     SessionRow,
+    StoreError,
     session_row,
 )
 from . import update_log
+from .errors import translated, translating
 from .migrations import Step, upgrade
 from .update_log import UpdateLog
 
@@ -194,6 +196,12 @@ def migrate(db: sqlite3.Connection) -> int:
         return upgrade(db, STEPS, "?")
 
 
+# what the Store methods raise instead (ports.StoreUnavailable, ports.StoreConflict)
+UNAVAILABLE = (sqlite3.OperationalError, OSError)
+CONFLICT = (sqlite3.IntegrityError,)
+
+
+@translating(UNAVAILABLE, CONFLICT, inline=frozenset({"append_updates"}))
 class SqliteStore:
     writes_inline = True  # a commit is a write into the page cache: cheap on the loop's thread
 
@@ -208,11 +216,18 @@ class SqliteStore:
         # the writing connection belongs to the thread that opens the store (the event loop's)
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
                                   factory=OwnedConnection)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(f"PRAGMA synchronous={synchronous}")
-        self.db.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint()
-        self.db.execute("PRAGMA busy_timeout=10000")  # a drain may hold the write lock briefly
-        migrate(self.db)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute(f"PRAGMA synchronous={synchronous}")
+            self.db.execute("PRAGMA wal_autocheckpoint=0")  # see checkpoint()
+            self.db.execute("PRAGMA busy_timeout=10000")  # a drain may hold the write lock
+            migrate(self.db)
+        except sqlite3.DatabaseError as exc:  # not SQLite, damaged, or locked by another
+            self.db.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StoreError(f"cannot open the store {path}: {exc}") from None
+            raise StoreError(f"{path} is not a usable SQLite database ({exc}): is it the "
+                             "collabd store? Move it away or restore a backup") from None
         # the hot log, if this process is the store's writer (update_log.py); with
         # synchronous=FULL (an fsync per commit, for power loss) updates skip it, and it only
         # replays what an earlier run left
@@ -307,25 +322,28 @@ class SqliteStore:
         transaction (group commit)."""
         ts = now_ms()  # the commit's time: what replay shows (SPEC 18)
         log = self.log
-        if log is not None and log.hot:
-            if log.append(ts, batch, owners) and log.drain_lock.acquire(blocking=False):
-                try:  # a flood: into the tables now, unless a drain is moving them already
-                    log.move(self.db)
-                except (sqlite3.Error, OSError) as exc:  # durable in the log: a drain retries
-                    log_.warning("moving a flood of updates into SQLite failed: %s", exc)
-                finally:
-                    log.drain_lock.release()
-            return
-        sql = "INSERT INTO doc_updates (room, seq, data, ts) VALUES (?, ?, ?, ?)"
-        if len(batch) == 1 and not owners:
-            self.db.execute(sql, (*batch[0], ts))  # a statement alone is its own transaction
-            return
-        with self._tx():
-            self.db.executemany(sql, [(*row, ts) for row in batch])
-            if owners:
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO doc_clients (room, client, owner) VALUES (?, ?, ?)",
-                    owners)
+        try:  # translated here, not by a wrapper: this runs once per update
+            if log is not None and log.hot:
+                if log.append(ts, batch, owners) and log.drain_lock.acquire(blocking=False):
+                    try:  # a flood: into the tables now, unless a drain is moving them already
+                        log.move(self.db)
+                    except (sqlite3.Error, OSError) as exc:  # durable in the log: drains retry
+                        log_.warning("moving a flood of updates into SQLite failed: %s", exc)
+                    finally:
+                        log.drain_lock.release()
+                return
+            sql = "INSERT INTO doc_updates (room, seq, data, ts) VALUES (?, ?, ?, ?)"
+            if len(batch) == 1 and not owners:
+                self.db.execute(sql, (*batch[0], ts))  # a statement alone is its own transaction
+                return
+            with self._tx():
+                self.db.executemany(sql, [(*row, ts) for row in batch])
+                if owners:
+                    self.db.executemany(
+                        "INSERT OR IGNORE INTO doc_clients (room, client, owner) VALUES (?, ?, ?)",
+                        owners)
+        except (*UNAVAILABLE, *CONFLICT) as exc:
+            raise translated(exc, UNAVAILABLE, CONFLICT) from exc
 
     def compact(self, room: str, snapshot: bytes, upto: int, keep_history: bool = False) -> None:
         """The rows it covers must be in the table before it deletes them, and no drain may
@@ -580,6 +598,24 @@ class SqliteStore:
 
 
 SESSION_COLUMNS = "id, record, kind, extra, interviewer_key, interviewee_key"
+
+
+def not_a_store(path: Path) -> str | None:
+    """Why the existing file at `path` is not a collabd store, or None; read only, so a
+    reader never migrates someone else's database into a store."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+            ).fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        return f"{path} is not a collabd store ({exc})"
+    if found is None:
+        return f"{path} is not a collabd store (it has no sessions table)"
+    return None
 
 
 def _question(ts: int, sender: str | None, text: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -115,7 +114,7 @@ def main(
 
     try:
         store = SqliteStore(data_dir / STORE_FILE)
-    except (sqlite3.DatabaseError, StoreError) as exc:
+    except StoreError as exc:
         print(f"collabd analytics: cannot open the store in {data_dir}: {exc}", file=err_stream)
         return EXIT_NO_STORE
     try:
@@ -157,19 +156,9 @@ def store_problem(data_dir: Path) -> str | None:
         return (
             f"no store in {data_dir} ({STORE_FILE} is missing): is it the server's data directory?"
         )
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            found = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
-            ).fetchone()
-        finally:
-            db.close()
-    except sqlite3.DatabaseError as exc:
-        return f"{path} is not a collabd store ({exc})"
-    if found is None:
-        return f"{path} is not a collabd store (it has no sessions table)"
-    return None
+    from collabd.adapters.sqlite_store import not_a_store
+
+    return not_a_store(path)
 
 
 def _stored_secret(data_dir: Path) -> bytes | None:

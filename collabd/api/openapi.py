@@ -237,8 +237,8 @@ ROUTES: tuple[Route, ...] = (
         {"200": _json(p.Health, "alive", {"ok": True}),
          "503": _json(p.Health, "degraded: the store's checkpoints (the hot log's drain into "
                       "SQLite) keep failing", {"ok": False, "store": "checkpoints failing for "
-                                               "12 s: OperationalError: database or disk is "
-                                               "full"})})),
+                                               "12 s: StoreUnavailable: OperationalError: "
+                                               "database or disk is full"})})),
     Route("GET", "/metrics", "metrics", True, _op(
         "Prometheus metrics (text exposition format); needs the API key",
         {"200": {"description": "metrics",

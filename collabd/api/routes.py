@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +21,7 @@ from ..adapters.http_server import ADMISSION
 from ..core.lifecycle import SessionError
 from ..core.session import Identity, Session, SessionOptions
 from ..core.text import shown
+from ..ports import StoreUnavailable
 from ..runtime import timeline
 from ..runtime.live import DamagedSession, Live
 from ..runtime.services import Services
@@ -42,26 +42,15 @@ def error(status: int, code: str, message: str) -> web.Response:
     return web.Response(body=body, status=status, content_type=JSON)
 
 
-def store_errors() -> tuple[type[BaseException], ...]:
-    """What a store raises when it cannot be reached (PostgreSQL down, a disk gone)."""
-    kinds: list[type[BaseException]] = [sqlite3.OperationalError]
-    try:
-        import psycopg
-    except ImportError:  # the postgres extra is not installed: no such store here
-        return tuple(kinds)
-    return (*kinds, psycopg.OperationalError)
-
-
 def unavailable_store() -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
-    """A middleware: an API request the store cannot serve now gets 503 store_unavailable
-    (retry later) rather than a bare 500."""
-    kinds = store_errors()
+    """A middleware: an API request the store cannot serve now (StoreUnavailable: PostgreSQL
+    down, a disk gone) gets 503 store_unavailable (retry later) rather than a bare 500."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             return await handler(request)
-        except kinds as exc:
+        except StoreUnavailable as exc:
             if not request.path.startswith("/api/"):
                 raise
             log.warning("store unavailable", extra={"path": request.path, "error": str(exc)})

@@ -8,6 +8,7 @@ from time import monotonic
 from typing import Any
 
 from ..config import Settings
+from ..ports import Store
 from .connection import Conn
 from .deps import RoomDeps
 from .persistence import Persistence
@@ -22,7 +23,7 @@ class RoomUnavailable(Exception):
 
 
 class Hub:
-    def __init__(self, settings: Settings, store: Any, extensions: Any,
+    def __init__(self, settings: Settings, store: Store, extensions: Any,
                  persistence: Persistence | None = None) -> None:
         self.settings = settings
         self.store = store

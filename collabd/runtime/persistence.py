@@ -24,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
+from ..ports import Store
 from .stats import Stats
 
 log = logging.getLogger("collabd.persistence")
@@ -36,7 +37,7 @@ CHECKPOINT_MAX_SECONDS = 30.0  # the longest wait between retries of a failing c
 
 
 class Persistence:
-    def __init__(self, store: Any, stats: Stats | None = None,
+    def __init__(self, store: Store, stats: Stats | None = None,
                  commit_window: float = 0.0) -> None:
         self.store = store
         # Under load, at most one commit per window: the next batch waits for the rest of the

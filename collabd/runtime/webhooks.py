@@ -16,6 +16,8 @@ from typing import Any
 
 import aiohttp
 
+from ..ports import Store
+
 log = logging.getLogger("collabd.webhooks")
 
 MAX_ATTEMPTS = 10
@@ -31,7 +33,7 @@ def backoff_ms(attempts: int) -> int:
 
 
 class Webhooks:
-    def __init__(self, persistence: Any, store: Any, keyholder: Any) -> None:
+    def __init__(self, persistence: Any, store: Store, keyholder: Any) -> None:
         self.persistence = persistence
         self.store = store
         self.keyholder = keyholder  # has .webhook_key (set once the API key is known)

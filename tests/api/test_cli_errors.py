@@ -78,3 +78,11 @@ def test_migrate_store_without_the_postgres_extra_is_one_line(tmp_path: Path) ->
     done = collabd("migrate-store", "--from", str(tmp_path), "--to",
                    "postgresql://u:p@127.0.0.1:1/db", preamble=hide)
     one_line_error(done, "collabd[postgres]", "pip install")
+
+
+def test_serve_on_a_file_that_is_not_sqlite_is_one_line(tmp_path: Path) -> None:
+    store = tmp_path / "collabd.sqlite3"
+    store.write_text("notes, not a database\n" * 100)
+    done = collabd("serve", "--port", str(free_port()), "--data-dir", str(tmp_path))
+    one_line_error(done, str(store), "not a usable SQLite database")
+    assert store.read_text() == "notes, not a database\n" * 100  # left as it was

@@ -8,10 +8,9 @@ import sqlite3
 from typing import Any
 
 import aiohttp
-import psycopg
-import pytest
 
 from collabd.api.auth import load_api_key
+from collabd.ports import StoreUnavailable
 
 
 async def get(server: Any, path: str) -> tuple[int, Any]:
@@ -22,13 +21,21 @@ async def get(server: Any, path: str) -> tuple[int, Any]:
         return r.status, body
 
 
-@pytest.mark.parametrize("error", [sqlite3.OperationalError("disk I/O error"),
-                                   psycopg.OperationalError("connection refused")])
-async def test_a_store_that_does_not_answer_gives_503(server, monkeypatch, error) -> None:
+async def test_a_store_that_does_not_answer_gives_503(server, monkeypatch) -> None:
     assert (await get(server, "/api/sessions"))[0] == 200
 
-    def down(*_: Any) -> None:
-        raise error
+    def down(_: Any) -> None:  # the driver fails beneath the adapter, which translates
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(type(server.hub.store), "reader", property(down))
+    status, body = await get(server, "/api/sessions")
+    assert status == 503
+    assert body["error"]["code"] == "store_unavailable"
+
+
+async def test_the_ports_outage_error_gives_503_whatever_the_store(server, monkeypatch) -> None:
+    def down(*_: Any) -> None:  # what every adapter raises for an outage (PostgreSQL's too)
+        raise StoreUnavailable("OperationalError: connection refused")
 
     monkeypatch.setattr(server.hub.store, "list_sessions", down)
     status, body = await get(server, "/api/sessions")

@@ -9,13 +9,12 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from collabd.adapters import sqlite_store
 from collabd.adapters.postgres_store import PostgresStore
 from collabd.adapters.sqlite_store import SqliteStore
-from collabd.ports import StoreError
+from collabd.ports import StoreConflict, StoreError
 from collabd.runtime.persistence import Persistence
 
 # The tables of a store from before versioning, session kinds and client id owners.
@@ -168,7 +167,7 @@ async def test_persistence_runs_postgres_writes_off_the_loop(pg_url: str) -> Non
     p.append("r", 50, b"dup", failed.append)  # seq 50 exists: this batch fails
     p.append("s", 1, b"x", failed.append)
     p.flush_now()
-    assert len(failed) == 2 and all(isinstance(e, psycopg.Error) for e in failed)
+    assert len(failed) == 2 and all(isinstance(e, StoreConflict) for e in failed)
     assert store.load_doc("s") == ([], 0, {})
 
     # other writes go through the writer thread, reads through the reader

@@ -4,18 +4,16 @@ SQLite store and the PostgreSQL store (a real server started by the fixtures).""
 from __future__ import annotations
 
 import inspect
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import pytest
 from pycrdt import Doc, Text
 
-from collabd.ports import SessionRow, Store, StoreError
+from collabd.ports import SessionRow, Store, StoreConflict, StoreError
 
 ROOM = "room-1"
-REFUSED = (sqlite3.IntegrityError, psycopg.IntegrityError)  # what a constraint raises
+REFUSED = StoreConflict  # what a constraint raises, whichever the driver
 
 
 def edits(n: int) -> tuple[Doc, list[bytes]]:

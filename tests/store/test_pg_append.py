@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from collabd.adapters.postgres_store import PostgresStore
+from collabd.ports import StoreConflict, StoreUnavailable
 
 
 def test_rows_and_owners_arrive_byte_for_byte(pg_url: str) -> None:
@@ -30,8 +31,9 @@ def test_a_refused_batch_raises_and_writes_nothing(pg_url: str) -> None:
     try:
         store.append_updates([("r", 1, b"a")])
         # seq 1 again (what a second owner of the room would send): the whole batch is refused
-        with pytest.raises(psycopg.errors.UniqueViolation):
+        with pytest.raises(StoreConflict) as refused:
             store.append_updates([("r", 2, b"b"), ("r", 1, b"c")], [("r", 9, "p")])
+        assert isinstance(refused.value.__cause__, psycopg.errors.UniqueViolation)
         assert store.load_doc("r") == ([b"a"], 1, {})
         store.append_updates([("r", 2, b"b")])  # the connection is still usable
         assert store.load_doc("r")[1] == 2
@@ -46,8 +48,9 @@ def test_statements_are_prepared_again_after_a_reconnect(pg_url: str) -> None:
         pid = store.connection().info.backend_pid
         with psycopg.connect(pg_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        with pytest.raises(psycopg.OperationalError):
+        with pytest.raises(StoreUnavailable) as refused:
             store.append_updates([("r", 2, b"b")])  # refused, never acknowledged
+        assert isinstance(refused.value.__cause__, psycopg.OperationalError)
         store.append_updates([("r", 2, b"b")], [("r", 2, "p")])  # a new connection
         store.append_updates([("r", 3, b"c")])
         assert store.connection().info.backend_pid != pid

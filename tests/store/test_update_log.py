@@ -11,6 +11,7 @@ import pytest
 from collabd.adapters import update_log
 from collabd.adapters.sqlite_store import SqliteStore
 from collabd.backup import backup, restore
+from collabd.ports import StoreConflict, StoreError, StoreUnavailable
 
 
 def rows_in_tables(path: Path, room: str) -> list[int]:
@@ -86,7 +87,7 @@ def test_a_failed_drain_keeps_every_row_for_the_next(tmp_path: Path) -> None:
     other = sqlite3.connect(path, isolation_level=None)  # the failure injection: inserts fail
     other.execute("CREATE TRIGGER fail BEFORE INSERT ON doc_updates "
                   "BEGIN SELECT RAISE(FAIL, 'disk I/O error'); END")
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(StoreError):
         store.checkpoint()
     assert len(update_log.segments(path)) == 2  # nothing deleted: its rows are not in SQLite
     store.append_updates([("r", 2, b"b")])
@@ -121,7 +122,7 @@ def test_duplicates_are_refused_before_they_reach_the_log(tmp_path: Path) -> Non
     store.checkpoint()
     store.compact("r", b"snap", 2)
     for batch in ([("r", 2, b"x")], [("r", 3, b"x"), ("r", 3, b"y")], [("r", 1, b"x")]):
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(StoreConflict):
             store.append_updates(batch)
     store.append_updates([("r", 3, b"c")])
     assert store.load_doc("r") == ([b"snap", b"c"], 3, {})
@@ -184,7 +185,7 @@ def test_a_drain_that_cannot_start_a_segment_keeps_every_row(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(update_log.os, "posix_fallocate", full)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreUnavailable):
         store.checkpoint()
     assert store.load_doc_now("r") == ([b"a"], 1, {})  # reads merge the log: no drain
     monkeypatch.undo()
@@ -204,7 +205,7 @@ def test_an_append_the_log_refuses_leaves_its_seqs_free(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(update_log.os, "posix_fallocate", full)
-    with pytest.raises(OSError):  # too big for the segment: a new one, and the disk is full
+    with pytest.raises(StoreUnavailable):  # too big for the segment: a new one; disk full
         store.append_updates([("r", 1, b"x" * 300)])
     monkeypatch.setattr(update_log.os, "posix_fallocate", real)
     store.append_updates([("r", 1, b"y" * 300)])  # the room retries seq 1 once it is reloaded
