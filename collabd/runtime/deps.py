@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..config import Limits
+from ..ports import Store
 from .stats import Stats
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class RoomDeps:
     """One per hub, shared by its rooms."""
 
     limits: Limits
-    store: Any  # the Store port: load_doc, load_doc_now, checkpoint, count_updates, compact
+    store: Store  # load_doc, load_doc_now, checkpoint, count_updates, compact
     persistence: Writes
     stats: Stats
     hooks: RoomHooks
