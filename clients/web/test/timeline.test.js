@@ -89,7 +89,7 @@ test('an incomplete timeline starts from a snapshot n=0; unknown kinds are skipp
   assert.equal(r.seek(250).getText('code').toString(), 'old new')
 })
 
-test('a 45-minute interview (20,000 keystrokes, snapshots every 500) opens in well under a second', () => {
+test('a 45-minute interview (20,000 keystrokes, snapshots every 500) opens and scrubs from the nearest snapshot', () => {
   const doc = new Y.Doc()
   const events = []
   let n = 0
@@ -111,13 +111,16 @@ test('a 45-minute interview (20,000 keystrokes, snapshots every 500) opens in we
   const r = new Replayer(tl)
   const atEnd = r.seek(tl.end).getText('code').toString()
   const opened = performance.now() - started
+  const atOpen = r.applied
   const mid = r.seek(tl.start + (tl.end - tl.start) / 2 + 1).getText('code').toString()
   const scrubbed = performance.now() - started - opened
   assert.equal(atEnd, text.toString())
   assert.ok(mid.length > 0 && mid.length < atEnd.length)
   console.log(`# 20000 updates: opened at the end in ${opened.toFixed(1)} ms, scrubbed to the middle in ${scrubbed.toFixed(1)} ms`)
-  assert.ok(opened < 1000, `opened in ${opened} ms`)
-  assert.ok(scrubbed < 1000, `scrubbed in ${scrubbed} ms`)
+  // the work, not the wall time (which flakes on a loaded machine): each seek starts from the
+  // nearest snapshot, so it applies that snapshot and at most the 500 updates after it
+  assert.ok(atOpen <= 501, `opening at the end applied ${atOpen} updates`)
+  assert.ok(r.applied - atOpen <= 501, `scrubbing applied ${r.applied - atOpen} updates`)
 })
 
 test('the document marks: language switches and whiteboard clears and restores, with their times', async () => {
