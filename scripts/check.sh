@@ -12,7 +12,7 @@ PURE=(
   tests/protocol
   tests/core
   tests/runtime
-  tests/build
+  tests/build/test_native.py
   tests/client/test_positions.py
   tests/client/test_textbind.py
   tests/client/test_relpos.py
