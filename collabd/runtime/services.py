@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,33 +19,23 @@ from collab_protocol import (
     CloseCode,
     CollabMessage,
     Error,
-    FeedbackReveal,
-    FeedbackStatus,
     Hello,
-    IceServers,
-    SessionState,
-    UnmaskResult,
-    UnmaskStatus,
 )
 
-from ..analytics.person import history as person_history
 from ..analytics.person import person_key
 from ..analytics.records import from_session_rows
 from ..config import Settings
-from ..core import signaling
 from ..core.lifecycle import Phase, SessionError, allowed
 from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
 from ..core.tokens import Claims, mint
 from .connection import Conn
 from .extensions import Basic
-from .handlers import HANDLERS, Ctx, RoomShared
-from .handlers.chat import send_chat_history
-from .handlers.notes import own_notes
-from .handlers.question import current_question
-from .handlers.replay import Replays
-from .handlers.runs import send_run_history
+from .handlers import Ctx, RoomShared, dispatch
+from .handlers.greeting import greet
+from .handlers.replay import Replays, keeps_history
 from .live import DamagedSession, Live, now_ms
 from .stats import Stats
+from .view import candidate_history, view_messages
 from .webhooks import Webhooks
 
 if TYPE_CHECKING:
@@ -57,17 +46,7 @@ log = logging.getLogger("collabd.services")
 
 T = TypeVar("T")
 
-# core error codes -> the wire codes of SPEC.md
-WIRE_CODES = {
-    "forbidden": "not_allowed",
-    "unknown_participant": "not_allowed",
-    "not_connected": "not_allowed",
-    "invalid_answer": "bad_message",
-    "already_answered": "bad_message",
-    "nothing_to_withdraw": "bad_message",
-}
 CLOSE_NORMAL = CloseCode.NORMAL  # sent by a client that leaves for good
-DAY_MS = 86_400_000
 
 
 class Services(Basic):
@@ -352,7 +331,7 @@ class Services(Basic):
         if live is not None:
             room.read_only = live.session.is_read_only()
             room.ping_seconds = room.limits.ws_ping_seconds  # presence is shown: notice drops fast
-            room.keep_history = self.keeps_history(live)  # replay (SPEC 18)
+            room.keep_history = keeps_history(live, room.limits)  # replay (SPEC 18)
             before = live.session.status(conn.claims.pid)
             await self.mutate(live, live.session.join, conn.claims.pid)
             if before in ("reconnecting", "away", "left"):
@@ -396,13 +375,6 @@ class Services(Basic):
     def refuse_update(self, room: Room, conn: Conn) -> None:
         conn.send_collab(Error("read_only", "the interview has ended: the document is read-only"))
 
-    def keeps_history(self, live: Live | None) -> bool:
-        """A session room keeps every update with its time until the retention has passed."""
-        if live is None:
-            return False
-        days = self.settings.limits.history_retention_days
-        return days <= 0 or now_ms() < live.session.created_at + days * DAY_MS
-
     def context(self, room: Room, conn: Conn) -> Ctx:
         shared = self.shared.get(room.name)
         if shared is None:
@@ -410,79 +382,11 @@ class Services(Basic):
         return Ctx(self, room, conn, self.live.get(room.name), shared)
 
     async def after_hello(self, room: Room, conn: Conn, msg: Hello) -> None:
-        """The greeting (SPEC 9.1): the session view, the question and the receiver's own
-        notes, the ICE servers, the chat and the runs the client has not seen."""
-        settings = self.settings
         ctx = self.context(room, conn)
-        live = ctx.live
-        if live is not None:
-            await self.load_history(live)
-            self.send_view(live, conn)
-        # under the lock saves hold from their write to their broadcast: a save landing while
-        # this reads would otherwise reach the newcomer before the older value read here
-        async with ctx.shared.save_lock:
-            if live is not None:
-                conn.send_collab(await current_question(ctx))
-            conn.send_collab(await own_notes(ctx))
-        relay_only = settings.relay_only or bool(live and live.extra.get("relay_only"))
-        turn_secret = settings.turn_secret.encode() or None
-        servers = signaling.ice_servers(list(settings.stun_urls), list(settings.turn_urls),
-                                        turn_secret, conn.claims.pid, int(time.time()),
-                                        settings.limits.turn_ttl)
-        conn.send_collab(IceServers(servers, relay_only))
-        await send_chat_history(ctx, msg.chat_after)
-        await send_run_history(ctx, msg.run_after)
+        if ctx.live is not None:
+            await self.load_history(ctx.live)
+            self.send_view(ctx.live, conn)
+        await greet(ctx, msg)
 
     async def on_message(self, room: Room, conn: Conn, msg: CollabMessage) -> None:
-        ctx = self.context(room, conn)
-        handler = HANDLERS.get(type(msg))
-        if handler is None:  # a kind only the server sends
-            if ctx.live is None:
-                ctx.error("not_found", f"{msg.KIND} needs an interview session")
-            else:
-                ctx.error("not_allowed", f"clients do not send {msg.KIND}")
-            return
-        try:
-            await handler(ctx, msg)
-        except SessionError as exc:
-            ctx.error(WIRE_CODES.get(exc.code, exc.code), str(exc), getattr(msg, "nonce", ""))
-
-
-def view_messages(view: dict[str, Any]) -> list[CollabMessage]:
-    """The protocol messages that carry one participant's view of the session."""
-    participants = [{"id": p["id"], "name": p["name"], "color": p["color"], "role": p["role"],
-                     "status": p["status"]} for p in view["participants"]]
-    for p in participants:  # the receiver's own entry: what it may do now (SPEC 8.2)
-        if p["id"] == view["you"]:
-            p["actions"] = view["actions"]
-    out: list[CollabMessage] = [SessionState(
-        view["phase"], participants, view["ends_at"], view["read_only"],
-        view["unmask"]["offered"], view["close_reason"],
-    )]
-    if view["phase"] not in ("lobby", "live"):
-        fb = view["feedback"]
-        out.append(FeedbackStatus(fb["mine"], fb["theirs"]))
-    if view["reveal"] is not None:
-        r = view["reveal"]
-        out.append(FeedbackReveal(r["mine"], r["theirs"], r.get("calibration")))
-    if view["unmask"]["offered"] and view["phase"] == "revealed":
-        out.append(UnmaskStatus(view["unmask"]["mine"], view["unmask"]["deadline"]))
-    if view["unmask_result"] is not None:
-        res = view["unmask_result"]
-        out.append(UnmaskResult(res["unmasked"], res["identity"]))
-    return out
-
-
-HISTORY_SHOWN = 10  # the candidate sees their last interviews, at most this many
-
-
-def candidate_history(records: list[Any]) -> dict[str, Any]:
-    """What a candidate sees of their own history in the reveal: guess and actual per interview
-    (no session ids, nothing about anyone else) and one sentence; {} under two interviews."""
-    h = person_history(records, last=HISTORY_SHOWN)
-    if h["n"] < 2:
-        return {}
-    points = [{"ended_at": x["ended_at"], "guess": x["guess"], "actual": x["actual"]}
-              for x in h["sessions"]]
-    return {"points": points, "tendency": h["tendency"]}
-
+        await dispatch(self.context(room, conn), msg)

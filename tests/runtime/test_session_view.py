@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.factories import EE, ER, feedback_session, live_session
 
 from collab_protocol import SessionState, decode_frame, encode
-from collabd.runtime.services import view_messages
+from collabd.runtime.view import view_messages
 
 
 def session_message(session: object, pid: str) -> SessionState:

@@ -13,10 +13,19 @@ from collab_protocol import Timeline, TimelineGet
 from ...config import Limits
 from ...core.lifecycle import allowed
 from .. import timeline
-from ..live import Live
+from ..live import Live, now_ms
 from .context import Ctx, Handler
 
 Key = tuple[Any, ...]
+DAY_MS = 86_400_000
+
+
+def keeps_history(live: Live | None, limits: Limits) -> bool:
+    """A session room keeps every update with its time until the retention has passed."""
+    if live is None:
+        return False
+    days = limits.history_retention_days
+    return days <= 0 or now_ms() < live.session.created_at + days * DAY_MS
 
 
 async def get(ctx: Ctx, msg: TimelineGet) -> None:
