@@ -330,8 +330,10 @@ class Link:
         room, conn = self.room, self.conn
         if conn.closed:
             return
-        if isinstance(msg, SyncUpdate | SyncStep2):
+        if isinstance(msg, SyncUpdate):
             room.on_update(conn, msg.update)
+        elif isinstance(msg, SyncStep2):
+            room.on_update(conn, msg.update, reply=True)
         elif isinstance(msg, AwarenessMessage):
             room.on_awareness(conn, msg)
         elif isinstance(msg, QueryAwareness):

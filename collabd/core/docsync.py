@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Doc, Snapshot
+from pycrdt import Doc, Snapshot, merge_updates
 
 from collab_protocol.lib0 import Reader, write_var_uint
 
@@ -50,6 +50,9 @@ class Checked:
     # a struct starts before and ends after what the doc has: yrs splits it, and a forged one
     # (ids reused for other content) may not go in whole, so the result gets checked
     straddles: bool = False
+    # a sync reply whose delete set the room already had: the update to apply, store and
+    # relay instead (its structs, no deletes)
+    stripped: bytes | None = None
 
 
 class DeleteSet:
@@ -116,6 +119,8 @@ class RoomDoc:
         self.shares: dict[str, Share] = {}
         self.deletes = 0  # updates with deletes applied: a share may have shrunk since
         self.spent = 0  # work units of measuring not yet charged to whoever caused it
+        self._ds = b""  # the room's delete set as an update, when self.deletes was _ds_at
+        self._ds_at = -1
         self.state: dict[int, int] = {}
         self.deleted = DeleteSet()
 
@@ -129,12 +134,19 @@ class RoomDoc:
         for client, start, end in read_snapshot_deletes(Snapshot.from_doc(self.doc).encode()):
             self.deleted.add(client, start, end)
 
-    def check(self, update: bytes, writer: str = "") -> Checked:
+    def check(self, update: bytes, writer: str = "", reply: bool = False) -> Checked:
         """Decide without changing anything. Raises InvalidUpdate (TooMuchWork past max_work,
         before reading further) or DocTooLarge (`writer`'s share would pass `share`).
         `info.work` says how much checking it took; `spent` what measuring a share cost, for
         the caller to charge to the writer (and reset)."""
-        info = yupdate.parse(update, self.max_work)
+        stripped = None
+        try:
+            info = yupdate.parse(update, self.max_work)
+        except TooMuchWork:
+            if not reply:
+                raise
+            update = stripped = self._known_deletes_left_out(update)
+            info = yupdate.parse(update, self.max_work)
         state = self.state
         after = yupdate.applicable(info, state, self.max_work)
         if after is None:
@@ -153,7 +165,29 @@ class RoomDoc:
             known = state.get(c, 0)
             if info.structs[c][0][0] < known:
                 straddles = any(clock < known < end for clock, end, _ in info.structs[c])
-        return Checked(ApplyResult.APPLY, info, after, writers, straddles)
+        return Checked(ApplyResult.APPLY, info, after, writers, straddles, stripped)
+
+    def _known_deletes_left_out(self, update: bytes) -> bytes:
+        """A sync reply (SyncStep2) carries the client's whole delete set, which in a room with
+        a long history (or one the other side filled with scattered deletes) holds more ranges
+        than max_work: the reply of every honest client would be refused. If merging the
+        reply with the room's delete set (in yrs, at C speed) leaves that delete set as it is,
+        the reply deletes nothing new: its structs alone are what to check and apply. Raises
+        TooMuchWork otherwise. The merge is charged to `spent` (one unit per KiB)."""
+        if self._ds_at != self.deletes:
+            self._ds = self.doc.get_update(self.doc.get_state())  # no structs: the delete set
+            self._ds_at = self.deletes
+        known = self._ds[1:]
+        try:
+            merged: bytes = merge_updates(update, self._ds)
+        except BaseException as exc:  # pyo3 panics are BaseExceptions (as in integrate)
+            if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+                raise
+            raise InvalidUpdate(str(exc)) from exc
+        self.spent += (len(update) + len(merged)) // 1024
+        if not merged.endswith(known):
+            raise TooMuchWork("update holds more new deletes than max_update_work")
+        return merged[:len(merged) - len(known)] + b"\x00"
 
     def _fits(self, writer: str, share: Share, more: int) -> bool:
         """The estimate says no: measure the writer's real share (typing and deleting grows the

@@ -227,9 +227,11 @@ class Room:
             return
         conn.send(encode(SyncStep2(diff)), reply=True)
 
-    def on_update(self, conn: Conn, update: bytes, frame: bytes | None = None) -> None:
+    def on_update(self, conn: Conn, update: bytes, frame: bytes | None = None,
+                  reply: bool = False) -> None:
         """`frame`, if given, is the client's frame holding exactly SyncUpdate(update): relayed
-        as it is instead of encoding it again."""
+        as it is instead of encoding it again. `reply`: a SyncStep2, which carries the client's
+        whole delete set."""
         if conn.closed:
             return
         stats = self.stats
@@ -243,7 +245,7 @@ class Room:
         doc = self.doc
         pid = conn.claims.pid
         try:
-            checked = doc.check(update, pid)
+            checked = doc.check(update, pid, reply)
         except TooMuchWork:
             stats.updates_refused += 1
             log.warning("update over max_update_work", extra={"room": self.name,
@@ -284,6 +286,8 @@ class Room:
                 log.warning("pending update bound", extra={"room": self.name, "conn": conn.id})
                 conn.close(CLOSE_PENDING, "too many updates with missing dependencies")
             return
+        if checked.stripped is not None:
+            update, frame = checked.stripped, None
         new_owners = self._claim(conn, checked.writers)
         if new_owners is None:
             stats.updates_refused += 1

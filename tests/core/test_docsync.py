@@ -121,3 +121,38 @@ def test_the_estimate_is_measured_before_refusing_and_the_measure_is_charged():
     # measured before refusing, and each measure charged: one unit per 64 bytes it read
     assert charges and all(1500 // 64 <= c <= 2000 // 64 for c in charges)
     assert text_of(room) == "k" * 1500
+
+
+def test_a_sync_reply_carrying_the_rooms_delete_set_is_checked_on_its_structs():
+    from collabd.core.docsync import TooMuchWork
+
+    owners: dict[int, str] = {1: "a"}
+    room = RoomDoc(1 << 20, max_work=100, owners=owners)
+    d = Doc(client_id=1)
+    t = d.get("code", type=Text)
+    t += "x" * 1000
+    room.apply(d.get_update(), "a")
+    got: list[bytes] = []
+    sub = d.observe(lambda event: got.append(event.update))  # what a Yjs client sends
+    for k in range(3):  # 150 scattered deleted ranges, 50 per update
+        with d.transaction():
+            for i in range(50):
+                del t[100 * k + i:100 * k + i + 1]
+        assert room.apply(got.pop(), "a") is ApplyResult.APPLY
+    d.unobserve(sub)
+    sv = room.state_vector()
+    t += "new"
+    reply = d.get_update(sv)  # the whole delete set, and the new structs
+    with pytest.raises(TooMuchWork):
+        room.check(reply, "a")  # as a plain update: over max_work
+    checked = room.check(reply, "a", reply=True)
+    assert checked.result is ApplyResult.APPLY and checked.stripped is not None
+    assert checked.info.deletes == [] and len(checked.stripped) < 50
+    room.integrate(checked.stripped, checked, "a")
+    assert text_of(room) == str(t)
+    sv = room.state_vector()
+    with d.transaction():  # 60 new scattered deletes: more than max_work of new work
+        for i in range(60):
+            del t[400 + i:400 + i + 1]
+    with pytest.raises(TooMuchWork):
+        room.check(d.get_update(sv), "a", reply=True)

@@ -86,6 +86,32 @@ async def test_4400_only_for_the_senders_own_bad_bytes(tmp_path):
         await goes_on(server, "bad", honest, mine, "after 4400")
 
 
+async def test_4400_not_for_a_sync_reply_holding_the_other_sides_deletes(tmp_path):
+    """Every sync reply (SyncStep2, sent on each reconnect) carries the client's whole delete
+    set: once the other side has deleted more scattered ranges than max_update_work, the
+    honest reply must still go in, with what the client typed while away."""
+    async with in_process(tmp_path, max_update_work=1000) as server:
+        honest = await joined(server, "ds", "honest")
+        mine = Writer(1111)
+        await honest.send(SyncUpdate(mine.typed("x" * 3000)))
+        attacker = await joined(server, "ds", "attacker")
+        for half in range(2):  # 1400 single deleted characters, 700 ranges per update
+            deletes = Forged(deletes=[(1111, 1400 * half + 2 * k, 1) for k in range(700)])
+            await attacker.send(SyncUpdate(deletes.encode()))
+            mine.doc.apply_update(deletes.encode())  # what is relayed to the honest client
+        await wait_until(lambda: server.hub.store.count_updates("ds") == 3, what="deletes stored")
+        await honest.close()  # a network blip; it types meanwhile, then comes back
+        mine.typed(" offline")
+        back = await RawClient.connect(server.url("ds", pid="honest"))
+        step1 = await back.recv_until(lambda m: isinstance(m, SyncStep1))
+        await back.send(SyncStep2(mine.doc.get_update(step1.state_vector)))
+        await wait_until(lambda: stored_text(server, "ds").endswith(" offline")
+                         or back.ws.close_code is not None, what="the reply applied")
+        assert back.ws.close_code is None
+        assert stored_text(server, "ds") == str(mine.text)
+        await goes_on(server, "ds", back, mine, "after the reply")
+
+
 async def test_4403_only_for_writing_under_ids_that_are_not_the_senders(tmp_path):
     async with in_process(tmp_path, max_client_ids=4) as server:
         honest = await joined(server, "ids", "honest")

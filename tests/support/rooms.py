@@ -23,16 +23,23 @@ def edits(n: int, text: str = "x") -> list[bytes]:
 
 
 class Writer:
-    """One participant's Y.Doc, typing into the shared text at its end."""
+    """One participant's Y.Doc, typing into the shared text at its end. Its updates are what
+    a Yjs client sends (the transaction's own, as Y.Doc's "update" event gives them): a diff
+    against an older state vector would carry the document's whole delete set."""
 
     def __init__(self, client_id: int) -> None:
         self.doc = Doc(client_id=client_id)
         self.text = self.doc.get("code", type=Text)
 
     def typed(self, s: str) -> bytes:
-        sv = self.doc.get_state()
-        self.text.insert(len(self.text), s)
-        return self.doc.get_update(sv)
+        got: list[bytes] = []
+        sub = self.doc.observe(lambda event: got.append(event.update))
+        try:
+            self.text.insert(len(self.text), s)
+        finally:
+            self.doc.unobserve(sub)
+        [update] = got
+        return update
 
     def deleted_all(self) -> bytes:
         sv = self.doc.get_state()
