@@ -28,6 +28,7 @@ threads sharing a connection, which is what `load_doc_now` (loop thread) relies 
 from __future__ import annotations
 
 import json
+import logging
 import struct
 import threading
 import time
@@ -41,6 +42,8 @@ from psycopg import pq
 from ..ports import KINDS, REAL, SIMULATED, DocRows, SessionRow, StoreError, session_row
 from .errors import translating
 from .migrations import Step, upgrade
+
+log = logging.getLogger("collabd.store")
 
 MIGRATION_LOCK = 0x636F6C6C  # pg_advisory_xact_lock key: nodes starting together migrate once
 
@@ -391,18 +394,29 @@ class PostgresStore:
             'WHERE interviewee_key = %(key)s ORDER BY created_at, id COLLATE "C"', {"key": key})
 
     def timed_sessions(self) -> list[SessionRow]:
-        return self._sessions(
-            "WHERE record::jsonb->>'phase' IN ('live', 'feedback', 'revealed') "
-            "OR (record::jsonb->>'phase' = 'lobby' AND EXISTS (SELECT 1 FROM "
-            "jsonb_each(record::jsonb->'presence') AS p WHERE p.value->>'status' IN "
-            "('connected', 'reconnecting'))) ORDER BY created_at, id COLLATE \"C\"", {})
+        try:  # the fast way: PostgreSQL filters (15 has no IS JSON to guard the cast with)
+            return self._sessions(
+                "WHERE record::jsonb->>'phase' IN ('live', 'feedback', 'revealed') "
+                "OR (record::jsonb->>'phase' = 'lobby' AND EXISTS (SELECT 1 FROM "
+                "jsonb_each(record::jsonb->'presence') AS p WHERE p.value->>'status' IN "
+                "('connected', 'reconnecting'))) ORDER BY created_at, id COLLATE \"C\"", {})
+        except psycopg.DataError:  # a record that is not JSON: skip it, keep the others
+            rows = self._sessions('ORDER BY created_at, id COLLATE "C"', {})
+            return [r for r in _readable(rows, "timed_sessions") if _timed(r.record)]
 
     def stale_practice_lobbies(self, created_before: int, limit: int) -> list[str]:
-        rows = self._r().execute(
-            "SELECT id FROM sessions WHERE created_at < %s AND record::jsonb->>'phase' = "
-            "'lobby' AND extra::jsonb->>'practice' IN ('true', '1') "
-            'ORDER BY created_at, id COLLATE "C" LIMIT %s', (created_before, limit))
-        return [r[0] for r in rows]
+        sql = ("SELECT id FROM sessions WHERE created_at < %s AND record::jsonb->>'phase' = "
+               "'lobby' AND extra::jsonb->>'practice' IN ('true', '1') "
+               'ORDER BY created_at, id COLLATE "C" LIMIT %s')
+        try:
+            return [r[0] for r in self._r().execute(sql, (created_before, limit))]
+        except psycopg.DataError:  # as in timed_sessions
+            rows = self._sessions('WHERE created_at < %(before)s '
+                                  'ORDER BY created_at, id COLLATE "C"',
+                                  {"before": created_before})
+            return [r.sid for r in _readable(rows, "stale_practice_lobbies")
+                    if r.record.get("phase") == "lobby"
+                    and r.extra.get("practice") in (True, 1, "true", "1")][:limit]
 
     def _sessions(self, where: str, params: dict[str, Any]) -> list[SessionRow]:
         rows = self._r().execute(f"SELECT {SESSION_COLUMNS} FROM sessions {where}", params)
@@ -547,6 +561,26 @@ def _check(conn: pq.abc.PGconn, res: pq.abc.PGresult) -> None:
     if conn.status == pq.ConnStatus.BAD:
         raise psycopg.OperationalError(res.get_error_message() or "connection lost")
     raise psycopg.errors.error_from_result(res)
+
+
+def _readable(rows: list[SessionRow], query: str) -> list[SessionRow]:
+    """The rows whose record and extra could be read; each other one is named in the log."""
+    for r in rows:
+        if r.problem is not None:
+            log.warning("damaged session skipped", extra={
+                "session": r.sid, "problem": r.problem, "query": query})
+    return [r for r in rows if r.problem is None]
+
+
+def _timed(record: dict[str, Any]) -> bool:
+    """timed_sessions' condition, for one record read in Python."""
+    phase = record.get("phase")
+    if phase in ("live", "feedback", "revealed"):
+        return True
+    presence = record.get("presence")
+    return phase == "lobby" and isinstance(presence, dict) and any(
+        isinstance(p, dict) and p.get("status") in ("connected", "reconnecting")
+        for p in presence.values())
 
 
 def _session_row(row: tuple[Any, ...]) -> SessionRow:
