@@ -29,6 +29,13 @@ bar says when there is one and how to see it, and the log when either side clear
 it. What the other side does in a browser shows as it happens (activity.py): "X is running the
 code…" with the output so far in print order, and their mute state while they are in a call.
 
+The code, in Textual's shape: this module is the App (layout, keys, requests). The SDK's
+callbacks only post Textual messages (room_events.py); their handlers update what a message
+concerns, and the widgets hold their own state: the editor (editor.py), the side bar's people,
+question and typing line (sidebar.py), the partner's live run and call (activity.py), the log
+(chatlog.py), the review pane's form (review.py) and the dialogs (dialogs.py); text.py turns what
+the room sends into what is shown.
+
 The command line lives in collab_term.cli (it works without Textual installed, to say how to
 install it); run the app with `collab-term` or `python -m collab_term`.
 
@@ -63,7 +70,21 @@ from textual.widgets import (
 
 from collab_client import Client, SdkError, TextBinding
 from collab_client.positions import cp_from_utf16, utf16_from_cp
-from collab_protocol import CollabMessage, Signal
+from collab_protocol import (
+    Ack,
+    ChatHistory,
+    ChatMsg,
+    ChatTyping,
+    CollabMessage,
+    Error,
+    IceServers,
+    Notes,
+    Question,
+    RunHistory,
+    RunMsg,
+    Signal,
+    Timeline,
+)
 
 from .activity import PartnerActivity, activity_of, board_notice
 from .chatlog import ChatLog
@@ -71,13 +92,12 @@ from .dialogs import CONFIRM_END_TEXT, ConfirmEnd, OutputView, TextDialog
 from .editor import CodeArea, TextAreaEditor, UndoRequest
 from .filemirror import FileMirror
 from .review import FeedbackForm, reveal_text
+from .room_events import ClientStatus, RoomMessage
+from .sidebar import PeopleList, QuestionText, TypingLine
 from .text import (
-    chat_line,
     deadline_text,
     format_left,
     question_markdown,
-    question_renderable,
-    run_line,
     shown_safely,
     textual_language,
 )
@@ -177,8 +197,6 @@ class CollabTerm(App[int]):
         self.client: Client | None = None
         self.binding: TextBinding | None = None
         self.mirror: FileMirror | None = None
-        self._shown_chat: set[int] = set()
-        self._shown_runs: set[int] = set()
         self._review_key: tuple[tuple[str, str], ...] | None = None
         self._cursor_timer: Any = None
         self._typing_until = 0.0
@@ -189,7 +207,6 @@ class CollabTerm(App[int]):
         self._review_lock = asyncio.Lock()
         self._phase: str | None = None  # the last phase seen, to tell the log what changed
         self._ending = False  # we asked to end the interview
-        self._question_shown: str | None = None
         self._board_count = 0
         self.board: Map[Any] | None = None  # the whiteboard's elements (shown only as a count)
         self._board_sub: Any = None
@@ -228,13 +245,13 @@ class CollabTerm(App[int]):
             with Vertical(id="side"):
                 with VerticalScroll(id="question"):
                     yield Static("Question", id="question-title")
-                    yield Static(question_renderable(""), id="question-text")
-                yield Static("", id="people")
+                    yield QuestionText(id="question-text")
+                yield PeopleList(id="people")
                 yield PartnerActivity("", id="activity", classes="hidden")
                 yield Static("", id="board", classes="hidden")
                 yield Button("End interview", id="end", variant="error", classes="hidden")
                 yield ChatLog(id="chat-log")
-                yield Static("", id="typing")
+                yield TypingLine(id="typing")
                 yield Input(
                     placeholder="Message… (Enter to send)", id="chat-input", max_length=2000
                 )
@@ -287,8 +304,8 @@ class CollabTerm(App[int]):
         area.focus()
         self._unsubscribe = [
             client.before_remote_update(self.binding.flush),
-            client.on_message(self.on_collab),
-            client.on_status(self.on_client_status),
+            client.on_message(self.sdk_message),
+            client.on_status(self.sdk_status),
         ]
         client.meta.observe(lambda _e: self.call_later(self.apply_language))
         self.board = client.doc.get("board", type=Map)  # kept: its observer lives with it
@@ -430,24 +447,42 @@ class CollabTerm(App[int]):
 
     # -- client events
 
-    def on_client_status(self, kind: str) -> None:
+    # The SDK's callbacks only post Textual messages; the handlers below update what the
+    # message concerns.
+
+    def sdk_status(self, kind: str) -> None:
+        self.post_message(ClientStatus(kind))
+
+    def sdk_message(self, msg: CollabMessage) -> None:
+        self.post_message(RoomMessage(msg))
+
+    def on_client_status(self, event: ClientStatus) -> None:
         with contextlib.suppress(NoMatches):  # the app may be shutting down
-            self._on_client_status(kind)
+            if event.kind in ("awareness", "doc"):
+                self.schedule_cursors()
+            if event.kind == "awareness":
+                self.refresh_activity()
+                if self.client is not None and self.client.session is None:
+                    self.refresh_people()  # a plain room lists who is here from awareness
+            if event.kind in ("connected", "disconnected", "stopped", "closed"):
+                self.refresh_status()
 
-    def _on_client_status(self, kind: str) -> None:
-        if kind in ("awareness", "doc"):
-            self.schedule_cursors()
-        if kind == "awareness":
-            self.refresh_activity()
-        if kind in ("connected", "disconnected", "stopped", "closed"):
-            self.refresh_status()
-
-    def on_collab(self, msg: CollabMessage) -> None:
+    def on_room_message(self, event: RoomMessage) -> None:
+        msg = event.msg
         with contextlib.suppress(NoMatches):  # the app may be shutting down
             if isinstance(msg, Signal):
                 self.on_signal(msg)
-                return
-            self.refresh_everything()
+            elif isinstance(msg, ChatMsg | ChatHistory | RunMsg | RunHistory):
+                self.refresh_chat()
+                self.refresh_bindings()  # f3 is offered once there is a run
+            elif isinstance(msg, ChatTyping):
+                self.refresh_typing()
+            elif isinstance(msg, Question):
+                self.refresh_question()
+            elif isinstance(msg, Notes | Ack | Error | IceServers | Timeline):
+                pass  # kept by the client for whoever asked; nothing on screen changes
+            else:  # welcome, session state, feedback and unmask: the session's view
+                self.refresh_everything()
 
     def on_signal(self, msg: Signal) -> None:
         """Voice calls need a browser: decline an incoming call at once with a `hangup` whose
@@ -478,6 +513,7 @@ class CollabTerm(App[int]):
         self.refresh_status()
         self.refresh_people()
         self.refresh_chat()
+        self.refresh_typing()
         self.refresh_question()
         self.refresh_review()
         self.refresh_editable()
@@ -641,7 +677,7 @@ class CollabTerm(App[int]):
             for st in client.awareness.values():
                 user = st.get("user") or {}
                 lines.append(f"[{user.get('color', '#888888')}]● {user.get('name', '?')}[/]")
-        self.query_one("#people", Static).update("\n".join(lines) or "nobody here yet")
+        self.query_one(PeopleList).people = tuple(lines)
         can_end = (client.you or {}).get("role") == "interviewer" and (
             client.session is not None and client.session.phase in ("lobby", "live")
         )
@@ -656,34 +692,22 @@ class CollabTerm(App[int]):
                 self.query_one("#invite", Static).set_class(others_here, "hidden")
 
     def refresh_chat(self) -> None:
+        if self.client is not None:
+            # chat and runs in one column, in time order
+            self.query_one(ChatLog).show_new(self.client.chat, self.client.runs)
+
+    def refresh_typing(self) -> None:
         client = self.client
         if client is None:
             return
-        log = self.query_one("#chat-log", ChatLog)
-        # chat and runs in one column, in time order as they arrive
-        new: list[tuple[int, RichText]] = []
-        for msg in client.chat:
-            if msg.id not in self._shown_chat:
-                self._shown_chat.add(msg.id)
-                new.append((msg.ts, chat_line(msg)))
-        for run in client.runs:
-            if run.id not in self._shown_runs:
-                self._shown_runs.add(run.id)
-                new.append((run.ts, run_line(run)))
-        for ts, line in sorted(new, key=lambda x: x[0]):
-            log.add(line, ts)
-        typing = [
-            pid for pid, on in client.typing.items() if on and pid != (client.you or {}).get("id")
-        ]
+        me = (client.you or {}).get("id")
         names = {
             p.get("id"): p.get("name")
             for p in (client.session.participants if client.session else [])
         }
-        self.query_one("#typing", Static).update(
-            ", ".join(str(names.get(pid, "someone")) for pid in typing) + " typing…"
-            if typing
-            else ""
-        )
+        self.query_one(TypingLine).names = tuple(
+            str(names.get(pid, "someone")) for pid, on in client.typing.items()
+            if on and pid != me)
 
     # -- review pane: feedback form, reveal, unmask
 
@@ -907,11 +931,8 @@ class CollabTerm(App[int]):
         client = self.client
         if client is None:
             return
-        text = client.question.text if client.question is not None else ""
-        if text == self._question_shown:
-            return
-        self._question_shown = text
-        self.query_one("#question-text", Static).update(question_renderable(text))
+        self.query_one(QuestionText).text = (
+            client.question.text if client.question is not None else "")
 
     def action_edit_question(self) -> None:
         client = self.client
