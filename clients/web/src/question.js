@@ -8,7 +8,6 @@ import { h, replaceChildren } from './dom.js'
 import { renderMarkdown } from './markdown.js'
 import { formatClock } from './format.js'
 
-const EDIT_PHASES = new Set(['lobby', 'live'])
 
 export function createQuestion (parent, { state, send }) {
   const body = h('div', { class: 'question-body', tabindex: '0', 'aria-label': 'Question text' })
@@ -34,7 +33,7 @@ export function createQuestion (parent, { state, send }) {
   let editing = false
 
   function canEdit () {
-    return state.role === 'interviewer' && EDIT_PHASES.has(state.phase)
+    return state.may('set_question')
   }
 
   function render () {

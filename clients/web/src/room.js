@@ -443,7 +443,7 @@ export function mountRoom (app, { token, payload }) {
       callState.textContent = `${CALL_LABELS[s]} · ${who} is muted`
     }
     callEl.dataset.partnerMuted = String(call.active && partnerMuted)
-    const canCall = !AFTER_PHASES.has(state.phase)
+    const canCall = state.may('call')
     if (s === 'incoming') callBtn.textContent = 'Join call'
     else if (call.active) callBtn.textContent = 'Hang up'
     else callBtn.textContent = 'Start call'
@@ -578,7 +578,7 @@ export function mountRoom (app, { token, payload }) {
     renderUnread()
     const after = AFTER_PHASES.has(phase)
     tabButtons.feedback.hidden = !after
-    tabButtons.replay.hidden = !(phase === 'revealed' || phase === 'unmasked' || (phase === 'sealed' && state.feedback.reveal))
+    tabButtons.replay.hidden = !state.may('replay')
     if (tabButtons.replay.hidden && currentTab === 'replay') selectTab('feedback')
     keepBox.hidden = !after || (phase === 'sealed' && state.session && state.session.close_reason === 'ended_in_lobby' && !codeText())
     if (after && !AFTER_PHASES.has(lastPhase)) {
@@ -586,7 +586,7 @@ export function mountRoom (app, { token, payload }) {
       else selectTab('feedback') // opened after the end: straight to feedback
     }
     if (!after && currentTab === 'feedback') selectTab('code')
-    endBtn.hidden = !(state.role === 'interviewer' && (phase === 'live' || phase === 'lobby'))
+    endBtn.hidden = !state.may('end_interview')
     const readOnly = state.readOnly || after
     editor.setReadOnly(readOnly)
     whiteboard.setReadOnly(readOnly)

@@ -16,7 +16,6 @@ import { canRun, summary, outcome, orderedOutput, DEFAULT_TIME_LIMIT_MS } from '
 import { formatClock } from './format.js'
 import { languageById, LANGUAGES } from './editor.js'
 
-const SHARE_PHASES = new Set(['', 'lobby', 'live'])
 
 /** The editor's label for a language id; another client's run may name any language. */
 function languageLabel (id) {
@@ -103,7 +102,7 @@ export function createRuns (parent, { state, send, code, language, awareness = n
   const localOnly = []
 
   function canShare () {
-    return SHARE_PHASES.has(state.phase)
+    return state.may('run')
   }
 
   function renderControls () {

@@ -64,6 +64,17 @@ export class RoomState {
     return Boolean(this.session && this.session.read_only)
   }
 
+  /**
+   * Whether this participant may take `action` now (names: SPEC 8.2): the server says so in
+   * its own entry of the session message; from a server that does not, judged by the phase.
+   */
+  may (action) {
+    const me = this.session && this.session.participants.find((p) => p && p.id === this.you.id)
+    if (me && Array.isArray(me.actions)) return me.actions.includes(action)
+    const judge = BY_PHASE[action]
+    return judge ? judge(this) : false
+  }
+
   /** The other participant {id, name, color, role, status} or null if unknown yet. */
   get other () {
     if (!this.session) return null
@@ -206,6 +217,18 @@ export class RoomState {
     if (!this.isMine(entry.from) && !this.chat.visible) this.chat.unread += 1
     return true
   }
+}
+
+// Older servers send no `actions`: the same rules by phase (SPEC 12.1's table). '' is a room
+// without a session, where runs and calls are always open.
+const DURING = new Set(['', 'lobby', 'live'])
+const BY_PHASE = {
+  run: (s) => DURING.has(s.phase),
+  call: (s) => DURING.has(s.phase),
+  set_question: (s) => s.role === 'interviewer' && s.phase !== '' && DURING.has(s.phase),
+  end_interview: (s) => s.role === 'interviewer' && s.phase !== '' && DURING.has(s.phase),
+  replay: (s) => s.phase === 'revealed' || s.phase === 'unmasked' ||
+    (s.phase === 'sealed' && Boolean(s.feedback.reveal))
 }
 
 const HANDLERS = {

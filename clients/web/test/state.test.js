@@ -150,3 +150,25 @@ test('a read_only refusal is not shown as a toast: the page already says so (iss
   s.receive({ t: 'error', code: 'rate_limited', message: 'too many', ref: '' }, 0)
   assert.equal(toasts.length, 1)
 })
+
+test('may: the actions the server lists in our own entry decide', () => {
+  const s = joined()
+  s.receive({ t: 'session', phase: 'feedback', participants: [{ ...THEM, status: 'online' }, { ...ME, status: 'online', actions: ['chat', 'run'] }], ends_at: null, read_only: true, unmask_offered: false }, 0)
+  assert.equal(s.may('run'), true) // the server's list wins over the phase
+  assert.equal(s.may('call'), false)
+  assert.equal(s.may('end_interview'), false)
+})
+
+test('may: without a list (an older server), judged by the phase and the role', () => {
+  const s = joined()
+  assert.equal(s.may('run'), true)
+  assert.equal(s.may('call'), true)
+  assert.equal(s.may('end_interview'), false) // the interviewee
+  assert.equal(s.may('replay'), false)
+  s.receive({ t: 'session', phase: 'revealed', participants: [{ ...THEM }, { ...ME }], ends_at: null, read_only: true, unmask_offered: false }, 0)
+  assert.equal(s.may('run'), false)
+  assert.equal(s.may('replay'), true)
+  const plain = new RoomState({ role: 'guest', room: 'r' }) // no session: runs and calls open
+  assert.equal(plain.may('run'), true)
+  assert.equal(plain.may('set_question'), false)
+})
