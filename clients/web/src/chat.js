@@ -113,8 +113,7 @@ export function createChat (parent, { state, send, onClose, whyNotSent = () => '
   }
 
   function renderDisabled () {
-    const phase = state.phase
-    const closed = phase === 'sealed'
+    const closed = !state.may('chat')
     input.disabled = closed
     sendBtn.disabled = closed
     if (closed) notice.textContent = 'The chat is closed.'

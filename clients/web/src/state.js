@@ -223,6 +223,7 @@ export class RoomState {
 // without a session, where runs and calls are always open.
 const DURING = new Set(['', 'lobby', 'live'])
 const BY_PHASE = {
+  chat: (s) => s.phase !== 'sealed',
   run: (s) => DURING.has(s.phase),
   call: (s) => DURING.has(s.phase),
   set_question: (s) => s.role === 'interviewer' && s.phase !== '' && DURING.has(s.phase),

@@ -171,4 +171,7 @@ test('may: without a list (an older server), judged by the phase and the role', 
   const plain = new RoomState({ role: 'guest', room: 'r' }) // no session: runs and calls open
   assert.equal(plain.may('run'), true)
   assert.equal(plain.may('set_question'), false)
+  assert.equal(plain.may('chat'), true)
+  s.receive({ t: 'session', phase: 'sealed', participants: [{ ...THEM }, { ...ME }], ends_at: null, read_only: true, unmask_offered: false }, 0)
+  assert.equal(s.may('chat'), false)
 })
