@@ -33,8 +33,8 @@ The code, in Textual's shape: this module is the App (layout, keys, requests). T
 callbacks only post Textual messages (room_events.py); their handlers update what a message
 concerns, and the widgets hold their own state: the editor (editor.py), the side bar's people,
 question and typing line (sidebar.py), the partner's live run and call (activity.py), the log
-(chatlog.py), the review pane's form (review.py) and the dialogs (dialogs.py); text.py turns what
-the room sends into what is shown.
+(chatlog.py), the review pane and its feedback form (review.py) and the dialogs (dialogs.py);
+text.py turns what the room sends into what is shown.
 
 The command line lives in collab_term.cli (it works without Textual installed, to say how to
 install it); run the app with `collab-term` or `python -m collab_term`.
@@ -91,7 +91,7 @@ from .chatlog import ChatLog
 from .dialogs import CONFIRM_END_TEXT, ConfirmEnd, OutputView, TextDialog
 from .editor import CodeArea, TextAreaEditor, UndoRequest
 from .filemirror import FileMirror
-from .review import FeedbackForm, reveal_text
+from .review import FeedbackForm, ReviewPane, review_plan
 from .room_events import ClientStatus, RoomMessage
 from .sidebar import PeopleList, QuestionText, TypingLine
 from .text import (
@@ -197,14 +197,11 @@ class CollabTerm(App[int]):
         self.client: Client | None = None
         self.binding: TextBinding | None = None
         self.mirror: FileMirror | None = None
-        self._review_key: tuple[tuple[str, str], ...] | None = None
         self._cursor_timer: Any = None
         self._typing_until = 0.0
         self.error: str | None = None
         self._unsubscribe: list[Any] = []
         self._cursors_pending = False
-        self._review_scheduled = False
-        self._review_lock = asyncio.Lock()
         self._phase: str | None = None  # the last phase seen, to tell the log what changed
         self._ending = False  # we asked to end the interview
         self._board_count = 0
@@ -239,9 +236,7 @@ class CollabTerm(App[int]):
                         read_only=True,
                     )
                     yield Static("", id="cursors")
-                with VerticalScroll(id="review-pane"):
-                    yield Static("", id="review-deadline")
-                    yield Vertical(id="review")
+                yield ReviewPane(id="review-pane")
             with Vertical(id="side"):
                 with VerticalScroll(id="question"):
                     yield Static("Question", id="question-title")
@@ -712,101 +707,14 @@ class CollabTerm(App[int]):
     # -- review pane: feedback form, reveal, unmask
 
     def refresh_review(self) -> None:
-        if not self._review_scheduled:
-            self._review_scheduled = True
-            self.call_later(self._rebuild_review)
+        self.query_one(ReviewPane).show(review_plan(self.client))
 
-    async def _rebuild_review(self) -> None:
-        self._review_scheduled = False
-        async with self._review_lock:
-            await self._rebuild_review_locked()
-
-    def review_plan(self) -> tuple[tuple[str, str], ...]:
-        """What the review pane shows, as data: it is rebuilt only when this changes, so a
-        half-filled form survives unrelated messages."""
-        client = self.client
-        if client is None or client.session is None:
-            return ()
-        phase = client.session.phase
-        fs = client.feedback_status
-        role = str((client.you or {}).get("role", "guest"))
-        plan: list[tuple[str, str]] = []
-        if phase == "lobby":
-            plan.append(("info", "Waiting for the other participant to join. Feedback opens "
-                                 "when the interview ends."))
-        elif phase == "live":
-            plan.append(("info", "The interview is on. Feedback opens when it ends."))
-        elif (
-            phase == "feedback"
-            and role in ("interviewer", "interviewee")
-            and (fs is None or fs.mine != "submitted")
-        ):
-            plan.append(("form", role))
-        elif phase == "feedback":
-            theirs = fs.theirs if fs else "pending"
-            plan.append(
-                (
-                    "info",
-                    f"Feedback submitted. The other side: {theirs}. Both forms "
-                    "are revealed once both are in.",
-                )
-            )
-        if client.reveal is not None:
-            plan.append(("reveal", reveal_text(client.reveal, role)))
-        if client.unmask_result is not None:
-            res = client.unmask_result
-            if res.unmasked and res.identity:
-                who = f"{res.identity.get('name')} <{res.identity.get('email')}>"
-                plan.append(("result", f"[b]Unmasked.[/b] You were talking with {who}."))
-            else:
-                plan.append(("result", "No mutual unmask: identities stay private."))
-        elif client.unmask_status is not None and client.session.unmask_offered:
-            plan.append(("unmask", client.unmask_status.mine))
-        elif phase == "sealed" and client.reveal is None:
-            plan.append(("info", "The session is sealed."))
-        return tuple(plan)
-
-    async def _rebuild_review_locked(self) -> None:
-        plan = self.review_plan()
-        if not plan or plan == self._review_key:
-            return
-        self._review_key = plan
-        review = self.query_one("#review", Vertical)
-        await review.remove_children()
-        widgets: list[Any] = []
-        for kind, value in plan:
-            if kind == "info":
-                widgets.append(Static(value, id="review-info"))
-            elif kind == "form":
-                widgets.append(FeedbackForm(value))
-            elif kind == "reveal":
-                widgets.append(Static(value, id="reveal"))
-            elif kind == "result":
-                widgets.append(Static(value, id="unmask-result"))
-            elif kind == "unmask":
-                widgets.append(
-                    Static(
-                        "You both gave positive feedback. Reveal your identities to each other? "
-                        "Names are shared only if you both say yes. Otherwise nobody's name is "
-                        "shared, and the result does not say who said no (though if you said "
-                        "yes, you can tell that the other did not).\n"
-                        f"Your answer: [b]{value}[/b]",
-                        id="unmask-prompt",
-                    )
-                )
-                first = (
-                    Button("Withdraw my yes", id="unmask-withdraw")
-                    if value == "yes"
-                    else Button("Yes, unmask", id="unmask-yes", variant="success")
-                )
-                widgets.append(
-                    Horizontal(
-                        first, Button("No", id="unmask-no", variant="error"), id="unmask-buttons"
-                    )
-                )
-        await review.mount_all(widgets)
-        if self.client is not None and self.client.phase not in ("lobby", "live"):
-            self.query_one("#left", ContentSwitcher).current = "review-pane"
+    def on_review_pane_rebuilt(self, event: ReviewPane.Rebuilt) -> None:
+        # the pane's own switcher: a dialog may be the screen on top
+        switcher = event.pane.parent
+        if (self.client is not None and self.client.phase not in ("lobby", "live")
+                and isinstance(switcher, ContentSwitcher)):
+            switcher.current = "review-pane"
 
     @on(Button.Pressed, "#fb-submit")
     def submit_feedback(self) -> None:
