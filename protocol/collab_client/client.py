@@ -216,6 +216,7 @@ class Client:
                     max_size=None,
                     proxy=None,
                     open_timeout=10,
+                    close_timeout=3,  # close() waits this long for the server's close frame
                     user_agent_header=f"collab-client/{self.client_name}",
                 )
             except InvalidStatus as exc:
