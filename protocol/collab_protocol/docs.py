@@ -2,6 +2,39 @@
 SPEC.md section 8's tables, which protocol/gen_schema.py writes from this and the Structs in
 messages.py. A test fails when a field has no meaning here."""
 
+# the fields a run carries, the same in run.result (client) and run.msg (server)
+RUN_FIELDS = {
+    "language": (
+        'What ran: `python`, `javascript`, `typescript`, or another name of 1 to 32 '
+        "characters from `a–z 0–9 + # _ -` (the editor's language, `meta.language`)."
+    ),
+    "stdin": 'The standard input the run was given, at most `run_stdin_chars` code points.',
+    "stdout": (
+        'Standard output, at most `run_output_chars` code points (the client cuts it there '
+        'and names `stdout` in `truncated`).'
+    ),
+    "stderr": 'Standard error, same cap.',
+    "exception": (
+        'An uncaught exception: `{type: str, message: str, line: int \\| nil}` — `type` at '
+        'most 200 and `message` at most 4000 code points, `line` the 1-based line of the '
+        '**run code** where it was raised (nil when unknown, e.g. a syntax error the runtime '
+        'reports without a line).'
+    ),
+    "exit": (
+        'Exit status, `0..255`: 0 success, 1 an uncaught exception, else what the program '
+        'asked for (`sys.exit(n)`, `process.exit(n)`). Absent when the run was stopped '
+        '(`timed_out`).'
+    ),
+    "duration_ms": 'Wall time of the run in milliseconds, `0..2^31`.',
+    "timed_out": (
+        "The run hit the client's time limit and was stopped (the worker was terminated)."
+    ),
+    "truncated": (
+        'Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, '
+        '`"stderr"`.'
+    ),
+}
+
 FIELD_DOCS: dict[str, dict[str, str]] = {
     "hello": {
         "v": 'Protocol version the client speaks (this document: 1).',
@@ -134,70 +167,14 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         ),
     },
     "run.result": {
-        "language": (
-            'What ran: `python`, `javascript`, `typescript`, or another name of 1 to 32 '
-            "characters from `a–z 0–9 + # _ -` (the editor's language, `meta.language`)."
-        ),
-        "stdin": 'The standard input the run was given, at most `run_stdin_chars` code points.',
-        "stdout": (
-            'Standard output, at most `run_output_chars` code points (the client cuts it there '
-            'and names `stdout` in `truncated`).'
-        ),
-        "stderr": 'Standard error, same cap.',
-        "exception": (
-            'An uncaught exception: `{type: str, message: str, line: int \\| nil}` — `type` at '
-            'most 200 and `message` at most 4000 code points, `line` the 1-based line of the '
-            '**run code** where it was raised (nil when unknown, e.g. a syntax error the runtime '
-            'reports without a line).'
-        ),
-        "exit": (
-            'Exit status, `0..255`: 0 success, 1 an uncaught exception, else what the program '
-            'asked for (`sys.exit(n)`, `process.exit(n)`). Absent when the run was stopped '
-            '(`timed_out`).'
-        ),
-        "duration_ms": 'Wall time of the run in milliseconds, `0..2^31`.',
-        "timed_out": (
-            "The run hit the client's time limit and was stopped (the worker was terminated)."
-        ),
-        "truncated": (
-            'Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, '
-            '`"stderr"`.'
-        ),
+        **RUN_FIELDS,
         "nonce": 'Echoed in the resulting `run.msg` to the sender, or in `error.ref`.',
     },
     "run.msg": {
         "id": 'Server-assigned, increasing, from 1.',
         "ts": 'Server time the run was stored.',
         "from": "The runner's Pseudonym, stamped by the server.",
-        "language": (
-            'What ran: `python`, `javascript`, `typescript`, or another name of 1 to 32 '
-            "characters from `a–z 0–9 + # _ -` (the editor's language, `meta.language`)."
-        ),
-        "stdin": 'The standard input the run was given, at most `run_stdin_chars` code points.',
-        "stdout": (
-            'Standard output, at most `run_output_chars` code points (the client cuts it there '
-            'and names `stdout` in `truncated`).'
-        ),
-        "stderr": 'Standard error, same cap.',
-        "exception": (
-            'An uncaught exception: `{type: str, message: str, line: int \\| nil}` — `type` at '
-            'most 200 and `message` at most 4000 code points, `line` the 1-based line of the '
-            '**run code** where it was raised (nil when unknown, e.g. a syntax error the runtime '
-            'reports without a line).'
-        ),
-        "exit": (
-            'Exit status, `0..255`: 0 success, 1 an uncaught exception, else what the program '
-            'asked for (`sys.exit(n)`, `process.exit(n)`). Absent when the run was stopped '
-            '(`timed_out`).'
-        ),
-        "duration_ms": 'Wall time of the run in milliseconds, `0..2^31`.',
-        "timed_out": (
-            "The run hit the client's time limit and was stopped (the worker was terminated)."
-        ),
-        "truncated": (
-            'Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, '
-            '`"stderr"`.'
-        ),
+        **RUN_FIELDS,
         "nonce": (
             'The runner\'s nonce in the copy sent to the runner\'s connection; `""` for everyone '
             'else.'

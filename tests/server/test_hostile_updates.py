@@ -9,9 +9,8 @@ from pycrdt import Doc, Text
 from collab_protocol import Error, SyncStep1, SyncStep2, SyncUpdate
 from collabd.core import yupdate
 from support.net import wait_until
-from support.rooms import assert_room_intact, edits, joined
+from support.rooms import assert_room_intact, edits, joined, synced_text
 from support.server import in_process
-from support.wsclient import RawClient
 from support.yforge import Forged, Item
 
 
@@ -23,17 +22,6 @@ def stored_text(server, room: str) -> str:  # type: ignore[no-untyped-def]
     d = Doc()
     for u in server.hub.store.load_doc(room)[0]:
         d.apply_update(u)
-    return str(d.get("code", type=Text))
-
-
-async def fresh_text(server, room: str) -> str:  # type: ignore[no-untyped-def]
-    """What a client joining now gets."""
-    c = await RawClient.connect(server.url(room, pid="fresh"))
-    await c.send(SyncStep1(b"\x00"))
-    reply = await c.recv_until(lambda m: isinstance(m, SyncStep2))
-    await c.close()
-    d = Doc()
-    d.apply_update(reply.update)
     return str(d.get("code", type=Text))
 
 
@@ -99,7 +87,7 @@ async def test_an_update_yrs_fails_half_way_leaves_the_document_as_stored(tmp_pa
         await bad.send(SyncUpdate(f.encode()))
         assert await bad.expect_close() == 4400
         assert text_of_room(server, "half") == stored_text(server, "half") == "kept"
-        assert await fresh_text(server, "half") == "kept"
+        assert await synced_text(server, "half", "fresh") == "kept"
         watcher.received.clear()
         await assert_room_intact(server, "half", watcher, 1)
 
@@ -151,7 +139,7 @@ async def test_a_document_larger_than_the_outbox_limit_can_be_joined(tmp_path):
             await writer.send(SyncUpdate(u))
         await wait_until(lambda: server.hub.store.count_updates("big") == 12, what="stored")
         for i in range(3):
-            assert len(await fresh_text(server, "big")) == 240_000, i
+            assert len(await synced_text(server, "big", "fresh")) == 240_000, i
 
 
 async def test_sync_requests_are_budgeted(tmp_path):
@@ -210,7 +198,7 @@ async def test_a_failed_commit_leaves_nobody_with_content_that_is_not_stored(tmp
         assert [m.update for m in watcher.received if isinstance(m, SyncUpdate)] == [ups[0]]
         failing.failing = False
         # the next joiner gets what is stored, and an update built on the lost one is refused
-        assert await fresh_text(server, "disk") == "q"
+        assert await synced_text(server, "disk", "fresh") == "q"
         late = await joined(server, "disk", "x")  # the writer, reconnected
         await late.send(SyncUpdate(ups[2]))  # depends on ups[1], which was never stored
         await late.send(SyncStep1(b"\x00"))  # answered after the update above was handled
