@@ -173,7 +173,7 @@ ROUTES: tuple[Route, ...] = (
         {"201": _json(p.Created, "created", CREATED_EXAMPLE), **BAD, **AUTH, **UNAVAILABLE},
         requestBody={"required": True, "content": {"application/json": {
             "schema": _ref(p.CreateSession), "example": CREATE_EXAMPLE}}})),
-    Route("GET", "/api/sessions", "list", True, _op(
+    Route("GET", "/api/sessions", "list_sessions", True, _op(
         "List sessions, newest first (a damaged row is left out and named under `skipped`)",
         {"200": _json(p.SessionList, "sessions", LIST_EXAMPLE), **BAD, **AUTH, **UNAVAILABLE},
         parameters=_query_parameters(p.ListQuery))),

@@ -41,8 +41,8 @@ class InvalidPayload(ValueError):
     code = "invalid_payload"
 
 
-def _seconds(low: float, high: float, what: str) -> Any:
-    return Annotated[float, Meta(ge=low, le=high, description=f"{what}, in seconds")]
+def _seconds(low: float, high: float, what: str) -> Meta:
+    return Meta(ge=low, le=high, description=f"{what}, in seconds")
 
 
 # -- requests
@@ -71,13 +71,20 @@ class IdentityIn(Struct, forbid_unknown_fields=True):
         return Identity(shown(self.name), shown(self.email), shown(self.profile))
 
 
+InterviewSeconds = Annotated[float, _seconds(0.1, 24 * 3600, "length of the interview")]
+FeedbackSeconds = Annotated[float, _seconds(0.1, 90 * 86400, "time to give feedback after the end")]
+UnmaskSeconds = Annotated[float, _seconds(0.1, 90 * 86400, "time to answer the unmask question")]
+GraceSeconds = Annotated[float, _seconds(
+    0, 3600, "how long a dropped participant shows as reconnecting")]
+
+
 class Options(Struct, forbid_unknown_fields=True):
     """Timers and policies of one session (all optional)."""
 
-    interview_seconds: _seconds(0.1, 24 * 3600, "length of the interview") = 2700.0
-    feedback_seconds: _seconds(0.1, 90 * 86400, "time to give feedback after the end") = 86400.0
-    unmask_seconds: _seconds(0.1, 90 * 86400, "time to answer the unmask question") = 86400.0
-    grace_seconds: _seconds(0, 3600, "how long a dropped participant shows as reconnecting") = 60.0
+    interview_seconds: InterviewSeconds = 2700.0
+    feedback_seconds: FeedbackSeconds = 86400.0
+    unmask_seconds: UnmaskSeconds = 86400.0
+    grace_seconds: GraceSeconds = 60.0
     unmask_policy: UnmaskPolicy = UnmaskPolicy.MUTUAL_POSITIVE
     relay_only: Annotated[bool, Meta(
         description="calls only through TURN: no IP address reaches the peer")] = False

@@ -18,11 +18,12 @@ import msgspec
 from aiohttp import web
 
 from ..adapters.http_server import ADMISSION
-from ..core.lifecycle import SessionError
+from ..core.lifecycle import Role, SessionError
 from ..core.session import Identity, Session, SessionOptions
 from ..core.text import shown
 from ..ports import StoreUnavailable
 from ..runtime import timeline
+from ..runtime.hub import Hub
 from ..runtime.live import DamagedSession, Live
 from ..runtime.services import Services
 from . import payloads as p
@@ -77,6 +78,12 @@ class SessionApi:
         self.metrics = metrics
         self._practice_times: dict[str, deque[float]] = {}
 
+    @property
+    def hub(self) -> Hub:
+        hub = self.services.hub
+        assert hub is not None, "the services are bound to a hub before the API serves"
+        return hub
+
     def routes(self, app: web.Application) -> None:
         """Register the endpoints of openapi.ROUTES, the table the OpenAPI paths come from."""
         for route in ROUTES:
@@ -122,7 +129,7 @@ class SessionApi:
             "sslcontext") else "http"
         return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
-    def _created(self, request: web.Request, session: Session, tokens: dict[str, str],
+    def _created(self, request: web.Request, session: Session, tokens: dict[Role, str],
                  kind: str) -> dict[str, Any]:
         base = self._base(request)
         out: dict[str, Any] = {"session_id": session.id, "status": {
@@ -134,7 +141,7 @@ class SessionApi:
 
     async def create(self, request: web.Request) -> web.Response:
         body = p.create_session(await request.read())
-        limit = self.services.hub.settings.limits.question_max_chars
+        limit = self.hub.settings.limits.question_max_chars
         if len(body.question) > limit:
             raise p.InvalidPayload(f"question: at most {limit} characters - at `$.question`")
         options, extra = (body.options or p.Options()).to_core()
@@ -146,10 +153,10 @@ class SessionApi:
             question=shown(body.question))
         return answer(self._created(request, session, tokens, kind), p.Created, 201)
 
-    async def list(self, request: web.Request) -> web.Response:
+    async def list_sessions(self, request: web.Request) -> web.Response:
         q = p.query(request.query, p.ListQuery)
         kind = q.kind if isinstance(q.kind, str) else None
-        rows = await self.services.read(self.services.hub.store.list_sessions, q.limit,
+        rows = await self.services.read(self.hub.store.list_sessions, q.limit,
                                         q.offset, kind)
         sessions, skipped = [], []
         for row in rows:
@@ -215,7 +222,7 @@ class SessionApi:
 
     async def chat(self, request: web.Request) -> web.Response:
         live = await self._read(request)
-        rows = await self.services.read(self.services.hub.store.chat_after, live.session.id, 0,
+        rows = await self.services.read(self.hub.store.chat_after, live.session.id, 0,
                                         100_000)
         return answer({"session_id": live.session.id, "messages": rows}, p.ChatLog)
 
@@ -227,7 +234,7 @@ class SessionApi:
         info, events = await self.services.timeline(live)
         if q.after > len(events):
             raise p.InvalidPayload("after is past the end of the timeline")
-        budget = self.services.hub.settings.limits.timeline_page_bytes
+        budget = self.hub.settings.limits.timeline_page_bytes
         part, nxt = timeline.page(events, q.after, budget, split=False)
         body = await asyncio.to_thread(p.answer, {"info": info, "events": part, "next": nxt},
                                        p.Timeline)
@@ -238,7 +245,7 @@ class SessionApi:
         from ..analytics.records import from_session_rows
 
         q = p.query(request.query, p.AnalyticsQuery)
-        rows = await self.services.read(self.services.hub.store.all_sessions)
+        rows = await self.services.read(self.hub.store.all_sessions)
         records, skipped = from_session_rows(rows)
         if skipped:
             log.warning("damaged sessions left out of the study", extra={"skipped": skipped})
@@ -262,7 +269,7 @@ class SessionApi:
         if not 1 <= len(external_id) <= 200:
             raise p.InvalidPayload("external_id must have 1 to 200 characters")
         key = person_key(self.services.secret, external_id)
-        rows = await self.services.read(self.services.hub.store.candidate_sessions, key)
+        rows = await self.services.read(self.hub.store.candidate_sessions, key)
         records, skipped = from_session_rows(rows)
         if skipped:
             log.warning("damaged sessions left out of a calibration", extra={"skipped": skipped})
@@ -270,7 +277,7 @@ class SessionApi:
 
     def _practice_allowed(self, address: str, now: float) -> bool:
         """At most `practice_per_minute` practice sessions per client address per minute."""
-        per_minute = self.services.hub.settings.limits.practice_per_minute
+        per_minute = self.hub.settings.limits.practice_per_minute
         times = self._practice_times.pop(address, None) or deque()
         while times and times[0] <= now - 60:
             times.popleft()
@@ -291,7 +298,7 @@ class SessionApi:
         client = (rooms.trusted.client(request.remote or "", request.headers) if rooms
                   else request.remote or "")
         if not self._practice_allowed(client, now):
-            self.services.hub.stats.practice_refused += 1
+            self.hub.stats.practice_refused += 1
             return error(429, "rate_limited",
                          "too many practice sessions; try again in a minute")
         session, tokens = await self.services.create(

@@ -25,7 +25,7 @@ from collab_protocol import (
 from ..analytics.person import person_key
 from ..analytics.records import from_session_rows
 from ..config import Settings
-from ..core.lifecycle import Phase, SessionError, allowed
+from ..core.lifecycle import Phase, Role, SessionError, allowed
 from ..core.session import PHASE_EVENTS, Identity, Session, SessionOptions
 from ..core.tokens import Claims, mint
 from .connection import Conn
@@ -166,7 +166,7 @@ class Services(Basic):
                      simulated: bool = False, extra: dict[str, Any] | None = None,
                      kind: str | None = None,
                      external_ids: tuple[str | None, str | None] = (None, None),
-                     question: str = "") -> tuple[Session, dict[str, str]]:
+                     question: str = "") -> tuple[Session, dict[Role, str]]:
         """A new session in the lobby, stored; returns it and a join token per role.
 
         external_ids: the embedder's stable ids of (interviewer, interviewee), or None; only

@@ -111,7 +111,7 @@ def build(session: Session, history: History, chat: list[dict[str, Any]],
     names = {p.id: {"id": p.id, "name": p.pseudonym.name, "color": p.pseudonym.color}
              for p in session.participants}
     docs, complete = doc_events(history, session.created_at)
-    events: list[dict[str, Any]] = phase_events(session)
+    events: list[Any] = phase_events(session)  # dicts, and docs' tuples
     events += [{"k": "question", **q} for q in questions]
     for ts, kind, data in log:
         if kind in ("call_started", "call_ended"):

@@ -29,7 +29,7 @@ def sign(key: bytes, body: bytes) -> str:
 
 
 def backoff_ms(attempts: int) -> int:
-    return min(3600, 2 ** attempts) * 1000
+    return min(3600, 1 << min(attempts, 12)) * 1000  # 1 s doubling up to an hour
 
 
 class Webhooks:

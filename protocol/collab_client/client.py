@@ -165,7 +165,7 @@ class Client:
         self._local_clock = 0
         # doc bridging
         self._remote = False
-        self._before_remote: list[Callable[[], None]] = []
+        self._before_remote: list[Callable[[], object]] = []
         self._callbacks: list[Callable[[CollabMessage], Any]] = []
         self._status_callbacks: list[Callable[[str], Any]] = []
         self._doc_sub = self.doc.observe(self._on_doc_update)
@@ -552,7 +552,7 @@ class Client:
         self._status_callbacks.append(callback)
         return lambda: self._status_callbacks.remove(callback)
 
-    def before_remote_update(self, callback: Callable[[], None]) -> Callable[[], None]:
+    def before_remote_update(self, callback: Callable[[], object]) -> Callable[[], None]:
         """Call `callback()` just before a server update is applied to the doc: an editor binding
         flushes its pending local edits there, so remote positions stay meaningful."""
         self._before_remote.append(callback)

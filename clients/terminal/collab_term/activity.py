@@ -50,7 +50,8 @@ def activity_of(states: dict[int, dict[str, Any]], my_name: str) -> Activity:
     runs: list[LiveRun] = []
     calls: list[InCall] = []
     for _client_id, st in sorted(states.items()):
-        user = st.get("user") if isinstance(st.get("user"), dict) else {}
+        raw = st.get("user")
+        user: dict[str, Any] = raw if isinstance(raw, dict) else {}
         name = str(user.get("name") or "The other participant")
         if name == my_name:
             continue
@@ -80,7 +81,7 @@ def _tail(out: tuple[tuple[str, str], ...], lines: int) -> RichText:
     text = RichText()
     for stream, chunk in out:
         text.append(shown_safely(chunk), style="red" if stream == "stderr" else "")
-    parts = text.split("\n", allow_blank=True)
+    parts = list(text.split("\n", allow_blank=True))
     if parts and not parts[-1].plain:
         parts = parts[:-1]
     return RichText("\n").join(parts[-lines:])

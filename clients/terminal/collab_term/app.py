@@ -89,7 +89,7 @@ from collab_protocol import (
 from .activity import PartnerActivity, activity_of, board_notice
 from .chatlog import ChatLog
 from .dialogs import CONFIRM_END_TEXT, ConfirmEnd, OutputView, TextDialog
-from .editor import CodeArea, TextAreaEditor, UndoRequest
+from .editor import CodeArea, TextAreaEditor, UndoRequest, document
 from .filemirror import FileMirror
 from .review import FeedbackForm, ReviewPane, review_plan
 from .room_events import ClientStatus, RoomMessage
@@ -302,9 +302,9 @@ class CollabTerm(App[int]):
             client.on_message(self.sdk_message),
             client.on_status(self.sdk_status),
         ]
-        client.meta.observe(lambda _e: self.call_later(self.apply_language))
+        client.meta.observe(self._meta_changed)
         self.board = client.doc.get("board", type=Map)  # kept: its observer lives with it
-        self._board_sub = self.board.observe(lambda _e: self.call_later(self.refresh_board))
+        self._board_sub = self.board.observe(self._board_changed)
         self.board_meta = client.doc.get("boardMeta", type=Map)
         self._board_meta_sub = self.board_meta.observe(self._board_meta_changed)
         self.refresh_activity()
@@ -401,7 +401,7 @@ class CollabTerm(App[int]):
                     with contextlib.suppress(ValueError):
                         target = cp_from_utf16(area.text, cur["head"])
                         break
-        area.move_cursor(area.document.get_location_from_index(target))
+        area.move_cursor(document(area).get_location_from_index(target))
         area.scroll_cursor_visible()
 
     def apply_language(self) -> None:
@@ -431,7 +431,7 @@ class CollabTerm(App[int]):
                 continue
             try:
                 cp = cp_from_utf16(text, cur["head"])
-                row, col = area.document.get_location_from_index(cp)
+                row, col = document(area).get_location_from_index(cp)
             except ValueError:
                 continue
             marks.append((row, col, cur["color"], cur["name"]))
@@ -545,6 +545,12 @@ class CollabTerm(App[int]):
         if self.client is not None:
             self.query_one(PartnerActivity).activity = activity_of(self.client.awareness,
                                                                    self.my_name())
+
+    def _meta_changed(self, _event: object) -> None:
+        self.call_later(self.apply_language)
+
+    def _board_changed(self, _event: object) -> None:
+        self.call_later(self.refresh_board)
 
     def _board_meta_changed(self, event: Any) -> None:
         """A whiteboard clear or restore (made in a browser): said in the log. Runs inside the

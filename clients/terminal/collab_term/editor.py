@@ -12,7 +12,15 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
-from textual.widgets.text_area import Selection
+from textual.widgets.text_area import Document, Selection
+
+
+def document(area: TextArea) -> Document:
+    """The area's document, typed: a plain TextArea always holds a Document (the base type
+    lacks the index/location conversions)."""
+    doc = area.document
+    assert isinstance(doc, Document)
+    return doc
 
 
 class CodeArea(TextArea):
@@ -105,7 +113,7 @@ class TextAreaEditor:
         return self.area.text
 
     def replace(self, start: int, end: int, text: str) -> None:
-        doc = self.area.document
+        doc = document(self.area)
         self.area.replace(
             text,
             doc.get_location_from_index(start),
@@ -114,11 +122,11 @@ class TextAreaEditor:
         )
 
     def get_selection(self) -> tuple[int, int]:
-        doc, sel = self.area.document, self.area.selection
+        doc, sel = document(self.area), self.area.selection
         return doc.get_index_from_location(sel.start), doc.get_index_from_location(sel.end)
 
     def set_selection(self, anchor: int, head: int) -> None:
-        doc = self.area.document
+        doc = document(self.area)
         self.area.selection = Selection(
             doc.get_location_from_index(anchor), doc.get_location_from_index(head)
         )

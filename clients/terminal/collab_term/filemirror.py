@@ -22,6 +22,7 @@ import os
 import random
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from pycrdt import Doc, Text
 
@@ -111,7 +112,7 @@ class FileMirror:
         edit = diff(self.base, content)
         if edit is None:
             return
-        fork = Doc(client_id=self.fork_id)
+        fork: Doc[Any] = Doc(client_id=self.fork_id)
         fork.apply_update(self.base_update)
         text = fork.get("code", type=Text)
         assert str(text) == self.base
