@@ -67,6 +67,7 @@ async def test_practice_prints_the_partner_link_in_full(server, tmp_path):
         base,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
     assert proc.stdout is not None
     lines: list[str] = []
@@ -82,8 +83,10 @@ async def test_practice_prints_the_partner_link_in_full(server, tmp_path):
             async with asyncio.timeout(30):
                 await proc.wait()
         except TimeoutError:
-            proc.kill()
-            pytest.fail("collab-term --headless did not stop on Ctrl-C (SIGINT)")
+            proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            _, err = await proc.communicate()
+            stacks = err.decode(errors="replace")[-6000:]
+            pytest.fail(f"collab-term --headless did not stop on Ctrl-C (SIGINT):\n{stacks}")
     links = [line for line in lines if line.startswith("http")]
     assert len(links) == 1, lines
     info = parse_join(links[0])  # the whole link, usable as is

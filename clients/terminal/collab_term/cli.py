@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import signal
 import sys
 import urllib.request
 from typing import Any
@@ -33,6 +35,8 @@ browser's sandbox, on the machine of the person who presses it).
 
 The UI needs the 'terminal' extra (Textual, websockets): {INSTALL_HINT}
 """
+
+STOP_SECONDS = 10  # the most Ctrl-C waits for the goodbye to the server
 
 
 class MissingExtra(Exception):
@@ -100,12 +104,29 @@ async def run_headless(link: str, server: str | None, file: str, client_name: st
     client = await client_mod.Client.connect(link, server=server, client_name=client_name)
     mirror = mirror_mod.FileMirror(client, file)
     task = mirror.start()
+    # Ctrl-C (or SIGTERM) sets `stop` rather than cancelling this task: the clean-up below then
+    # runs as plain code, bounded, and no wait inside the SDK has to pass a cancel on
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    # whatever the parent left (an ignored or blocked SIGINT is inherited), Ctrl-C works here
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    stopping = loop.create_task(stop.wait())
     print(f"mirroring the room's code into {file}; Ctrl-C to stop", flush=True)
     try:
-        await task
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await mirror.stop()
-        await client.close()
+        stopping.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(STOP_SECONDS):
+                await mirror.stop()
+                await client.close()
+    failed = task.exception() if task.done() and not task.cancelled() else None
+    if failed is not None:
+        raise failed  # e.g. the room refused us while mirroring
     return 0
 
 
