@@ -1,74 +1,66 @@
 """What a collabd message may cost the server: charged before it is decoded, decoded in C at a
-constant per byte, refused ones counted against the sender (docs/security.md, cost model)."""
+constant per byte, refused ones counted against the sender (docs/security.md, cost model).
+What a flood of them costs another room's latency: bench/attacks.py."""
 
 from __future__ import annotations
 
-import msgpack  # type: ignore[import-untyped]
+import tracemalloc
 
-from collab_protocol import Error, Hello
-from collab_protocol.lib0 import write_var_uint, write_var_uint8_array
-from support.flood import flooding
-from support.latency import Probe, p99
+import msgpack  # type: ignore[import-untyped]
+import pytest
+
+from collab_protocol import Error, Hello, ProtocolError, decode_frame
+from collabd.config import Limits
+from support.attack_frames import MILLION, collab, million_containers
 from support.rooms import joined
-from support.server import ServerProcess, in_process
+from support.server import in_process
 from support.wsclient import RawClient
 
-MILLION = 1_000_000
 
-
-def collab(payload: bytes) -> bytes:
-    out = bytearray()
-    write_var_uint(out, 100)
-    write_var_uint8_array(out, payload)
-    return bytes(out)
-
-
-def million_containers() -> list[bytes]:
-    """Collabd frames of about a million tiny maps and arrays each, in three places: the whole
-    payload, a field the kind has (signal.data) and a field it does not have."""
-    maps = b"\xdd" + MILLION.to_bytes(4, "big") + b"\x80" * MILLION
-    arrays = b"\xdd" + MILLION.to_bytes(4, "big") + b"\x90" * MILLION
-    signal = msgpack.packb({"t": "signal", "kind": "offer", "to": "x"})
-    hello = msgpack.packb({"t": "hello", "v": 1})
-    return [
-        collab(maps),
-        collab(bytes([signal[0] + 1]) + signal[1:] + msgpack.packb("data") + b"\xdf"
-               + (MILLION // 2).to_bytes(4, "big") + b"\xa0\x80" * (MILLION // 2)),
-        collab(bytes([hello[0] + 1]) + hello[1:] + msgpack.packb("junk") + arrays),
-    ]
-
-
-def same_size_but_flat(frames: list[bytes]) -> list[bytes]:
-    """Frames as long as `frames` whose collabd payload is one binary: what the attack would
-    cost if containers cost no more than other bytes (the WebSocket layer's share)."""
-    out = []
-    for f in frames:
-        head = msgpack.packb({"t": "hello", "v": 1})
-        pad = len(f) - len(head) - 20
-        out.append(collab(bytes([head[0] + 1]) + head[1:] + msgpack.packb("pad")
-                          + msgpack.packb(b"\x00" * pad, use_bin_type=True)))
-    return out
-
-
-async def test_million_container_payloads_do_not_slow_another_room(tmp_path):
-    attack_frames = million_containers()
-    server = ServerProcess(tmp_path / "data", "max_frame_bytes=2200000")
-    running = await server.start()
+def test_million_container_payloads_are_refused_without_building_them():
+    """Each frame of a million tiny maps or arrays (the whole payload, a field the kind has, a
+    field it does not have) is refused having built almost nothing: its cost is the scan of
+    its bytes in C, not a Python object per container. Decoding one such payload outright
+    builds about a million objects (the control), so the bound below can fail."""
+    frames = million_containers()
+    nested = Limits().collab_nested_bytes
+    tracemalloc.start()
     try:
-        probe = await Probe.join(running)
-        quiet = await probe.sample(100)
-        async with flooding(running.url("flat", pid="sender"), same_size_but_flat(attack_frames),
-                            tmp_path):
-            flat = await probe.sample(150)
-        async with flooding(running.url("noisy", pid="attacker"), attack_frames,
-                            tmp_path) as sent:
-            attacked = await probe.sample(150)
-        print(f"relay p99: quiet {p99(quiet) * 1000:.1f} ms, same bytes without containers "
-              f"{p99(flat) * 1000:.1f} ms, million-container payloads "
-              f"{p99(attacked) * 1000:.1f} ms ({sent[0]} frames sent)")
-        assert p99(attacked) <= 5 * max(p99(flat), p99(quiet))
+        for f in frames:
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            with pytest.raises(ProtocolError) as refused:
+                decode_frame(f, nested)
+            peak = tracemalloc.get_traced_memory()[1] - before
+            print(f"{type(refused.value).__name__}: peak {peak / 1024:.0f} KiB "
+                  f"for a {len(f) / 1e6:.1f} MB frame")
+            assert peak < len(f) + 64 * 1024  # a copy of the payload at most
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        msgpack.unpackb(frames[0][-(MILLION + 5):])  # the control: the payload built outright
+        built = tracemalloc.get_traced_memory()[1] - before
     finally:
-        server.stop()
+        tracemalloc.stop()
+    assert built > 20 * len(frames[0])
+
+
+async def test_million_container_payloads_cost_their_sender_strikes_only(tmp_path):
+    """Over a real socket: each frame gets its error and a strike against the sender; the
+    other participant of the room keeps its connection and its sync."""
+    frames = million_containers()
+    async with in_process(tmp_path, max_frame_bytes=2_200_000, refused_messages=2,
+                          message_bytes_burst=8_000_000) as server:
+        watcher = await joined(server, "noisy", "w", hello=True)
+        c = await joined(server, "noisy", "x", hello=True)
+        for f in frames[:2]:
+            await c.send(f)
+            err = await c.recv_until(lambda m: isinstance(m, Error))
+            assert err.code in ("bad_message", "too_large")
+        await c.send(frames[2])
+        assert await c.expect_close() == 4400
+        await watcher.send(Hello(v=1))
+        err = await watcher.recv_until(lambda m: isinstance(m, Error))
+        assert err.code == "bad_message" and watcher.ws.close_code is None
 
 
 async def test_frames_are_budgeted_before_decoding(tmp_path):
