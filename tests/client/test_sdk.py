@@ -66,7 +66,7 @@ async def test_welcome_session_and_identity_stay_pseudonymous(server, clients):
     assert [p["role"] for p in a.session.participants] == ["interviewer", "interviewee"]
     names = {p["name"] for p in b.session.participants}  # type: ignore[union-attr]
     assert "Ada Lovelace" not in names and a.you["name"] in names
-    assert a.ice is not None
+    await a.wait_for(lambda c: c.ice is not None)  # sent after the session view (SPEC 9.1)
 
 
 async def test_chat_echo_history_and_errors(server, clients):
