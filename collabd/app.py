@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from pathlib import Path
 from typing import Any
@@ -50,11 +51,32 @@ async def healthz(request: web.Request) -> web.Response:
     return answer({"ok": True}, Health)
 
 
-def add_web_client(app: web.Application) -> None:
-    """The built browser client (clients/web -> collabd/web): index.html at / and /join."""
+def frame_headers(ancestors: tuple[str, ...]) -> dict[str, str]:
+    """Who may frame the web pages (Settings.frame_ancestors). X-Frame-Options only where it
+    says the same thing: DENY with no ancestors (browsers without CSP level 2); its ALLOW-FROM
+    is honoured by no current browser, so a list is said by the CSP alone."""
+    if not ancestors:
+        return {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY"}
+    return {"Content-Security-Policy": "frame-ancestors " + " ".join(ancestors)}
 
-    async def page(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(WEB_DIR / "index.html")
+
+def embed_page(index: bytes, ancestors: tuple[str, ...]) -> bytes:
+    """index.html telling the room page which parent origins get its events (embed.js)."""
+    if not ancestors:
+        return index
+    meta = (f'<meta name="collabd-frame-ancestors" '
+            f'content="{html.escape(" ".join(ancestors))}">').encode()
+    return index.replace(b"<head>", b"<head>\n  " + meta, 1)
+
+
+def add_web_client(app: web.Application, ancestors: tuple[str, ...] = ()) -> None:
+    """The built browser client (clients/web -> collabd/web): index.html at / and /join."""
+    headers = frame_headers(ancestors)
+    body = embed_page((WEB_DIR / "index.html").read_bytes(), ancestors)
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="text/html", charset="utf-8",
+                            headers=headers)
 
     async def asset(request: web.Request) -> web.FileResponse:
         path = WEB_DIR / request.match_info["name"]
@@ -68,11 +90,13 @@ def add_web_client(app: web.Application) -> None:
                        asset)
 
 
-def add_missing_web_client(app: web.Application) -> None:
+def add_missing_web_client(app: web.Application, ancestors: tuple[str, ...] = ()) -> None:
     """No bundle: say so at start, and explain it at / and /join instead of a bare 404."""
+    headers = frame_headers(ancestors)
 
     async def page(request: web.Request) -> web.Response:
-        return web.Response(text=NO_BUNDLE_PAGE, status=503, content_type="text/html")
+        return web.Response(text=NO_BUNDLE_PAGE, status=503, content_type="text/html",
+                            headers=headers)
 
     app.router.add_get("/", page)
     app.router.add_get("/join", page)
@@ -125,9 +149,9 @@ def build_app(settings: Settings, services: Services | None = None) -> web.Appli
     SessionApi(services, api_key, settings.public_url, settings.practice,
                metrics.handle).routes(app)
     if (WEB_DIR / "index.html").exists():
-        add_web_client(app)
+        add_web_client(app, settings.frame_ancestors)
     else:
-        add_missing_web_client(app)
+        add_missing_web_client(app, settings.frame_ancestors)
 
     async def lifecycle(app: web.Application) -> Any:
         if not (WEB_DIR / "index.html").exists():

@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import math
 import os
+import re
 import sys
 import time
 import uuid
@@ -60,6 +61,19 @@ def trusted_proxies(entries: Sequence[str]) -> tuple[str, ...]:
     return tuple(entries)
 
 
+ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?")
+
+
+def frame_ancestors(entries: Sequence[str]) -> tuple[str, ...]:
+    """Exact origins only: the room page posts its events to each by name (postMessage needs
+    one exact target origin), so no paths, wildcards or keywords."""
+    for entry in entries:
+        if not ORIGIN.fullmatch(entry):
+            raise UsageError(f"--frame-ancestor {entry!r} is not an origin "
+                             "(scheme://host[:port], e.g. https://hr.example.com)")
+    return tuple(entries)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .adapters import http_server
     from .app import build_app
@@ -78,6 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings(
         data_dir=_data_dir(args), host=args.host, port=args.port,
         allowed_origins=tuple(args.allow_origin or ()),
+        frame_ancestors=frame_ancestors(args.frame_ancestor or ()),
         stun_urls=tuple(args.stun or ()), turn_urls=tuple(args.turn or ()),
         turn_secret=args.turn_secret or os.environ.get("COLLABD_TURN_SECRET", ""),
         relay_only=args.relay_only, practice=not args.no_practice,
@@ -249,6 +264,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-origin", action="append", metavar="URL",
                    help="a browser Origin allowed to connect besides the same origin "
                         "(repeatable)")
+    s.add_argument("--frame-ancestor", action="append", metavar="ORIGIN",
+                   help="an origin whose pages may frame the web client and receive the "
+                        "room's events (repeatable; default: framing refused; "
+                        "docs/embedding.md)")
     s.add_argument("--stun", action="append", metavar="URL", help="STUN server (repeatable)")
     s.add_argument("--turn", action="append", metavar="URL",
                    help="TURN server URL (repeatable), e.g. turn:127.0.0.1:3478?transport=udp")

@@ -112,6 +112,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()  # browser origins allowed besides the same origin
+    # origins (scheme://host[:port]) whose pages may frame the web client; the room page posts
+    # its events to them (docs/embedding.md). Default: none, framing is refused.
+    frame_ancestors: tuple[str, ...] = ()
     limits: Limits = field(default_factory=Limits)
     # 0: the embedded store commits each update at once (a copy into its hot log's memory map);
     # above 0, at most one group commit per window under load
