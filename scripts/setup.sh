@@ -2,7 +2,7 @@
 # Installs everything collabd needs on a fresh Debian machine (idempotent).
 #   scripts/setup.sh          server + web client (what `scripts/run.sh` needs)
 #   scripts/setup.sh --all    also the test tools: redis-server, PostgreSQL, coturn, chromium,
-#                             npm test clients
+#                             npm test clients, the JS client package's dev dependencies
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ALL=0
@@ -46,4 +46,6 @@ if [ -f clients/web/package.json ]; then
 fi
 if [ "$ALL" = 1 ]; then
   (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+  # the JavaScript client package: its tests, type check and `npm pack` test (tests/jsclient)
+  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error)
 fi
