@@ -20,6 +20,7 @@ import { createQuestion } from './question.js'
 import { createRuns } from './runs.js'
 import { createNotes } from './notes.js'
 import { createReplay } from './replay.js'
+import { connectEmbed } from './embed.js'
 
 let ringingNow = false
 const AFTER_PHASES = new Set(['ended', 'feedback', 'revealed', 'unmasked', 'sealed'])
@@ -697,8 +698,20 @@ export function mountRoom (app, { token, payload }) {
   renderSession()
   renderConn()
 
+  // In another site's page (embed.js): events to the parent, its theme and leave commands.
+  const embed = connectEmbed({
+    state,
+    conn,
+    actions: {
+      setTheme: (theme) => { applyTheme(theme); applyDark(theme) },
+      leave: () => {
+        teardown()
+        replaceChildren(app, h('main', { class: 'start left-room' }, h('h1', {}, 'You left the interview room.')))
+      }
+    }
+  })
   // A handle for debugging in the console and for the end-to-end tests.
-  window.collabdRoom = { state, conn, doc: conn.doc, call, editor, whiteboard, runs, question, notes, replay }
+  window.collabdRoom = { state, conn, doc: conn.doc, call, editor, whiteboard, runs, question, notes, replay, embed }
   // A second tab on the same link: tell both (edits would still sync, but two tabs of one
   // person confuse presence, the call and the chat).
   let tabs2 = null
