@@ -498,6 +498,14 @@ def collab_cases() -> dict[str, list[Case]]:
                 "ask the peer for an ICE restart",
                 m.Signal(kind="restart", data={}, to=INTERVIEWEE["id"]),
             ),
+            (
+                "offer with a masked voice",
+                m.Signal(kind="offer", data={"sdp": SDP_OFFER}, to=INTERVIEWEE["id"], masked=True),
+            ),
+            (
+                "masking turned off during the call, relayed (from stamped)",
+                m.Signal(kind="voice", data={}, to=INTERVIEWER["id"], from_=INTERVIEWEE),
+            ),
         ],
         "ice.servers": [
             (
@@ -530,6 +538,10 @@ def collab_cases() -> dict[str, list[Case]]:
                 ),
             ),
             ("no ICE servers configured", m.IceServers(servers=[])),
+            (
+                "a session that requires masked voices",
+                m.IceServers(servers=[], voice_mask="required"),
+            ),
         ],
         "feedback.submit": [
             ("interviewer's form", m.FeedbackSubmit(form=INTERVIEWER_FORM, nonce="fb-1")),

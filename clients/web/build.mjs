@@ -1,6 +1,7 @@
 // Bundles the client into collabd/web/ (git-ignored), which `collabd serve` serves at `/`:
 //   index.html, app.js (+ .map), app.css,
 //   run-js-worker.js, run-py-worker.js (the Run button's workers, + .map),
+//   voice-mask-worklet.js (the voice mask's AudioWorklet processor, + .map),
 //   the Pyodide runtime copied from the npm package (served by collabd itself: no CDN):
 //   pyodide.mjs, pyodide.asm.mjs, pyodide.asm.wasm, python_stdlib.zip, pyodide-lock.json
 // Usage: node build.mjs [--outdir DIR] [--dev]
@@ -34,7 +35,8 @@ await esbuild.build({
 })
 // The Run button's workers: JavaScript/TypeScript (classic, sucrase bundled in) and Python
 // (module worker: it imports pyodide.mjs, which imports pyodide.asm.mjs).
-for (const [name, format] of [['run-js-worker', 'iife'], ['run-py-worker', 'esm']]) {
+// The voice mask's AudioWorklet (addModule loads it as a module; SoundTouch bundled in).
+for (const [name, format] of [['run-js-worker', 'iife'], ['run-py-worker', 'esm'], ['voice-mask-worklet', 'esm']]) {
   await esbuild.build({
     entryPoints: [join(here, 'src', `${name}.js`)],
     bundle: true,

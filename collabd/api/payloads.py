@@ -88,6 +88,10 @@ class Options(Struct, forbid_unknown_fields=True):
     unmask_policy: UnmaskPolicy = UnmaskPolicy.MUTUAL_POSITIVE
     relay_only: Annotated[bool, Meta(
         description="calls only through TURN: no IP address reaches the peer")] = False
+    voice_mask: Annotated[Literal["optional", "default", "required"], Meta(
+        description="masking of the participants' voices in the call (SPEC 14.3): optional "
+                    "(each chooses, off to start with), default (on to start with, each may "
+                    "turn it off) or required (on, cannot be turned off)")] = "optional"
     webhook_url: UnsetType | Annotated[str, Meta(
         pattern="^https?://", max_length=2000,
         description="POSTed on every phase change, signed with "
@@ -101,6 +105,8 @@ class Options(Struct, forbid_unknown_fields=True):
             unmask_ms=int(self.unmask_seconds * 1000),
             grace_ms=int(self.grace_seconds * 1000), policy=self.unmask_policy)
         extra: dict[str, Any] = {"relay_only": self.relay_only} if self.relay_only else {}
+        if self.voice_mask != "optional":
+            extra["voice_mask"] = self.voice_mask
         if self.webhook_url is not UNSET:
             extra["webhook_url"] = self.webhook_url
         return opts, extra

@@ -12,7 +12,10 @@ import hmac
 import re
 from typing import Any
 
-KINDS = ("offer", "answer", "ice", "hangup", "restart")
+KINDS = ("offer", "answer", "ice", "hangup", "restart", "voice")
+# the signals that say whether the sender's voice is masked (SPEC 14.3)
+MASK_KINDS = ("offer", "answer", "voice")
+VOICE_MASK_POLICIES = ("optional", "default", "required")
 
 # SDP and ICE attribute names are matched whatever their case: a peer that parses them loosely
 # (browsers lower-case nothing, but libraries do) must not see a host address we let through

@@ -20,7 +20,7 @@ class Live:
 
     session: Session
     simulated: bool
-    extra: dict[str, Any]  # webhook_url, relay_only
+    extra: dict[str, Any]  # webhook_url, relay_only, voice_mask
     kind: str = "real"  # real | practice | simulated
     interviewee_key: str | None = None  # person key of the candidate (for their history)
     history: dict[str, Any] | None = None  # what the candidate sees of it; {} when nothing

@@ -794,11 +794,12 @@ class Client:
     async def set_typing(self, on: bool) -> None:
         self._send_request(ChatTyping(on=on))
 
-    def send_signal(self, kind: str, data: dict[str, Any], to: str) -> None:
+    def send_signal(self, kind: str, data: dict[str, Any], to: str, masked: bool = False) -> None:
         """Send a voice-call `signal` (SPEC 8.4) to participant `to`. A client that cannot take
         calls answers an `offer` with `send_signal("hangup", {"reason": "unsupported"}, to=...)`
-        so the caller stops ringing. Incoming signals reach `on_message` callbacks."""
-        self._send_request(Signal(kind=kind, data=dict(data), to=to))
+        so the caller stops ringing. `masked` says the sender's voice is masked (`offer`,
+        `answer`, `voice`; SPEC 14.3). Incoming signals reach `on_message` callbacks."""
+        self._send_request(Signal(kind=kind, data=dict(data), to=to, masked=masked))
 
     def _error_for(self, nonce: str) -> Error | None:
         for e in reversed(self.errors):

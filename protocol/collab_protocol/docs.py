@@ -106,12 +106,17 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "from": "Set by the server when relaying: the sender's Pseudonym.",
     },
     "signal": {
-        "kind": '`offer`, `answer`, `ice`, `hangup` or `restart`.',
+        "kind": '`offer`, `answer`, `ice`, `hangup`, `restart` or `voice`.',
         "data": 'Depends on `kind`, below.',
         "to": "The receiver's participant id.",
         "from": (
             "Set by the server when relaying: the sender's Pseudonym. Ignored (overwritten) when "
             'a client sends it.'
+        ),
+        "masked": (
+            '`offer`, `answer` and `voice`: the sender\'s outgoing voice is masked (section '
+            '14.3). Relayed as sent; when the session requires masking, `false` gets '
+            '`voice_mask_required`.'
         ),
     },
     "ice.servers": {
@@ -122,6 +127,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "relay_only": (
             'The call MUST use `iceTransportPolicy: "relay"`; the server also strips non-relay '
             'candidates (section 14.2).'
+        ),
+        "voice_mask": (
+            'The session\'s voice masking policy (section 14.3): `optional` (each participant '
+            'chooses, off to start with), `default` (on to start with) or `required`.'
         ),
     },
     "feedback.submit": {

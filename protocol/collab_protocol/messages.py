@@ -209,16 +209,18 @@ class ChatTyping(CollabMessage, frozen=True, tag="chat.typing"):
 
 @_kind
 class Signal(CollabMessage, frozen=True, tag="signal"):
-    kind: str  # offer | answer | ice | hangup | restart
+    kind: str  # offer | answer | ice | hangup | restart | voice
     data: Map
     to: str = ""  # participant (pseudonym) id; client -> server
     from_: Map | None = field(default=None, name="from")  # set by the server when relaying
+    masked: bool = False  # offer | answer | voice: the sender's outgoing voice is masked
 
 
 @_kind
 class IceServers(CollabMessage, frozen=True, tag="ice.servers"):
     servers: List  # RTCIceServer dicts: {urls, username?, credential?}
     relay_only: bool = False
+    voice_mask: str = "optional"  # optional | default | required (SPEC 14.3)
 
 
 # -- feedback and unmask

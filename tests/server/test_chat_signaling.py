@@ -287,3 +287,46 @@ async def test_chat_history_frames_stay_under_the_frame_limit(server):
     limit = server.hub.settings.limits.max_frame_bytes
     sizes = [len(f) for f in c.c.frames[frames_before - 1:]]
     assert max(sizes) <= limit, sizes
+
+
+# -- masked voices (SPEC 14.3)
+
+
+async def test_voice_mask_policy_reaches_both_and_masked_flag_is_relayed(server):
+    s, a, b = await pair(server, voice_mask="default")
+    for p in (a, b):
+        assert (await p.until(lambda m: isinstance(m, IceServers))).voice_mask == "default"
+    to_b, to_a = s["interviewee"]["pid"], s["interviewer"]["pid"]
+    await a.send(Signal("offer", {"sdp": SDP, "type": "offer"}, to=to_b, masked=True))
+    got = await b.next(lambda m: isinstance(m, Signal))
+    assert got.kind == "offer" and got.masked
+    await b.send(Signal("answer", {"sdp": SDP, "type": "answer"}, to=to_a))
+    assert not (await a.next(lambda m: isinstance(m, Signal))).masked
+    await b.send(Signal("voice", {}, to=to_a, masked=True))
+    got = await a.next(lambda m: isinstance(m, Signal))
+    assert got.kind == "voice" and got.masked
+    # the flag means nothing on other kinds: it is not relayed there
+    await a.send(Signal("hangup", {}, to=to_b, masked=True))
+    got = await b.next(lambda m: isinstance(m, Signal))
+    assert got.kind == "hangup" and not got.masked
+
+
+async def test_required_voice_mask_refuses_an_unmasked_offer(server):
+    s, a, b = await pair(server, voice_mask="required")
+    assert (await a.until(lambda m: isinstance(m, IceServers))).voice_mask == "required"
+    to_b = s["interviewee"]["pid"]
+    for kind in ("offer", "voice"):
+        data = {"sdp": SDP, "type": kind} if kind == "offer" else {}
+        await a.send(Signal(kind, data, to=to_b))
+        err = await a.next(lambda m: isinstance(m, Error))
+        assert err.code == "voice_mask_required"
+    await a.send(Signal("offer", {"sdp": SDP, "type": "offer"}, to=to_b, masked=True))
+    got = await b.next(lambda m: isinstance(m, Signal))
+    assert got.kind == "offer" and got.masked
+    await b.drain()
+    assert len([m for m in b.received if isinstance(m, Signal)]) == 1  # nothing unmasked
+
+
+async def test_plain_session_says_masking_is_optional(server):
+    _, a, _ = await pair(server)
+    assert (await a.until(lambda m: isinstance(m, IceServers))).voice_mask == "optional"

@@ -315,6 +315,25 @@ async def test_an_incoming_call_is_shown_and_declined_with_a_reason(server, clie
         assert app.calls_declined == [caller]
         assert f"{caller} is calling you" in log_text(app)
         assert "cannot take voice calls" in log_text(app)
+        assert "voice masked" not in log_text(app)
+
+
+async def test_a_masked_call_and_the_sessions_mask_policy_are_shown(server, clients):
+    created = await create_session(server, voice_mask="required")
+    other = await clients(created.interviewee["join_url"])
+    got: list[Signal] = []
+    other.on_message(lambda m: got.append(m) if isinstance(m, Signal) else None)
+    app = CollabTerm(created.interviewer["join_url"])
+    async with app.run_test(size=SIZE):
+        await started(app)
+        await wait_until(lambda: app.client.phase == "live", what="live")  # type: ignore[union-attr]
+        await wait_until(lambda: "calls: voice masked (required)" in static_text(app, "#status"),
+                         what="the masking policy in the status line")
+        me = app.client.you["id"]  # type: ignore[union-attr,index]
+        other.send_signal("offer", {"sdp": "v=0\r\n", "type": "offer"}, to=me, masked=True)
+        await other.wait_for(lambda c: bool(got), timeout=10)
+        caller = other.you["name"]  # type: ignore[index]
+        assert f"{caller} is calling you (voice masked)" in log_text(app)
 
 
 async def test_f4_asks_clearly_and_enter_keeps_the_interview(server, clients):

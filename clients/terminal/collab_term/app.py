@@ -474,7 +474,9 @@ class CollabTerm(App[int]):
                 self.refresh_typing()
             elif isinstance(msg, Question):
                 self.refresh_question()
-            elif isinstance(msg, Notes | Ack | Error | IceServers | Timeline):
+            elif isinstance(msg, IceServers):
+                self.refresh_status()  # the call's voice masking policy
+            elif isinstance(msg, Notes | Ack | Error | Timeline):
                 pass  # kept by the client for whoever asked; nothing on screen changes
             else:  # welcome, session state, feedback and unmask: the session's view
                 self.refresh_everything()
@@ -491,9 +493,10 @@ class CollabTerm(App[int]):
             )
         name = str(caller.get("name", "The other participant"))
         self.calls_declined.append(name)
+        masked = " (voice masked)" if msg.masked else ""
         note = (
-            f"{name} is calling you. collab-term cannot take voice calls, so the call was "
-            "declined; open the join link in a browser to talk."
+            f"{name} is calling you{masked}. collab-term cannot take voice calls, so the call "
+            "was declined; open the join link in a browser to talk."
         )
         self.notify(note, title="Incoming call", severity="warning", timeout=15)
         self.bell()
@@ -638,6 +641,9 @@ class CollabTerm(App[int]):
         parts.append(f"{lang}" + ("" if area.language or lang == "plain" else " (no highlighter)"))
         if self.file:
             parts.append(f"file: {self.file}")
+        mask = client.ice.voice_mask if client.ice is not None else "optional"
+        if mask != "optional":  # no audio here; say what the call in a browser would do
+            parts.append("calls: voice masked" + (" (required)" if mask == "required" else ""))
         parts.append(conn)
         status.update("  ·  ".join(parts))
         with contextlib.suppress(NoMatches):

@@ -14,7 +14,12 @@
  * use a client without audio, e.g. the terminal), and a call that never connects gives up after
  * `connectTimeoutMs` with the likely reason. A relay-only server that hands out no TURN server
  * cannot carry a call at all: that is said at once instead of waiting.
+ *
+ * Voice masking (voice-mask.js): when `masked`, only the mask's output is sent, never the raw
+ * microphone. `offer`, `answer` and `voice` signals say whether the sender's voice is masked;
+ * `peerMasked` is what the other side last said (null before it said anything).
  */
+import { initialMasked, maskStream, rememberMasked } from './voice-mask.js'
 
 export const ANSWER_TIMEOUT_MS = 30000
 export const CONNECT_TIMEOUT_MS = 20000
@@ -47,8 +52,9 @@ export class CallController {
    * @param {() => boolean} o.polite             true for the side that yields on glare
    * @param {() => {servers: any[], relay_only: boolean}} o.ice
    * @param {HTMLAudioElement} o.audio           plays the remote stream
+   * @param {Function} [o.mask]                   masks a raw stream (voice-mask.js maskStream)
    */
-  constructor ({ send, peerId, polite, ice, audio, mediaDevices = globalThis.navigator?.mediaDevices, RTCPeerConnectionImpl = globalThis.RTCPeerConnection, answerTimeoutMs = ANSWER_TIMEOUT_MS, connectTimeoutMs = CONNECT_TIMEOUT_MS }) {
+  constructor ({ send, peerId, polite, ice, audio, mediaDevices = globalThis.navigator?.mediaDevices, RTCPeerConnectionImpl = globalThis.RTCPeerConnection, answerTimeoutMs = ANSWER_TIMEOUT_MS, connectTimeoutMs = CONNECT_TIMEOUT_MS, mask = maskStream, storage = globalThis.localStorage }) {
     this._answerTimeoutMs = answerTimeoutMs
     this._connectTimeoutMs = connectTimeoutMs
     this._timer = null
@@ -61,6 +67,14 @@ export class CallController {
     this._PC = RTCPeerConnectionImpl
     this.state = 'idle'
     this.muted = false
+    this._mask = mask
+    this._storage = storage
+    this._maskHandle = null
+    this._policySeen = ''
+    this.masked = false
+    this.peerMasked = null
+    this.maskEstimate = null
+    this._preview = null
     /** told our own mute state, to share it (room.js puts it in awareness) */
     this.onMute = () => {}
     this.error = ''
@@ -117,7 +131,85 @@ export class CallController {
   }
 
   _signal (kind, data) {
-    return this._send({ t: 'signal', kind, data, to: this._peerId() })
+    const msg = { t: 'signal', kind, data, to: this._peerId() }
+    if (kind === 'offer' || kind === 'answer' || kind === 'voice') msg.masked = this.masked
+    return this._send(msg)
+  }
+
+  /** The session's masking policy: optional | default | required. */
+  get maskPolicy () {
+    const ice = this._ice()
+    return (ice && ice.voice_mask) || 'optional'
+  }
+
+  /** Take the session's policy into account (call when ice.servers arrives). */
+  syncMaskPolicy () {
+    const policy = this.maskPolicy
+    if (policy === this._policySeen) return
+    this._policySeen = policy
+    if (!this.pc) this.masked = initialMasked(policy, this._storage)
+    else if (policy === 'required' && !this.masked) this.setMasked(true)
+    this._set(this.state, this.error)
+  }
+
+  /** Turn masking of our own voice on or off (also during a call; never off when required). */
+  async setMasked (on) {
+    on = Boolean(on) || this.maskPolicy === 'required'
+    if (on === this.masked) return
+    this.masked = on
+    rememberMasked(on, this._storage)
+    if (this.stream) {
+      try {
+        await this._routeMic()
+        const track = this._sendStream().getAudioTracks()[0]
+        for (const s of this.pc ? this.pc.getSenders() : []) {
+          if (s.track && s.track.kind === 'audio') await s.replaceTrack(track)
+        }
+      } catch (err) {
+        this._fail(err)
+        return
+      }
+      if (this.pc) this._signal('voice', {})
+    }
+    this._set(this.state, this.error)
+  }
+
+  // the mask in front of the microphone when masking is on, none when it is off
+  async _routeMic () {
+    if (this.masked && !this._maskHandle) {
+      this._maskHandle = await this._mask(this.stream, { onEstimate: (e) => { this.maskEstimate = e } })
+    } else if (!this.masked && this._maskHandle) {
+      this._maskHandle.close()
+      this._maskHandle = null
+    }
+  }
+
+  _sendStream () {
+    return this._maskHandle ? this._maskHandle.stream : this.stream
+  }
+
+  /** "How do I sound": plays our own masked (or plain) voice back until stopped. */
+  async togglePreview () {
+    if (this._preview) {
+      this._preview.close()
+      this._preview = null
+    } else {
+      if (!this._media || !this._media.getUserMedia) throw new Error('This browser cannot capture audio.')
+      const raw = await this._media.getUserMedia({ audio: true, video: false })
+      const stop = () => { for (const t of raw.getTracks()) t.stop() }
+      try {
+        const handle = await this._mask(raw, { preview: true, onEstimate: (e) => { this.maskEstimate = e; this._set(this.state, this.error) } })
+        this._preview = { close () { handle.close(); stop() } }
+      } catch (err) {
+        stop()
+        throw err
+      }
+    }
+    this._set(this.state, this.error)
+  }
+
+  get previewing () {
+    return this._preview !== null
   }
 
   _config () {
@@ -128,10 +220,20 @@ export class CallController {
   }
 
   async _openMic () {
-    if (this.stream) return this.stream
+    if (this.stream) {
+      await this._routeMic() // a yielded offer kept the microphone but not the mask
+      return this.stream
+    }
     if (!this._media || !this._media.getUserMedia) throw new Error('This browser cannot capture audio.')
     this.stream = await this._media.getUserMedia({ audio: true, video: false })
     this._applyMute()
+    try {
+      await this._routeMic()
+    } catch (err) {
+      for (const t of this.stream.getTracks()) t.stop()
+      this.stream = null
+      throw err
+    }
     return this.stream
   }
 
@@ -163,7 +265,8 @@ export class CallController {
           break
       }
     }
-    for (const track of this.stream.getTracks()) pc.addTrack(track, this.stream)
+    const out = this._sendStream()
+    for (const track of out.getTracks()) pc.addTrack(track, out)
     this.pc = pc
     return pc
   }
@@ -273,10 +376,15 @@ export class CallController {
       this.pc.close()
       this.pc = null
     }
+    if (this._maskHandle) {
+      this._maskHandle.close()
+      this._maskHandle = null
+    }
     if (this.stream) {
       for (const t of this.stream.getTracks()) t.stop()
       this.stream = null
     }
+    this.peerMasked = null
     this._audio.srcObject = null
     this._pendingIce = []
     this._pendingOffer = null
@@ -308,12 +416,19 @@ export class CallController {
   /** A `signal` message relayed by the server. */
   async handleSignal (msg) {
     const data = msg.data || {}
+    if (msg.kind === 'voice') {
+      if (this.pc) this.peerMasked = Boolean(msg.masked)
+      this._set(this.state, this.error)
+      return
+    }
+    const peerMasked = Boolean(msg.masked)
     switch (msg.kind) {
       case 'offer': {
         const desc = { type: 'offer', sdp: String(data.sdp || '') }
         if (this.pc && (this.state === 'connected' || this.state === 'reconnecting' || this.state === 'connecting') && !this.isOfferer) {
           // renegotiation or ICE restart from the offerer
           try {
+            this.peerMasked = peerMasked
             await this.pc.setRemoteDescription(desc)
             const answer = await this.pc.createAnswer()
             await this.pc.setLocalDescription(answer)
@@ -331,18 +446,21 @@ export class CallController {
           this._close()
           this.stream = keepStream
           this._pendingOffer = desc
+          this.peerMasked = peerMasked
           this._set('incoming')
           return this.accept()
         }
         this._close()
         this._pendingOffer = desc
         this._pendingIce = []
+        this.peerMasked = peerMasked
         this._set('incoming')
         return
       }
       case 'answer':
         if (!this.pc || !this.isOfferer) return
         try {
+          this.peerMasked = peerMasked
           await this.pc.setRemoteDescription({ type: 'answer', sdp: String(data.sdp || '') })
           if (this.state === 'outgoing') this._set('connecting')
           await this._flushIce()

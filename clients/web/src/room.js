@@ -51,7 +51,10 @@ export function mountRoom (app, { token, payload }) {
   const declineBtn = h('button', { type: 'button', class: 'call-decline', hidden: true }, 'Decline')
   const muteBtn = h('button', { type: 'button', class: 'call-mute', 'aria-pressed': 'false', hidden: true }, 'Mute')
   const audio = h('audio', { autoplay: true, class: 'remote-audio' })
-  const callEl = h('div', { class: 'call', role: 'group', 'aria-label': 'Voice call' }, callState, callBtn, declineBtn, muteBtn, audio)
+  const maskBox = h('input', { type: 'checkbox', class: 'call-mask' })
+  const maskLabel = h('label', { class: 'call-mask-label', title: 'Shift your voice into one neutral pitch before it leaves this device' }, maskBox, ' Mask my voice')
+  const previewBtn = h('button', { type: 'button', class: 'link call-preview', 'aria-pressed': 'false' }, 'How do I sound?')
+  const callEl = h('div', { class: 'call', role: 'group', 'aria-label': 'Voice call' }, callState, callBtn, declineBtn, muteBtn, maskLabel, previewBtn, audio)
 
   const unreadBadge = h('span', { class: 'badge', hidden: true })
   // the name is the visible text plus " unread" for screen readers ("Chat 3 unread")
@@ -385,6 +388,8 @@ export function mountRoom (app, { token, payload }) {
     audio
   })
   state.on('signal', (msg) => { call.handleSignal(msg) })
+  state.on('ice', () => call.syncMaskPolicy())
+  call.syncMaskPolicy()
   let lastCallState = 'idle'
   call.onChange((s) => {
     ringingNow = s === 'incoming'
@@ -430,6 +435,10 @@ export function mountRoom (app, { token, payload }) {
   })
   declineBtn.addEventListener('click', () => call.decline())
   muteBtn.addEventListener('click', () => call.toggleMute())
+  maskBox.addEventListener('change', () => { call.setMasked(maskBox.checked) })
+  previewBtn.addEventListener('click', () => {
+    call.togglePreview().catch((err) => notify('call', `The preview could not start: ${err && err.message ? err.message : err}`))
+  })
   function renderCall () {
     // Calls are between the interviewer and the interviewee. (Plain rooms allow signaling between
     // any members, but awareness carries no participant ids to address a peer with.)
@@ -444,6 +453,19 @@ export function mountRoom (app, { token, payload }) {
       callState.textContent = `${CALL_LABELS[s]} · ${who} is muted`
     }
     callEl.dataset.partnerMuted = String(call.active && partnerMuted)
+    if (call.active && s !== 'outgoing' && call.peerMasked) {
+      const who = state.other && state.other.name ? state.other.name : 'The other participant'
+      callState.textContent += ` · ${who}'s voice is masked`
+    }
+    callEl.dataset.peerMasked = String(call.active && Boolean(call.peerMasked))
+    callEl.dataset.masked = String(call.masked)
+    maskBox.checked = call.masked
+    maskBox.disabled = call.maskPolicy === 'required'
+    maskLabel.title = call.maskPolicy === 'required'
+      ? 'This session requires a masked voice'
+      : 'Shift your voice into one neutral pitch before it leaves this device'
+    previewBtn.textContent = call.previewing ? 'Stop preview' : 'How do I sound?'
+    previewBtn.setAttribute('aria-pressed', String(call.previewing))
     const canCall = state.may('call')
     if (s === 'incoming') callBtn.textContent = 'Join call'
     else if (call.active) callBtn.textContent = 'Hang up'

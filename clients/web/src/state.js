@@ -25,7 +25,7 @@ export class RoomState {
     this.typing = null // {from, until}
     this.feedback = { mine: 'pending', theirs: 'pending', nonce: '', submitting: false, error: null, reveal: null }
     this.unmask = { mine: 'pending', deadline: null, result: null }
-    this.ice = { servers: [], relay_only: false }
+    this.ice = { servers: [], relay_only: false, voice_mask: 'optional' }
     this.toasts = []
     // Shared code runs (SPEC 8.7), ordered by id; `pending`: our results not yet echoed.
     this.runs = { list: [], maxId: 0, pending: [] }
@@ -361,7 +361,7 @@ const HANDLERS = {
     }
   },
   'ice.servers' (s, msg) {
-    s.ice = { servers: msg.servers, relay_only: msg.relay_only }
+    s.ice = { servers: msg.servers, relay_only: msg.relay_only, voice_mask: msg.voice_mask || 'optional' }
     s.emit('ice')
   },
   signal (s, msg) {

@@ -27,6 +27,9 @@ class FakePC {
     FakePC.all.push(this)
   }
   addTrack (t) { this.tracks.push(t) }
+  getSenders () {
+    return this.tracks.map((t, i) => ({ track: Object.assign(t, { kind: 'audio' }), replaceTrack: async (n) => { this.tracks[i] = n } }))
+  }
   async createOffer (opts = {}) { return { type: 'offer', sdp: `offer-${this.id}${opts.iceRestart ? '-restart' : ''}` } }
   async createAnswer () { return { type: 'answer', sdp: `answer-${this.id}` } }
   async setLocalDescription (d) { this.localDescription = d }
@@ -41,7 +44,7 @@ class FakePC {
 }
 FakePC.all = []
 
-function side (role, { media, ice, answerTimeoutMs, connectTimeoutMs } = {}) {
+function side (role, { media, ice, answerTimeoutMs, connectTimeoutMs, mask, storage } = {}) {
   const sent = []
   const ctl = new CallController({
     answerTimeoutMs,
@@ -52,7 +55,9 @@ function side (role, { media, ice, answerTimeoutMs, connectTimeoutMs } = {}) {
     ice: () => ice || ({ servers: [{ urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'c' }], relay_only: true }),
     audio: { srcObject: null, play: () => Promise.resolve() },
     mediaDevices: media || { getUserMedia: async () => new FakeStream() },
-    RTCPeerConnectionImpl: FakePC
+    RTCPeerConnectionImpl: FakePC,
+    mask,
+    storage
   })
   return { ctl, sent }
 }
@@ -236,4 +241,61 @@ test('a callee whose client cannot take calls is named as such; a finished call 
   er.ctl.clear()
   assert.equal(er.ctl.state, 'idle')
   assert.equal(er.ctl.error, '')
+})
+
+// a stand-in for the Web Audio mask: its output is a different stream, so we can see what is sent
+function fakeMask (log) {
+  return async (raw) => {
+    const out = new FakeStream()
+    out.tracks[0].masked = true
+    const handle = { stream: out, close () { log.push('closed'); out.tracks[0].stop() } }
+    log.push('opened')
+    return handle
+  }
+}
+
+test('masked voice: only the mask\'s output is sent, and both offer and answer say so', async () => {
+  const log = []
+  const policy = { servers: [], relay_only: false, voice_mask: 'default' }
+  const er = side('interviewer', { ice: policy, mask: fakeMask(log) })
+  const ee = side('interviewee', { ice: policy, mask: fakeMask(log) })
+  er.ctl.syncMaskPolicy()
+  ee.ctl.syncMaskPolicy()
+  assert.equal(er.ctl.masked, true, 'default policy: masked to start with')
+  await ee.ctl.setMasked(false) // each chooses for their own voice
+  await er.ctl.start()
+  assert.equal(er.sent[0].masked, true)
+  assert.equal(er.ctl.pc.tracks[0].masked, true, 'the masked track, not the microphone, is sent')
+  await Promise.all(relay(er, ee, 'p-er'))
+  assert.equal(ee.ctl.peerMasked, true)
+  await ee.ctl.accept()
+  assert.equal(ee.sent[0].kind, 'answer')
+  assert.equal(ee.sent[0].masked, false)
+  assert.notEqual(ee.ctl.pc.tracks[0].masked, true)
+  await Promise.all(relay(ee, er, 'p-ee'))
+  assert.equal(er.ctl.peerMasked, false)
+  // turning it on during the call swaps the sent track and tells the other side
+  await ee.ctl.setMasked(true)
+  assert.equal(ee.ctl.pc.tracks[0].masked, true)
+  assert.deepEqual(ee.sent.map((m) => [m.kind, m.masked]), [['voice', true]])
+  await Promise.all(relay(ee, er, 'p-ee'))
+  assert.equal(er.ctl.peerMasked, true)
+  er.ctl.hangup()
+  assert.ok(log.includes('closed'), 'the mask is released with the call')
+  assert.equal(er.ctl.peerMasked, null)
+})
+
+test('a required mask cannot be turned off; optional starts off', async () => {
+  const req = side('interviewer', { ice: { servers: [], voice_mask: 'required' }, mask: fakeMask([]) })
+  req.ctl.syncMaskPolicy()
+  await req.ctl.setMasked(false)
+  assert.equal(req.ctl.masked, true)
+  const opt = side('interviewer', { ice: { servers: [] }, mask: fakeMask([]) })
+  opt.ctl.syncMaskPolicy()
+  assert.equal(opt.ctl.masked, false)
+  const saved = new Map([['collabd.voiceMask', 'on']])
+  const store = { getItem: (k) => saved.get(k) ?? null, setItem: (k, v) => saved.set(k, v) }
+  const remembered = side('interviewer', { ice: { servers: [] }, mask: fakeMask([]), storage: store })
+  remembered.ctl.syncMaskPolicy()
+  assert.equal(remembered.ctl.masked, true, 'the participant\'s own earlier choice is kept')
 })

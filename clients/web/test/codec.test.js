@@ -17,8 +17,8 @@ const SAMPLE = {
   'chat.msg': { id: 1, ts: 1767225600000, from: { id: 'p1', name: 'A', color: '#000000' }, text: 'é', nonce: '' },
   'chat.history': { messages: [] },
   'chat.typing': { on: true, from: { id: 'p1', name: 'A', color: '#000000' } },
-  signal: { kind: 'ice', data: { candidate: 'c', sdpMid: '0', sdpMLineIndex: 0 }, to: 'p2', from: null },
-  'ice.servers': { servers: [{ urls: ['turn:127.0.0.1:3478'] }], relay_only: true },
+  signal: { kind: 'ice', data: { candidate: 'c', sdpMid: '0', sdpMLineIndex: 0 }, to: 'p2', from: null, masked: false },
+  'ice.servers': { servers: [{ urls: ['turn:127.0.0.1:3478'] }], relay_only: true, voice_mask: 'required' },
   'feedback.submit': { form: { would_hire: true }, nonce: 'f' },
   'feedback.status': { mine: 'pending', theirs: 'submitted' },
   'feedback.reveal': { mine: {}, theirs: {}, calibration: { self: 2, actual: 3 } },
@@ -57,7 +57,7 @@ test('the map puts "t" first, then fields in schema order, whatever the input or
 
 test('optional fields: defaults are written, null fields are left out', () => {
   assert.deepEqual(toMap({ t: 'hello', v: 1 }), { t: 'hello', v: 1, client: '', chat_after: 0 })
-  assert.deepEqual(toMap({ t: 'signal', kind: 'hangup', data: {} }), { t: 'signal', kind: 'hangup', data: {}, to: '' })
+  assert.deepEqual(toMap({ t: 'signal', kind: 'hangup', data: {} }), { t: 'signal', kind: 'hangup', data: {}, to: '', masked: false })
   assert.deepEqual(Object.keys(toMap({ t: 'session', phase: 'lobby', participants: [] })), ['t', 'phase', 'participants', 'read_only', 'unmask_offered'])
 })
 

@@ -28,6 +28,7 @@ async def greet(ctx: Ctx, msg: Hello) -> None:
     servers = signaling.ice_servers(list(settings.stun_urls), list(settings.turn_urls),
                                     turn_secret, conn.claims.pid, int(time.time()),
                                     settings.limits.turn_ttl)
-    conn.send_collab(IceServers(servers, relay_only))
+    voice_mask = str(live.extra.get("voice_mask", "optional")) if live else "optional"
+    conn.send_collab(IceServers(servers, relay_only, voice_mask))
     await send_chat_history(ctx, msg.chat_after)
     await send_run_history(ctx, msg.run_after)

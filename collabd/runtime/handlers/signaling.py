@@ -24,6 +24,10 @@ async def signal(ctx: Ctx, msg: Signal) -> None:
     if not conn.signals.allow(ctx.loop_time()):
         ctx.error("rate_limited", "too many signaling messages")
         return
+    if (msg.kind in signaling.MASK_KINDS and not msg.masked
+            and live is not None and live.extra.get("voice_mask") == "required"):
+        ctx.error("voice_mask_required", "this session requires a masked voice")
+        return
     data = dict(msg.data)
     problem = check_signal_data(msg.kind, data, limits.max_sdp_bytes,
                                 limits.max_candidate_bytes, limits.max_signal_other_bytes)
@@ -44,7 +48,8 @@ async def signal(ctx: Ctx, msg: Signal) -> None:
             if kept is None:
                 return  # a host/srflx candidate: it would reveal an address
             data["candidate"] = kept
-    out = Signal(msg.kind, data, msg.to, ctx.sender())
+    masked = msg.masked and msg.kind in signaling.MASK_KINDS
+    out = Signal(msg.kind, data, msg.to, ctx.sender(), masked)
     for c in targets:
         c.send_collab(out)
     await log_call(ctx, msg.kind)
