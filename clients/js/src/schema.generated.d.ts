@@ -168,7 +168,7 @@ export interface ChatTyping {
 
 export interface Signal {
   t: "signal"
-  /** `offer`, `answer`, `ice`, `hangup` or `restart`. */
+  /** `offer`, `answer`, `ice`, `hangup`, `restart` or `voice`. */
   "kind": string
   /** Depends on `kind`, below. */
   "data": Record<string, unknown>
@@ -176,6 +176,8 @@ export interface Signal {
   "to": string
   /** Set by the server when relaying: the sender's Pseudonym. Ignored (overwritten) when a client sends it. */
   "from": Record<string, unknown> | null
+  /** `offer`, `answer` and `voice`: the sender's outgoing voice is masked (section 14.3). Relayed as sent; when the session requires masking, `false` gets `voice_mask_required`. */
+  "masked": boolean
 }
 
 export interface IceServers {
@@ -184,6 +186,8 @@ export interface IceServers {
   "servers": unknown[]
   /** The call MUST use `iceTransportPolicy: "relay"`; the server also strips non-relay candidates (section 14.2). */
   "relay_only": boolean
+  /** The session's voice masking policy (section 14.3): `optional` (each participant chooses, off to start with), `default` (on to start with) or `required`. */
+  "voice_mask": string
 }
 
 export interface FeedbackSubmit {

@@ -54,11 +54,13 @@ export const KINDS = {
     {"name": "kind", "type": "str", "required": true, "nullable": false},
     {"name": "data", "type": "dict", "required": true, "nullable": false},
     {"name": "to", "type": "str", "required": false, "nullable": false, "default": ""},
-    {"name": "from", "type": "dict", "required": false, "nullable": true, "default": null}
+    {"name": "from", "type": "dict", "required": false, "nullable": true, "default": null},
+    {"name": "masked", "type": "bool", "required": false, "nullable": false, "default": false}
   ],
   "ice.servers": [
     {"name": "servers", "type": "list", "required": true, "nullable": false},
-    {"name": "relay_only", "type": "bool", "required": false, "nullable": false, "default": false}
+    {"name": "relay_only", "type": "bool", "required": false, "nullable": false, "default": false},
+    {"name": "voice_mask", "type": "str", "required": false, "nullable": false, "default": "optional"}
   ],
   "feedback.submit": [
     {"name": "form", "type": "dict", "required": true, "nullable": false},
