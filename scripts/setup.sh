@@ -2,6 +2,7 @@
 # Installs everything collabd needs on a fresh Debian machine (idempotent).
 #   scripts/setup.sh          server + web client (what `scripts/run.sh` needs)
 #   scripts/setup.sh --all    also the test tools: redis-server, PostgreSQL, coturn, chromium,
+#                             espeak-ng (speech for the masked-voice test),
 #                             npm test clients, the JS client package's dev dependencies
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ if [ "$ALL" = 1 ]; then
   command -v turnserver >/dev/null || apt_need+=(coturn)
   command -v chromium >/dev/null || apt_need+=(chromium)
   command -v tmux >/dev/null || apt_need+=(tmux)
+  command -v espeak-ng >/dev/null || apt_need+=(espeak-ng)
   # the store contract tests start their own PostgreSQL (binaries in /usr/lib/postgresql/N/bin)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_need+=(postgresql)
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets everything up (Python and npm packages, redis-server, coturn, chromium, the compiled hot
+# Sets everything up (Python and npm packages, redis-server, coturn, chromium, espeak-ng, the compiled hot
 # path), then runs the linters, the web client's unit tests and the whole pytest suite on the
 # sources; then the tests of what the compiled hot path runs, again on the mypyc build (what
 # ships; COLLABD_NATIVE=1 makes a missing or stale build an error, never a quiet plain run).
