@@ -33,7 +33,7 @@ class VoiceMaskProcessor extends AudioWorkletProcessor {
     this.maxRatio = o.maxRatio || 2
     this.pipe = new SoundTouch()
     // SoundTouch's settings for speech, shortened: sequence, seek window, overlap (ms)
-    this.pipe.stretch.setParameters(sampleRate, o.sequenceMs || 35, o.seekMs || 12, o.overlapMs || 8)
+    this.pipe.stretch.setParameters(sampleRate, o.sequenceMs || 25, o.seekMs || 10, o.overlapMs || 8)
     this.pipe.pitch = 1
     this.ratio = 0
     this.inBuf = new Float32Array(256)
