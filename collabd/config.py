@@ -81,6 +81,8 @@ class Limits:
     # runs, the question, private notes, replay (SPEC 8.7-8.10, 18)
     run_output_chars: int = 65536  # run.result stdout and stderr, each, code points
     run_stdin_chars: int = 16384
+    # run.result `order` pieces; at 13 bytes a piece it stays under collab_nested_bytes
+    run_order_pieces: int = 2048
     run_rate: float = 1.0  # run.result per connection
     run_burst: float = 5.0
     question_max_chars: int = 20000
@@ -101,8 +103,8 @@ class Limits:
         """The limits a client may want to know (sent in `welcome`)."""
         keep = ("max_frame_bytes", "max_doc_bytes", "chat_max_chars", "max_sdp_bytes",
                 "max_candidate_bytes", "update_rate", "chat_rate", "signal_rate",
-                "run_output_chars", "run_stdin_chars", "run_rate", "question_max_chars",
-                "notes_max_chars")
+                "run_output_chars", "run_stdin_chars", "run_order_pieces", "run_rate",
+                "question_max_chars", "notes_max_chars")
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in keep}
 
 

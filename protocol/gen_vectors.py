@@ -139,6 +139,7 @@ LIMITS = {  # the settings SPEC.md marks "announced"
     "max_candidate_bytes": 1024,
     "run_output_chars": 65536,
     "run_stdin_chars": 16384,
+    "run_order_pieces": 2048,
     "run_rate": 1,
     "question_max_chars": 20000,
     "notes_max_chars": 20000,
@@ -634,6 +635,14 @@ LOOP_RUN = {  # stopped at the time limit: no exit status, output cut at the cap
     "timed_out": True,
     "truncated": ["stdout"],
 }
+MIXED_RUN = {  # stdout and stderr interleaved; `order` counts code points (🌍 is one)
+    "language": "python",
+    "stdout": "a é\nc 🌍\n",
+    "stderr": "warn b\n",
+    "exit": 0,
+    "duration_ms": 12,
+    "order": [["stdout", 4], ["stderr", 7], ["stdout", 4]],
+}
 QUESTION = (
     "# Two sum\n\nGiven `nums` and a `target`, return the indexes of the two numbers that"
     " add up to `target`.\n\n* Exactly one answer exists — 答えは一つ 🎯\n"
@@ -685,6 +694,8 @@ def room_feature_cases() -> dict[str, list[Case]]:
             ("a Python run with stdin, non-ASCII output", m.RunResult(**PY_RUN, nonce="r-1")),
             ("an uncaught JavaScript exception on line 3", m.RunResult(**JS_EXCEPTION_RUN)),
             ("an infinite loop stopped at the time limit", m.RunResult(**LOOP_RUN, nonce="r-2")),
+            ("stdout and stderr with the order they were printed in",
+             m.RunResult(**MIXED_RUN, nonce="r-3")),
             (
                 "an exception with no line number (syntax error before the first line ran)",
                 m.RunResult(
@@ -707,6 +718,10 @@ def room_feature_cases() -> dict[str, list[Case]]:
             (
                 "a stopped run, as relayed",
                 m.RunMsg(id=2, ts=T0 + 120_000, from_=INTERVIEWER, **LOOP_RUN),
+            ),
+            (
+                "interleaved output with its print order, as relayed",
+                m.RunMsg(id=3, ts=T0 + 150_000, from_=INTERVIEWEE, **MIXED_RUN),
             ),
         ],
         "run.history": [

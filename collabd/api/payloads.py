@@ -292,6 +292,9 @@ class TimelineRun(Struct, tag_field="k", tag="run", forbid_unknown_fields=True,
     truncated: list[Literal["stdin", "stdout", "stderr"]]
     exception: RunException | None = None
     exit: Annotated[int | None, Meta(description="absent when the run was stopped")] = None
+    order: Annotated[list[tuple[Literal["stdout", "stderr"], int]] | None, Meta(
+        description="the print order: [stream, code points] pieces that rebuild the "
+                    "interleaving of stdout and stderr; absent when unknown")] = None
 
 
 class TimelineQuestion(Struct, tag_field="k", tag="question", forbid_unknown_fields=True,

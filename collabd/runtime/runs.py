@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from collab_protocol import RunResult
+from collab_protocol.runorder import order_problem
 
 from ..config import Limits
 from ..core.text import shown
@@ -44,7 +45,34 @@ def check_run(msg: RunResult, limits: Limits) -> tuple[str, str] | None:
     if (any(t not in TRUNCATABLE for t in msg.truncated)
             or len(set(msg.truncated)) != len(msg.truncated)):
         return ("bad_message", "truncated may name stdin, stdout and stderr, once each")
+    if msg.order is not None:
+        if len(msg.order) > limits.run_order_pieces:
+            return ("too_large", f"order over {limits.run_order_pieces} pieces")
+        problem = order_problem(msg.order, len(msg.stdout), len(msg.stderr))
+        if problem is not None:
+            return ("bad_message", problem)
     return None
+
+
+def shown_order(order: list[Any], stdout: str, stderr: str) -> list[list[Any]]:
+    """`order` (checked) for the texts after shown(): a piece loses what shown() removes from
+    its part of the stream; emptied pieces go and neighbours of one stream merge."""
+    raw = {"stdout": stdout, "stderr": stderr}
+    unchanged = shown(stdout) is stdout and shown(stderr) is stderr  # the common case
+    at = {"stdout": 0, "stderr": 0}
+    out: list[list[Any]] = []
+    for stream, n in order:
+        length = n
+        if not unchanged:
+            length = len(shown(raw[stream][at[stream]:at[stream] + n]))
+            at[stream] += n
+        if not length:
+            continue
+        if out and out[-1][0] == stream:
+            out[-1][1] += length
+        else:
+            out.append([stream, length])
+    return out
 
 
 def check_exception(exc: dict[str, Any]) -> str | None:
@@ -75,4 +103,6 @@ def stored(msg: RunResult) -> dict[str, Any]:
         out["exit"] = msg.exit
     out.update(duration_ms=msg.duration_ms, timed_out=msg.timed_out,
                truncated=list(msg.truncated))
+    if msg.order is not None:
+        out["order"] = shown_order(msg.order, msg.stdout, msg.stderr)
     return out

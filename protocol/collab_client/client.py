@@ -749,13 +749,16 @@ class Client:
                          stderr: str = "", exception: dict[str, Any] | None = None,
                          exit: int | None = None, duration_ms: int = 0,
                          timed_out: bool = False, truncated: list[str] | None = None,
+                         order: list[list[Any]] | None = None,
                          timeout: float = 10.0) -> RunMsg:
         """Share the result of a run this client did itself (SPEC 8.7); returns the stored
-        run, stamped by the server with our pseudonym and its time."""
+        run, stamped by the server with our pseudonym and its time. `order` is the print
+        order of stdout and stderr (collab_protocol.runorder.order_of makes it)."""
         nonce = secrets.token_hex(8)
         msg = RunResult(language=language, stdin=stdin, stdout=stdout, stderr=stderr,
                         exception=exception, exit=exit, duration_ms=duration_ms,
-                        timed_out=timed_out, truncated=list(truncated or []), nonce=nonce)
+                        timed_out=timed_out, truncated=list(truncated or []), order=order,
+                        nonce=nonce)
         reply = await self._request(msg, nonce, timeout)
         assert isinstance(reply, RunMsg)
         return reply
@@ -818,9 +821,11 @@ def run_from_map(item: Any) -> RunMsg:
     if not isinstance(item, dict):
         raise TypeError("a run is a map")
     fields = {k: item[k] for k in ("language", "stdin", "stdout", "stderr", "exception", "exit",
-                                   "duration_ms", "timed_out", "truncated") if k in item}
+                                   "duration_ms", "timed_out", "truncated", "order")
+              if k in item}
     for key, kind in (("language", str), ("stdin", str), ("stdout", str), ("stderr", str),
-                      ("duration_ms", int), ("timed_out", bool), ("truncated", list)):
+                      ("duration_ms", int), ("timed_out", bool), ("truncated", list),
+                      ("order", list)):
         if key in fields and not isinstance(fields[key], kind):
             raise TypeError(f"run.{key} has the wrong type")
     return RunMsg(id=int(item["id"]), ts=int(item["ts"]), from_=dict(item["from"]), **fields)

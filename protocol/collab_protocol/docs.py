@@ -33,6 +33,13 @@ RUN_FIELDS = {
         'Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, '
         '`"stderr"`.'
     ),
+    "order": (
+        'The order the output was printed in: `[[stream, length], ...]`, `stream` `"stdout"` '
+        'or `"stderr"`, `length` a positive number of **code points** of that stream, so '
+        'that the pieces, taken in turn from the start of `stdout` and `stderr`, rebuild the '
+        'interleaving. The lengths of each stream add up to its length; at most '
+        '`run_order_pieces` pieces. Absent: the order is unknown (show the streams apart).'
+    ),
 }
 
 FIELD_DOCS: dict[str, dict[str, str]] = {

@@ -278,6 +278,7 @@ class RunResult(CollabMessage, frozen=True, tag="run.result"):
     duration_ms: Int = 0
     timed_out: bool = False
     truncated: List = field(default_factory=list)  # names of cut fields
+    order: List | None = None  # [[stream, code points], ...]: the print order of the output
     nonce: str = ""
 
 
@@ -297,6 +298,7 @@ class RunMsg(CollabMessage, frozen=True, tag="run.msg"):
     duration_ms: Int = 0
     timed_out: bool = False
     truncated: List = field(default_factory=list)
+    order: List | None = None
     nonce: str = ""  # echoed to the runner's connection only
 
 

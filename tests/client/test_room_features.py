@@ -9,6 +9,7 @@ from pycrdt import Text
 
 from collab_client import SdkError
 from collab_client.replay import doc_at
+from collab_protocol.runorder import order_of, printed
 
 from .helpers import GOOD_INTERVIEWEE_FORM, GOOD_INTERVIEWER_FORM
 from .test_sdk import pair
@@ -66,12 +67,15 @@ async def test_runs_question_notes_and_replay(server, clients):
 
 async def test_runs_come_back_after_a_reconnect_without_duplicates(server, clients):
     created, a, b = await pair(server, clients)
-    first = await a.report_run("python", stdout="1\n", exit=0)
+    order = order_of([("stdout", "1\n"), ("stderr", "w🌍\n"), ("stdout", "2\n")])
+    first = await a.report_run("python", stdout="1\n2\n", stderr="w🌍\n", exit=0, order=order)
     await b.wait_for(lambda c: len(c.runs) == 1)
+    assert printed(b.runs[0]) == [("stdout", "1\n"), ("stderr", "w🌍\n"), ("stdout", "2\n")]
     await b._ws.close()  # a dropped connection: the SDK reconnects with run_after
     await b.wait_for(lambda c: c.connections == 2 and c.connected)
     second = await a.report_run("python", stdout="2\n", exit=0)
     await b.wait_for(lambda c: [r.id for r in c.runs] == [first.id, second.id])
     late = await clients(created.interviewee["join_url"], client_name="late")
     await late.wait_for(lambda c: [r.id for r in c.runs] == [first.id, second.id])
+    assert late.runs[0].order == order and late.runs[1].order is None  # from run.history
     assert late.notes is not None and late.notes.text == ""

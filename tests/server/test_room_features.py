@@ -180,6 +180,55 @@ async def test_run_history_on_hello_and_after_a_reconnect(server):
     assert [r["id"] for r in rest.runs] == ids[1:]
 
 
+MIXED = {"language": "python", "stdout": "a é\nc 🌍\n", "stderr": "warn b\n", "exit": 0,
+         "order": [["stdout", 4], ["stderr", 7], ["stdout", 4]]}
+
+
+async def test_a_runs_print_order_is_stored_relayed_and_replayed_on_rejoin(server):
+    s, a, b = await live_pair(server)
+    sid = s["session_id"]
+    await b.send(RunResult(**MIXED, nonce="m"))
+    theirs = await a.next(lambda m: isinstance(m, RunMsg))
+    mine = await b.next(lambda m: isinstance(m, RunMsg))
+    assert theirs.order == mine.order == MIXED["order"]
+    assert server.hub.store.runs_after(sid, 0, 10)[0]["order"] == MIXED["order"]
+    late = await Participant.join(server, sid, s["interviewer"]["token"])
+    history = await late.until(lambda m: isinstance(m, RunHistory))
+    assert history.runs[0]["order"] == MIXED["order"]
+    # a run without an order (an older client) stays without one
+    await b.send(RunResult("python", stdout="x", stderr="y", nonce="old"))
+    old = await a.next(lambda m: isinstance(m, RunMsg))
+    assert old.order is None and "order" not in server.hub.store.runs_after(sid, 0, 10)[1]
+
+
+async def test_bad_print_orders_are_refused_not_stored_not_relayed(tmp_path):
+    async with in_process(tmp_path / "d", run_order_pieces=3) as server:
+        s, a, b = await live_pair(server)
+        out = {"language": "python", "stdout": "ab", "stderr": "🌍"}
+        bad = [
+            ({"order": [["stdout", 2]]}, "bad_message"),  # stderr left out
+            ({"order": [["stdout", 1], ["stderr", 1]]}, "bad_message"),  # stdout short
+            ({"order": [["stdout", 2], ["stderr", 2]]}, "bad_message"),  # 🌍 is one
+            ({"order": [["stdin", 2], ["stderr", 1]]}, "bad_message"),
+            ({"order": [["stdout", 0], ["stdout", 2], ["stderr", 1]]}, "bad_message"),
+            ({"order": [["stdout", True], ["stdout", 1], ["stderr", 1]]}, "bad_message"),
+            ({"order": [["stdout", 2, 0], ["stderr", 1]]}, "bad_message"),
+            ({"order": [{"stdout": 2}, ["stderr", 1]]}, "bad_message"),
+            ({"order": [["stdout", 1], ["stderr", 1], ["stdout", 1], ["stdout", 0]]},
+             "too_large"),
+        ]
+        for i, (extra, code) in enumerate(bad):
+            await b.send(RunResult(**out, **extra, nonce=str(i)))
+            await b.next(error(code, str(i)))
+        good = [["stdout", 1], ["stderr", 1], ["stdout", 1]]
+        await b.send(RunResult(**out, order=good, nonce="ok"))
+        echo = await b.next(lambda m: isinstance(m, RunMsg))
+        assert echo.nonce == "ok" and echo.order == good
+        await a.drain()
+        assert [m.order for m in a.received if isinstance(m, RunMsg)] == [good]
+        assert len(server.hub.store.runs_after(s["session_id"], 0, 100)) == 1
+
+
 async def test_runs_stop_with_the_interview(server):
     s, a, b = await live_pair(server)
     await a.send(EndInterview())
@@ -346,7 +395,7 @@ async def test_replay_after_the_reveal(tmp_path):
                     await b.next(lambda m: isinstance(m, SyncUpdate))
                 await b.send(ChatPost("half way", nonce="c"))
                 await b.next(lambda m: isinstance(m, ChatMsg))
-                await b.send(RunResult(**RUN, nonce="r"))
+                await b.send(RunResult(**MIXED, nonce="r"))  # with its print order
                 await b.next(lambda m: isinstance(m, RunMsg))
         await a.send(Signal("offer", {"sdp": "v=0\r\n"}, to=s["interviewee"]["pid"]))
         await b.next(lambda m: isinstance(m, Signal))
@@ -382,6 +431,7 @@ async def test_replay_after_the_reveal(tmp_path):
         run = next(e for e in events if e["k"] == "run")
         chat = next(e for e in events if e["k"] == "chat")
         assert ups[30]["ts"] <= chat["ts"] <= run["ts"] <= ups[31]["ts"]
+        assert run["order"] == MIXED["order"]
 
         # the embedder's view is the same timeline, in pages of the same size (the answers
         # are checked against OpenAPI)
@@ -442,6 +492,13 @@ async def test_chat_question_runs_and_names_reach_the_other_side_neutralised(tmp
         assert server.hub.store.chat_after(s["session_id"], 0, 10)[-1]["text"] == CLEAN
         assert server.hub.store.runs_after(s["session_id"], 0, 10)[-1]["stdout"] == CLEAN
         assert server.hub.store.questions(s["session_id"])[-1]["text"] == CLEAN
+        # the print order follows the cleaning: pieces shrink, emptied ones go, neighbours merge
+        await a.send(RunResult("python", stdout="\x1b[1mA\r\n", stderr="\u202e\x07B\n",
+                               order=[["stdout", 4], ["stderr", 2], ["stdout", 3],
+                                      ["stderr", 2]]))
+        run = await b.next(lambda m: isinstance(m, RunMsg))
+        assert (run.stdout, run.stderr) == ("[1mA\n", "B\n")
+        assert run.order == [["stdout", 5], ["stderr", 2]]
         # the real name shown on unmask
         live = await server.hub.extensions.get(s["session_id"])
         assert live.session.participants[0].identity.name == "Alice"

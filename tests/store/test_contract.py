@@ -306,8 +306,9 @@ def test_history_of_a_room_compacted_before_history_was_kept(store: Any) -> None
 
 def test_runs(store: Any) -> None:
     who = {"id": "p1", "name": "Tidy Lynx", "color": "#123456"}
-    run = {"language": "python", "stdout": "héllo 🌍\n", "exit": 0, "duration_ms": 12,
-           "truncated": []}
+    run = {"language": "python", "stdout": "héllo 🌍\n", "stderr": "warn\n", "exit": 0,
+           "duration_ms": 12, "truncated": [],
+           "order": [["stdout", 6], ["stderr", 5], ["stdout", 2]]}  # the print order
     first = store.append_run(ROOM, 1000, who, run)
     second = store.append_run(ROOM, 1001, who, {"language": "javascript", "timed_out": True})
     store.append_run("other", 1002, who, run)
