@@ -8,7 +8,10 @@ import subprocess
 from client.helpers import create_session
 from textual.widgets import Static, TextArea
 
+from collab_protocol import RunMsg
+from collab_protocol.runorder import order_of
 from collab_term.app import ChatLog, CollabTerm, question_markdown, shown_safely
+from collab_term.text import run_line
 from support.net import wait_until
 
 from .commands import collab_term_command
@@ -63,6 +66,18 @@ async def test_runs_and_the_question_are_shown_never_run(server, clients, tmp_pa
         await pilot.pause()
         assert not marker.exists()
 
+        # a run with its print order: stdout and stderr interleaved as printed, in the log
+        # and in the whole-output view (f3)
+        await other.report_run("python", stdout="one\nthree\n", stderr="two\n", exit=0,
+                               order=order_of([("stdout", "one\n"), ("stderr", "two\n"),
+                                               ("stdout", "three\n")]))
+        await wait_until(lambda: "three" in log.text(), what="the ordered run")
+        assert "one\ntwo\nthree" in log.text()
+        await pilot.press("f3")
+        await wait_until(lambda: bool(app.screen.query("#output-text")), what="the output")
+        assert app.screen.query_one("#output-text", TextArea).text == "one\ntwo\nthree"
+        await pilot.press("escape")
+
 
 async def test_the_notes_pad_is_private_and_synced(server, clients):
     created = await create_session(server)
@@ -90,6 +105,22 @@ async def test_the_notes_pad_is_private_and_synced(server, clients):
         await pilot.pause()
         assert not app.screen.query("#dialog-text")
     assert other.notes is not None and other.notes.text == ""
+
+
+def run_msg(**fields: object) -> RunMsg:
+    return RunMsg(id=1, ts=0, from_={"name": "Tidy Lynx", "color": "#123456"},
+                  language="python", exit=0, **fields)  # type: ignore[arg-type]
+
+
+def test_a_run_line_shows_the_output_in_print_order_with_stderr_in_red():
+    run = run_msg(stdout="a\nc\n", stderr="b🌍\n",
+                  order=[["stdout", 2], ["stderr", 3], ["stdout", 2]])
+    line = run_line(run)
+    assert line.plain.endswith("\na\nb🌍\nc")
+    red = [line.plain[s.start:s.end] for s in line.spans if str(s.style) == "red"]
+    assert red == ["b🌍"]
+    # without an order (an older client's run): stdout, then stderr
+    assert run_line(run_msg(stdout="a\nc\n", stderr="b\n")).plain.endswith("\na\nc\nb")
 
 
 def test_help_says_runs_are_never_executed():

@@ -98,6 +98,7 @@ from .text import (
     deadline_text,
     format_left,
     question_markdown,
+    run_output,
     shown_safely,
     textual_language,
 )
@@ -839,7 +840,7 @@ class CollabTerm(App[int]):
             self.notify("no run yet", severity="warning")
             return
         run = max(client.runs, key=lambda r: r.ts)
-        output = shown_safely((run.stdout + run.stderr).rstrip("\n")) or "(no output)"
+        output = run_output(run).plain or "(no output)"
         if run.truncated:
             output += "\n… (the server kept only the start of the output)"
         name = str((run.from_ or {}).get("name", "?"))

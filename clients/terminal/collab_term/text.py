@@ -13,6 +13,7 @@ from rich.style import Style
 from rich.text import Text as RichText
 
 from collab_protocol import ChatMsg, RunMsg
+from collab_protocol.runorder import printed
 
 # meta.language (SPEC 10; the web client offers python, javascript, typescript, plaintext) ->
 # Textual's tree-sitter language names.
@@ -123,6 +124,17 @@ def chat_line(msg: ChatMsg) -> RichText:
 RUN_LINES = 12  # output lines shown per run in the chat column
 
 
+def run_output(run: RunMsg) -> RichText:
+    """The run's output in print order (SPEC 8.7 `order`; stdout then stderr for a run without
+    it), stderr in red, without the trailing newlines."""
+    text = RichText()
+    for stream, chunk in printed(run):
+        text.append(shown_safely(chunk), style="red" if stream == "stderr" else "")
+    plain = text.plain
+    text.right_crop(len(plain) - len(plain.rstrip("\n")))
+    return text
+
+
 def run_line(run: RunMsg) -> RichText:
     """A reported run: who, language, outcome and the start of its output (shown, never run)."""
     line = stamped(run.ts, run.from_, "▶ ")
@@ -134,11 +146,13 @@ def run_line(run: RunMsg) -> RichText:
     else:
         outcome = f"exit {run.exit}"
     line.append(f" ran the {run.language} code ({outcome}, {run.duration_ms} ms)")
-    output = shown_safely((run.stdout + run.stderr).rstrip("\n")).split("\n")
-    if output != [""]:
-        shown = output[:RUN_LINES]
-        line.append("\n" + "\n".join(shown), style="")
-        more = len(output) - len(shown)
+    output = run_output(run)
+    if output.plain:
+        lines = output.split("\n", allow_blank=True)
+        shown = lines[:RUN_LINES]
+        line.append("\n")
+        line.append_text(RichText("\n").join(shown))
+        more = len(lines) - len(shown)
         if more > 0:
             line.append(f"\n… {more} more line{'' if more == 1 else 's'}: f3 shows the whole "
                         "output of the latest run", style="dim italic")

@@ -5,7 +5,8 @@
  *
  * A finished run has the fields of `run.result` (SPEC 8.7), so it is sent as it is:
  *   { language, stdin, stdout, stderr, exception: {type, message, line} | null,
- *     exit: 0..255 | null, duration_ms, timed_out, truncated: ['stdout', ...] }
+ *     exit: 0..255 | null, duration_ms, timed_out, truncated: ['stdout', ...],
+ *     order: [['stdout' | 'stderr', code points], ...] (the print order) }
  * `exit` is null when the run was stopped: at the time limit (`timed_out`), because the output
  * passed the cap (the stream is named in `truncated`), by the person (Stop) or because the
  * runtime failed to load (then `exception.type` is 'RunnerError').
@@ -64,21 +65,61 @@ export class OutputCollector {
   }
 }
 
+/** SPEC run_order_pieces default: pieces in a run's `order`. */
+export const DEFAULT_ORDER_PIECES = 2048
+
+function codePoints (s) {
+  let n = 0
+  for (const _ of s) n++
+  return n
+}
+
 /**
- * The output of a finished run as [{stream, text}] in print order, from the chunks this tab
- * collected while it ran, or null when they do not add up to the run's stdout and stderr (the
- * run shown is not that one, or the server cleaned its text). The wire carries the two streams
- * apart, so only the tab that ran the code knows their order.
+ * A run's `order` (SPEC 8.7): [[stream, code points], ...] in print order, from the collector's
+ * chunks. Past `maxPieces` the rest of each stream is one piece (that tail shows them apart);
+ * null when `maxPieces` is under 2 and too small.
  */
-export function orderedOutput (run, chunks) {
-  if (!Array.isArray(chunks) || !chunks.length) return null
-  let stdout = ''
-  let stderr = ''
+export function orderOf (chunks, maxPieces = DEFAULT_ORDER_PIECES) {
+  const pieces = []
   for (const c of chunks) {
-    if (c.stream === 'stderr') stderr += c.text
-    else stdout += c.text
+    const n = codePoints(c.text)
+    if (!n) continue
+    const last = pieces[pieces.length - 1]
+    if (last && last[0] === c.stream) last[1] += n
+    else pieces.push([c.stream, n])
   }
-  return stdout === (run.stdout || '') && stderr === (run.stderr || '') ? chunks : null
+  if (pieces.length <= maxPieces) return pieces
+  if (maxPieces < 2) return null // no room for even the two streams apart
+  const kept = pieces.slice(0, maxPieces - 2)
+  const tail = pieces.slice(maxPieces - 2)
+  for (const stream of ['stdout', 'stderr']) {
+    let rest = 0
+    for (const p of tail) if (p[0] === stream) rest += p[1]
+    if (!rest) continue
+    const last = kept[kept.length - 1]
+    if (last && last[0] === stream) last[1] += rest
+    else kept.push([stream, rest])
+  }
+  return kept
+}
+
+/**
+ * The output of a run as [{stream, text}] in print order, rebuilt from its `order`; null when it
+ * has none (a run reported without it) or the order does not add up to its stdout and stderr.
+ */
+export function printedOutput (run) {
+  if (!Array.isArray(run.order)) return null
+  const texts = { stdout: Array.from(run.stdout || ''), stderr: Array.from(run.stderr || '') }
+  const at = { stdout: 0, stderr: 0 }
+  const out = []
+  for (const p of run.order) {
+    if (!Array.isArray(p) || p.length !== 2 || !(p[0] === 'stdout' || p[0] === 'stderr') || !Number.isInteger(p[1]) || p[1] < 1) return null
+    const [stream, n] = p
+    if (at[stream] + n > texts[stream].length) return null
+    out.push({ stream, text: texts[stream].slice(at[stream], at[stream] + n).join('') })
+    at[stream] += n
+  }
+  return at.stdout === texts.stdout.length && at.stderr === texts.stderr.length ? out : null
 }
 
 export const MAX_EXCEPTION_TYPE = 200
@@ -103,7 +144,7 @@ function exceptionOf (e) {
  * The finished run (the fields of run.result), from what the worker said ({exitCode, exception})
  * or how it was stopped (`stopped`: 'timeout' | 'output_limit' | 'cancelled' | 'crashed').
  */
-export function shapeResult ({ language, stdin = '', output, durationMs, exitCode = 0, exception = null, stopped = '', stdinCap = DEFAULT_STDIN_CAP }) {
+export function shapeResult ({ language, stdin = '', output, durationMs, exitCode = 0, exception = null, stopped = '', stdinCap = DEFAULT_STDIN_CAP, orderPieces = DEFAULT_ORDER_PIECES }) {
   const truncated = [...output.truncated]
   const input = cutCodePoints(String(stdin), stdinCap)
   if (input.length < String(stdin).length) truncated.unshift('stdin')
@@ -116,7 +157,8 @@ export function shapeResult ({ language, stdin = '', output, durationMs, exitCod
     exit: null,
     duration_ms: Math.min(2 ** 31, Math.max(0, Math.round(durationMs))),
     timed_out: stopped === 'timeout',
-    truncated
+    truncated,
+    order: orderOf(output.chunks, orderPieces)
   }
   if (stopped === 'cancelled') result.exception = exceptionOf({ type: 'Stopped', message: 'Stopped by the person who ran it.' })
   else if (stopped === 'crashed') result.exception = exceptionOf({ type: 'RunnerError', message: (exception && exception.message) || 'The runtime failed.' })

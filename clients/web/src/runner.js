@@ -10,7 +10,7 @@
  * At the limit, or when the output passes the cap, the worker is terminated (the page never waits
  * on user code) and a new one is made for the next run.
  */
-import { OutputCollector, shapeResult, DEFAULT_TIME_LIMIT_MS, DEFAULT_OUTPUT_CAP, DEFAULT_STDIN_CAP, LOAD_TIMEOUT_MS, RUNNABLE } from './run-result.js'
+import { OutputCollector, shapeResult, DEFAULT_TIME_LIMIT_MS, DEFAULT_OUTPUT_CAP, DEFAULT_STDIN_CAP, DEFAULT_ORDER_PIECES, LOAD_TIMEOUT_MS, RUNNABLE } from './run-result.js'
 
 const WORKERS = {
   javascript: { url: '/run-js-worker.js', options: {}, keep: false },
@@ -18,10 +18,11 @@ const WORKERS = {
 }
 
 export class Runner {
-  constructor ({ timeLimitMs = DEFAULT_TIME_LIMIT_MS, outputCap = DEFAULT_OUTPUT_CAP, stdinCap = DEFAULT_STDIN_CAP, now = () => performance.now() } = {}) {
+  constructor ({ timeLimitMs = DEFAULT_TIME_LIMIT_MS, outputCap = DEFAULT_OUTPUT_CAP, stdinCap = DEFAULT_STDIN_CAP, orderPieces = DEFAULT_ORDER_PIECES, now = () => performance.now() } = {}) {
     this.timeLimitMs = timeLimitMs
     this.outputCap = outputCap
     this.stdinCap = stdinCap
+    this.orderPieces = orderPieces
     this.now = now
     this._workers = {}
     this._current = null
@@ -72,7 +73,7 @@ export class Runner {
         this._current = null
         const durationMs = startedAt === null ? 0 : this.now() - startedAt
         if (outcome.stopped || !WORKERS[kind].keep) this._drop(kind)
-        resolve(shapeResult({ language, stdin, output, durationMs, stdinCap: this.stdinCap, ...outcome }))
+        resolve(shapeResult({ language, stdin, output, durationMs, stdinCap: this.stdinCap, orderPieces: this.orderPieces, ...outcome }))
       }
       this._current = { cancel: () => finish({ stopped: 'cancelled' }) }
       worker.onmessage = (e) => {

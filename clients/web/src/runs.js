@@ -6,13 +6,12 @@
  * and when and sends it back to both sides as `run.msg`, which is what the list shows, in id
  * order, for both participants ("Tidy Lynx ran the code"), including runs reported by the
  * terminal client. Nothing here ever executes code because of a message from the server.
- * Runs made in this tab are shown with stdout and stderr interleaved as they were printed (the
- * tab kept the order while running); others' runs show the two streams apart, as the wire
- * carries them.
+ * A run's stdout and stderr are shown interleaved as they were printed, from its `order` (the
+ * runner records it); a run reported without one shows the two streams apart.
  */
 import { h, dot, replaceChildren } from './dom.js'
 import { Runner } from './runner.js'
-import { canRun, summary, outcome, orderedOutput, DEFAULT_TIME_LIMIT_MS } from './run-result.js'
+import { canRun, summary, outcome, printedOutput, DEFAULT_TIME_LIMIT_MS } from './run-result.js'
 import { formatClock } from './format.js'
 import { languageById, LANGUAGES } from './editor.js'
 
@@ -120,22 +119,9 @@ export function createRuns (parent, { state, send, code, language, awareness = n
     return from && typeof from.name === 'string' && from.name ? from.name : 'Participant'
   }
 
-  /** This tab's recent runs as printed: [{stdout, stderr, chunks}] (the wire keeps no order). */
-  const printed = []
-  const PRINTED_KEPT = 20
-
-  function chunksOf (run) {
-    if (!state.isMine(run.from)) return null
-    for (const p of printed) {
-      const chunks = orderedOutput(run, p.chunks)
-      if (chunks) return chunks
-    }
-    return null
-  }
-
   function outputBlock (run) {
     const out = []
-    const chunks = chunksOf(run)
+    const chunks = printedOutput(run)
     if (chunks) out.push(...chunks.map(chunkBlock))
     else {
       if (run.stdout) out.push(chunkBlock({ stream: 'stdout', text: run.stdout }))
@@ -209,8 +195,8 @@ export function createRuns (parent, { state, send, code, language, awareness = n
     if (live || !canRun(lang) || !canShare()) return
     runner.outputCap = limits().run_output_chars || runner.outputCap
     runner.stdinCap = limits().run_stdin_chars || runner.stdinCap
+    runner.orderPieces = limits().run_order_pieces ?? runner.orderPieces
     live = { language: lang, chunks: [], phase: 'running' }
-    const current = live
     shareLive(true)
     render()
     let result
@@ -230,8 +216,6 @@ export function createRuns (parent, { state, send, code, language, awareness = n
       live = null
       shareLive()
     }
-    printed.unshift({ chunks: current.chunks })
-    printed.length = Math.min(printed.length, PRINTED_KEPT)
     if (!send(state.shareRun(result))) {
       const p = state.runs.pending.pop()
       localOnly.push({ result: p.result, reason: 'you were not connected, so it was not shared.' })

@@ -1,7 +1,7 @@
 // Shaping a finished run into run.result's fields (SPEC 8.7), the output cap, stack lines.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { OutputCollector, shapeResult, outcome, summary, lineFromStack, userStack, cutCodePoints, canRun, orderedOutput } from '../src/run-result.js'
+import { OutputCollector, shapeResult, outcome, summary, lineFromStack, userStack, cutCodePoints, canRun, orderOf, printedOutput } from '../src/run-result.js'
 import { formatArgs } from '../src/run-format.js'
 import { toMap } from '../src/codec.js'
 
@@ -12,7 +12,7 @@ test('a clean run: exit 0, output in order, valid run.result', () => {
   out.add('stdout', 'b\n')
   assert.deepEqual(out.chunks, [{ stream: 'stdout', text: 'a\n' }, { stream: 'stderr', text: 'warn\n' }, { stream: 'stdout', text: 'b\n' }])
   const r = shapeResult({ language: 'python', stdin: '3\n', output: out, durationMs: 12.4 })
-  assert.deepEqual(r, { language: 'python', stdin: '3\n', stdout: 'a\nb\n', stderr: 'warn\n', exception: null, exit: 0, duration_ms: 12, timed_out: false, truncated: [] })
+  assert.deepEqual(r, { language: 'python', stdin: '3\n', stdout: 'a\nb\n', stderr: 'warn\n', exception: null, exit: 0, duration_ms: 12, timed_out: false, truncated: [], order: [['stdout', 2], ['stderr', 5], ['stdout', 2]] })
   assert.equal(outcome(r), 'ok')
   assert.equal(summary(r), 'exit 0 · 0.01 s')
   toMap({ t: 'run.result', ...r }) // the codec accepts it
@@ -91,16 +91,32 @@ test('a stopped run says who stopped it once', async () => {
   assert.equal(summary(run), 'stopped by the person who ran it · 1.20 s')
 })
 
-test('a run shows in print order only with the chunks that make up its output', () => {
+test('a finished run carries its print order, in code points, and shows in that order', () => {
   const out = new OutputCollector(1000)
   out.add('stdout', 'one\n')
-  out.add('stderr', 'two\n')
+  out.add('stderr', 'tw🌍\n')
   out.add('stdout', 'three\n')
+  out.add('stdout', '')
   const run = shapeResult({ language: 'python', output: out, durationMs: 5 })
-  assert.deepEqual(orderedOutput(run, out.chunks).map((c) => [c.stream, c.text]),
-    [['stdout', 'one\n'], ['stderr', 'two\n'], ['stdout', 'three\n']])
-  // another run's chunks, or text the server cleaned, are not taken for this run's order
-  assert.equal(orderedOutput({ ...run, stdout: 'one\nthree\nfour\n' }, out.chunks), null)
-  assert.equal(orderedOutput({ ...run, stderr: '' }, out.chunks), null)
-  assert.equal(orderedOutput(run, []), null)
+  assert.deepEqual(run.order, [['stdout', 4], ['stderr', 4], ['stdout', 6]]) // 🌍 counts one
+  assert.deepEqual(printedOutput(run).map((c) => [c.stream, c.text]),
+    [['stdout', 'one\n'], ['stderr', 'tw🌍\n'], ['stdout', 'three\n']])
+  // a run without an order (an older client's), or one that does not add up: shown apart
+  assert.equal(printedOutput({ ...run, order: undefined }), null)
+  assert.equal(printedOutput({ ...run, order: [['stdout', 11], ['stderr', 4]] }), null)
+  assert.equal(printedOutput({ ...run, order: [['stdout', 4], ['stderr', 4]] }), null)
+  assert.equal(printedOutput({ ...run, order: [['stdout', 4], ['stderr', 5], ['stdout', 5]] }), null)
+  assert.equal(printedOutput({ ...run, order: [['stdout', 0], ['stdout', 10], ['stderr', 4]] }), null)
+})
+
+test('past the piece limit the rest of each stream is one piece', () => {
+  const chunks = []
+  for (let i = 0; i < 10; i++) chunks.push({ stream: i % 2 ? 'stderr' : 'stdout', text: `${i}é` })
+  assert.equal(orderOf(chunks).length, 10)
+  const order = orderOf(chunks, 4)
+  assert.deepEqual(order, [['stdout', 2], ['stderr', 2], ['stdout', 8], ['stderr', 8]])
+  const run = { stdout: chunks.filter((c) => c.stream === 'stdout').map((c) => c.text).join(''), stderr: chunks.filter((c) => c.stream === 'stderr').map((c) => c.text).join(''), order }
+  assert.equal(printedOutput(run).map((c) => c.text).join(''), '0é1é' + '2é4é6é8é' + '3é5é7é9é')
+  assert.deepEqual(orderOf(chunks, 3), [['stdout', 10], ['stderr', 10]])
+  assert.equal(orderOf(chunks, 1), null)
 })
