@@ -258,6 +258,8 @@ export interface RunResult {
   "timed_out": boolean
   /** Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, `"stderr"`. */
   "truncated": unknown[]
+  /** The order the output was printed in: `[[stream, length], ...]`, `stream` `"stdout"` or `"stderr"`, `length` a positive number of **code points** of that stream, so that the pieces, taken in turn from the start of `stdout` and `stderr`, rebuild the interleaving. The lengths of each stream add up to its length; at most `run_order_pieces` pieces. Absent: the order is unknown (show the streams apart). */
+  "order": unknown[] | null
   /** Echoed in the resulting `run.msg` to the sender, or in `error.ref`. */
   "nonce": string
 }
@@ -288,6 +290,8 @@ export interface RunMsg {
   "timed_out": boolean
   /** Names of the fields the client cut at their cap: any of `"stdin"`, `"stdout"`, `"stderr"`. */
   "truncated": unknown[]
+  /** The order the output was printed in: `[[stream, length], ...]`, `stream` `"stdout"` or `"stderr"`, `length` a positive number of **code points** of that stream, so that the pieces, taken in turn from the start of `stdout` and `stderr`, rebuild the interleaving. The lengths of each stream add up to its length; at most `run_order_pieces` pieces. Absent: the order is unknown (show the streams apart). */
+  "order": unknown[] | null
   /** The runner's nonce in the copy sent to the runner's connection; `""` for everyone else. */
   "nonce": string
 }

@@ -102,6 +102,7 @@ export const KINDS = {
       "nullable": false,
       "default": []
     },
+    {"name": "order", "type": "list", "required": false, "nullable": true, "default": null},
     {"name": "nonce", "type": "str", "required": false, "nullable": false, "default": ""}
   ],
   "run.msg": [
@@ -123,6 +124,7 @@ export const KINDS = {
       "nullable": false,
       "default": []
     },
+    {"name": "order", "type": "list", "required": false, "nullable": true, "default": null},
     {"name": "nonce", "type": "str", "required": false, "nullable": false, "default": ""}
   ],
   "run.history": [
