@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 STREAMS = ("stdout", "stderr")
+BAD_PIECE = 'order pieces are ["stdout" or "stderr", length >= 1]'
 MAX_PIECES = 2048  # SPEC run_order_pieces default; a server may say another in welcome.limits
 
 
@@ -63,14 +64,20 @@ def printed(run: Any) -> list[tuple[str, str]]:
 
 def order_problem(order: list[Any], out_chars: int, err_chars: int) -> str | None:
     """None when `order` covers `out_chars` of stdout and `err_chars` of stderr exactly, else
-    what is wrong with it. Costs one pass over the pieces."""
-    sums = {"stdout": 0, "stderr": 0}
+    what is wrong with it. One pass over the pieces (`type(n) is int` also refuses bools)."""
+    out = err = 0
     for piece in order:
-        if (not isinstance(piece, list) or len(piece) != 2 or piece[0] not in sums
-                or isinstance(piece[1], bool) or not isinstance(piece[1], int)
-                or piece[1] < 1):
-            return 'order pieces are ["stdout" or "stderr", length >= 1]'
-        sums[piece[0]] += piece[1]
-    if sums["stdout"] != out_chars or sums["stderr"] != err_chars:
+        if type(piece) is not list or len(piece) != 2:
+            return BAD_PIECE
+        stream, n = piece
+        if type(n) is not int or n < 1:
+            return BAD_PIECE
+        if stream == "stdout":
+            out += n
+        elif stream == "stderr":
+            err += n
+        else:
+            return BAD_PIECE
+    if out != out_chars or err != err_chars:
         return "order lengths must add up to the lengths of stdout and stderr (code points)"
     return None
