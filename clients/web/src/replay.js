@@ -12,6 +12,7 @@ import { Timeline, Replayer } from './timeline.js'
 import { createEditor, languageById } from './editor.js'
 import { createWhiteboard } from './whiteboard.js'
 import { phaseLabel } from './format.js'
+import { firstLine } from './run-result.js'
 
 const SPEEDS = [1, 2, 5, 10, 30, 60]
 
@@ -84,7 +85,7 @@ export function createReplay (parent, { state, send }) {
     switch (e.k) {
       case 'chat': return `${who(e.from)}: ${e.text}`
       case 'run': {
-        const out = (e.stdout || e.stderr || '').trim().split('\n')[0] || '(no output)'
+        const out = firstLine(e) || '(no output)'
         const res = e.timed_out ? 'stopped at the time limit' : e.exit === 0 ? out : `exit ${e.exit ?? '—'}${e.exception ? ` · ${e.exception.type}` : ''}`
         return `${who(e.from)} ran the code (${e.language}): ${res}`
       }

@@ -122,6 +122,13 @@ export function printedOutput (run) {
   return at.stdout === texts.stdout.length && at.stderr === texts.stderr.length ? out : null
 }
 
+/** The first line the run printed (in print order when it has one), or '' for none. */
+export function firstLine (run) {
+  const printed = printedOutput(run)
+  const text = printed ? printed.map((c) => c.text).join('') : (run.stdout || run.stderr || '')
+  return text.trim().split('\n')[0]
+}
+
 export const MAX_EXCEPTION_TYPE = 200
 export const MAX_EXCEPTION_MESSAGE = 4000
 

@@ -1,7 +1,7 @@
 // Shaping a finished run into run.result's fields (SPEC 8.7), the output cap, stack lines.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { OutputCollector, shapeResult, outcome, summary, lineFromStack, userStack, cutCodePoints, canRun, orderOf, printedOutput } from '../src/run-result.js'
+import { OutputCollector, shapeResult, outcome, summary, lineFromStack, userStack, cutCodePoints, canRun, orderOf, printedOutput, firstLine } from '../src/run-result.js'
 import { formatArgs } from '../src/run-format.js'
 import { toMap } from '../src/codec.js'
 
@@ -119,4 +119,11 @@ test('past the piece limit the rest of each stream is one piece', () => {
   assert.equal(printedOutput(run).map((c) => c.text).join(''), '0é1é' + '2é4é6é8é' + '3é5é7é9é')
   assert.deepEqual(orderOf(chunks, 3), [['stdout', 10], ['stderr', 10]])
   assert.equal(orderOf(chunks, 1), null)
+})
+
+test('the replay names the first line printed', () => {
+  const run = { stdout: '\nresult 42\n', stderr: 'warning: slow\n', order: [['stdout', 1], ['stderr', 14], ['stdout', 10]] }
+  assert.equal(firstLine(run), 'warning: slow')
+  assert.equal(firstLine({ ...run, order: undefined }), 'result 42') // no order: stdout first
+  assert.equal(firstLine({ stdout: '', stderr: '' }), '')
 })
