@@ -96,6 +96,15 @@ async def receive_call(page: Any, server: Any, turn: TurnServer, policy: str) ->
         "(m) => { const c = document.querySelector('.call'); const b = c && c.querySelector"
         "('.call-start'); return b && !b.disabled && c.dataset.masked === m }",
         arg=str(masked).lower())
+    if masked:  # required: the choice is locked on, and the preview plays the masked voice
+        assert await page.is_disabled(".call-mask")
+        await page.click(".call-preview")
+        info = page.locator(".call-mask-info")
+        await info.filter(has_text="sent at").wait_for()
+        sent = float((await info.text_content() or "").split("sent at ~")[1].split(" ")[0])
+        assert abs(semitones(sent, TARGET_HZ)) < 3, await info.text_content()
+        await page.click(".call-preview")
+        await page.locator(".call-preview[aria-pressed='false']").wait_for()
     await page.click(".call-start")
 
     offer = await b.until(lambda m: isinstance(m, Signal) and m.kind == "offer", timeout=30)

@@ -177,7 +177,7 @@ export class CallController {
   // the mask in front of the microphone when masking is on, none when it is off
   async _routeMic () {
     if (this.masked && !this._maskHandle) {
-      this._maskHandle = await this._mask(this.stream, { onEstimate: (e) => { this.maskEstimate = e } })
+      this._maskHandle = await this._mask(this.stream, { onEstimate: (e) => this._estimated(e) })
     } else if (!this.masked && this._maskHandle) {
       this._maskHandle.close()
       this._maskHandle = null
@@ -198,13 +198,19 @@ export class CallController {
       const raw = await this._media.getUserMedia({ audio: true, video: false })
       const stop = () => { for (const t of raw.getTracks()) t.stop() }
       try {
-        const handle = await this._mask(raw, { preview: true, onEstimate: (e) => { this.maskEstimate = e; this._set(this.state, this.error) } })
+        const handle = await this._mask(raw, { preview: true, onEstimate: (e) => this._estimated(e) })
         this._preview = { close () { handle.close(); stop() } }
       } catch (err) {
         stop()
         throw err
       }
     }
+    this._set(this.state, this.error)
+  }
+
+  // what the mask learnt of our voice (shown beside the checkbox)
+  _estimated (e) {
+    this.maskEstimate = e
     this._set(this.state, this.error)
   }
 

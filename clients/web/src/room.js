@@ -54,7 +54,8 @@ export function mountRoom (app, { token, payload }) {
   const maskBox = h('input', { type: 'checkbox', class: 'call-mask' })
   const maskLabel = h('label', { class: 'call-mask-label', title: 'Shift your voice into one neutral pitch before it leaves this device' }, maskBox, ' Mask my voice')
   const previewBtn = h('button', { type: 'button', class: 'link call-preview', 'aria-pressed': 'false' }, 'How do I sound?')
-  const callEl = h('div', { class: 'call', role: 'group', 'aria-label': 'Voice call' }, callState, callBtn, declineBtn, muteBtn, maskLabel, previewBtn, audio)
+  const maskInfo = h('span', { class: 'call-mask-info muted', 'aria-live': 'polite' })
+  const callEl = h('div', { class: 'call', role: 'group', 'aria-label': 'Voice call' }, callState, callBtn, declineBtn, muteBtn, maskLabel, previewBtn, maskInfo, audio)
 
   const unreadBadge = h('span', { class: 'badge', hidden: true })
   // the name is the visible text plus " unread" for screen readers ("Chat 3 unread")
@@ -464,6 +465,9 @@ export function mountRoom (app, { token, payload }) {
     maskLabel.title = call.maskPolicy === 'required'
       ? 'This session requires a masked voice'
       : 'Shift your voice into one neutral pitch before it leaves this device'
+    const est = call.maskEstimate
+    const showEst = est && (call.previewing || (call.active && call.masked))
+    maskInfo.textContent = showEst ? `Your voice ~${Math.round(est.f0)} Hz, sent at ~${Math.round(est.f0 * est.ratio)} Hz` : ''
     previewBtn.textContent = call.previewing ? 'Stop preview' : 'How do I sound?'
     previewBtn.setAttribute('aria-pressed', String(call.previewing))
     const canCall = state.may('call')
