@@ -223,13 +223,17 @@ def test_a_listed_origin_frames_both_rooms_and_hears_the_interview(
         context.close()
 
 
-def test_an_origin_not_listed_is_refused_the_frame(
+def test_an_origin_not_listed_is_refused_the_frame_and_bad_links_are_told(
     browser: Browser, server: WebServer, hosts: tuple[HostSite, HostSite]
 ) -> None:
     listed, other = hosts
     link = server.join_url(server.token("embed-refused", "guest"))
     other.pages["/room"] = host_page({"room": link}, server.base)
-    listed.pages["/room"] = host_page({"room": link}, server.base)
+    token = link.split("token=")[1]
+    forged = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")  # a signature that fails
+    listed.pages["/room"] = host_page({"room": link,
+                                       "damaged": f"{server.base}/join#token=not-a-token",
+                                       "forged": server.join_url(forged)}, server.base)
     context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
     try:
@@ -243,9 +247,12 @@ def test_an_origin_not_listed_is_refused_the_frame(
         frame.wait_for_url("chrome-error://**")
         assert frame.evaluate("() => typeof window.collabdRoom") == "undefined"
         assert refused.evaluate("() => window.events") == []
-        # the same link framed by the listed origin opens the room
+        # the same link framed by the listed origin opens the room; links that cannot open
+        # one say so to the parent, whether the page or the server finds the fault
         allowed = context.new_page()
         allowed.goto(f"{listed.origin}/room")
         wait_event(allowed, "room", "joined", role="guest")
+        wait_event(allowed, "damaged", "refused", code="malformed")
+        wait_event(allowed, "forged", "refused", code="bad_token")
     finally:
         context.close()

@@ -116,12 +116,23 @@ export function createEmbed ({ parent, listen, targets, state, conn, actions }) 
   return embed
 }
 
-/** The room's hook: nothing unless this page is framed and the server allows framing. */
-export function connectEmbed ({ state, conn, actions }) {
-  if (window.parent === window) return null
+/** Where this page's events go: nowhere unless it is framed and the server allows framing. */
+function pageTargets () {
+  if (window.parent === window) return []
   const allowed = allowedParents(document)
-  if (!allowed.length) return null
-  const targets = eventTargets(allowed, { ancestorOrigins: location.ancestorOrigins, referrer: document.referrer })
+  if (!allowed.length) return []
+  return eventTargets(allowed, { ancestorOrigins: location.ancestorOrigins, referrer: document.referrer })
+}
+
+/** A link the page cannot open (before any room): tell the parent, as the room would. */
+export function announceRefusal (code) {
+  for (const origin of pageTargets()) window.parent.postMessage({ collabd: EMBED_VERSION, type: 'refused', code }, origin)
+}
+
+/** The room's hook. */
+export function connectEmbed ({ state, conn, actions }) {
+  const targets = pageTargets()
+  if (!targets.length) return null
   return createEmbed({
     parent: window.parent,
     listen: (fn) => window.addEventListener('message', fn),

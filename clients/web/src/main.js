@@ -7,6 +7,7 @@ import { mountStart } from './start.js'
 import { mountRoom } from './room.js'
 import { linkProblem, mountLinkProblem } from './link-problem.js'
 import { applyTheme, currentTheme } from './theme.js'
+import { announceRefusal } from './embed.js'
 
 function boot () {
   applyTheme(currentTheme())
@@ -22,10 +23,12 @@ function boot () {
   } catch (err) {
     if (!(err instanceof TokenError)) throw err
     mountLinkProblem(app, { code: 'malformed', ...linkProblem('malformed') })
+    announceRefusal('malformed')
     return
   }
   if (isExpired(payload, Date.now())) {
     mountLinkProblem(app, { code: 'expired_token', ...linkProblem('expired_token') })
+    announceRefusal('expired_token')
     return
   }
   mountRoom(app, { token, payload })
