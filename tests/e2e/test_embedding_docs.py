@@ -1,11 +1,11 @@
-"""docs/embedding.md's snippets (and README's, the same ones) and the two examples, run
+"""docs/embedding.md's snippets (and README's, the same ones) and the three examples, run
 against a real `collabd serve`.
 
 Each snippet is taken from the page (the fenced block after `<!-- snippet: NAME -->`) and run
 as it is written: the shell and Python ones with the environment the page names, the Node ones
 beside the npm packages they import, the host page served from another origin in Chromium.
-examples/host-app/host.py is started as an embedder would start it and its page opened;
-examples/node-interview is installed with npm and run.
+examples/host-app/host.py and examples/editor-page are started as an embedder would start them
+and their pages used in Chromium; examples/node-interview is installed with npm and run.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from support.net import free_port
 API_KEY = "embedding-docs-api-key"
 DOC = REPO / "docs" / "embedding.md"
 NODE_EXAMPLE = REPO / "examples" / "node-interview"
+EDITOR_EXAMPLE = REPO / "examples" / "editor-page"
 INTEROP = REPO / "tests" / "interop"
 SNIPPET = re.compile(r"<!-- snippet: ([a-z-]+) -->\n```[a-z]+\n(.*?)```", re.S)
 
@@ -51,10 +53,16 @@ def example_port() -> int:
 
 
 @pytest.fixture(scope="module")
+def editor_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, host: HostSite,
-           example_port: int) -> Iterator[WebServer]:
+           example_port: int, editor_port: int) -> Iterator[WebServer]:
     args = ["--frame-ancestor", host.origin,
-            "--frame-ancestor", f"http://127.0.0.1:{example_port}"]
+            "--frame-ancestor", f"http://127.0.0.1:{example_port}",
+            "--allow-origin", f"http://127.0.0.1:{editor_port}"]
     srv = WebServer(Path(tmp_path_factory.mktemp("collabd-docs")), args,
                     {"COLLABD_API_KEY": API_KEY}).start()
     yield srv
@@ -88,12 +96,16 @@ def node_snippet(code: str, modules: Path, tmp_path: Path, env: dict[str, str]) 
     return run(["node", "snippet.mjs"], env, cwd=tmp_path)
 
 
+def npm_install(example: Path) -> Path:
+    """An example installed with npm, as its README line does."""
+    run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+        dict(os.environ), cwd=example, timeout=300)
+    return example / "node_modules"
+
+
 @pytest.fixture(scope="module")
 def node_example() -> Path:
-    """examples/node-interview installed with npm, as its README line does."""
-    run(["npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
-        dict(os.environ), cwd=NODE_EXAMPLE, timeout=300)
-    return NODE_EXAMPLE / "node_modules"
+    return npm_install(NODE_EXAMPLE)
 
 
 def test_the_page_has_every_snippet_this_test_runs() -> None:
@@ -168,15 +180,51 @@ def test_framed_room_snippet(browser: Browser, server: WebServer, host: HostSite
         context.close()
 
 
-def test_host_app_example(browser: Browser, server: WebServer, example_port: int) -> None:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, str(REPO / "examples" / "host-app" / "host.py"),
-         "--server", server.base, "--api-key", API_KEY, "--port", str(example_port)],
-        env=env, stdout=subprocess.PIPE, text=True)
+@contextmanager
+def started(cmd: list[str], cwd: Path | None = None) -> Iterator[str]:
+    """A long-running example; yields the first line it prints (once it serves)."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
-        line = proc.stdout.readline()  # printed once the session exists and it serves
+        yield proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_editor_page_example(browser: Browser, server: WebServer, editor_port: int) -> None:
+    npm_install(EDITOR_EXAMPLE)
+    with started(["node", "server.mjs", server.base, API_KEY, str(editor_port)],
+                 cwd=EDITOR_EXAMPLE) as line:
+        assert f"open http://127.0.0.1:{editor_port}/" in line, line
+        context = browser.new_context()
+        context.set_default_timeout(TIMEOUT_MS)
+        try:
+            er, ee = context.new_page(), context.new_page()
+            er.goto(f"http://127.0.0.1:{editor_port}/")
+            ee.goto(f"http://127.0.0.1:{editor_port}/candidate")
+            expect(er.locator("#status")).to_contain_text("(interviewer), phase live")
+            expect(ee.locator("#status")).to_contain_text("(interviewee), phase live")
+            er.locator("#code").click()
+            er.keyboard.type("def f():\n    return 1\n")
+            expect(ee.locator("#code")).to_have_value("def f():\n    return 1\n")
+            # the candidate edits in the middle; the interviewer's caret stays at the end
+            ee.locator("#code").evaluate("(a) => a.setSelectionRange(4, 4)")
+            ee.locator("#code").press("g")
+            expect(er.locator("#code")).to_have_value("def gf():\n    return 1\n")
+            er.keyboard.type("# end")
+            expect(ee.locator("#code")).to_have_value("def gf():\n    return 1\n# end")
+        finally:
+            context.close()
+
+
+def test_host_app_example(browser: Browser, server: WebServer, example_port: int) -> None:
+    with started([sys.executable, str(REPO / "examples" / "host-app" / "host.py"),
+                  "--server", server.base, "--api-key", API_KEY,
+                  "--port", str(example_port)]) as line:
         assert f"open http://127.0.0.1:{example_port}/" in line, line
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         context.set_default_timeout(TIMEOUT_MS)
@@ -195,11 +243,6 @@ def test_host_app_example(browser: Browser, server: WebServer, example_port: int
             expect(ee.locator("#status")).to_have_text("You left")
         finally:
             context.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
 
 
 def test_node_interview_example(server: WebServer, node_example: Path) -> None:
