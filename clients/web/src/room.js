@@ -51,8 +51,10 @@ export function mountRoom (app, { token, payload }) {
   const declineBtn = h('button', { type: 'button', class: 'call-decline', hidden: true }, 'Decline')
   const muteBtn = h('button', { type: 'button', class: 'call-mute', 'aria-pressed': 'false', hidden: true }, 'Mute')
   const audio = h('audio', { autoplay: true, class: 'remote-audio' })
-  const maskBox = h('input', { type: 'checkbox', class: 'call-mask' })
-  const maskLabel = h('label', { class: 'call-mask-label', title: 'Shift your voice into one neutral pitch before it leaves this device' }, maskBox, ' Mask my voice')
+  const maskBox = h('input', { type: 'checkbox', class: 'call-mask', 'aria-label': 'Mask my voice' })
+  // at phone width only the checkbox shows (style.css: the header keeps to two rows)
+  const maskLabel = h('label', { class: 'call-mask-label', title: 'Shift your voice into one neutral pitch before it leaves this device' }, maskBox,
+    h('span', { class: 'call-mask-text' }, ' Mask my voice'))
   const previewBtn = h('button', { type: 'button', class: 'link call-preview', 'aria-pressed': 'false' }, 'How do I sound?')
   const maskInfo = h('span', { class: 'call-mask-info muted', 'aria-live': 'polite' })
   const callEl = h('div', { class: 'call', role: 'group', 'aria-label': 'Voice call' }, callState, callBtn, declineBtn, muteBtn, maskLabel, previewBtn, maskInfo, audio)
