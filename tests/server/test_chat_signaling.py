@@ -20,7 +20,7 @@ from collab_protocol import (
 )
 from collabd.core.signaling import turn_credential
 from support.server import in_process
-from support.session import ALICE, BOB, HIRE, WORK, Participant, create, phase_is
+from support.session import ALICE, BOB, HIRE, WORK, Participant, api, create, phase_is
 from support.wsclient import RawClient
 
 HOST = "candidate:1 1 udp 2130706431 192.0.2.10 50000 typ host"
@@ -330,3 +330,9 @@ async def test_required_voice_mask_refuses_an_unmasked_offer(server):
 async def test_plain_session_says_masking_is_optional(server):
     _, a, _ = await pair(server)
     assert (await a.until(lambda m: isinstance(m, IceServers))).voice_mask == "optional"
+
+
+async def test_an_unknown_voice_mask_policy_is_refused_at_creation(server):
+    status, body = await api(server, "POST", "/api/sessions", {
+        "interviewer": ALICE, "interviewee": BOB, "options": {"voice_mask": "whisper"}})
+    assert status == 400 and "voice_mask" in str(body)
