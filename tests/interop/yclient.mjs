@@ -68,8 +68,13 @@ const handlers = {
   states () {
     return { client_id: doc.clientID, states: Array.from(provider.awareness.getStates().entries()) }
   },
-  async wait_states ({ count, timeout_ms = 10000 }) {
-    const ok = await waitFor(() => provider.awareness.getStates().size === count, timeout_ms)
+  // `client` and `key`: also wait until that client's state has that key (a later state)
+  async wait_states ({ count, timeout_ms = 10000, client = null, key = null }) {
+    const ready = () => {
+      const states = provider.awareness.getStates()
+      return states.size === count && (key == null || (states.get(client) || {})[key] != null)
+    }
+    const ok = await waitFor(ready, timeout_ms)
     return { ok, states: Array.from(provider.awareness.getStates().entries()) }
   },
   closes () { return { codes: closes } },
