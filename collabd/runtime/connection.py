@@ -134,6 +134,10 @@ class Budget:
         self.work_at = now
 
 
+# counts a connection makes before it joins (none in practice): shared, not one per connection
+_UNJOINED = Stats()
+
+
 class Conn:
     """One participant's connection. Frames are written straight to the socket's transport: no
     task per connection, and the transport's own buffer is the outbox, bounded by
@@ -165,7 +169,7 @@ class Conn:
         self.signals = TokenBucket(limits.signal_rate, limits.signal_burst, now)
         self.syncs = TokenBucket(limits.sync_rate, limits.sync_burst, now)
         self.allowance = 0  # outbox room beyond the limit for a sync reply still leaving
-        self.stats = Stats()  # the hub's, once joined
+        self.stats = _UNJOINED  # the hub's, once joined
         self.pinged = 0.0  # when the last ping went out
         self.budget = Budget(limits, now)  # the room swaps in the participant's (Room.welcome)
         self.refused = 0  # frames and collabd messages refused so far
