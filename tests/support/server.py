@@ -91,7 +91,7 @@ class ServerProcess:
     def running(self) -> Running:
         return Running("127.0.0.1", self.port, self.data_dir)
 
-    def start_blocking(self, timeout: float = 20.0) -> Running:
+    def start_blocking(self, timeout: float = 60.0) -> Running:
         args = [sys.executable, "-m", "collabd", "serve", "--host", "127.0.0.1",
                 "--port", str(self.port), "--data-dir", str(self.data_dir), *self.args]
         for item in self.limits:
@@ -138,7 +138,7 @@ class ServerProcess:
         with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
             f.write("5")
 
-    async def start(self, timeout: float = 20.0) -> Running:
+    async def start(self, timeout: float = 60.0) -> Running:
         return await asyncio.to_thread(self.start_blocking, timeout)
 
     def log(self) -> str:
