@@ -145,7 +145,7 @@ class Conn:
 
     __slots__ = ("id", "sock", "transport", "claims", "profile", "user", "limits", "hello",
                  "closed", "close_code", "pending_strikes", "last_sent", "updates", "awareness",
-                 "chat", "signals", "syncs", "allowance", "stats", "pinged", "budget",
+                 "_chat", "_signals", "syncs", "allowance", "stats", "pinged", "budget",
                  "refused", "__weakref__")
 
     def __init__(self, claims: Claims, profile: dict[str, Any], limits: Limits) -> None:
@@ -165,8 +165,10 @@ class Conn:
         self.last_sent = now
         self.updates = TokenBucket(limits.update_rate, limits.update_burst, now)
         self.awareness = TokenBucket(limits.awareness_rate, limits.awareness_burst, now)
-        self.chat = TokenBucket(limits.chat_rate, limits.chat_burst, now)
-        self.signals = TokenBucket(limits.signal_rate, limits.signal_burst, now)
+        # made at first use: most connections never chat or call, and a bucket made now would
+        # be full by then anyway (the refill stops at the burst)
+        self._chat: TokenBucket | None = None
+        self._signals: TokenBucket | None = None
         self.syncs = TokenBucket(limits.sync_rate, limits.sync_burst, now)
         self.allowance = 0  # outbox room beyond the limit for a sync reply still leaving
         self.stats = _UNJOINED  # the hub's, once joined
@@ -176,6 +178,19 @@ class Conn:
 
     def __repr__(self) -> str:
         return f"<Conn {self.id} {self.claims.role} {self.claims.pid}>"
+
+    @property
+    def chat(self) -> TokenBucket:
+        if self._chat is None:
+            self._chat = TokenBucket(self.limits.chat_rate, self.limits.chat_burst, monotonic())
+        return self._chat
+
+    @property
+    def signals(self) -> TokenBucket:
+        if self._signals is None:
+            self._signals = TokenBucket(self.limits.signal_rate, self.limits.signal_burst,
+                                        monotonic())
+        return self._signals
 
     def attach(self, sock: Socket) -> None:
         self.sock = sock

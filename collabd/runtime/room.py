@@ -47,6 +47,7 @@ from .connection import (
     Budget,
     Conn,
 )
+from .flag import Flag
 
 if TYPE_CHECKING:
     from .deps import RoomDeps
@@ -82,8 +83,8 @@ class Room:
         self._on_idle = deps.on_idle
         self._on_dropped = deps.on_dropped
         self.state = RoomState.LOADING
-        self.loaded = asyncio.Event()
-        self.unloaded = asyncio.Event()
+        self.loaded = Flag()
+        self.unloaded = Flag()
         self.load_error: BaseException | None = None
         self.owners: dict[int, str] = {}  # Yjs client id -> the participant who writes with it
         self.doc = RoomDoc(limits.max_doc_bytes, limits.max_update_work, self.owners,
@@ -99,7 +100,7 @@ class Room:
         # how long a silent peer goes unpinged: short where presence is shown (session rooms)
         self.ping_seconds = limits.idle_ping_seconds
         self._in_flight = 0  # updates applied, not yet committed and relayed
-        self._durable = asyncio.Event()  # set whenever _in_flight is 0
+        self._durable = Flag()  # set whenever _in_flight is 0
         self._durable.set()
         self._seq = 0  # the last update's sequence number handed out
         self._durable_seq = 0  # the last one committed
