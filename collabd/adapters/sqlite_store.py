@@ -480,6 +480,14 @@ class SqliteStore:
             "OR (json_extract(record, '$.phase') = 'lobby' AND EXISTS (SELECT 1 FROM "
             "json_each(record, '$.presence') WHERE json_extract(value, '$.status') IN "
             "('connected', 'reconnecting'))) END ORDER BY created_at").fetchall()
+        # the CASE leaves damaged records out unread: name them, as PostgreSQL's adapter does
+        # (once per start: this runs when the server starts)
+        for (sid,) in self.reader.execute(
+                "SELECT id FROM sessions WHERE NOT (json_valid(record) AND "
+                "json_type(record) = 'object')"):
+            log_.warning("damaged session skipped", extra={
+                "session": sid, "problem": "record is not a JSON object",
+                "query": "timed_sessions"})
         return [_session_row(r) for r in rows]
 
     def stale_practice_lobbies(self, created_before: int, limit: int) -> list[str]:
