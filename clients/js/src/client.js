@@ -15,8 +15,15 @@
  * doc and reach the server through the SyncStep1/2 exchange of the next connection.
  *
  * Reconnects with exponential back-off (with jitter); stops for good on a terminal close code
- * (SPEC 16.2: every code whose reconnect flag is false, and all of 4400-4499), and never retries
- * a connection that was refused before it was ever welcomed: `connect()` rejects instead.
+ * (SPEC 16.2: every code whose reconnect flag is false, and all of 4400-4499). A connection
+ * refused before it was ever welcomed is not retried (`connect()` rejects) unless
+ * `retryBeforeWelcome` is set (a page that waits for its server): then only a refusal of the
+ * link itself stops it (browsers hide an upgrade's answer, so the client asks the same URL with
+ * a plain GET; SPEC 3.3).
+ *
+ * Liveness: a network that drops silently leaves a socket "open" for a long time. When nothing
+ * has arrived for `probeAfterMs` the client sends query-awareness (type 3, answered at once);
+ * when still nothing has arrived after `staleAfterMs` it drops the socket and reconnects.
  */
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
@@ -43,7 +50,8 @@ export function isTerminalClose (code) {
   return Boolean(info && !info.reconnect && code !== 1000)
 }
 
-const STALE_AFTER_MS = 40000 // the server sends something at least every 30 s (SPEC 15.1)
+// HTTP statuses of a refused join that say the link itself is bad: retrying cannot help.
+const LINK_REFUSED = new Set([401, 403, 404])
 
 function nonce () {
   const bytes = new Uint8Array(8)
@@ -66,7 +74,8 @@ export class CollabClient {
    */
   constructor ({
     server, room, token, WebSocket = globalThis.WebSocket, fetch = globalThis.fetch,
-    clientName = 'js', reconnect = true, backoff = [100, 5000], doc = new Y.Doc()
+    clientName = 'js', reconnect = true, backoff = [100, 5000], doc = new Y.Doc(),
+    retryBeforeWelcome = false, probeAfterMs = 2500, staleAfterMs = 6000, now = () => Date.now()
   }) {
     if (!WebSocket) throw new TypeError('no WebSocket: pass { WebSocket } (in Node: the ws package)')
     this.server = server.replace(/\/+$/, '')
@@ -78,6 +87,10 @@ export class CollabClient {
     this.clientName = clientName
     this.reconnect = reconnect
     this.backoff = backoff
+    this.retryBeforeWelcome = retryBeforeWelcome
+    this.probeAfterMs = probeAfterMs
+    this.staleAfterMs = staleAfterMs
+    this._now = now
     this.doc = doc
     this.code = doc.getText('code')
     this.meta = doc.getMap('meta')
@@ -107,14 +120,18 @@ export class CollabClient {
     this.connections = 0
     this.closeInfo = null
     this.closedReason = null
+    this.refusal = null // {code, message} when the server refused the link itself
+    this.failures = 0 // connection attempts in a row that did not open
+    this.everWelcomed = false
     this._ws = null
-    this._welcomed = false
     this._welcomedThisTime = false
     this._closing = false
     this._attempt = 0
     this._retry = null
     this._live = null
     this._lastReceived = 0
+    this._queried = 0
+    this._paused = false
     this._first = null
     this._pending = new Map() // nonce -> {resolve, reject, timer}
     this._listeners = new Map()
@@ -150,9 +167,12 @@ export class CollabClient {
     const first = {}
     first.promise = new Promise((resolve, reject) => { first.resolve = resolve; first.reject = reject })
     this._first = first
-    const timer = setTimeout(() => this._failFirst(new SdkError('timeout', 'no welcome from the server')), timeoutMs)
-    first.promise.then(() => clearTimeout(timer), () => { clearTimeout(timer); this.close() })
-    this._live = setInterval(() => this._checkLive(), 5000)
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => this._failFirst(new SdkError('timeout', 'no welcome from the server')), timeoutMs)
+      : null
+    // a refusal leaves the client stopped (status and refusal stay readable); a timeout closes it
+    first.promise.then(() => clearTimeout(timer), () => { clearTimeout(timer); if (this.status !== 'stopped') this.close() })
+    this._live = setInterval(() => this._checkLive(), 500)
     if (this._live.unref) this._live.unref()
     this._open()
     return first.promise
@@ -249,11 +269,58 @@ export class CollabClient {
     }
   }
 
+  /** Forget the current socket (closing it) without the close event's consequences. */
+  _drop () {
+    const ws = this._ws
+    if (!ws) return
+    ws.onopen = ws.onmessage = ws.onclose = null
+    try {
+      ws.close()
+    } catch {}
+    this._ws = null
+    this._lost()
+  }
+
+  /** What every lost connection undoes. */
+  _lost () {
+    this.connected = false
+    this.synced = false
+    for (const [key, p] of this._pending) {
+      this._pending.delete(key)
+      p.reject(new SdkError('disconnected', 'the connection closed before the answer came'))
+    }
+    awarenessProtocol.removeAwarenessStates(
+      this.awareness, [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID), this)
+  }
+
+  /** Skip the back-off wait: drop whatever socket there is (if `evenIfConnected`) and connect
+   *  again now. Also ends a `pause()`. */
+  reconnectNow (evenIfConnected = false) {
+    if (this._closing || (this.connected && !evenIfConnected)) return
+    this._paused = false
+    clearTimeout(this._retry)
+    this._retry = null
+    this._drop()
+    this._open()
+  }
+
+  /** Close the socket and stay disconnected (edits are kept) until `reconnectNow()`: e.g. while
+   *  the browser says it is offline. */
+  pause () {
+    if (this._closing) return
+    this._paused = true
+    clearTimeout(this._retry)
+    this._retry = null
+    this._drop()
+    this._setStatus('paused')
+  }
+
   _onOpen (ws) {
     this.connected = true
     this.synced = false
     this.connections += 1
-    this._lastReceived = Date.now()
+    this.failures = 0
+    this._lastReceived = this._now()
     this._send({ type: 'sync_step1', state_vector: Y.encodeStateVector(this.doc) })
     if (this.awareness.getLocalState() !== null) {
       this._send({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID]) })
@@ -268,18 +335,12 @@ export class CollabClient {
     this._setStatus('connected')
   }
 
-  async _onSocketGone (ws, code, reason) {
+  _onSocketGone (ws, code, reason) {
     this._ws = null
     const wasConnected = this.connected
-    this.connected = false
-    this.synced = false
-    for (const [key, p] of this._pending) {
-      this._pending.delete(key)
-      p.reject(new SdkError('disconnected', 'the connection closed before the answer came'))
-    }
-    awarenessProtocol.removeAwarenessStates(
-      this.awareness, [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID), this)
+    this._lost()
     if (this._closing) return
+    if (!ws) this.failures += 1
     const info = CLOSE_CODES[String(code)]
     this.closeInfo = { code, reason, name: info ? info.name : null, terminal: isTerminalClose(code) }
     if (wasConnected) this._emit('close', this.closeInfo)
@@ -287,50 +348,59 @@ export class CollabClient {
       this._stop(new SdkError('rejected', `closed with ${code} ${reason}`.trim()))
       return
     }
-    if (!ws && !this._welcomed) {
-      // never got in: ask the server why (browsers hide an upgrade's answer; SPEC 3.3)
-      this._stop(await this._refusal())
-      return
-    }
-    if (!this._welcomed) {
-      this._stop(new SdkError('closed', `connection closed (${code})`))
+    if (!this.everWelcomed && !this.retryBeforeWelcome) {
+      if (ws) this._stop(new SdkError('closed', `connection closed (${code})`))
+      else this._refusal().then((err) => this._stop(err)) // never got in: ask the server why
       return
     }
     if (!this.reconnect) {
       this._stop(null)
       return
     }
-    this._setStatus('disconnected')
     if (wasConnected && this._welcomedThisTime) this._attempt = 0
     this._welcomedThisTime = false
+    this._setStatus('disconnected')
+    // a link that never worked is asked about at once, then (as one that worked) every fifth
+    // failure in a row: a server that was down may be up and refusing it now
+    if (!ws && (this.failures % 5 === 0 || (!this.everWelcomed && this.failures === 1))) {
+      this._refusal().then((err) => { if (err.final && !this._closing) this._stop(err) })
+    }
     const [low, high] = this.backoff
     const delay = Math.min(high, low * 2 ** this._attempt) * (0.5 + Math.random() / 2)
     this._attempt += 1
-    this._retry = setTimeout(() => { this._retry = null; if (!this._closing) this._open() }, delay)
+    this._retry = setTimeout(() => { this._retry = null; if (!this._closing && !this._paused) this._open() }, delay)
   }
 
+  /** Why the upgrade failed, from the server's answer to a plain GET of the room URL (SPEC 3.3):
+   *  an SdkError whose `final` says the link itself was refused. */
   async _refusal () {
-    if (!this._fetch) return new SdkError('unreachable', 'the connection failed')
+    let err = new SdkError('unreachable', 'the connection failed')
+    err.final = false
+    if (!this._fetch) return err
     try {
-      const res = await this._fetch(this.url.replace(/^ws/, 'http'), { headers: { Accept: 'application/json' } })
+      const res = await this._fetch(this.url.replace(/^ws/, 'http'), { headers: { Accept: 'application/json' }, cache: 'no-store' })
       const body = await res.json().catch(() => null)
-      const err = body && body.error
-      if (err && typeof err.code === 'string') return new SdkError(err.code, String(err.message || ''))
-      return new SdkError('rejected', `HTTP ${res.status}`)
-    } catch (err) {
-      return new SdkError('unreachable', String(err && err.message))
+      const e = body && body.error
+      err = e && typeof e.code === 'string' ? new SdkError(e.code, String(e.message || '')) : new SdkError('rejected', `HTTP ${res.status}`)
+      err.final = Boolean(e) && LINK_REFUSED.has(res.status)
+      if (err.final) this.refusal = { code: err.code, message: err.detail }
+    } catch (e) {
+      err = new SdkError('unreachable', String(e && e.message))
+      err.final = false
     }
+    return err
   }
 
   _stop (err) {
-    if (err) this._failFirst(err)
     this.closedReason = err ? err.message : 'disconnected'
     this._halt()
+    this.awareness.destroy() // its timer would keep a Node process alive
     this._setStatus('stopped')
+    if (err) this._failFirst(err)
   }
 
   _failFirst (err) {
-    if (this._first && !this._welcomed) this._first.reject(err)
+    if (this._first && !this.everWelcomed) this._first.reject(err)
   }
 
   _halt () {
@@ -339,9 +409,17 @@ export class CollabClient {
     clearTimeout(this._retry)
   }
 
+  /** Probe a quiet connection; give up on a silent one (see the module doc). */
   _checkLive () {
-    if (this.connected && this._ws && Date.now() - this._lastReceived > STALE_AFTER_MS) {
-      this._ws.close() // a silent half-open socket: the close event reconnects
+    const ws = this._ws
+    if (!this.connected || !ws || ws.readyState !== 1) return
+    const now = this._now()
+    const silent = now - this._lastReceived
+    if (silent >= this.staleAfterMs) {
+      this.reconnectNow(true)
+    } else if (silent >= this.probeAfterMs && now - this._queried >= this.probeAfterMs) {
+      this._queried = now
+      this._send({ type: 'query_awareness' })
     }
   }
 
@@ -358,7 +436,7 @@ export class CollabClient {
   }
 
   _onFrame (data) {
-    this._lastReceived = Date.now()
+    this._lastReceived = this._now()
     this._emit('frame', data)
     if (typeof data === 'string') return
     let messages
@@ -417,7 +495,7 @@ export class CollabClient {
       case 'welcome':
         this.welcome = msg
         this.you = msg.you
-        this._welcomed = this._welcomedThisTime = true
+        this._welcomedThisTime = this.everWelcomed = true
         if (this._first) this._first.resolve()
         this._emit('welcome', msg)
         break
@@ -632,6 +710,7 @@ export class CollabClient {
     }
     this._ws = null
     this.connected = false
+    this.synced = false
     for (const [key, p] of this._pending) {
       this._pending.delete(key)
       p.reject(new SdkError('closed', 'closed by the caller'))

@@ -53,6 +53,8 @@ export interface TokenPayload { room: string, pid: string, role: string, exp: nu
 export interface JoinInfo extends TokenPayload { server: string, token: string }
 export declare function decodeToken (token: string): TokenPayload
 export declare function isExpired (payload: TokenPayload, nowMs: number): boolean
+/** The token of a location hash such as `#token=v1.x.y`. */
+export declare function tokenFromHash (hash: string): string | null
 /** A join link (`http://host/join#token=T`, `?token=T`, a ws:// room URL) or a bare token plus
  *  `server`. */
 export declare function parseJoin (linkOrToken: string, server?: string): JoinInfo
@@ -89,6 +91,15 @@ export interface ClientOptions {
   backoff?: [number, number]
   /** The Y.Doc to sync (default: a new one). */
   doc?: Y.Doc
+  /** Keep retrying a connection that never got in, unless the link itself is refused
+   *  (default false: `connect()` rejects at the first failure). */
+  retryBeforeWelcome?: boolean
+  /** Silence after which the server is asked for a sign of life (default 2500 ms). */
+  probeAfterMs?: number
+  /** Silence after which the socket counts as lost and is replaced (default 6000 ms). */
+  staleAfterMs?: number
+  /** The clock (ms) the liveness checks read (default Date.now). */
+  now?: () => number
 }
 
 export interface ConnectOptions extends ClientOptions {
@@ -98,7 +109,7 @@ export interface ConnectOptions extends ClientOptions {
   timeoutMs?: number
 }
 
-export type Status = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'stopped' | 'closed'
+export type Status = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'reconnecting' | 'paused' | 'stopped' | 'closed'
 
 export interface CloseInfo {
   code: number
@@ -198,6 +209,11 @@ export declare class CollabClient {
   readonly connections: number
   readonly closeInfo: CloseInfo | null
   readonly closedReason: string | null
+  /** Set when the server refused the link itself (bad or expired token, unknown room...). */
+  readonly refusal: { code: string, message: string } | null
+  /** Connection attempts in a row that did not open. */
+  readonly failures: number
+  readonly everWelcomed: boolean
 
   on<E extends keyof ClientEvents> (event: E, listener: ClientEvents[E]): () => void
   waitFor (predicate: (client: CollabClient) => unknown, timeoutMs?: number): Promise<void>
@@ -215,6 +231,10 @@ export declare class CollabClient {
   endInterview (timeoutMs?: number): Promise<void>
   answerUnmask (answer: 'yes' | 'no' | 'withdraw', timeoutMs?: number): Promise<void>
   fetchTimeline (timeoutMs?: number): Promise<{ info: Record<string, unknown>, events: TimelineEvent[] }>
+  /** Skip the back-off wait and connect now (also ends a pause). */
+  reconnectNow (evenIfConnected?: boolean): void
+  /** Close the socket and stay disconnected, edits kept, until reconnectNow(). */
+  pause (): void
   close (): void
 }
 

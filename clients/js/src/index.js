@@ -6,7 +6,7 @@
 export { CollabClient, SdkError, isTerminalClose } from './client.js'
 export { SessionsApi, docAt } from './rest.js'
 export { parseJoin, TokenError } from './links.js'
-export { decodeToken, isExpired } from './token.js'
+export { decodeToken, isExpired, tokenFromHash } from './token.js'
 export {
   PROTOCOL_VERSION, ProtocolError, KINDS, CLOSE_CODES, CloseCode,
   decodeFrame, encodeMessage, encodeCollab, packPayload, unpackPayload, toMap, fromMap,
