@@ -4,9 +4,9 @@
     python protocol/gen_schema.py --check   # exit 1 if one differs from what would be written
 
 Outputs:
-  clients/web/src/schema.generated.js  message kinds and their fields, close codes with their
-                                       reconnect flags, the feedback forms (for the web client)
-  clients/js/src/schema.generated.js   the same module for the JavaScript client package
+  clients/js/src/schema.generated.js   message kinds and their fields, close codes with their
+                                       reconnect flags, the feedback forms (for the JavaScript
+                                       client package, which the web client runs on)
   clients/js/src/schema.generated.d.ts its types: one interface per message kind, the close
                                        codes, the feedback forms
   protocol/SPEC.md                     the tables between `<!-- generated: NAME -->` and
@@ -39,7 +39,6 @@ from collab_protocol.forms import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-JS_MODULE = ROOT / "clients" / "web" / "src" / "schema.generated.js"
 PKG_MODULE = ROOT / "clients" / "js" / "src" / "schema.generated.js"
 PKG_TYPES = ROOT / "clients" / "js" / "src" / "schema.generated.d.ts"
 SPEC = ROOT / "protocol" / "SPEC.md"
@@ -142,7 +141,7 @@ def spec_text(current: str) -> str:
     return text
 
 
-# ---------------------------------------------------------------- the web client's module
+# ---------------------------------------------------------------- the package's module
 
 
 JS_TYPES = {"int": "int", "str": "str", "bool": "bool", "map": "dict", "list": "list"}
@@ -296,8 +295,7 @@ def close_code_names() -> str:
 
 
 def outputs() -> dict[Path, str]:
-    web = js_module()
-    return {JS_MODULE: web, PKG_MODULE: web + "\n" + close_code_names(), PKG_TYPES: ts_module(),
+    return {PKG_MODULE: js_module() + "\n" + close_code_names(), PKG_TYPES: ts_module(),
             SPEC: spec_text(SPEC.read_text(encoding="utf-8"))}
 
 

@@ -21,9 +21,24 @@ const outIndex = args.indexOf('--outdir')
 const outdir = outIndex >= 0 ? resolve(args[outIndex + 1]) : resolve(here, '..', '..', 'collabd', 'web')
 const dev = args.includes('--dev')
 
+// The client package is bundled from its sources (clients/js/src), so an edit there is in the
+// next build without reinstalling; its own imports (yjs, lib0, y-protocols) resolve from here,
+// so the bundle holds one copy of each (two copies of yjs break its constructor checks).
+const pkgSrc = resolve(here, '..', 'js', 'src')
+const clientPackageSource = {
+  name: 'collabd-client-source',
+  setup (build) {
+    build.onResolve({ filter: /^@collabd\/client$/ }, () => ({ path: join(pkgSrc, 'index.js') }))
+    build.onResolve({ filter: /^[^./]/ }, (args) => args.importer.startsWith(pkgSrc + '/')
+      ? build.resolve(args.path, { kind: args.kind, resolveDir: here })
+      : undefined)
+  }
+}
+
 mkdirSync(outdir, { recursive: true })
 await esbuild.build({
   entryPoints: [join(here, 'src', 'main.js')],
+  plugins: [clientPackageSource],
   bundle: true,
   format: 'esm',
   target: ['es2020', 'chrome100', 'firefox100', 'safari15'],

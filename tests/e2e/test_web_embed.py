@@ -215,8 +215,8 @@ def test_a_listed_origin_frames_both_rooms_and_hears_the_interview(
         wait_event(page, "interviewee", "left")
         expect(ee.page.get_by_role("heading", name="You left the interview room.")).to_be_visible()
         ee_frame.wait_for_function(
-            "() => !window.collabdRoom.conn.provider.ws || "
-            "window.collabdRoom.conn.provider.ws.readyState >= 2")
+            "() => window.collabdRoom.conn.client.status === 'closed'"
+            " && !window.collabdRoom.conn.connected")
         assert [e for e in events(page, "foreign")] == []
         assert errors == []
     finally:

@@ -54,7 +54,7 @@ def toasts(p: Participant) -> list[str]:
 
 
 def wait_synced(p: Participant) -> None:
-    p.page.wait_for_function("() => window.collabdRoom.conn.provider.synced === true")
+    p.page.wait_for_function("() => window.collabdRoom.conn.synced === true")
 
 
 def closed_text(p: Participant) -> str:

@@ -52,7 +52,7 @@ def wait_phase(p: Participant, label: str) -> None:
 
 
 def wait_synced(p: Participant) -> None:
-    p.page.wait_for_function("() => window.collabdRoom.conn.provider.synced === true")
+    p.page.wait_for_function("() => window.collabdRoom.conn.synced === true")
 
 
 def end_interview(er: Participant, ee: Participant) -> None:

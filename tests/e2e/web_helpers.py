@@ -50,10 +50,12 @@ TIMEOUT_MS = 15_000
 
 
 def ensure_web_build() -> None:
-    """Build the client if collabd/web is missing or older than its sources."""
+    """Build the client if collabd/web is missing or older than its sources (its own and the
+    client package's)."""
     out = WEB_OUT / "app.js"
     sources = [
         *WEB_SRC.glob("src/*.js"),
+        *(WEB_SRC.parent / "js").glob("src/*.js"),  # the client package, bundled from source
         WEB_SRC / "index.html",
         WEB_SRC / "style.css",
         WEB_SRC / "build.mjs",

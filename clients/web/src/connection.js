@@ -1,32 +1,16 @@
 /**
- * One participant's connection to a room: the Y.Doc, the stock y-websocket provider (which speaks
- * message types 0-3) and collabd's own messages (type 100) on the same socket.
+ * One participant's connection to a room, on the client package (@collabd/client, clients/js):
+ * the package speaks the protocol (sync, awareness, collabd messages, hello after every
+ * reconnect with the last chat and run ids, back-off, terminal close codes, liveness probes,
+ * asking why a join was refused); this module adds what the page shows.
  *
- * After every (re)connect the client sends `hello` with the highest chat and run ids it has seen,
- * so the server replays only the chat and runs it missed. Connection state for the header:
- *   'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed'
+ * Connection state for the header:
+ *   'connecting' | 'connected' | 'reconnecting' | 'offline' | 'unreachable' | 'refused' | 'closed'
  * plus `offlineEdits`: local document changes made while not connected (kept, and synced by the
- * provider's SyncStep1/2 exchange on reconnect).
- *
- * Liveness: a network that drops silently leaves the socket "open" for a long time. When nothing
- * has arrived for PROBE_AFTER_MS the client asks for the awareness states (query-awareness, type
- * 3, which the server answers at once); when still nothing has arrived after STALE_AFTER_MS it
- * treats the connection as lost (so the other participant is no longer shown as online) and
- * reconnects.
- *
- * A refused join: browsers hide why an upgrade failed, so after a failed first attempt the client
- * asks the same URL with a plain GET; the server answers a refusal with its JSON error (SPEC 3.3),
- * and `refusal` is set to `{code, message}` for the page to explain.
+ * SyncStep1/2 exchange on reconnect), and `refusal` ({code, message}) when the server refused
+ * the link itself.
  */
-import * as Y from 'yjs'
-import * as decoding from 'lib0/decoding'
-import { WebsocketProvider } from 'y-websocket'
-import { MSG_COLLAB, MSG_QUERY_AWARENESS, PROTOCOL_VERSION, encodeCollab, readCollab, ProtocolError } from './codec.js'
-
-export const PROBE_AFTER_MS = 2500
-export const STALE_AFTER_MS = 6000
-// Refusal codes that are about the link itself: retrying cannot help.
-export const LINK_REFUSALS = new Set(['missing_token', 'bad_token', 'expired_token', 'wrong_room', 'not_found', 'not_allowed', 'bad_origin'])
+import { CollabClient } from '@collabd/client'
 
 export class RoomConnection {
   /**
@@ -39,51 +23,72 @@ export class RoomConnection {
    */
   constructor ({ url, room, token, state, now = () => Date.now(), WebSocketPolyfill, fetchImpl = globalThis.fetch }) {
     this.state = state
-    this.refusal = null
-    this._probeUrl = `${url.replace(/^ws/, 'http')}/${room}?token=${encodeURIComponent(token)}`
-    this._fetch = fetchImpl ? (...args) => fetchImpl(...args) : null // unbound: window.fetch refuses another `this`
-    this._probing = false
-    this._queried = 0
     this.now = now
-    this.doc = new Y.Doc()
-    this.status = 'connecting'
-    this.everConnected = false
     this.offlineEdits = 0
-    this.closeInfo = null
     this._listeners = new Set()
     this._browserOffline = typeof navigator !== 'undefined' && navigator.onLine === false
-
-    const opts = {
-      params: { token },
-      // Both participants of a practice session often use two tabs of one browser; a
-      // BroadcastChannel would sync them directly, around the server's checks. Never use it.
-      disableBc: true,
-      maxBackoffTime: 2500
-    }
-    if (WebSocketPolyfill) opts.WebSocketPolyfill = WebSocketPolyfill
-    this.provider = new WebsocketProvider(url, room, this.doc, opts)
-    this.awareness = this.provider.awareness
-    this.provider.messageHandlers[MSG_COLLAB] = (_encoder, decoder) => this._onCollab(decoder)
-
-    this.provider.on('status', ({ status }) => this._onStatus(status))
-    this.provider.on('sync', (synced) => {
-      if (synced) {
-        this.offlineEdits = 0
-        this._changed()
-      }
+    const client = this.client = new CollabClient({
+      server: url.replace(/^ws/, 'http').replace(/\/rooms\/?$/, ''),
+      room,
+      token,
+      WebSocket: WebSocketPolyfill || globalThis.WebSocket,
+      fetch: fetchImpl,
+      clientName: 'web',
+      backoff: [100, 2500],
+      retryBeforeWelcome: true,
+      now
     })
-    this.provider.on('closed', (info) => {
-      this.closeInfo = info
-      this.status = 'closed'
+    this.doc = client.doc
+    this.awareness = client.awareness
+    client.on('message', (msg) => this.state.receive(msg, this.now()))
+    client.on('protocolError', (err) => console.warn('collabd: ignoring a malformed message:', err.message))
+    client.on('synced', () => {
+      this.offlineEdits = 0
       this._changed()
     })
-    this._live = setInterval(() => this._checkLive(), 500)
+    client.on('status', (status) => {
+      if (status === 'disconnected') this.state.failPendingChat('Connection lost before the server confirmed this message.')
+      this._changed()
+    })
     this.doc.on('update', (_update, origin) => {
-      if (origin !== this.provider && (!this.provider.synced || !this.provider.wsconnected)) {
+      if (origin !== client && (!client.synced || !client.connected)) {
         this.offlineEdits += 1
         this._changed()
       }
     })
+    client.start(Infinity).catch(() => {}) // how it ended is in `status`
+    if (this._browserOffline) client.pause()
+  }
+
+  get status () {
+    const c = this.client
+    if (c.status === 'closed') return 'closed'
+    if (c.status === 'stopped') return c.refusal ? 'refused' : 'closed'
+    if (c.status === 'connected') return 'connected'
+    if (this._browserOffline) return 'offline'
+    if (c.everWelcomed || c.connections > 0) return 'reconnecting'
+    // browsers hide why an upgrade failed: after a few failed first attempts, say so
+    return c.failures >= 3 ? 'unreachable' : 'connecting'
+  }
+
+  get everConnected () {
+    return this.client.connections > 0
+  }
+
+  get synced () {
+    return this.client.synced
+  }
+
+  get connected () {
+    return this.client.connected
+  }
+
+  get refusal () {
+    return this.client.refusal
+  }
+
+  get closeInfo () {
+    return this.client.closeInfo
   }
 
   /** Called with no arguments whenever status / offlineEdits change. */
@@ -92,68 +97,17 @@ export class RoomConnection {
     return () => this._listeners.delete(fn)
   }
 
+  /** Call `fn()` each time the document is in sync with the server. */
+  onSynced (fn) {
+    return this.client.on('synced', fn)
+  }
+
   _changed () {
     for (const fn of this._listeners) fn()
   }
 
-  /** Probe a quiet connection; give up on a silent one (see the module doc). */
   _checkLive () {
-    const p = this.provider
-    if (!p.wsconnected || !p.ws || p.ws.readyState !== 1) return
-    const silent = this.now() - p.wsLastMessageReceived
-    if (silent >= STALE_AFTER_MS) {
-      this.reconnectNow(true)
-    } else if (silent >= PROBE_AFTER_MS && this.now() - this._queried >= PROBE_AFTER_MS) {
-      this._queried = this.now()
-      p.ws.send(new Uint8Array([MSG_QUERY_AWARENESS]))
-    }
-  }
-
-  /** Ask the server why the upgrade failed (a plain GET of the same URL; SPEC 3.3). */
-  async _probeRefusal () {
-    if (this._probing || !this._fetch || this.refusal) return
-    this._probing = true
-    try {
-      const res = await this._fetch(this._probeUrl, { headers: { Accept: 'application/json' }, cache: 'no-store' })
-      if (res.status === 401 || res.status === 403) {
-        const body = await res.json().catch(() => null)
-        const err = body && body.error
-        if (err && LINK_REFUSALS.has(err.code)) {
-          this.refusal = { code: err.code, message: String(err.message || '') }
-          this.provider.disconnect()
-          this.status = 'refused'
-          this._changed()
-        }
-      }
-    } catch {
-      // server unreachable: keep retrying the socket
-    } finally {
-      this._probing = false
-    }
-  }
-
-  _onStatus (status) {
-    if (this.status === 'closed' || this.status === 'refused') return
-    if (status !== 'connected') {
-      const fails = this.provider.wsUnsuccessfulReconnects
-      // a link that never worked is asked about at once; one that worked only after a while
-      if (this.everConnected ? fails > 0 && fails % 5 === 0 : fails === 1) this._probeRefusal()
-    }
-    if (status === 'connected') {
-      this.everConnected = true
-      this.status = 'connected'
-      this.send({ t: 'hello', v: PROTOCOL_VERSION, client: 'web', chat_after: this.state.chat.maxId, run_after: this.state.runs.maxId })
-    } else if (status === 'disconnected') {
-      this.state.failPendingChat('Connection lost before the server confirmed this message.')
-      this.status = this._browserOffline ? 'offline' : 'reconnecting'
-    } else if (status === 'connecting') {
-      if (this._browserOffline) this.status = 'offline'
-      else if (this.everConnected) this.status = 'reconnecting'
-      // Browsers hide why an upgrade failed (bad or expired token, server down): after a few
-      // failed first attempts, say that joining is not working instead of "connecting" forever.
-      else this.status = this.provider.wsUnsuccessfulReconnects >= 3 ? 'unreachable' : 'connecting'
-    }
-    this._changed()
+    this.client._checkLive()
   }
 
   /**
@@ -163,72 +117,27 @@ export class RoomConnection {
    */
   setBrowserOnline (online) {
     this._browserOffline = !online
-    if (this.status === 'closed' || this.status === 'refused') return
-    if (!online) {
-      if (this.provider.ws) this.provider.disconnect()
-      this.status = 'offline'
-    } else if (this.status === 'offline') {
-      this.status = 'reconnecting'
-      this.provider.connect()
-    }
+    const s = this.client.status
+    if (s === 'closed' || s === 'stopped') return
+    if (!online) this.client.pause()
+    else if (s === 'paused') this.client.reconnectNow()
     this._changed()
   }
 
   /** Skip the backoff wait: drop whatever socket there is and connect again. */
   reconnectNow (evenIfConnected = false) {
-    if (this.provider.wsconnected && !evenIfConnected) return
-    this.provider.disconnect()
-    this.provider.connect()
-    if (this.status === 'offline' || this.status === 'connected') {
-      this.status = 'reconnecting'
-      this._changed()
-    }
-  }
-
-  _onCollab (decoder) {
-    let msg
-    try {
-      msg = readCollab(decoder)
-    } catch (err) {
-      if (err instanceof ProtocolError) {
-        console.warn('collabd: ignoring a malformed message:', err.message)
-        return
-      }
-      throw err
-    }
-    this.state.receive(msg, this.now())
-    // A frame may hold further collabd messages back to back.
-    while (decoding.hasContent(decoder)) {
-      const type = decoding.readVarUint(decoder)
-      if (type !== MSG_COLLAB) break
-      try {
-        this.state.receive(readCollab(decoder), this.now())
-      } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err
-        break
-      }
-    }
+    this.client.reconnectNow(evenIfConnected)
   }
 
   /** Send one collabd message; false if not connected (nothing is queued). */
   send (msg) {
-    const ws = this.provider.ws
-    if (!this.provider.wsconnected || !ws || ws.readyState !== 1) return false
-    ws.send(encodeCollab(msg))
-    return true
-  }
-
-  get connected () {
-    return this.provider.wsconnected
+    return this.client.sendMessage(msg)
   }
 
   destroy () {
-    clearInterval(this._live)
     // A goodbye (1000, which the server never sends itself): the other side sees "left" at once
     // instead of "reconnecting" for the grace period (SPEC 12). The page is going away.
-    const ws = this.provider.ws
-    if (ws && ws.readyState === 1) ws.close(1000, 'left')
-    this.provider.destroy()
+    this.client.close()
     this.doc.destroy()
   }
 }

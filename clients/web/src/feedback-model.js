@@ -8,7 +8,7 @@
  *   never shown to the interviewer; after the reveal the candidate sees it beside the
  *   interviewer's technical score.
  */
-import { FEEDBACK } from './schema.generated.js'
+import { FEEDBACK } from '@collabd/client'
 
 // The forms themselves (fields, labels, bounds, the private field) are generated from the
 // server's schema (protocol/collab_protocol/forms.py); here they take the shape the view renders.

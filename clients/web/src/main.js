@@ -2,7 +2,7 @@
  * Entry point. `/join#token=...` (or any path with a token in the hash) opens the interview
  * room; anything else shows the start page.
  */
-import { tokenFromHash, decodeToken, isExpired, TokenError } from './token.js'
+import { tokenFromHash, decodeToken, isExpired, TokenError } from '@collabd/client'
 import { mountStart } from './start.js'
 import { mountRoom } from './room.js'
 import { linkProblem, mountLinkProblem } from './link-problem.js'

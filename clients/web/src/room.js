@@ -166,7 +166,7 @@ export function mountRoom (app, { token, payload }) {
       h('label', {}, 'Font size ', fontSelect),
       h('span', { class: 'hint' }, 'Ctrl+Enter runs · Esc then Tab leaves the editor')),
     h('div', { class: 'code-layout' }, questionHost, h('div', { class: 'code-main' }, editorHost, runsHost)))
-  const editor = createEditor(editorHost, { doc: conn.doc, awareness: conn.awareness, live: () => conn.provider.synced })
+  const editor = createEditor(editorHost, { doc: conn.doc, awareness: conn.awareness, live: () => conn.synced })
   langSelect.value = editor.language
   langSelect.addEventListener('change', () => editor.setLanguage(langSelect.value))
   editor.onLanguageChange((id, { remote } = {}) => {
@@ -199,8 +199,8 @@ export function mountRoom (app, { token, payload }) {
     applyDark(next)
   })
   // Everyone agrees on the language: once synced, write the default if nobody chose one.
-  conn.provider.on('sync', (synced) => {
-    if (synced && !state.readOnly && !AFTER_PHASES.has(state.phase)) editor.seedLanguage()
+  conn.onSynced(() => {
+    if (!state.readOnly && !AFTER_PHASES.has(state.phase)) editor.seedLanguage()
   })
 
   const question = createQuestion(questionHost, { state, send })
@@ -236,7 +236,7 @@ export function mountRoom (app, { token, payload }) {
   const whiteboard = createWhiteboard(panels.board, {
     doc: conn.doc,
     awareness: conn.awareness,
-    live: () => conn.provider.synced,
+    live: () => conn.synced,
     // the other side clearing (or restoring) the board is news; either may restore it
     onClear: ({ what, by, local }) => {
       if (local) return notify('board', '')

@@ -1,5 +1,5 @@
-// RoomConnection over a fake WebSocket: the stock y-websocket provider plus collabd's type-100
-// messages on the same socket; hello after every (re)connect; connection state for the header.
+// RoomConnection over a fake WebSocket: the client package (Yjs sync, awareness and collabd's
+// type-100 messages on one socket), hello after every (re)connect, connection state for the header.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
@@ -7,7 +7,7 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import { RoomConnection } from '../src/connection.js'
 import { RoomState } from '../src/state.js'
-import { decodeFrame, encodeCollab } from '../src/codec.js'
+import { decodeFrame, encodeCollab } from '@collabd/client'
 
 class FakeSocket {
   constructor (url) {
@@ -18,7 +18,11 @@ class FakeSocket {
   }
 
   send (data) { this.sent.push(new Uint8Array(data)) }
-  close () { this.readyState = 3 }
+  close () {
+    if (this.readyState === 3) return
+    this.readyState = 3
+    if (this.onclose) this.onclose({ code: 1005, reason: '' })
+  }
   open () {
     this.readyState = 1
     this.onopen()
@@ -68,8 +72,8 @@ test('connects to /rooms/<room> with the token and says hello after the socket o
   assert.equal(conn.send({ t: 'chat.post', text: 'x' }), false, 'nothing is sent before the socket is open')
   ws.open()
   assert.equal(conn.status, 'connected')
-  assert.deepEqual(ws.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 0, run_after: 0 }])
-  assert.ok(ws.sent.some((f) => f[0] === 0 && f[1] === 0), 'the provider sent SyncStep1 itself')
+  assert.deepEqual(ws.collab(), [{ t: 'hello', v: 1, client: 'web', chat_after: 0, run_after: null }])
+  assert.ok(ws.sent.some((f) => f[0] === 0 && f[1] === 0), 'SyncStep1 was sent')
 })
 
 test('collabd messages from the server reach the room state; a frame may hold several', (t) => {
@@ -108,7 +112,7 @@ test('after a drop: reconnecting, edits kept and counted, then hello with the la
   const server = new Y.Doc()
   server.getText('code').insert(0, 'server text ')
   ws.receive(step2From(server))
-  assert.equal(conn.provider.synced, true)
+  assert.equal(conn.synced, true)
   ws.receive(encodeCollab({ t: 'chat.msg', id: 9, ts: 1, from: { id: 'p2', name: 'A', color: '#000000' }, text: 'hi' }))
   ws.receive(encodeCollab({ t: 'run.msg', id: 3, ts: 2, from: { id: 'p2', name: 'A', color: '#000000' }, language: 'python', stdout: '1\n', exit: 0 }))
   const post = state.postChat('lost in flight')
@@ -140,8 +144,8 @@ test('a 44xx close from the server is final: closed, no reconnect', (t) => {
   ws.readyState = 3
   ws.onclose({ code: 4401, reason: 'token expired' })
   assert.equal(conn.status, 'closed')
-  assert.deepEqual(conn.closeInfo, { code: 4401, reason: 'token expired' })
-  assert.equal(conn.provider.shouldConnect, false)
+  assert.deepEqual([conn.closeInfo.code, conn.closeInfo.reason, conn.closeInfo.terminal], [4401, 'token expired', true])
+  assert.equal(FakeSocket.all.length, 1, 'no reconnect')
 })
 
 test('browser offline: the socket is closed at once and edits are counted; online: reconnect without waiting', async (t) => {
@@ -195,7 +199,7 @@ test('a silent connection is probed with query-awareness, then given up as lost'
   offset = 7000
   conn._checkLive()
   assert.equal(conn.status, 'reconnecting', 'after 6 s of silence the connection counts as lost')
-  assert.equal(conn.provider.wsconnected, false)
+  assert.equal(conn.connected, false)
 })
 
 test('a refused join link is recognised from the server\'s answer to a plain GET', async (t) => {

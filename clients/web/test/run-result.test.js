@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { OutputCollector, shapeResult, outcome, summary, lineFromStack, userStack, cutCodePoints, canRun, orderOf, printedOutput, firstLine } from '../src/run-result.js'
 import { formatArgs } from '../src/run-format.js'
-import { toMap } from '../src/codec.js'
+import { toMap } from '@collabd/client'
 
 test('a clean run: exit 0, output in order, valid run.result', () => {
   const out = new OutputCollector(100)

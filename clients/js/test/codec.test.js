@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { encode as mpEncode } from '@msgpack/msgpack'
+import { encode as mpEncode } from '../src/msgpack.js'
 import {
   KINDS, toMap, fromMap, encodeCollab, decodeFrame, encodeMessage, packPayload, unpackPayload,
   ProtocolError, MSG_COLLAB, decodeAwareness, encodeAwareness
