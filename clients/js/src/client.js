@@ -350,7 +350,7 @@ export class CollabClient {
     }
     if (!this.everWelcomed && !this.retryBeforeWelcome) {
       if (ws) this._stop(new SdkError('closed', `connection closed (${code})`))
-      else this._refusal().then((err) => this._stop(err)) // never got in: ask the server why
+      else this._refusal().then((err) => { if (!this._closing) this._stop(err) }) // never got in: ask why
       return
     }
     if (!this.reconnect) {
