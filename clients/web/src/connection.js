@@ -62,8 +62,9 @@ export class RoomConnection {
 
   get status () {
     const c = this.client
-    if (c.status === 'closed') return 'closed'
-    if (c.status === 'stopped') return c.refusal ? 'refused' : 'closed'
+    // refused stays refused, even once the page has closed the client to explain the link
+    if (c.refusal) return 'refused'
+    if (c.status === 'closed' || c.status === 'stopped') return 'closed'
     if (c.status === 'connected') return 'connected'
     if (this._browserOffline) return 'offline'
     if (c.everWelcomed || c.connections > 0) return 'reconnecting'

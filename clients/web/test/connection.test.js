@@ -216,6 +216,8 @@ test('a refused join link is recognised from the server\'s answer to a plain GET
   await until(() => conn.status === 'refused')
   assert.deepEqual(conn.refusal, { code: 'bad_token', message: 'bad signature' })
   assert.deepEqual(asked, ['http://127.0.0.1:1/rooms/room-1?token=v1.a.b'])
+  conn.destroy() // the page explains the link and closes the room: still refused
+  assert.equal(conn.status, 'refused')
 })
 
 test('a server that is down is not taken for a refused link', async (t) => {
