@@ -151,7 +151,7 @@ async def test_end_feedback_reveal_and_unmask_in_the_terminal(server, clients):
         await wait_until(lambda: bool(app.query("#reveal")), what="the reveal")
         reveal = static_text(app, "#reveal")
         assert "Would want" not in reveal and "How well do you think" not in reveal
-        assert "Quality of the question (1-4): 4/4" in reveal
+        assert "Quality of the question: 4/4" in reveal
         assert other.reveal is not None and other.reveal.theirs == {
             **GOOD_INTERVIEWER_FORM,
             "notes": "solid",

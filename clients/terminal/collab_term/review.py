@@ -3,101 +3,162 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, get_args
 
+import msgspec
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
-INTERVIEWER_FORM = [
-    ("would_hire", "bool", "Would you hire them?"),
-    ("technical", "score", "Technical ability (1-4)"),
-    ("problem_solving", "score", "Problem solving (1-4)"),
-    ("communication", "score", "Communication (1-4)"),
-]
-INTERVIEWEE_FORM = [
-    ("would_work_with", "bool", "Would you want to work with them?"),
-    ("question_quality", "score", "Quality of the question (1-4)"),
-    ("helpfulness", "score", "Helpfulness of the interviewer (1-4)"),
-    (
-        "self_assessment",
-        "score",
-        "How well do you think you did? (1-4, private: never shown to the interviewer)",
-    ),
-]
-FORM_LABELS = {name: label for name, _, label in INTERVIEWER_FORM + INTERVIEWEE_FORM}
+from collab_protocol.forms import (
+    FORMS,
+    SCORE_LABELS,
+    SCORE_MAX,
+    SCORE_MIN,
+    Form,
+    field_meta,
+    private_fields,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One field of a feedback form as the terminal shows it, read from the form's Struct."""
+
+    name: str
+    kind: str  # "bool" (yes/no), "score" (a radio per value from low to high) or "text"
+    label: str
+    low: int = 0
+    high: int = 0
+    max_length: int | None = None
+    help: str = ""  # shown under the label (the private field says who sees it)
+
+
+def questions(role: str) -> tuple[Question, ...]:
+    """The role's form, field by field, from collab_protocol.forms.FORMS: a field added there
+    shows up here with its label, kind, range and privacy."""
+    return _questions(FORMS[role])
+
+
+@lru_cache(maxsize=8)
+def _questions(form: type[Form]) -> tuple[Question, ...]:
+    private = private_fields(form)
+    out = []
+    for field in msgspec.structs.fields(form):
+        meta = field_meta(field.type)
+        base = get_args(field.type)[0]
+        label = meta.title or field.name
+        extra = meta.extra or {}
+        help_text = str(extra.get("help", ""))
+        privacy = " (private: never shown to the interviewer)" if field.name in private else ""
+        if base is bool:
+            out.append(Question(field.name, "bool", label + privacy, help=help_text))
+        elif base is int:
+            low = int(meta.ge if meta.ge is not None else SCORE_MIN)
+            high = int(meta.le if meta.le is not None else SCORE_MAX)
+            out.append(Question(field.name, "score", f"{label} ({low}-{high}){privacy}", low,
+                                high, help=help_text))
+        else:
+            out.append(Question(field.name, "text", label + privacy, max_length=meta.max_length,
+                                help=help_text))
+    return tuple(out)
+
+
+def field_labels(role: str) -> dict[str, str]:
+    """The labels (Meta titles) of the role's form fields, for showing its answers."""
+    form = FORMS.get(role)
+    fields = msgspec.structs.fields(form) if form is not None else ()
+    return {f.name: field_meta(f.type).title or f.name for f in fields}
 
 
 class FeedbackForm(Vertical):
     def __init__(self, role: str) -> None:
         super().__init__(id="feedback-form")
         self.role = role
-        self.fields = INTERVIEWER_FORM if role == "interviewer" else INTERVIEWEE_FORM
+        self.fields = questions(role)
 
     def compose(self) -> ComposeResult:
-        yield Label(
-            f"[b]Feedback[/b] — as the {self.role}. Both forms stay sealed until both are in."
-        )
-        for name, kind, label in self.fields:
-            yield Label(label, classes="question")
-            if kind == "bool":
+        yield Label(f"[b]{escape(FORMS[self.role].TITLE)}[/b] — as the {self.role}. Both forms "
+                    "stay sealed until both are in.")
+        for q in self.fields:
+            yield Label(escape(q.label), classes="question")
+            if q.help:
+                yield Static(escape(q.help), classes="help")
+            if q.kind == "bool":
                 yield RadioSet(
-                    RadioButton("Yes", id=f"fb-{name}-yes"),
-                    RadioButton("No", id=f"fb-{name}-no"),
-                    id=f"fb-{name}",
+                    RadioButton("Yes", id=f"fb-{q.name}-yes"),
+                    RadioButton("No", id=f"fb-{q.name}-no"),
+                    id=f"fb-{q.name}",
                 )
-            else:
+            elif q.kind == "score":
                 yield RadioSet(
-                    *(RadioButton(str(i), id=f"fb-{name}-{i}") for i in range(1, 5)),
-                    id=f"fb-{name}",
+                    *(RadioButton(score_label(i), id=f"fb-{q.name}-{i}")
+                      for i in range(q.low, q.high + 1)),
+                    id=f"fb-{q.name}",
                     classes="scores",
                 )
-        yield Label("Notes (optional)", classes="question")
-        yield Input(placeholder="notes", id="fb-notes", max_length=5000)
+            else:
+                yield Input(placeholder=q.name, id=f"fb-{q.name}", max_length=q.max_length or 0)
         yield Button("Submit feedback", id="fb-submit", variant="primary")
         yield Static("", id="fb-error")
 
     def values(self) -> dict[str, Any]:
         form: dict[str, Any] = {}
-        for name, kind, label in self.fields:
-            pressed = self.query_one(f"#fb-{name}", RadioSet).pressed_button
+        for q in self.fields:
+            if q.kind == "text":
+                form[q.name] = self.query_one(f"#fb-{q.name}", Input).value
+                continue
+            pressed = self.query_one(f"#fb-{q.name}", RadioSet).pressed_button
             if pressed is None or pressed.id is None:
-                raise ValueError(f"please answer: {label}")
+                raise ValueError(f"please answer: {q.label}")
             value = pressed.id.rsplit("-", 1)[1]
-            form[name] = value == "yes" if kind == "bool" else int(value)
-        form["notes"] = self.query_one("#fb-notes", Input).value
+            form[q.name] = value == "yes" if q.kind == "bool" else int(value)
         return form
 
 
-def describe_form(form: dict[str, Any]) -> str:
-    lines = []
+def score_label(score: int) -> str:
+    """"3" or, on the SPEC's 1..4 scale, "3 Good"."""
+    if SCORE_MIN <= score <= SCORE_MAX and len(SCORE_LABELS) == SCORE_MAX - SCORE_MIN + 1:
+        return f"{score} {SCORE_LABELS[score - SCORE_MIN]}"
+    return str(score)
+
+
+def describe_form(form: dict[str, Any], author: str) -> str:
+    """`form`'s answers under the labels of `author`'s form (a role), text answers last."""
+    labels = field_labels(author)
+    lines, texts = [], []
     for key, value in form.items():
-        if key == "notes":
-            continue
-        shown = ("yes" if value else "no") if isinstance(value, bool) else f"{value}/4"
-        lines.append(f"  {FORM_LABELS.get(key, key)}: {shown}")
-    if form.get("notes"):
-        lines.append(f"  Notes: {form['notes']}")
-    return "\n".join(lines)
+        label = escape(labels.get(key, key))
+        if isinstance(value, bool):
+            lines.append(f"  {label}: {'yes' if value else 'no'}")
+        elif isinstance(value, int):
+            lines.append(f"  {label}: {value}/{SCORE_MAX}")
+        elif value:
+            texts.append(f"  {label}: {escape(str(value))}")
+    return "\n".join(lines + texts)
 
 
 def reveal_text(reveal: Any, role: str) -> str:
+    other = next((r for r in FORMS if r != role), role)
     parts = [
         "[b]Feedback revealed[/b]",
         "",
         "Your answers:",
-        describe_form(reveal.mine),
+        describe_form(reveal.mine, role),
         "",
         "Their answers:",
-        describe_form(reveal.theirs),
+        describe_form(reveal.theirs, other),
     ]
     if reveal.calibration:
         parts += [
             "",
-            f"Calibration: you rated yourself {reveal.calibration.get('self')}/4; the "
+            f"Calibration: you rated yourself {reveal.calibration.get('self')}/{SCORE_MAX}; the "
             f"interviewer scored your technical ability "
-            f"{reveal.calibration.get('actual')}/4.",
+            f"{reveal.calibration.get('actual')}/{SCORE_MAX}.",
         ]
     return "\n".join(parts)
 
