@@ -205,6 +205,9 @@ class PostgresStore:
         self._writer: psycopg.Connection[Any] | None = None
         self._reader: psycopg.Connection[Any] | None = None
         self._prepared_on: psycopg.Connection[Any] | None = None  # STATEMENTS prepared there
+        # sessions whose record or extra could not be read: the fast queries step over them
+        # (their casts would fail the whole query and send every sweep down the slow path)
+        self._damaged: set[str] = set()
         try:
             self.migrate()
         except BaseException as exc:
@@ -405,16 +408,21 @@ class PostgresStore:
             return [r for r in _readable(rows, "timed_sessions") if _timed(r.record)]
 
     def stale_practice_lobbies(self, created_before: int, limit: int) -> list[str]:
-        sql = ("SELECT id FROM sessions WHERE created_at < %s AND record::jsonb->>'phase' = "
-               "'lobby' AND extra::jsonb->>'practice' IN ('true', '1') "
+        # CASE: a damaged row already named is never cast (WHERE clauses have no set order)
+        sql = ("SELECT id FROM sessions WHERE created_at < %s AND CASE WHEN id = ANY(%s) "
+               "THEN false ELSE record::jsonb->>'phase' = 'lobby' AND "
+               "extra::jsonb->>'practice' IN ('true', '1') END "
                'ORDER BY created_at, id COLLATE "C" LIMIT %s')
         try:
-            return [r[0] for r in self._r().execute(sql, (created_before, limit))]
-        except psycopg.DataError:  # as in timed_sessions
+            return [r[0] for r in self._r().execute(
+                sql, (created_before, sorted(self._damaged), limit))]
+        except psycopg.DataError:  # a new damaged row: read them one by one, once
             rows = self._sessions('WHERE created_at < %(before)s '
                                   'ORDER BY created_at, id COLLATE "C"',
                                   {"before": created_before})
-            return [r.sid for r in _readable(rows, "stale_practice_lobbies")
+            readable = _readable(rows, "stale_practice_lobbies")
+            self._damaged.update(r.sid for r in rows if r.problem is not None)
+            return [r.sid for r in readable
                     if r.record.get("phase") == "lobby"
                     and r.extra.get("practice") in (True, 1, "true", "1")][:limit]
 

@@ -49,3 +49,20 @@ def test_start_up_queries_skip_a_damaged_record(open_store: Callable[[], Any], b
     # PostgreSQL's query fails on it (the cast, jsonb_each): the rows are read one by one
     named = [r for r in caplog.records if getattr(r, "session", None) == "b-bad"]
     assert named and all(r.getMessage() == "damaged session skipped" for r in named)
+
+
+def test_a_damaged_record_sends_one_sweep_down_the_slow_path(
+        open_store: Callable[[], Any], caplog: pytest.LogCaptureFixture) -> None:
+    """The stale-lobby sweep runs every minute: a damaged record must not make every sweep read
+    every old session. PostgreSQL's fast query fails on it once; the slow path names it, and
+    later sweeps step over it (named once, so the log says the slow path ran once)."""
+    store = open_store()
+    store.save_session("a-bad", record("a-bad", "live"), 1)
+    store.save_session("b-practice", record("b-practice", "lobby"), 2, kind="practice",
+                       extra={"practice": True})
+    damage(store, "a-bad", "{not json")
+    with caplog.at_level(logging.WARNING, logger="collabd.store"):
+        for _ in range(3):
+            assert store.stale_practice_lobbies(10, 10) == ["b-practice"]
+    named = [r for r in caplog.records if getattr(r, "session", None) == "a-bad"]
+    assert len(named) == (0 if isinstance(store, SqliteStore) else 1)
