@@ -27,6 +27,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
+from collab_protocol.phases import INTERVIEW_PHASES
+from collab_protocol.phases import Phase as Phase  # defined once, in the protocol
+
 Role = Literal["interviewer", "interviewee"]
 ROLES: tuple[Role, Role] = ("interviewer", "interviewee")
 
@@ -55,15 +58,6 @@ class IllegalTransition(SessionError):
     """The event or action is not allowed in the current phase."""
 
     code = "wrong_phase"
-
-
-class Phase(StrEnum):
-    LOBBY = "lobby"
-    LIVE = "live"
-    FEEDBACK = "feedback"
-    REVEALED = "revealed"
-    UNMASKED = "unmasked"
-    SEALED = "sealed"
 
 
 class Event(StrEnum):
@@ -98,7 +92,7 @@ TERMINAL: frozenset[Phase] = frozenset({Phase.UNMASKED, Phase.SEALED})
 # gate of the server is a row here (the runtime's handlers and `Session` ask `allowed` or
 # `require`), and the session view lists the actions allowed now (Session.actions_for).
 _ALL = frozenset(Phase)
-_INTERVIEW = frozenset({Phase.LOBBY, Phase.LIVE})
+_INTERVIEW = INTERVIEW_PHASES
 ACTION_PHASES: dict[str, frozenset[Phase]] = {
     "edit_document": _INTERVIEW,
     "end_interview": frozenset(p for (p, e) in TRANSITIONS if e is Event.END),

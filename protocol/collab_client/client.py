@@ -33,6 +33,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from collab_protocol import (
+    INTERVIEW_PHASES,
     PROTOCOL_VERSION,
     Ack,
     AuthDenied,
@@ -592,6 +593,17 @@ class Client:
     def phase(self) -> str | None:
         return self.session.phase if self.session else None
 
+    def may(self, action: str) -> bool | None:
+        """Whether the server allows us `action` now (names: SPEC 8.2), from the `actions` of
+        our own entry in the session message; None when it has not said (no session yet, or
+        a server that sends no `actions`), for the caller to judge by the phase."""
+        me = (self.you or {}).get("id")
+        for p in self.session.participants if self.session else ():
+            if isinstance(p, dict) and me is not None and p.get("id") == me:
+                actions = p.get("actions")
+                return action in actions if isinstance(actions, list) else None
+        return None
+
     @property
     def code(self) -> str:
         return str(self.text)
@@ -708,7 +720,7 @@ class Client:
         codes = {"not_allowed", "wrong_phase", "not_found"}
         await self.wait_for(
             lambda c: (
-                c.phase not in ("lobby", "live", None)
+                (c.phase is not None and c.phase not in INTERVIEW_PHASES)
                 or any(e.code in codes and not e.ref for e in c.errors[seen:])
             ),
             timeout,

@@ -13,9 +13,11 @@ from .errors import (
 )
 from .messages import *  # noqa: F403
 from .messages import KINDS, PROTOCOL_VERSION, CollabMessage, Message
+from .phases import INTERVIEW_PHASES, Phase
 
 __all__ = [
     "KINDS", "PROTOCOL_VERSION", "AwarenessEntry", "BadPayload", "CloseCode", "CollabMessage",
-    "DecodeError", "InvalidMessage", "Message", "ProtocolError", "TooLarge", "UnknownKind",
+    "DecodeError", "INTERVIEW_PHASES", "InvalidMessage", "Message", "Phase", "ProtocolError",
+    "TooLarge", "UnknownKind",
     "decode_awareness", "decode_frame", "encode", "encode_awareness", "from_map", "to_map",
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from collab_client import Client, SdkError
-from collab_client.links import parse_join
+from collab_client.links import JoinInfo, parse_join
 from collab_client.positions import utf16_len
 from collab_protocol import ChatMsg, SessionState
 from support.server import ServerProcess, in_process
@@ -239,3 +239,26 @@ async def test_close_stops_and_the_other_side_sees_status(tmp_path: Path, client
         with pytest.raises(SdkError):
             await b.post_chat("gone")
         await asyncio.gather(a.close(), a.close())
+
+
+async def test_may_follows_the_actions_the_server_lists(server, clients):
+    created, a, b = await pair(server, clients)
+    assert a.may("end_interview") is True and a.may("edit_document") is True
+    assert b.may("end_interview") is False  # not the interviewee's to end
+    assert a.may("submit_feedback") is False
+    await a.end_interview()
+    await b.wait_for(lambda c: c.phase == "feedback")
+    for c in (a, b):
+        await c.wait_for(lambda c: c.may("submit_feedback") is True)
+        assert c.may("end_interview") is False and c.may("edit_document") is False
+
+
+def test_may_is_unknown_without_actions_from_the_server():
+    client = Client(JoinInfo("http://127.0.0.1:1", "t", "room", "p1", "interviewer", 0))
+    assert client.may("chat") is None  # no session yet
+    client.you = {"id": "p1"}
+    client.session = SessionState(phase="live", participants=[{"id": "p1", "role": "interviewer"}])
+    assert client.may("chat") is None  # an older server: the caller judges by the phase
+    client.session = SessionState(
+        phase="live", participants=[{"id": "p1", "role": "interviewer", "actions": ["chat"]}])
+    assert client.may("chat") is True and client.may("run") is False

@@ -71,6 +71,7 @@ from textual.widgets import (
 from collab_client import Client, SdkError, TextBinding
 from collab_client.positions import cp_from_utf16, utf16_from_cp
 from collab_protocol import (
+    INTERVIEW_PHASES,
     Ack,
     ChatHistory,
     ChatMsg,
@@ -79,6 +80,7 @@ from collab_protocol import (
     Error,
     IceServers,
     Notes,
+    Phase,
     Question,
     RunHistory,
     RunMsg,
@@ -522,16 +524,16 @@ class CollabTerm(App[int]):
         client = self.client
         phase = client.session.phase if client is not None and client.session else None
         before, self._phase = self._phase, phase
-        if before not in ("lobby", "live") or phase in (None, "lobby", "live"):
+        if before not in INTERVIEW_PHASES or phase is None or phase in INTERVIEW_PHASES:
             return
         if self._ending:
             text = "You ended the interview."
-        elif phase == "sealed" and before == "lobby":
+        elif phase == Phase.SEALED and before == Phase.LOBBY:
             text = "The interview was ended before you both joined."
         else:
             text = ("The interview has ended (not by you): the code is read-only now."
                     if not self.time_was_up() else "Time is up: the interview has ended.")
-        if phase == "feedback":
+        if phase == Phase.FEEDBACK:
             text += " Feedback is open: f2 shows the form."
         line = RichText("■ ", style="bold")
         line.append(text, style="italic")
@@ -631,7 +633,7 @@ class CollabTerm(App[int]):
         parts = [f"[b]{you.get('name', '?')}[/] ({you.get('role', '?')})"]
         deadline = ""
         if client.session is not None:
-            if client.session.phase in ("lobby", "live"):
+            if client.session.phase in INTERVIEW_PHASES:
                 self._live_ends_at = client.session.ends_at
             parts.append(f"phase: [b]{client.session.phase}[/]")
             deadline = deadline_text(client.session.phase, self.deadline_ms())
@@ -648,8 +650,8 @@ class CollabTerm(App[int]):
         parts.append(conn)
         status.update("  ·  ".join(parts))
         with contextlib.suppress(NoMatches):
-            shown = deadline if client.phase in ("feedback", "revealed") else ""
-            if client.phase == "revealed" and client.unmask_result is not None:
+            shown = deadline if client.phase in (Phase.FEEDBACK, Phase.REVEALED) else ""
+            if client.phase == Phase.REVEALED and client.unmask_result is not None:
                 shown = ""
             self.query_one("#review-deadline", Static).update(shown.capitalize())
 
@@ -661,7 +663,7 @@ class CollabTerm(App[int]):
             return None
         if client.session.ends_at:
             return client.session.ends_at
-        if client.session.phase == "revealed" and client.unmask_status is not None:
+        if client.session.phase == Phase.REVEALED and client.unmask_status is not None:
             return client.unmask_status.deadline
         return None
 
@@ -686,10 +688,7 @@ class CollabTerm(App[int]):
                 user = st.get("user") or {}
                 lines.append(f"[{user.get('color', '#888888')}]● {user.get('name', '?')}[/]")
         self.query_one(PeopleList).people = tuple(lines)
-        can_end = (client.you or {}).get("role") == "interviewer" and (
-            client.session is not None and client.session.phase in ("lobby", "live")
-        )
-        self.query_one("#end", Button).set_class(not can_end, "hidden")
+        self.query_one("#end", Button).set_class(not self.can_end(), "hidden")
         self.refresh_bindings()  # F4 is advertised only to whoever may end
         if self.invite:
             others_here = any(
@@ -725,7 +724,7 @@ class CollabTerm(App[int]):
     def on_review_pane_rebuilt(self, event: ReviewPane.Rebuilt) -> None:
         # the pane's own switcher: a dialog may be the screen on top
         switcher = event.pane.parent
-        if (self.client is not None and self.client.phase not in ("lobby", "live")
+        if (self.client is not None and self.client.phase not in INTERVIEW_PHASES
                 and isinstance(switcher, ContentSwitcher)):
             switcher.current = "review-pane"
 
@@ -781,14 +780,24 @@ class CollabTerm(App[int]):
         return str(((self.client.you or {}) if self.client else {}).get("role", ""))
 
     def can_end(self) -> bool:
+        """What the server's `actions` say; from a server that lists none, by role and phase."""
         client = self.client
-        return (self.role() == "interviewer" and client is not None
-                and client.session is not None and client.session.phase in ("lobby", "live"))
+        if client is None or client.session is None:
+            return False
+        allowed = client.may("end_interview")
+        if allowed is not None:
+            return allowed
+        return self.role() == "interviewer" and client.session.phase in INTERVIEW_PHASES
 
     def can_set_question(self) -> bool:
+        """As can_end; before the session message arrives, the interviewer may."""
         client = self.client
-        return (self.role() == "interviewer" and client is not None
-                and (client.session is None or client.session.phase in ("lobby", "live")))
+        if client is None or client.session is None:
+            return client is not None and self.role() == "interviewer"
+        allowed = client.may("set_question")
+        if allowed is not None:
+            return allowed
+        return self.role() == "interviewer" and client.session.phase in INTERVIEW_PHASES
 
     def restore_focus(self, widget: Any) -> None:
         """After a dialog: back to where the user was (never to a button that Enter would

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from collab_protocol import Phase
 from collab_protocol.forms import (
     FORMS,
     SCORE_LABELS,
@@ -172,18 +173,18 @@ def review_plan(client: Any) -> tuple[tuple[str, str], ...]:
     fs = client.feedback_status
     role = str((client.you or {}).get("role", "guest"))
     plan: list[tuple[str, str]] = []
-    if phase == "lobby":
+    if phase == Phase.LOBBY:
         plan.append(("info", "Waiting for the other participant to join. Feedback opens "
                              "when the interview ends."))
-    elif phase == "live":
+    elif phase == Phase.LIVE:
         plan.append(("info", "The interview is on. Feedback opens when it ends."))
     elif (
-        phase == "feedback"
+        phase == Phase.FEEDBACK
         and role in ("interviewer", "interviewee")
         and (fs is None or fs.mine != "submitted")
     ):
         plan.append(("form", role))
-    elif phase == "feedback":
+    elif phase == Phase.FEEDBACK:
         theirs = fs.theirs if fs else "pending"
         plan.append(
             (
@@ -203,7 +204,7 @@ def review_plan(client: Any) -> tuple[tuple[str, str], ...]:
             plan.append(("result", "No mutual unmask: identities stay private."))
     elif client.unmask_status is not None and client.session.unmask_offered:
         plan.append(("unmask", client.unmask_status.mine))
-    elif phase == "sealed" and client.reveal is None:
+    elif phase == Phase.SEALED and client.reveal is None:
         plan.append(("info", "The session is sealed."))
     return tuple(plan)
 

@@ -12,7 +12,7 @@ from rich.markdown import Markdown as RichMarkdown
 from rich.style import Style
 from rich.text import Text as RichText
 
-from collab_protocol import ChatMsg, RunMsg
+from collab_protocol import ChatMsg, Phase, RunMsg
 from collab_protocol.runorder import printed
 
 # meta.language (SPEC 10; the web client offers python, javascript, typescript, plaintext) ->
@@ -36,11 +36,11 @@ LANGUAGES = {
 
 
 # what the running timer (session.ends_at) is counting down to, per phase
-DEADLINE_LABELS = {
-    "lobby": "interview ends in",
-    "live": "interview ends in",
-    "feedback": "time left to submit feedback:",
-    "revealed": "time left to answer the unmask question:",
+DEADLINE_LABELS: dict[str, str] = {
+    Phase.LOBBY: "interview ends in",
+    Phase.LIVE: "interview ends in",
+    Phase.FEEDBACK: "time left to submit feedback:",
+    Phase.REVEALED: "time left to answer the unmask question:",
 }
 
 
