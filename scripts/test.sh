@@ -15,6 +15,7 @@ COMPILED=(
   tests/core/test_yupdate.py
   tests/core/test_ratelimit.py
   tests/core/test_gate_vs_libraries.py
+  tests/interop  # stock Yjs clients (npm yjs + y-websocket) against what ships
 )
 scripts/setup.sh --all
 .venv/bin/ruff check .
