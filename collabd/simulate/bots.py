@@ -33,10 +33,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
+import msgspec
 
+from collab_protocol import ChatMsg, FeedbackReveal, Phase, SessionState, UnmaskResult, UnmaskStatus
+from collab_protocol.forms import IntervieweeForm, InterviewerForm, private_fields
+
+from ..api.payloads import Created, CreateSession
 from .plan import SessionPlan
 
-TERMINAL = ("unmasked", "sealed")
+TERMINAL = frozenset({Phase.UNMASKED, Phase.SEALED})
 CLIENT_NAME = "collabd-simulate"
 TYPE_TICK = 0.05  # at most 20 edits per second per typist, whatever the character rate
 
@@ -51,15 +56,15 @@ class ClientLike(Protocol):
     @property
     def text(self) -> Any: ...  # the `code` Y.Text
     @property
-    def session(self) -> Any: ...  # last SessionState (phase, unmask_offered) or None
+    def session(self) -> SessionState | None: ...
     @property
-    def chat(self) -> Any: ...  # ChatMsg list in id order
+    def chat(self) -> list[ChatMsg]: ...  # in id order
     @property
-    def reveal(self) -> Any: ...  # FeedbackReveal or None
+    def reveal(self) -> FeedbackReveal | None: ...
     @property
-    def unmask_status(self) -> Any: ...
+    def unmask_status(self) -> UnmaskStatus | None: ...
     @property
-    def unmask_result(self) -> Any: ...
+    def unmask_result(self) -> UnmaskResult | None: ...
 
     async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = ...) -> Any: ...
     def insert(self, index: int, text: str) -> None: ...
@@ -155,7 +160,8 @@ def _has_chat_line(text: str) -> Callable[[ClientLike], bool]:
 
 async def create_session(
     http: aiohttp.ClientSession, s: BotSettings, plan: SessionPlan
-) -> dict[str, Any]:
+) -> Created:
+    """POST /api/sessions with a body the API's CreateSession accepts; its answer as Created."""
     body = {
         "interviewer": plan.interviewer,
         "interviewee": plan.interviewee,
@@ -168,6 +174,10 @@ async def create_session(
         },
         "simulated": True,
     }
+    try:
+        msgspec.convert(body, CreateSession)
+    except msgspec.ValidationError as exc:
+        raise SimulationError(f"the session to create is not valid: {exc}") from None
     url = s.server.rstrip("/") + "/api/sessions"
     headers = {"Authorization": f"Bearer {s.api_key}"}
     timeout = aiohttp.ClientTimeout(total=s.step_timeout)
@@ -175,8 +185,11 @@ async def create_session(
         if resp.status != 201:
             text = (await resp.text())[:300]
             raise SimulationError(f"POST /api/sessions answered {resp.status}: {text}")
-        created: dict[str, Any] = await resp.json()
-    return created
+        answer = await resp.read()
+    try:
+        return msgspec.json.decode(answer, type=Created)
+    except msgspec.ValidationError as exc:
+        raise SimulationError(f"POST /api/sessions answered an unexpected body: {exc}") from None
 
 
 async def type_into(client: ClientLike, text: str, rate: float) -> None:
@@ -304,15 +317,16 @@ async def _play(
 
     with clock.step("create"):
         created = await create_session(http, s, plan)
-    out.session_id = created["session_id"]
-    out.interviewer_pid = created["interviewer"]["pid"]
-    out.interviewee_pid = created["interviewee"]["pid"]
+    out.session_id = created.session_id
+    out.interviewer_pid = created.interviewer.pid
+    out.interviewee_pid = created.interviewee.pid
+    links = {"interviewer": created.interviewer, "interviewee": created.interviewee}
 
     with clock.step("join"):
 
         async def join(role: str) -> ClientLike:
             # The SDK bounds its own connect (by step_timeout); the outer bound is a safety net.
-            c = await asyncio.wait_for(connect(created[role]["token"], s.server), T + 5)
+            c = await asyncio.wait_for(connect(links[role].token, s.server), T + 5)
             clients.append(c)
             return c
 
@@ -328,8 +342,8 @@ async def _play(
             pair.append(result)
         er, ee = pair
         await _both(
-            _wait(er, lambda c: phase_of(c) == "live", T, "the interviewer to see live"),
-            _wait(ee, lambda c: phase_of(c) == "live", T, "the interviewee to see live"),
+            _wait(er, lambda c: phase_of(c) == Phase.LIVE, T, "the interviewer to see live"),
+            _wait(ee, lambda c: phase_of(c) == Phase.LIVE, T, "the interviewee to see live"),
         )
 
     by_role = {"interviewer": er, "interviewee": ee}
@@ -369,8 +383,8 @@ async def _play(
     with clock.step("end"):
         await er.end_interview(timeout=T)
         await _both(
-            _wait(er, lambda c: phase_of(c) == "feedback", T, "feedback phase"),
-            _wait(ee, lambda c: phase_of(c) == "feedback", T, "feedback phase"),
+            _wait(er, lambda c: phase_of(c) == Phase.FEEDBACK, T, "feedback phase"),
+            _wait(ee, lambda c: phase_of(c) == Phase.FEEDBACK, T, "feedback phase"),
         )
 
     with clock.step("feedback"):
@@ -453,6 +467,8 @@ async def _answer_unmask(
     )
     out.record("unmask_result", time.perf_counter() - t0)
     r_er, r_ee = er.unmask_result, ee.unmask_result
+    if r_er is None or r_ee is None:
+        raise SimulationError("an unmask result is missing")
     out.unmasked = bool(r_er.unmasked)
     if r_er.unmasked != plan.expect_unmasked or r_ee.unmasked != plan.expect_unmasked:
         raise SimulationError(
@@ -467,19 +483,24 @@ async def _answer_unmask(
         raise SimulationError("an identity was sent without a mutual unmask")
 
 
-def _check_reveal(plan: SessionPlan, er_reveal: Any, ee_reveal: Any) -> None:
+def _check_reveal(
+    plan: SessionPlan, er_reveal: FeedbackReveal | None, ee_reveal: FeedbackReveal | None
+) -> None:
+    """Each side's reveal is what the forms' Structs say it may see: the interviewer's lacks
+    the private fields, the interviewee's carries the calibration."""
+    if er_reveal is None or ee_reveal is None:
+        raise SimulationError("a reveal is missing")
+    er_form = msgspec.convert(plan.interviewer_form, InterviewerForm)
+    ee_form = msgspec.convert(plan.interviewee_form, IntervieweeForm)
     er_theirs = dict(er_reveal.theirs)
-    if "self_assessment" in er_theirs:
-        raise SimulationError("the interviewer's reveal carries the self-assessment")
-    expected = {k: v for k, v in plan.interviewee_form.items() if k != "self_assessment"}
-    if er_theirs != expected:
+    leaked = private_fields(IntervieweeForm) & set(er_theirs)
+    if leaked:
+        raise SimulationError(f"the interviewer's reveal carries {', '.join(sorted(leaked))}")
+    if er_theirs != ee_form.shared_dict():
         raise SimulationError("the interviewer's reveal differs from the interviewee's form")
-    if dict(ee_reveal.theirs) != plan.interviewer_form:
+    if dict(ee_reveal.theirs) != er_form.to_dict():
         raise SimulationError("the interviewee's reveal differs from the interviewer's form")
     calibration = dict(ee_reveal.calibration or {})
-    want = {
-        "self": plan.interviewee_form["self_assessment"],
-        "actual": plan.interviewer_form["technical"],
-    }
+    want = {"self": ee_form.self_assessment, "actual": er_form.technical}
     if calibration != want:
         raise SimulationError(f"calibration {calibration!r}, expected {want!r}")

@@ -33,6 +33,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from collab_protocol.forms import Form, IntervieweeForm, InterviewerForm
+
 SCORES = (1, 2, 3, 4)
 
 
@@ -153,22 +157,25 @@ class FeedbackDistribution:
             else self.work_with_prob_did_poorly
         )
 
-        interviewer_form = {
-            "would_hire": would_hire,
-            "technical": technical,
-            "problem_solving": problem_solving,
-            "communication": communication,
-            "notes": _notes(rng, INTERVIEWER_NOTES[technical]),
-        }
-        interviewee_form = {
-            "would_work_with": would_work_with,
-            "question_quality": question_quality,
-            "helpfulness": helpfulness,
-            "notes": _notes(rng, INTERVIEWEE_NOTES[helpfulness]),
-            "self_assessment": self_assessment,
-        }
+        # Built as the forms' Structs, so a draw the server would refuse fails here instead.
+        interviewer_form = InterviewerForm(
+            would_hire=would_hire,
+            technical=technical,
+            problem_solving=problem_solving,
+            communication=communication,
+            notes=_notes(rng, INTERVIEWER_NOTES[technical]),
+        )
+        interviewee_form = IntervieweeForm(
+            would_work_with=would_work_with,
+            question_quality=question_quality,
+            helpfulness=helpfulness,
+            notes=_notes(rng, INTERVIEWEE_NOTES[helpfulness]),
+            self_assessment=self_assessment,
+        )
         return Draw(
-            skill=skill, interviewer_form=interviewer_form, interviewee_form=interviewee_form
+            skill=skill,
+            interviewer_form=_checked(interviewer_form),
+            interviewee_form=_checked(interviewee_form),
         )
 
     def unmask_answer(self, rng: random.Random) -> str:
@@ -181,6 +188,11 @@ class Draw:
     skill: float
     interviewer_form: dict[str, Any]
     interviewee_form: dict[str, Any]
+
+
+def _checked(form: Form) -> dict[str, Any]:
+    """The form as a dict, after checking its bounds (a Struct's constructor does not)."""
+    return msgspec.convert(form.to_dict(), type(form)).to_dict()
 
 
 def _is_number(value: object) -> bool:
