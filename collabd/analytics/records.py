@@ -5,12 +5,7 @@ Stdlib (and the forms' bounds) only, so the storage layer can build records with
 
 `from_session_record(row.record, row.kind)` turns a stored session (a row of
 `SqliteStore.all_sessions()`) into an `InterviewRecord`. Forms are the dicts the feedback forms
-(collab_protocol.forms) were stored as:
-
-    interviewer_form = {"would_hire": bool, "technical": 1-4, "problem_solving": 1-4,
-                        "communication": 1-4, "notes": str}
-    interviewee_form = {"would_work_with": bool, "question_quality": 1-4, "helpfulness": 1-4,
-                        "notes": str, "self_assessment": 1-4}
+(collab_protocol.forms) were stored as; SCHEMA.md's table of them is generated (gen_doc.py).
 
 Only the fields the study uses (STUDY_FIELDS) are checked; extra fields are ignored, so the
 forms can grow without breaking the study. A score must be an int within the forms' score
@@ -63,6 +58,26 @@ EXCLUSION_REASONS = (
     INTERVIEWER_FORM_INVALID,
     INTERVIEWEE_FORM_INVALID,
 )
+
+
+def _invalid_meaning(role: str) -> str:
+    scores = [f"`{n}`" for n, k in STUDY_FIELDS[role].items() if k == "score"]
+    bools = [f"`{n}`" for n, k in STUDY_FIELDS[role].items() if k == "bool"]
+    score_text = (", ".join(scores[:-1]) + " or " if len(scores) > 1 else "") + scores[-1]
+    return (f"{score_text} not an int {SCORE_MIN}..{SCORE_MAX}, or {' or '.join(bools)} not "
+            "a bool")
+
+
+# What each reason means (SCHEMA.md's table is generated from this: gen_doc.py).
+EXCLUSION_MEANINGS = {
+    PRACTICE: "a practice session, and practice sessions are not included",
+    SIMULATED: "made by `collabd simulate`, and simulated ones are not included",
+    NOT_ENDED: "`ended_at` is null",
+    INTERVIEWER_FORM_MISSING: "the interviewer did not submit",
+    INTERVIEWEE_FORM_MISSING: "the interviewee did not submit",
+    INTERVIEWER_FORM_INVALID: _invalid_meaning("interviewer"),
+    INTERVIEWEE_FORM_INVALID: _invalid_meaning("interviewee"),
+}
 
 
 @dataclass(frozen=True, slots=True)
