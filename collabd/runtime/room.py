@@ -173,7 +173,7 @@ class Room:
         )
 
     def spawn(self, work: Awaitable[None]) -> None:
-        """Run `work` as a task the room keeps until it is done (and whose failure is logged)."""
+        """Run `work` as a task kept until it is done (and whose failure is logged)."""
         task = asyncio.get_running_loop().create_task(_logged(work, self.name))
         _spawned.add(task)
         task.add_done_callback(_spawned.discard)
