@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 
 from collab_protocol import KINDS, CloseCode
-from collab_protocol.docs import FIELD_DOCS
+from collab_protocol.docs import FIELD_DOCS, fill_generated
 from collab_protocol.forms import (
     FORMS,
     MAX_NOTES_CHARS,
@@ -120,25 +120,8 @@ def spec_tables() -> dict[str, str]:
     return tables
 
 
-BLOCK = re.compile(r"<!-- generated: (.+?) -->\n.*?<!-- /generated -->", re.S)
-
-
 def spec_text(current: str) -> str:
-    tables = spec_tables()
-    seen: list[str] = []
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in tables:
-            raise SystemExit(f"SPEC.md: no generated table is called {name!r}")
-        seen.append(name)
-        return f"<!-- generated: {name} -->\n\n{tables[name]}\n\n<!-- /generated -->"
-
-    text = BLOCK.sub(fill, current)
-    missing = sorted(set(tables) - set(seen))
-    if missing:
-        raise SystemExit(f"SPEC.md lacks a place for: {', '.join(missing)}")
-    return text
+    return fill_generated(current, spec_tables(), "SPEC.md")
 
 
 # ---------------------------------------------------------------- the package's module

@@ -9,19 +9,18 @@ Each table sits between `<!-- generated: NAME -->` and `<!-- /generated -->`, as
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import get_args
 
 import msgspec
 
+from collab_protocol.docs import fill_generated
 from collab_protocol.forms import FORMS, field_meta, private_fields
 
 from .records import EXCLUSION_MEANINGS, EXCLUSION_REASONS, STUDY_FIELDS
 
 SCHEMA = Path(__file__).with_name("SCHEMA.md")
-BLOCK = re.compile(r"<!-- generated: (.+?) -->\n.*?<!-- /generated -->", re.S)
 
 
 def md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -63,21 +62,7 @@ def tables() -> dict[str, str]:
 
 
 def schema_text(current: str) -> str:
-    made = tables()
-    seen: list[str] = []
-
-    def fill(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in made:
-            raise SystemExit(f"SCHEMA.md: no generated table is called {name!r}")
-        seen.append(name)
-        return f"<!-- generated: {name} -->\n\n{made[name]}\n\n<!-- /generated -->"
-
-    text = BLOCK.sub(fill, current)
-    missing = sorted(set(made) - set(seen))
-    if missing:
-        raise SystemExit(f"SCHEMA.md lacks a place for: {', '.join(missing)}")
-    return text
+    return fill_generated(current, tables(), "SCHEMA.md")
 
 
 def main(argv: list[str]) -> int:

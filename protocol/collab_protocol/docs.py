@@ -2,6 +2,8 @@
 SPEC.md section 8's tables, which protocol/gen_schema.py writes from this and the Structs in
 messages.py. A test fails when a field has no meaning here."""
 
+import re
+
 # the fields a run carries, the same in run.result (client) and run.msg (server)
 RUN_FIELDS = {
     "language": (
@@ -232,3 +234,25 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "nonce": "The request's nonce.",
     },
 }
+
+
+_BLOCK = re.compile(r"<!-- generated: (.+?) -->\n.*?<!-- /generated -->", re.S)
+
+
+def fill_generated(current: str, tables: dict[str, str], doc: str) -> str:
+    """`current` (a Markdown document, named `doc` in errors) with each
+    `<!-- generated: NAME -->` block replaced by tables[NAME]; every table must have a block."""
+    seen: list[str] = []
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in tables:
+            raise SystemExit(f"{doc}: no generated table is called {name!r}")
+        seen.append(name)
+        return f"<!-- generated: {name} -->\n\n{tables[name]}\n\n<!-- /generated -->"
+
+    text = _BLOCK.sub(fill, current)
+    missing = sorted(set(tables) - set(seen))
+    if missing:
+        raise SystemExit(f"{doc} lacks a place for: {', '.join(missing)}")
+    return text
