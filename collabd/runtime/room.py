@@ -260,6 +260,7 @@ class Room:
             checked = doc.check(update, pid, reply)
         except TooMuchWork:
             stats.updates_refused += 1
+            self._charge_measure(conn)  # a sync reply's delete set was read before refusing
             log.warning("update over max_update_work", extra={"room": self.name,
                                                                "conn": conn.id})
             conn.close(CLOSE_BAD, "update too big to check")

@@ -151,8 +151,19 @@ def test_a_sync_reply_carrying_the_rooms_delete_set_is_checked_on_its_structs():
     room.integrate(checked.stripped, checked, "a")
     assert text_of(room) == str(t)
     sv = room.state_vector()
-    with d.transaction():  # 60 new scattered deletes: more than max_work of new work
-        for i in range(60):
+    with d.transaction():  # 40 scattered deletes made offline, then the reconnect's reply
+        for i in range(40):
+            del t[400 + i:400 + i + 1]
+    reply = d.get_update(sv)
+    checked = room.check(reply, "a", reply=True)
+    assert checked.result is ApplyResult.APPLY and checked.stripped is not None
+    assert len(checked.info.deletes) == 40  # the new ones only, checked like any update
+    assert room.spent >= 150 // 4  # the known ranges read were charged
+    room.integrate(checked.stripped, checked, "a")
+    assert text_of(room) == str(t)
+    sv = room.state_vector()
+    with d.transaction():  # 120 new scattered deletes: more than max_work of new work
+        for i in range(120):
             del t[400 + i:400 + i + 1]
     with pytest.raises(TooMuchWork):
         room.check(d.get_update(sv), "a", reply=True)

@@ -89,7 +89,7 @@ async def test_4400_only_for_the_senders_own_bad_bytes(tmp_path):
 async def test_4400_not_for_a_sync_reply_holding_the_other_sides_deletes(tmp_path):
     """Every sync reply (SyncStep2, sent on each reconnect) carries the client's whole delete
     set: once the other side has deleted more scattered ranges than max_update_work, the
-    honest reply must still go in, with what the client typed while away."""
+    honest reply must still go in, with what the client typed and deleted while away."""
     async with in_process(tmp_path, max_update_work=1000) as server:
         honest = await joined(server, "ds", "honest")
         mine = Writer(1111)
@@ -102,6 +102,9 @@ async def test_4400_not_for_a_sync_reply_holding_the_other_sides_deletes(tmp_pat
         await wait_until(lambda: server.hub.store.count_updates("ds") == 3, what="deletes stored")
         await honest.close()  # a network blip; it types meanwhile, then comes back
         mine.typed(" offline")
+        with mine.doc.transaction():  # and deleted a few scattered characters
+            for k in range(5):
+                del mine.text[100 + k:101 + k]
         back = await RawClient.connect(server.url("ds", pid="honest"))
         step1 = await back.recv_until(lambda m: isinstance(m, SyncStep1))
         await back.send(SyncStep2(mine.doc.get_update(step1.state_vector)))
