@@ -49,7 +49,8 @@ def translating(unavailable: Errors, conflict: Errors,
 
     def decorate(cls: C) -> C:
         for name in STORE_METHODS - inline:
-            method = cls.__dict__.get(name)
+            # the nearest definition, the class's own or a part's it inherits (sqlite_docs...)
+            method = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), None)
             if callable(method):
                 setattr(cls, name, wrap(method))
         return cls

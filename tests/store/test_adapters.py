@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from collabd.adapters import sqlite_store
+from collabd.adapters import sqlite_schema, sqlite_store
 from collabd.adapters.postgres_store import PostgresStore
 from collabd.adapters.sqlite_store import SqliteStore
 from collabd.ports import StoreConflict, StoreError
@@ -99,7 +99,7 @@ def test_sqlite_a_failing_step_leaves_the_store_as_it_was(tmp_path: Path,
         db.execute("CREATE INDEX events_room ON events (room, id)")
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(sqlite_store, "STEPS", [
+    monkeypatch.setattr(sqlite_schema, "STEPS", [
         sqlite_store.STEPS[0], sqlite_store.Step(2, "broken", broken)])
     with pytest.raises(RuntimeError):
         SqliteStore(path)
