@@ -6,7 +6,8 @@
 It depends only on the `collab_protocol` codec, pycrdt and websockets, and never imports the
 server package; the terminal client (`collab_term`) and `collabd simulate` are built on it.
 
-Modules: `client` (Client, SdkError), `links` (join links and tokens), `positions` (code point,
+Modules: `client` (Client, SdkError: the connection; the Client's other halves are `view`,
+`docsync` and `requests`), `links` (join links and tokens), `positions` (code point,
 UTF-16 and UTF-8 conversions, minimal diffs), `relpos` (exact Yjs relative positions on pycrdt),
 `textbind` (two-way binding between any editor buffer and the shared `code` text).
 """
