@@ -29,9 +29,9 @@ from collabd.adapters.websocket import (
     FrameProtocol,
     PartialBudget,
     handshake_response,
+    ws_frame,
 )
 from collabd.config import Limits
-from collabd.runtime.connection import ws_frame
 
 
 class Handshake(asyncio.Protocol):

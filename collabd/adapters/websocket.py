@@ -7,8 +7,9 @@ frames and hands each message straight to the room (no task, no await on the hot
 idle connection is a few small objects. aiohttp still does the HTTP part: routing, the checks
 before the upgrade, the rest of the API on the same port.
 
-Framing only: binary and text messages (fragmented or not), ping/pong, close. No extensions
-are negotiated (no compression), and client frames must be masked.
+Framing only, both ways (the frames the runtime sends are built here too, by `ws_frame`):
+binary and text messages (fragmented or not), ping/pong, close. No extensions are negotiated
+(no compression), and client frames must be masked.
 
 What a message in progress may hold (docs/security.md, "Frames and connections"): bytes of an
 incomplete frame wait in one bytearray read from an offset (linear in what arrives, however it
@@ -35,8 +36,6 @@ from time import monotonic
 
 from collab_protocol import CloseCode
 
-from ..runtime.connection import ws_frame
-
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
@@ -61,6 +60,17 @@ def accept_key(key: str) -> str:
 def handshake_response(key: str) -> bytes:
     return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n")
+
+
+def ws_frame(payload: bytes, opcode: int = OP_BINARY) -> bytes:
+    """A final, unmasked WebSocket frame (RFC 6455 5.2), as servers send them; binary unless
+    another opcode is given. Built here, beside the parser, so the framing is one module."""
+    n = len(payload)
+    if n < 126:
+        return bytes((0x80 | opcode, n)) + payload
+    if n < 65536:
+        return bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big") + payload
+    return bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big") + payload
 
 
 def valid_close_code(code: int) -> bool:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from collab_protocol import CloseCode, CollabMessage, Message, encode
 
+from ..adapters.websocket import ws_frame
 from ..config import Limits
 from ..core.ratelimit import TokenBucket, refill
 from ..core.tokens import Claims
@@ -37,17 +38,6 @@ CLOSE_PENDING = CloseCode.PENDING
 
 KEEPALIVE_FRAME = b"\x01\x01\x00"  # an awareness update with no entries
 SLOW_CLOSE_SECONDS = 1.0
-
-
-def ws_frame(payload: bytes, opcode: int = 2) -> bytes:
-    """A final, unmasked WebSocket frame (RFC 6455 5.2), as servers send them; binary unless
-    another opcode is given."""
-    n = len(payload)
-    if n < 126:
-        return bytes((0x80 | opcode, n)) + payload
-    if n < 65536:
-        return bytes((0x80 | opcode, 126)) + n.to_bytes(2, "big") + payload
-    return bytes((0x80 | opcode, 127)) + n.to_bytes(8, "big") + payload
 
 
 KEEPALIVE_WS_FRAME = ws_frame(KEEPALIVE_FRAME)

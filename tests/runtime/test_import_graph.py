@@ -17,5 +17,13 @@ def test_the_scan_sees_function_local_and_relative_imports() -> None:
     assert "collabd.runtime.hub" in edges["collabd.app"]
 
 
+def test_frames_are_built_where_they_are_parsed() -> None:
+    # the WebSocket framing is one adapter module: the runtime imports it to send, and the
+    # adapter needs nothing of the runtime (it once imported the frame builder from it)
+    edges = graph()
+    assert "collabd.adapters.websocket" in edges["collabd.runtime.connection"]
+    assert not any(m.startswith("collabd.runtime") for m in edges["collabd.adapters.websocket"])
+
+
 def test_a_cycle_is_found() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
