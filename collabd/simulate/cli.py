@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from .bots import BotSettings, SessionOutcome
 from .distribution import DistributionError, FeedbackDistribution
+from .outcome import BotSettings, SessionOutcome
 from .plan import POLICIES, UNMASK_MODES
 from .runner import SetupError, SimulationConfig, SimulationResult, simulate
 

@@ -10,8 +10,9 @@ import pytest
 
 from collab_protocol import FeedbackReveal
 from collab_protocol.forms import IntervieweeForm, InterviewerForm, private_fields
-from collabd.simulate.bots import SimulationError, _check_reveal
+from collabd.simulate.checks import check_reveal
 from collabd.simulate.distribution import FeedbackDistribution, _checked
+from collabd.simulate.outcome import SimulationError
 from collabd.simulate.plan import plan_session
 
 PLAN = plan_session(0, seed=1, distribution=FeedbackDistribution())
@@ -28,20 +29,20 @@ def reveals(**interviewer_theirs: object) -> tuple[FeedbackReveal, FeedbackRevea
 
 
 def test_the_reveals_the_forms_allow_pass() -> None:
-    _check_reveal(PLAN, *reveals())
+    check_reveal(PLAN, *reveals())
 
 
 def test_a_private_field_in_the_interviewers_reveal_fails_the_session() -> None:
     (private,) = private_fields(IntervieweeForm)
     with pytest.raises(SimulationError, match=private):
-        _check_reveal(PLAN, *reveals(**{private: PLAN.interviewee_form[private]}))
+        check_reveal(PLAN, *reveals(**{private: PLAN.interviewee_form[private]}))
 
 
 def test_a_wrong_calibration_fails_the_session() -> None:
     er, ee = reveals()
     ee = msgspec.structs.replace(ee, calibration={"self": 0, "actual": 0})
     with pytest.raises(SimulationError, match="calibration"):
-        _check_reveal(PLAN, er, ee)
+        check_reveal(PLAN, er, ee)
 
 
 def test_drawn_forms_are_valid_under_the_schema() -> None:
