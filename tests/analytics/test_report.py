@@ -146,7 +146,7 @@ def test_text_columns_are_left_aligned_and_numbers_right():
 
 
 def test_zero_prints_without_a_minus_sign():
-    from collabd.analytics.report import _num
+    from collabd.analytics.report_format import num as _num
 
     assert _num(-0.0) == "0.000"
     assert _num(-1e-17) == "0.000"
