@@ -1,6 +1,6 @@
 """The `analytics` extra (numpy, scipy, matplotlib) is optional: say so clearly when it is missing.
 
-Stdlib only. study.py and report.py import the heavy libraries at their top and turn an
+Stdlib only. The study and report modules import the heavy libraries at their top and turn an
 ImportError into MissingExtraError, so `import collabd` never pays for them and a server without
 the extra fails with an actionable message only when analytics are asked for.
 """

@@ -22,7 +22,7 @@ from collabd.analytics.report_format import (
     pval,
     table,
 )
-from collabd.analytics.study import STABLE_MIN_N
+from collabd.analytics.study_fits import STABLE_MIN_N
 
 
 def _size_references(largest: int) -> list[int]:
