@@ -14,7 +14,7 @@ from textual.widgets import Input
 
 from collab_protocol.forms import FORMS, InterviewerForm, private_fields
 from collab_term.app import CollabTerm
-from collab_term.review import FeedbackForm, questions
+from collab_term.widgets.feedback_form import FeedbackForm, questions
 from support.net import wait_until
 
 from .test_app import SIZE, click, started, static_text

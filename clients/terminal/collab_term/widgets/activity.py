@@ -1,6 +1,6 @@
 """What the other participant does that collab-term cannot do itself, shown as it happens: a
-run in progress ("X is running the code…" with its output so far, in print order), their voice
-call's mute state, and whiteboard clears and restores.
+run in progress ("X is running the code…" with its output so far, in print order), and their voice
+call's mute state. Whiteboard clears and restores are in board.py.
 
 The run and the call come from the awareness fields `run` and `call` (SPEC 11), which the
 server relays in exactly those shapes with run output already cleaned; the text is still shown
@@ -17,7 +17,9 @@ from rich.text import Text as RichText
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from .text import shown_safely
+from ..room_events import RoomView
+from ..roomstate import my_name
+from ..text import shown_safely
 
 LIVE_RUN_LINES = 8  # output lines shown of a run in progress (the tail, as a terminal shows)
 
@@ -111,8 +113,11 @@ def render_activity(activity: Activity) -> RichText:
     return text
 
 
-class PartnerActivity(Static):
+class PartnerActivity(RoomView, Static):
     """The other participant's run in progress and call state; hidden when there is none."""
+
+    DEFAULT_CSS = "PartnerActivity { height: auto; max-height: 12; padding: 0 1; }"
+    STATUS = frozenset({"awareness"})
 
     activity: reactive[Activity] = reactive(Activity, always_update=False)
 
@@ -120,20 +125,6 @@ class PartnerActivity(Static):
         self.set_class(not (activity.runs or activity.calls), "hidden")
         self.update(render_activity(activity))
 
-
-def board_notice(key: str, change: dict[str, Any], my_name: str) -> str | None:
-    """The log line for a change of the shared `boardMeta` map (a clear or a restore made by
-    either side in a browser), or None."""
-    value = change.get("newValue") if change.get("action") in ("add", "update") else None
-    if not isinstance(value, dict):
-        return None
-    by = str(value.get("by") or "")
-    who = "You (in the browser)" if by and by == my_name else (by or "The other participant")
-    if key == "cleared":
-        items = value.get("items")
-        count = len(items) if isinstance(items, list) else 0
-        return (f"{who} cleared the whiteboard ({count} element{'' if count == 1 else 's'}). "
-                "Either of you can restore it from a browser.")
-    if key == "restored":
-        return f"{who} restored the whiteboard."
-    return None
+    def show(self) -> None:
+        if self.client is not None:
+            self.activity = activity_of(self.client.awareness, my_name(self.client))

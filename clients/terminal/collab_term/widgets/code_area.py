@@ -1,4 +1,4 @@
-"""The shared code editor: a TextArea that draws the other side's cursors, auto-indents and
+"""The code editor widget: a TextArea that draws the other side's cursors, auto-indents and
 undoes through the document, and the adapter that binds it to the shared text."""
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class CodeArea(TextArea):
 
 
 class UndoRequest(Message):
-    """ctrl+z / ctrl+y in the editor: the app flushes, then undoes through the document."""
+    """ctrl+z / ctrl+y in the editor: the pane flushes, then undoes through the document."""
 
     def __init__(self, redo: bool) -> None:
         super().__init__()

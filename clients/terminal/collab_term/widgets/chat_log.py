@@ -1,4 +1,4 @@
-"""The chat column: messages, runs and room notices in time order."""
+"""The log in the chat column: messages, runs and room notices in time order."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from collab_protocol import ChatMsg, RunMsg
 
-from .text import chat_line, run_line
+from ..text import chat_line, run_line
 
 
 class LogLine(Static):
