@@ -35,162 +35,62 @@ is nothing to review. ``cancel`` seals any non-terminal session at once: no reve
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from typing import Any, Literal, get_args
 
-from .feedback import FeedbackExchange
-from .lifecycle import (
-    ACTION_PHASES,
-    ROLES,
-    TERMINAL,
-    Event,
-    Phase,
-    Role,
-    SessionError,
-    allowed,
-    may,
-    require,
-    transition,
+from .lifecycle import Event, Phase, require, transition
+from .pseudonyms import pseudonyms
+from .session_state import RECORD_VERSION
+from .session_types import (
+    FEEDBACK_SUBMITTED,
+    HOUR,
+    MINUTE,
+    PHASE_EVENTS,
+    PRESENCE_CHANGED,
+    SECOND,
+    UNMASK_ANSWERED,
+    CloseReason,
+    EndedBy,
+    Forbidden,
+    Identity,
+    NotConnected,
+    Participant,
+    Presence,
+    RecordError,
+    SessionOptions,
+    Status,
+    UnknownParticipant,
 )
-from .pseudonyms import Pseudonym, pseudonyms
-from .unmask import Outcome, UnmaskHandshake, UnmaskPolicy
+from .session_views import SessionViews
+from .unmask import Outcome
 
-RECORD_VERSION = 1
-SECOND = 1000
-MINUTE = 60 * SECOND
-HOUR = 60 * MINUTE
-
-Status = Literal["waiting", "connected", "reconnecting", "away", "left"]
-EndedBy = Literal["interviewer", "embedder", "time_limit", "cancelled"]
-CloseReason = Literal[
-    "ended_in_lobby", "cancelled", "feedback_expired", "not_offered", "no_mutual_unmask", "unmasked"
+__all__ = [  # the names collabd.core.session has always offered
+    "FEEDBACK_SUBMITTED",
+    "HOUR",
+    "MINUTE",
+    "PHASE_EVENTS",
+    "PRESENCE_CHANGED",
+    "RECORD_VERSION",
+    "SECOND",
+    "UNMASK_ANSWERED",
+    "CloseReason",
+    "EndedBy",
+    "Forbidden",
+    "Identity",
+    "NotConnected",
+    "Participant",
+    "Presence",
+    "RecordError",
+    "Session",
+    "SessionOptions",
+    "Status",
+    "UnknownParticipant",
 ]
 
-PHASE_EVENTS: dict[Phase, str] = {
-    Phase.LIVE: "started",
-    Phase.FEEDBACK: "ended",
-    Phase.REVEALED: "revealed",
-    Phase.UNMASKED: "unmasked",
-    Phase.SEALED: "sealed",
-}
-PRESENCE_CHANGED = "presence_changed"
-FEEDBACK_SUBMITTED = "feedback_submitted"
-UNMASK_ANSWERED = "unmask_answered"
 
-
-class UnknownParticipant(SessionError):
-    code = "unknown_participant"
-
-
-class Forbidden(SessionError):
-    code = "forbidden"
-
-
-class NotConnected(SessionError):
-    code = "not_connected"
-
-
-class RecordError(ValueError):
-    """A stored record could not be read back."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A real identity, held in escrow until a mutual unmask."""
-
-    name: str
-    email: str
-    profile: str = ""
-
-    def __post_init__(self) -> None:
-        for value in (self.name, self.email, self.profile):
-            if not isinstance(value, str):
-                raise TypeError("identity fields must be strings")
-
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class Participant:
-    id: str
-    role: Role
-    identity: Identity
-    pseudonym: Pseudonym
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    """Timers in milliseconds and the unmask policy."""
-
-    interview_ms: int = 45 * MINUTE
-    feedback_ms: int = 24 * HOUR
-    unmask_ms: int = 24 * HOUR
-    grace_ms: int = MINUTE
-    policy: UnmaskPolicy = UnmaskPolicy.MUTUAL_POSITIVE
-
-    def __post_init__(self) -> None:
-        for name in ("interview_ms", "feedback_ms", "unmask_ms", "grace_ms"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"{name} must be an integer")
-            if value < (0 if name == "grace_ms" else 1):
-                raise ValueError(f"{name} is out of range")
-        if not isinstance(self.policy, UnmaskPolicy):
-            raise ValueError("policy must be an UnmaskPolicy")
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["policy"] = self.policy.value
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SessionOptions:
-        fields = dict(data)
-        if "policy" in fields:
-            fields["policy"] = UnmaskPolicy(fields["policy"])
-        return cls(**fields)
-
-
-@dataclass
-class Presence:
-    status: Status = "waiting"
-    connections: int = 0  # a participant may have several tabs open
-    joined_at: int | None = None  # first join ever
-    left_at: int | None = None  # when the last connection dropped
-
-
-class Session:
-    """Create with :meth:`create` or :meth:`from_record`, not directly."""
-
-    def __init__(
-        self,
-        session_id: str,
-        options: SessionOptions,
-        participants: tuple[Participant, Participant],
-        created_at: int,
-    ) -> None:
-        self.id = session_id
-        self.options = options
-        self.participants = participants
-        self.created_at = created_at
-        self._by_id = {p.id: p for p in participants}
-        self.phase = Phase.LOBBY
-        self.started_at: int | None = None
-        self.ends_at: int | None = None
-        self.ended_at: int | None = None
-        self.ended_by: EndedBy | None = None
-        self.feedback_deadline: int | None = None
-        self.revealed_at: int | None = None
-        self.unmask_offered: bool | None = None
-        self.unmask_deadline: int | None = None
-        self.closed_at: int | None = None
-        self.close_reason: CloseReason | None = None
-        self._presence = {p.id: Presence() for p in participants}
-        self._feedback = FeedbackExchange()
-        self._unmask = UnmaskHandshake()
+class Session(SessionViews):
+    """Create with :meth:`create` or :meth:`from_record`, not directly. The fields, queries
+    and record are in session_state.py, the views in session_views.py."""
 
     @classmethod
     def create(
@@ -215,59 +115,6 @@ class Session:
             Participant(pids[1], "interviewee", interviewee, names[1]),
         )
         return cls(session_id, options, participants, now)
-
-    # -- queries ---------------------------------------------------------------------------
-
-    def participant(self, pid: str) -> Participant:
-        try:
-            return self._by_id[pid]
-        except KeyError:
-            raise UnknownParticipant("not a participant of this session") from None
-
-    def other(self, pid: str) -> Participant:
-        me = self.participant(pid)
-        return self.participants[1] if me is self.participants[0] else self.participants[0]
-
-    def by_role(self, role: Role) -> Participant:
-        return self.participants[ROLES.index(role)]
-
-    def status(self, pid: str) -> Status:
-        self.participant(pid)
-        return self._presence[pid].status
-
-    def is_read_only(self) -> bool:
-        """True once the interview has ended: the shared document takes no more edits."""
-        return self.phase not in (Phase.LOBBY, Phase.LIVE)
-
-    def is_terminal(self) -> bool:
-        return self.phase in TERMINAL
-
-    def feedback_submitted(self, role: Role) -> bool:
-        return self._feedback.submitted(role)
-
-    def unmask_answer(self, role: Role) -> str:
-        return self._unmask.answers[role]
-
-    def phase_deadline(self) -> int | None:
-        """When the current phase's timer fires: the interview's end while live, the feedback
-        deadline in feedback, the unmask deadline while the question is open; else None."""
-        return {
-            Phase.LIVE: self.ends_at,
-            Phase.FEEDBACK: self.feedback_deadline,
-            Phase.REVEALED: self.unmask_deadline,
-        }.get(self.phase)
-
-    def next_deadline(self) -> int | None:
-        """When ``tick`` next has something to do, or None."""
-        due: list[int] = []
-        phase_deadline = self.phase_deadline()
-        if phase_deadline is not None:
-            due.append(phase_deadline)
-        for presence in self._presence.values():
-            if presence.status == "reconnecting" and presence.left_at is not None:
-                due.append(presence.left_at + self.options.grace_ms)
-        return min(due, default=None)
-
     # -- mutations -------------------------------------------------------------------------
 
     def join(self, pid: str, now: int) -> list[str]:
@@ -441,192 +288,3 @@ class Session:
             self.unmask_offered = False
             self.close_reason = "not_offered"
             self._enter(Event.SEAL, now, out)
-
-    # -- views -----------------------------------------------------------------------------
-
-    def actions_for(self, pid: str) -> list[str]:
-        """What ``pid`` may do now, by lifecycle.ACTION_PHASES and ACTION_ROLES (SPEC 8.2):
-        it changes only with the phase. A form already sent is in the view's feedback."""
-        role = self.participant(pid).role
-        return [a for a in ACTION_PHASES if allowed(self.phase, a) and may(role, a)
-                and (a != "replay" or self.revealed_at is not None)
-                and (a != "answer_unmask" or self.unmask_offered)]
-
-    def view_for(self, pid: str) -> dict[str, Any]:
-        """Everything ``pid`` may see, and nothing else (JSON-able)."""
-        me = self.participant(pid)
-        them = self.other(pid)
-        result: dict[str, Any] | None = None
-        if self.phase is Phase.UNMASKED:
-            result = {"unmasked": True, "identity": them.identity.to_dict()}
-        elif self.phase is Phase.SEALED:
-            result = {"unmasked": False, "identity": None}
-        return {
-            "session_id": self.id,
-            "you": pid,
-            "phase": self.phase.value,
-            "participants": [
-                {
-                    "id": p.id,
-                    "role": p.role,
-                    "name": p.pseudonym.name,
-                    "color": p.pseudonym.color,
-                    "color_light": p.pseudonym.color_light,
-                    "status": self._presence[p.id].status,
-                }
-                for p in self.participants
-            ],
-            "ends_at": self.phase_deadline(),
-            "read_only": self.is_read_only(),
-            "close_reason": self.close_reason if self.is_terminal() else None,
-            "feedback": {**self._feedback.status_for(me.role), "deadline": self.feedback_deadline},
-            "reveal": self._feedback.reveal_for(me.role) if self.revealed_at is not None else None,
-            "unmask": {
-                "offered": bool(self.unmask_offered),
-                "mine": self._unmask.answers[me.role],
-                "deadline": self.unmask_deadline,
-            },
-            "unmask_result": result,
-            "actions": self.actions_for(pid),
-        }
-
-    def admin_view(self) -> dict[str, Any]:
-        """Status for the embedder's API: phases, presence, times, flags; no form contents,
-        no unmask answers, no identities."""
-        return {
-            "session_id": self.id,
-            "phase": self.phase.value,
-            "read_only": self.is_read_only(),
-            "created_at": self.created_at,
-            "started_at": self.started_at,
-            "ends_at": self.ends_at,
-            "ended_at": self.ended_at,
-            "ended_by": self.ended_by,
-            "feedback_deadline": self.feedback_deadline,
-            "revealed_at": self.revealed_at,
-            "unmask_deadline": self.unmask_deadline,
-            "closed_at": self.closed_at,
-            "close_reason": self.close_reason,
-            "next_deadline": self.next_deadline(),
-            "participants": [
-                {
-                    "id": p.id,
-                    "role": p.role,
-                    "pseudonym": p.pseudonym.name,
-                    "status": self._presence[p.id].status,
-                    "joined_at": self._presence[p.id].joined_at,
-                    "feedback_submitted": self._feedback.submitted(p.role),
-                }
-                for p in self.participants
-            ],
-            "unmask": {
-                "offered": self.unmask_offered,
-                "unmasked": None if not self.is_terminal() else self.phase is Phase.UNMASKED,
-            },
-        }
-
-    # -- persistence -----------------------------------------------------------------------
-
-    def to_record(self) -> dict[str, Any]:
-        """The whole state as a JSON-able dict (forms and identities included)."""
-        return {
-            "version": RECORD_VERSION,
-            "session_id": self.id,
-            "created_at": self.created_at,
-            "options": self.options.to_dict(),
-            "participants": [
-                {
-                    "id": p.id,
-                    "role": p.role,
-                    "identity": p.identity.to_dict(),
-                    "pseudonym": p.pseudonym.to_dict(),
-                }
-                for p in self.participants
-            ],
-            "phase": self.phase.value,
-            "started_at": self.started_at,
-            "ends_at": self.ends_at,
-            "ended_at": self.ended_at,
-            "ended_by": self.ended_by,
-            "feedback_deadline": self.feedback_deadline,
-            "revealed_at": self.revealed_at,
-            "unmask_offered": self.unmask_offered,
-            "unmask_deadline": self.unmask_deadline,
-            "closed_at": self.closed_at,
-            "close_reason": self.close_reason,
-            "presence": {pid: asdict(p) for pid, p in self._presence.items()},
-            "feedback": self._feedback.to_record(),
-            "unmask": self._unmask.to_record(),
-        }
-
-    @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Session:
-        try:
-            if record["version"] != RECORD_VERSION:
-                raise RecordError(f"unsupported record version {record['version']!r}")
-            entries = record["participants"]
-            participants = tuple(
-                Participant(
-                    id=str(e["id"]),
-                    role=ROLES[ROLES.index(e["role"])],
-                    identity=Identity(**e["identity"]),
-                    pseudonym=Pseudonym(**e["pseudonym"]),
-                )
-                for e in entries
-            )
-            if len(participants) != 2 or [p.role for p in participants] != list(ROLES):
-                raise RecordError("a record needs an interviewer and an interviewee, in order")
-            session = cls(
-                str(record["session_id"]),
-                SessionOptions.from_dict(record["options"]),
-                (participants[0], participants[1]),
-                int(record["created_at"]),
-            )
-            session._load(record)
-        except RecordError:
-            raise
-        except (KeyError, TypeError, ValueError, SessionError) as exc:
-            raise RecordError(f"malformed session record: {exc}") from exc
-        return session
-
-    def _load(self, record: Mapping[str, Any]) -> None:
-        """Restore the mutable state from a record (identities and options stay as they are)."""
-        self.phase = Phase(record["phase"])
-        self.started_at = _time(record, "started_at")
-        self.ends_at = _time(record, "ends_at")
-        self.ended_at = _time(record, "ended_at")
-        self.ended_by = _choice(record, "ended_by", get_args(EndedBy))
-        self.feedback_deadline = _time(record, "feedback_deadline")
-        self.revealed_at = _time(record, "revealed_at")
-        self.unmask_offered = _choice(record, "unmask_offered", (True, False))
-        self.unmask_deadline = _time(record, "unmask_deadline")
-        self.closed_at = _time(record, "closed_at")
-        self.close_reason = _choice(record, "close_reason", get_args(CloseReason))
-        presence = record["presence"]
-        if set(presence) != set(self._by_id):
-            raise RecordError("presence does not match the participants")
-        self._presence = {}
-        for pid in self._by_id:
-            entry = presence[pid]
-            self._presence[pid] = Presence(
-                status=_choice(entry, "status", get_args(Status)),
-                connections=int(entry["connections"]),
-                joined_at=_time(entry, "joined_at"),
-                left_at=_time(entry, "left_at"),
-            )
-        self._feedback = FeedbackExchange.from_record(record["feedback"])
-        self._unmask = UnmaskHandshake.from_record(record["unmask"])
-
-
-def _time(record: Mapping[str, Any], key: str) -> int | None:
-    value = record[key]
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise RecordError(f"{key} must be an integer or null")
-    return value
-
-
-def _choice(record: Mapping[str, Any], key: str, allowed: tuple[Any, ...]) -> Any:
-    value = record[key]
-    if value is not None and value not in allowed:
-        raise RecordError(f"{key} has an unexpected value {value!r}")
-    return value
