@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from collabd.adapters import update_log
+from collabd.adapters import log_segments, update_log
 from collabd.adapters.sqlite_store import SqliteStore
 from collabd.backup import backup, restore
 from collabd.ports import StoreConflict, StoreError, StoreUnavailable
@@ -221,7 +221,7 @@ def test_a_segment_deleted_while_another_process_reads_the_log_is_skipped(
     reader = SqliteStore(path)  # not the writer: it reads the writer's log as well
     listed = update_log.segments(path)
     writer.checkpoint()  # commits seq 1, then deletes the segment the reader has listed
-    monkeypatch.setattr(update_log, "segments", lambda _: listed)
+    monkeypatch.setattr(log_segments, "segments", lambda _: listed)
     assert reader.load_doc("r") == ([b"a"], 1, {})
     monkeypatch.undo()
     reader.close()
