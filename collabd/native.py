@@ -39,6 +39,7 @@ MODULES = (
     "collabd.runtime.stats",
     "collabd.runtime.connection",
     "collabd.runtime.persistence",
+    "collabd.runtime.room_lifecycle",
     "collabd.runtime.room",
 )
 GROUP = "collabd.native_hot"  # mypyc's shared library: collabd/native_hot__mypyc.*.so
@@ -91,7 +92,7 @@ class PlainFinder:
 
 
 def use_sources() -> None:
-    """Import every hot-path module from its source. All or none: mypyc compiles the ten as one
+    """Import every hot-path module from its source. All or none: mypyc compiles them as one
     group whose modules call each other's functions and build each other's classes directly in
     C, so a compiled module beside an edited source module would still run the old code of the
     edited one, or meet a class it was not compiled against."""
