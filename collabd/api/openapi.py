@@ -13,6 +13,8 @@ from typing import Any
 import msgspec
 
 from . import payloads as p
+from .calibration_payloads import PersonCalibration
+from .timeline_payloads import Timeline, TimelineQuery
 
 REF = "#/components/schemas/{name}"
 
@@ -201,9 +203,9 @@ ROUTES: tuple[Route, ...] = (
         "runs, question changes, phase changes and call start/stop on one time axis (SPEC 18). "
         "Pseudonyms only unless the two unmasked; private notes are never included. In pages of "
         "at most timeline_page_bytes: ask again with ?after=<next> until next is absent",
-        {"200": _json(p.Timeline, "timeline", TIMELINE_EXAMPLE), **BAD, **AUTH, **NOT_FOUND,
+        {"200": _json(Timeline, "timeline", TIMELINE_EXAMPLE), **BAD, **AUTH, **NOT_FOUND,
          **UNAVAILABLE},
-        parameters=SID + _query_parameters(p.TimelineQuery))),
+        parameters=SID + _query_parameters(TimelineQuery))),
     Route("GET", "/api/analytics", "analytics", True, _op(
         "The perceived-vs-actual study over stored feedback (admin)",
         {"200": {"description": "collabd.analytics.study v2 (collabd/analytics/SCHEMA.md); real "
@@ -221,7 +223,7 @@ ROUTES: tuple[Route, ...] = (
         "One person's calibration as a candidate across interviews: their self-assessment "
         "beside the interviewer's score, the gap, its trend (admin; the person is the "
         "external_id given at session creation)",
-        {"200": _json(p.PersonCalibration, "calibration history", CALIBRATION_EXAMPLE), **BAD,
+        {"200": _json(PersonCalibration, "calibration history", CALIBRATION_EXAMPLE), **BAD,
          **AUTH, **UNAVAILABLE},
         parameters=[EXTERNAL_ID, *_query_parameters(p.AnalyticsQuery)])),
     Route("POST", "/api/practice", "practice", False, _op(

@@ -1,4 +1,6 @@
-"""Every payload of the session API as one typed definition (msgspec Structs).
+"""Every payload of the session API as one typed definition (msgspec Structs): the requests
+and session answers here, the replay timeline's in timeline_payloads.py, the analytics answers
+in calibration_payloads.py, field types they share in fields.py.
 
 Each request body and query is *decoded* through its Struct (msgspec validates while it parses:
 types, bounds, patterns, unknown fields), each answer is *built* through its Struct, and the
@@ -26,15 +28,9 @@ from ..core.lifecycle import Phase, Role
 from ..core.session import CloseReason, EndedBy, Identity, SessionOptions, Status
 from ..core.text import shown
 from ..core.unmask import UnmaskPolicy
-
-SQLITE_INT_MAX = 2**63 - 1
-# One character that is neither white space nor a control character. Spelled out, because `\S`
-# means one thing to Python's re (which validates) and another to ECMA-262 regexes (which
-# JSON Schema tools use): "\x85" and "\x1f" are white space to Python only, "\ufeff" to
-# ECMA-262 only. Written this way both engines read the same set.
-VISIBLE = (r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-           r"\ufeff]")
-Ms = Annotated[int, Meta(description="ms since the epoch")]
+from .calibration_payloads import PersonCalibration
+from .fields import SQLITE_INT_MAX, VISIBLE, Kind, Ms, Sender
+from .timeline_payloads import Timeline
 
 
 class InvalidPayload(ValueError):
@@ -124,12 +120,6 @@ class CreateSession(Struct, forbid_unknown_fields=True):
         description="the interview question, Markdown, shown to both participants (SPEC 8.8); "
                     "at most question_max_chars (default 20000) characters. The interviewer "
                     "may change it until the interview ends")] = ""
-
-
-Kind = Annotated[Literal["real", "practice", "simulated"], Meta(
-    description="real: created through this API; practice: the start page's practice "
-                "interviews (POST /api/practice); simulated: created with simulated=true "
-                "(`collabd simulate`)")]
 
 
 class ListQuery(Struct):
@@ -226,12 +216,6 @@ class SessionList(Struct, forbid_unknown_fields=True):
                     "the others")] = []
 
 
-class Sender(Struct, forbid_unknown_fields=True):
-    id: str
-    name: str
-    color: str
-
-
 class ChatLine(Struct, forbid_unknown_fields=True):
     id: int
     ts: Ms
@@ -242,135 +226,6 @@ class ChatLine(Struct, forbid_unknown_fields=True):
 class ChatLog(Struct, forbid_unknown_fields=True):
     session_id: str
     messages: list[ChatLine]
-
-
-# -- the replay timeline (SPEC 18): events on one time axis, tagged by "k"
-
-
-class RunException(Struct, forbid_unknown_fields=True):
-    type: str
-    message: str
-    line: Annotated[int | None, Meta(description="1-based line of the run code")]
-
-
-class TimelineUpdate(Struct, tag_field="k", tag="update", forbid_unknown_fields=True):
-    """A document update as stored: Yjs v1 update, standard base64."""
-
-    ts: Ms
-    n: Annotated[int, Meta(description="1, 2, 3 ... in this timeline")]
-    u: str
-
-
-class TimelineSnapshot(Struct, tag_field="k", tag="snapshot", forbid_unknown_fields=True):
-    """The whole document after updates 1..n (n = 0: before the first update), base64."""
-
-    ts: Ms
-    n: int
-    u: str
-
-
-class TimelineChat(Struct, tag_field="k", tag="chat", forbid_unknown_fields=True):
-    ts: Ms
-    id: int
-    sender: Sender = msgspec.field(name="from")
-    text: str
-
-
-class TimelineRun(Struct, tag_field="k", tag="run", forbid_unknown_fields=True,
-                  omit_defaults=True):
-    """A run a participant did on their own machine, stamped by the server (SPEC 8.7)."""
-
-    ts: Ms
-    id: int
-    sender: Sender = msgspec.field(name="from")
-    language: str
-    stdin: str
-    stdout: str
-    stderr: str
-    duration_ms: int
-    timed_out: bool
-    truncated: list[Literal["stdin", "stdout", "stderr"]]
-    exception: RunException | None = None
-    exit: Annotated[int | None, Meta(description="absent when the run was stopped")] = None
-    order: Annotated[list[tuple[Literal["stdout", "stderr"], int]] | None, Meta(
-        description="the print order: [stream, code points] pieces that rebuild the "
-                    "interleaving of stdout and stderr; absent when unknown")] = None
-
-
-class TimelineQuestion(Struct, tag_field="k", tag="question", forbid_unknown_fields=True,
-                       omit_defaults=True):
-    ts: Ms
-    text: str
-    sender: Sender | None = msgspec.field(name="from", default=None)
-
-
-class TimelinePhase(Struct, tag_field="k", tag="phase", forbid_unknown_fields=True):
-    ts: Ms
-    phase: Phase
-
-
-class TimelineCall(Struct, tag_field="k", tag="call", forbid_unknown_fields=True,
-                   omit_defaults=True):
-    ts: Ms
-    what: Literal["start", "end"]
-    by: Sender
-    answered: bool = True  # false on an end: hung up before anyone answered
-
-
-class TimelinePresence(Struct, tag_field="k", tag="presence", forbid_unknown_fields=True):
-    ts: Ms
-    who: Sender
-    status: Literal["connected", "reconnecting", "left"]
-
-
-TimelineEvent = (TimelineUpdate | TimelineSnapshot | TimelineChat | TimelineRun
-                 | TimelineQuestion | TimelinePhase | TimelineCall | TimelinePresence)
-
-
-class IdentityOut(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    name: str
-    email: str
-    profile: str = ""
-
-
-class TimelineParticipant(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    id: str
-    name: str
-    color: str
-    role: Role
-    identity: Annotated[IdentityOut | None, Meta(
-        description="only once both unmasked")] = None
-
-
-class TimelineInfo(Struct, forbid_unknown_fields=True):
-    session: str
-    room: str
-    phase: Phase
-    created_at: Ms
-    started_at: Ms | None
-    ended_at: Ms | None
-    participants: list[TimelineParticipant]
-    complete: Annotated[bool, Meta(
-        description="false when older document history was folded into the first snapshot")]
-
-
-class Timeline(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """One page of everything that happened in the session room, sorted by time (SPEC 18).
-    To show the document at time t: the last snapshot with ts <= t, then the updates after it
-    up to t. Ask again with `?after=<next>` until `next` is absent."""
-
-    info: TimelineInfo
-    events: list[TimelineEvent]
-    next: Annotated[int | None, Meta(
-        description="index of the first event of the next page (?after=); absent on the "
-                    "last page")] = None
-
-
-class TimelineQuery(Struct):
-    """GET /api/sessions/{sid}/timeline query parameters."""
-
-    after: Annotated[int, Meta(ge=0, description="index of the first event wanted: 0, then "
-                                                 "the previous page's next")] = 0
 
 
 class PracticeLinks(Struct, forbid_unknown_fields=True):
@@ -398,59 +253,6 @@ class ErrorBody(Struct, forbid_unknown_fields=True):
 class ErrorAnswer(Struct, forbid_unknown_fields=True):
     error: ErrorBody
 
-
-Analytics = dict[str, Any]  # collabd.analytics.study v2 (collabd/analytics/SCHEMA.md)
-
-
-class CalibrationEntry(Struct, forbid_unknown_fields=True):
-    session_id: str
-    ended_at: Ms
-    kind: Kind
-    guess: Annotated[int, Meta(description="the candidate's self-assessment, 1-4")]
-    actual: Annotated[int, Meta(description="the interviewer's technical score, 1-4")]
-    gap: Annotated[int, Meta(description="guess - actual (positive: rated themselves higher)")]
-
-
-class GapCounts(Struct, forbid_unknown_fields=True):
-    under: int
-    over: int
-    exact: int
-
-
-class GapShares(Struct, forbid_unknown_fields=True):
-    under: float | None
-    over: float | None
-    exact: float | None
-
-
-class CalibrationTrend(Struct, forbid_unknown_fields=True):
-    gap_per_interview: float | None
-    abs_gap_per_interview: Annotated[float | None, Meta(
-        description="least-squares slope of |gap| per interview: negative = getting closer")]
-    reason: str | None
-
-
-class CalibrationOptions(Struct, forbid_unknown_fields=True):
-    include: list[Kind]
-    last: int | None
-
-
-class PersonCalibration(Struct, forbid_unknown_fields=True):
-    """One person's calibration as a candidate (collabd.analytics.person v1, SCHEMA.md)."""
-
-    schema: Literal["collabd.analytics.person"]
-    version: Literal[1]
-    options: CalibrationOptions
-    n: int
-    excluded: dict[str, int]
-    sessions: list[CalibrationEntry]
-    mean_gap: float | None
-    mean_abs_gap: float | None
-    counts: GapCounts
-    shares: GapShares
-    trend: CalibrationTrend
-    tendency: Annotated[str | None, Meta(description="one sentence addressed to the person")]
-    reason: str | None
 
 # every named schema of the OpenAPI document
 COMPONENTS: tuple[Any, ...] = (CreateSession, IdentityIn, Options, SessionStatus, Created,

@@ -27,7 +27,9 @@ from ..runtime.hub import Hub
 from ..runtime.live import DamagedSession, Live
 from ..runtime.services import Services
 from . import payloads as p
+from .calibration_payloads import PersonCalibration
 from .openapi import OPENAPI_JSON, ROUTES
+from .timeline_payloads import Timeline, TimelineQuery
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON = "application/json"
@@ -229,7 +231,7 @@ class SessionApi:
     async def timeline(self, request: web.Request) -> web.Response:
         """One page of the replay timeline (SPEC 18): at any phase for the embedder,
         pseudonyms only unless the two unmasked; never anyone's private notes."""
-        q = p.query(request.query, p.TimelineQuery)
+        q = p.query(request.query, TimelineQuery)
         live = await self._read(request)
         info, events = await self.services.timeline(live)
         if q.after > len(events):
@@ -237,7 +239,7 @@ class SessionApi:
         budget = self.hub.settings.limits.timeline_page_bytes
         part, nxt = timeline.page(events, q.after, budget, split=False)
         body = await asyncio.to_thread(p.answer, {"info": info, "events": part, "next": nxt},
-                                       p.Timeline)
+                                       Timeline)
         return web.Response(body=body, content_type=JSON)
 
     async def analytics(self, request: web.Request) -> web.Response:
@@ -273,7 +275,7 @@ class SessionApi:
         records, skipped = from_session_rows(rows)
         if skipped:
             log.warning("damaged sessions left out of a calibration", extra={"skipped": skipped})
-        return answer(history(records, include=q.include()), p.PersonCalibration)
+        return answer(history(records, include=q.include()), PersonCalibration)
 
     def _practice_allowed(self, address: str, now: float) -> bool:
         """At most `practice_per_minute` practice sessions per client address per minute."""
