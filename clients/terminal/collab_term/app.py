@@ -61,7 +61,7 @@ from textual.css.query import NoMatches
 from textual.widgets import ContentSwitcher, Footer, Input
 
 from collab_client import Client, SdkError, TextBinding
-from collab_protocol import INTERVIEW_PHASES, Signal
+from collab_protocol import INTERVIEW_PHASES
 
 from .filemirror import FileMirror
 from .room_events import RUNS, SESSION_VIEW, ClientStatus, RoomMessage, RoomView, log_line
@@ -89,7 +89,6 @@ __all__ = [  # what the tests and embedders import from here
 ]
 
 NARROW = 100  # columns below which the side bar goes under the editor
-CALL_DECLINED = "unsupported"  # hangup reason: this client cannot take voice calls
 
 
 class CollabTerm(App[int]):
@@ -138,7 +137,6 @@ class CollabTerm(App[int]):
         self.file = file
         self.client_name = client_name
         self.invite = invite  # --practice: the interviewee's join link, shown in full
-        self.calls_declined: list[str] = []  # who tried to call us (pseudonyms)
         self.client: Client | None = None
         self.mirror: FileMirror | None = None
         self.error: str | None = None
@@ -147,6 +145,7 @@ class CollabTerm(App[int]):
         self.status = StatusBar(file, id="status")
         self.editor_pane = EditorPane(id="editor-pane")
         self.chat = ChatPane(id="chat")
+        self.activity = PartnerActivity("", id="activity", classes="hidden")
 
     @property
     def binding(self) -> TextBinding | None:
@@ -155,6 +154,11 @@ class CollabTerm(App[int]):
     @property
     def undo_manager(self) -> UndoManager | None:
         return self.editor_pane.undo_manager
+
+    @property
+    def calls_declined(self) -> list[str]:
+        """Who tried to call us (pseudonyms)."""
+        return self.activity.calls_declined
 
     # -- layout
 
@@ -169,7 +173,7 @@ class CollabTerm(App[int]):
             with Vertical(id="side"):
                 yield QuestionPanel(id="question")
                 yield PeopleList(id="people")
-                yield PartnerActivity("", id="activity", classes="hidden")
+                yield self.activity
                 yield BoardStatus(id="board", classes="hidden")
                 yield EndButton(id="end")
                 yield self.chat
@@ -242,8 +246,6 @@ class CollabTerm(App[int]):
             for view in self.views:
                 if isinstance(msg, view.WATCHES):
                     view.room_message(msg)
-            if isinstance(msg, Signal):
-                self.decline_call(msg)
             if isinstance(msg, SESSION_VIEW + RUNS):
                 self.refresh_bindings()  # f4 and f6 follow the session; f3 needs a run
 
@@ -266,27 +268,6 @@ class CollabTerm(App[int]):
         if (self.client is not None and self.client.phase not in INTERVIEW_PHASES
                 and isinstance(switcher, ContentSwitcher)):
             switcher.current = "review-pane"
-
-    def decline_call(self, msg: Signal) -> None:
-        """Voice calls need a browser: decline an incoming call at once with a `hangup` whose
-        reason says why (the caller's client stops ringing), and tell the user who called."""
-        caller = msg.from_ or {}
-        if msg.kind != "offer" or self.client is None:
-            return
-        with contextlib.suppress(Exception):  # not connected: the caller times out instead
-            self.client.send_signal(
-                "hangup", {"reason": CALL_DECLINED}, to=str(caller.get("id", ""))
-            )
-        name = str(caller.get("name", "The other participant"))
-        self.calls_declined.append(name)
-        masked = " (voice masked)" if msg.masked else ""
-        note = (
-            f"{name} is calling you{masked}. collab-term cannot take voice calls, so the call "
-            "was declined; open the join link in a browser to talk."
-        )
-        self.notify(note, title="Incoming call", severity="warning", timeout=15)
-        self.bell()
-        self.say("📞", note)
 
     # -- keys
 

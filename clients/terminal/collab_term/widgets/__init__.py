@@ -7,7 +7,7 @@ what they show in reactive fields and redraw only themselves.
                     TextArea itself)
     question.py     the question (f6 edits it)
     people.py       who is here; the --practice invite link
-    activity.py     the partner's live run and call
+    activity.py     the partner's live run and call; a call to us is declined
     board.py        the whiteboard that needs a browser
     end.py          ending the interview (F4) and the log line when it ends
     chat_pane.py    the chat column (chat_log.py: the log itself)

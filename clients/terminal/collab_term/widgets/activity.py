@@ -1,6 +1,7 @@
 """What the other participant does that collab-term cannot do itself, shown as it happens: a
-run in progress ("X is running the code…" with its output so far, in print order), and their voice
-call's mute state. Whiteboard clears and restores are in board.py.
+run in progress ("X is running the code…" with its output so far, in print order), their voice
+call's mute state, and their call to us, which is declined (voice needs a browser). Whiteboard
+clears and restores are in board.py.
 
 The run and the call come from the awareness fields `run` and `call` (SPEC 11), which the
 server relays in exactly those shapes with run output already cleaned; the text is still shown
@@ -9,6 +10,7 @@ through shown_safely, like everything else from the other side.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,10 +19,13 @@ from rich.text import Text as RichText
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from collab_protocol import CollabMessage, Signal
+
 from ..room_events import RoomView
 from ..roomstate import my_name
 from ..text import shown_safely
 
+CALL_DECLINED = "unsupported"  # hangup reason: this client cannot take voice calls
 LIVE_RUN_LINES = 8  # output lines shown of a run in progress (the tail, as a terminal shows)
 
 
@@ -118,6 +123,11 @@ class PartnerActivity(RoomView, Static):
 
     DEFAULT_CSS = "PartnerActivity { height: auto; max-height: 12; padding: 0 1; }"
     STATUS = frozenset({"awareness"})
+    WATCHES = (Signal,)  # an incoming call
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.calls_declined: list[str] = []  # who tried to call us (pseudonyms)
 
     activity: reactive[Activity] = reactive(Activity, always_update=False)
 
@@ -128,3 +138,28 @@ class PartnerActivity(RoomView, Static):
     def show(self) -> None:
         if self.client is not None:
             self.activity = activity_of(self.client.awareness, my_name(self.client))
+
+    def room_message(self, msg: CollabMessage) -> None:
+        if isinstance(msg, Signal):
+            self.decline_call(msg)
+
+    def decline_call(self, msg: Signal) -> None:
+        """Voice calls need a browser: decline an incoming call at once with a `hangup` whose
+        reason says why (the caller's client stops ringing), and tell the user who called."""
+        caller = msg.from_ or {}
+        if msg.kind != "offer" or self.client is None:
+            return
+        with contextlib.suppress(Exception):  # not connected: the caller times out instead
+            self.client.send_signal(
+                "hangup", {"reason": CALL_DECLINED}, to=str(caller.get("id", ""))
+            )
+        name = str(caller.get("name", "The other participant"))
+        self.calls_declined.append(name)
+        masked = " (voice masked)" if msg.masked else ""
+        note = (
+            f"{name} is calling you{masked}. collab-term cannot take voice calls, so the call "
+            "was declined; open the join link in a browser to talk."
+        )
+        self.notify(note, title="Incoming call", severity="warning", timeout=15)
+        self.app.bell()
+        self.say("📞", note)

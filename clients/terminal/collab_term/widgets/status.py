@@ -48,7 +48,7 @@ class StatusBar(RoomView, Static):
     def render(self) -> RichText:
         if self.error:
             return RichText(self.error, style="bold red")
-        if self.client is None:
+        if not self.connection:  # not joined yet
             return RichText("connecting…")
         shown = (getattr(self, name) for name in self.INDICATORS)
         return RichText.from_markup("  ·  ".join(part for part in shown if part))
