@@ -17,18 +17,11 @@ editor/review, f4 end the interview (interviewer only, while it runs; the dialog
 f7 your private notes, f3 the whole output of the latest run, ctrl+z/ctrl+y undo and redo your
 own typing, ctrl+q quit. Below 100 columns the side bar moves under the editor.
 
-Runs: every run a participant reports (from the browser's Run button) is shown in the chat
-column with its output. collab-term only shows them: it never executes anyone's code, least of
-all the other person's, on your machine. The question is rendered as Markdown (Rich's, in one
-widget: Textual's Markdown widget makes a widget per block and took seconds per hundred list
-items, a way for a hostile question to freeze the screen). Control characters are shown as
-symbols first, so nothing in it can act on the terminal; links are shown, never opened; a
-question over QUESTION_MARKDOWN_LINES lines is shown as written. The notes pad is yours alone
-(the server sends it to your own connections only). The whiteboard needs a browser: the side
-bar says when there is one and how to see it, and the log when either side clears or restores
-it. What the other side does in a browser shows as it happens (widgets/activity.py): "X is
-running the code…" with the output so far in print order, and their mute state while they are
-in a call.
+Runs are shown, never executed (widgets/chat_pane.py); the question is Markdown rendered
+safely (widgets/question.py); the notes pad (f7) is yours alone; the whiteboard needs a browser
+(widgets/board.py); what the other side does in a browser shows as it happens
+(widgets/activity.py); undo is the shared document's, your own typing only
+(widgets/editor_pane.py).
 
 The code, in Textual's shape: this module is the App: the layout, the keys and the wiring. The
 SDK's callbacks only post Textual messages (room_events.py); the app hands each to the widgets
@@ -39,10 +32,6 @@ sends into what is shown; roomstate.py says what the user may do.
 
 The command line lives in collab_term.cli (it works without Textual installed, to say how to
 install it); run the app with `collab-term` or `python -m collab_term`.
-
-Undo is the shared document's: a Yjs-style undo manager tracks only this client's own
-transactions, so ctrl+z undoes your typing (wherever the partner's edits moved it) and never the
-partner's, and a partner's keystroke no longer throws your history away.
 """
 
 from __future__ import annotations

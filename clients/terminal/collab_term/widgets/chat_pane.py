@@ -1,4 +1,8 @@
-"""The chat column: the log (messages, runs and room notices), who is typing, and the input."""
+"""The chat column: the log (messages, runs and room notices), who is typing, and the input.
+
+Every run a participant reports (from the browser's Run button) is shown here with its output.
+collab-term only shows them: it never executes anyone's code, least of all the other person's,
+on your machine."""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """The shared code: the editor bound to the document, the other side's cursors, our own undo
-and the room's language; read-only when the session says so."""
+and the room's language; read-only when the session says so.
+
+Undo is the shared document's: a Yjs-style undo manager tracks only this client's own
+transactions, so ctrl+z undoes your typing (wherever the partner's edits moved it) and never the
+partner's, and a partner's keystroke does not throw your history away."""
 
 from __future__ import annotations
 

@@ -1,5 +1,10 @@
-"""The interview question at the top of the side bar: rendered Markdown (Rich's, in one widget;
-see text.question_renderable), set by the interviewer with f6."""
+"""The interview question at the top of the side bar, set by the interviewer with f6.
+
+It is rendered as Markdown by Rich, in one widget: Textual's Markdown widget makes a widget per
+block and took seconds per hundred list items, a way for a hostile question to freeze the
+screen. Control characters are shown as symbols first, so nothing in it can act on the
+terminal; links are shown, never opened; a question over QUESTION_MARKDOWN_LINES lines is shown
+as written (text.question_renderable)."""
 
 from __future__ import annotations
 
