@@ -53,6 +53,8 @@ class Checked:
     # a sync reply whose delete set the room already had: the update to apply, store and
     # relay instead (its structs, no deletes)
     stripped: bytes | None = None
+    # participants whose content the update deletes ranges inside, with how many ranges
+    foreign: dict[str, int] | None = None
 
 
 class DeleteSet:
@@ -96,14 +98,24 @@ def read_snapshot_deletes(data: bytes) -> list[tuple[int, int, int]]:
     return out
 
 
+# What one deleted range can add to the encoded size of the items it falls inside: they split
+# into more items, each with its own header (measured: 9 bytes with small client ids, 17 with
+# 32-bit ones; two splits per range with 8-byte ids and clocks stay under this).
+SPLIT_BYTES = 40
+
+
 class Share:
     """What one participant holds of the document: its real share when last measured, and an
-    estimate of its growth since (the bytes of its updates applied)."""
+    estimate of its growth since (the bytes of its updates applied). Deleting inside another
+    participant's text splits that participant's items: the deleter pays for it (`caused`,
+    SPLIT_BYTES a range) and the owner's measured share is let off as much (`suffered`)."""
 
     def __init__(self, held: int) -> None:
         self.held = held
         self.grown = 0
         self.deletes = -1  # RoomDoc.deletes when last measured (-1: never)
+        self.caused = 0
+        self.suffered = 0
 
 
 class RoomDoc:
@@ -159,15 +171,34 @@ class RoomDoc:
         share = self.shares.get(writer)
         if share is None:
             share = self.shares[writer] = Share(self.loaded)
-        if share.held + share.grown + len(update) > self.share and \
-                not self._fits(writer, share, len(update)):
+        cost = len(update)
+        foreign = None
+        if info.deletes:
+            foreign = self._foreign(info.deletes, writer)
+            if foreign:
+                cost += SPLIT_BYTES * sum(foreign.values())
+        if share.held + share.grown + cost > self.share and not self._fits(writer, share, cost):
             raise DocTooLarge(f"a participant's share of the document is {self.share} bytes")
         straddles = False
         for c in writers:
             known = state.get(c, 0)
             if info.structs[c][0][0] < known:
                 straddles = any(clock < known < end for clock, end, _ in info.structs[c])
-        return Checked(ApplyResult.APPLY, info, after, writers, straddles, stripped)
+        return Checked(ApplyResult.APPLY, info, after, writers, straddles, stripped, foreign)
+
+    def _foreign(self, deletes: list[tuple[int, int, int]],
+                 writer: str) -> dict[str, int] | None:
+        """Per other participant, the ranges of `deletes` inside their content (None if none:
+        a backspace in one's own text allocates nothing)."""
+        owners = self.owners
+        out: dict[str, int] | None = None
+        for client, _start, _end in deletes:
+            owner = owners.get(client, writer)
+            if owner != writer:
+                if out is None:
+                    out = {}
+                out[owner] = out.get(owner, 0) + 1
+        return out
 
     def _known_deletes_left_out(self, update: bytes) -> bytes:
         """A sync reply (SyncStep2) carries the client's whole delete set, which in a room with
@@ -209,7 +240,7 @@ class RoomDoc:
         (one unit per 64 bytes) goes to `spent`: the writer pays for it."""
         if share.grown < self.share // 8 and share.deletes == self.deletes:
             return False
-        share.held = self.measure(writer)
+        share.held = max(0, self.measure(writer) - share.suffered) + share.caused
         share.grown = 0
         share.deletes = self.deletes
         self.spent += share.held // 64
@@ -270,6 +301,12 @@ class RoomDoc:
         share = self.shares.get(writer)
         if share is not None:  # check made it
             share.grown += len(update)
+            if checked.foreign:
+                for owner, ranges in checked.foreign.items():
+                    split = SPLIT_BYTES * ranges
+                    share.caused += split
+                    share.grown += split
+                    self.shares.setdefault(owner, Share(self.loaded)).suffered += split
 
     def apply(self, update: bytes, writer: str = "") -> ApplyResult:
         """check + integrate, for callers with nothing to decide in between."""

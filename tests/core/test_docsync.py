@@ -167,3 +167,36 @@ def test_a_sync_reply_carrying_the_rooms_delete_set_is_checked_on_its_structs():
             del t[400 + i:400 + i + 1]
     with pytest.raises(TooMuchWork):
         room.check(d.get_update(sv), "a", reply=True)
+
+
+def test_deleting_inside_the_other_sides_text_is_charged_to_the_deleter():
+    """Deleting every other character of someone's text splits their items: their encoded
+    share grows several times over. That growth is the deleter's, never the owner's."""
+    owners: dict[int, str] = {1: "a", 2: "b"}
+    room = RoomDoc(2 * 60_000, owners=owners)  # a share of 60,000 bytes each
+    a = Doc(client_id=1)
+    t = a.get("code", type=Text)
+    t += "x" * 20_000
+    assert room.apply(a.get_update(), "a") is ApplyResult.APPLY
+    b = Doc(client_id=2)
+    b.apply_update(a.get_update())
+    tb = b.get("code", type=Text)
+    got: list[bytes] = []
+    b.observe(lambda event: got.append(event.update))  # each transaction's own deletes
+    refused = 0
+    for k in range(4):  # 4 x 500 scattered deletes inside a's text
+        with b.transaction():
+            for i in range(500):
+                del tb[1000 * k + i:1000 * k + i + 1]
+        update = got.pop()
+        try:
+            assert room.apply(update, "b") is ApplyResult.APPLY
+            a.apply_update(update)
+        except DocTooLarge:
+            refused += 1
+    assert refused == 2  # 500 x SPLIT_BYTES each: b's share is full after two
+    assert room.measure("a") > 20_000 + 1000 * 8  # a's items did split
+    sv = a.get_state()
+    t += "y" * 38_000  # a's own bytes still fit: it wrote 58,000 of its 60,000
+    assert room.apply(a.get_update(sv), "a") is ApplyResult.APPLY
+    assert text_of(room) == str(t)

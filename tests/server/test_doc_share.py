@@ -4,6 +4,8 @@ document never refuses the honest one: test_terminal_closes_own_bytes.py (4413).
 
 from __future__ import annotations
 
+from pycrdt import Text
+
 from collab_protocol import SyncUpdate
 from support.net import wait_until
 from support.rooms import Writer, joined, stored_text
@@ -46,3 +48,39 @@ async def test_an_emptied_share_takes_its_owners_typing_again(tmp_path):
         await wait_until(lambda: stored_text(server, "refill") == "y" * 100_000,
                          what="the edit after emptying")
         assert back.ws.close_code is None
+
+
+async def test_the_other_sides_deletes_inside_your_text_count_toward_theirs(tmp_path):
+    """Deleting every other character of the honest participant's text splits its structs
+    (17 bytes more per deleted range with a 32-bit client id): 2,800 such deletes would take
+    its 100 kB of text past its 128 KiB share. They count toward the deleter's share instead:
+    the deleter is refused 4413 and the honest participant types on."""
+    async with in_process(tmp_path, max_doc_bytes=CAP) as server:
+        honest = await joined(server, "split", "honest")
+        attacker = await joined(server, "split", "attacker")
+        mine = Writer(3_000_000_001)
+        await honest.send(SyncUpdate(mine.typed("h" * 100_000)))
+        theirs = Writer(2)
+        theirs.doc.apply_update(mine.doc.get_update())
+        got: list[bytes] = []
+        theirs.doc.observe(lambda event: got.append(event.update))
+        updates = []
+        for k in range(8):  # 700 scattered deletes per update, sent in one go
+            with theirs.doc.transaction():
+                for i in range(700):
+                    del theirs.text[1400 * k + i:1400 * k + i + 1]
+            updates.append(got.pop())
+        for update in updates:
+            await attacker.send(SyncUpdate(update))
+        assert await attacker.expect_close() == 4413
+        # the room took the updates in order until the deleter's share was full
+        room = server.hub.rooms["split"]
+        went_in = (100_000 - len(str(room.doc.doc.get("code", type=Text)))) // 700
+        assert went_in >= 4  # 2,800 ranges: enough to push 100 kB of text past 128 KiB
+        for update in updates[:went_in]:
+            mine.doc.apply_update(update)  # what the room relayed
+        await honest.send(SyncUpdate(mine.typed("still typing")))
+        await wait_until(lambda: stored_text(server, "split").endswith("still typing"),
+                         what="the honest edit after the other side's deletes")
+        assert honest.ws.close_code is None
+        assert stored_text(server, "split") == str(mine.text)
