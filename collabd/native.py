@@ -35,6 +35,7 @@ MODULES = (
     "collabd.adapters.update_log",
     "collabd.core.ratelimit",
     "collabd.core.yupdate",
+    "collabd.core.deletesets",
     "collabd.core.docsync",
     "collabd.runtime.stats",
     "collabd.runtime.connection",

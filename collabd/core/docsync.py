@@ -12,15 +12,15 @@ APPLY may be stored and relayed.
 from __future__ import annotations
 
 import enum
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Doc, Snapshot, merge_updates
 
-from collab_protocol.lib0 import Reader, write_var_uint
+from collab_protocol.lib0 import write_var_uint
 
 from . import yupdate
+from .deletesets import DeleteSet, read_snapshot_deletes, without_known_deletes
 from .yupdate import MAX_WORK, InvalidUpdate, TooMuchWork, UpdateInfo
 
 __all__ = ["ApplyResult", "Checked", "DeleteSet", "DocBroken", "DocTooLarge", "InvalidUpdate",
@@ -55,47 +55,6 @@ class Checked:
     stripped: bytes | None = None
     # participants whose content the update deletes ranges inside, with how many ranges
     foreign: dict[str, int] | None = None
-
-
-class DeleteSet:
-    """The ranges of deleted ids per client (sorted, merged), to tell a repeated delete from a
-    new one. It only ever holds ranges yrs has deleted, so "covered" means "changes nothing"."""
-
-    def __init__(self) -> None:
-        self._starts: dict[int, list[int]] = {}
-        self._ends: dict[int, list[int]] = {}
-        self.ranges = 0
-
-    def covers(self, client: int, start: int, end: int) -> bool:
-        starts = self._starts.get(client)
-        if not starts:
-            return False
-        i = bisect_right(starts, start) - 1
-        return i >= 0 and self._ends[client][i] >= end
-
-    def add(self, client: int, start: int, end: int) -> None:
-        starts = self._starts.setdefault(client, [])
-        ends = self._ends.setdefault(client, [])
-        i = bisect_left(ends, start)  # the first range that ends at or after `start`
-        j = bisect_right(starts, end)  # past the last range that starts at or before `end`
-        if i < j:
-            start = min(start, starts[i])
-            end = max(end, ends[j - 1])
-        starts[i:j] = [start]
-        ends[i:j] = [end]
-        self.ranges += 1 - (j - i)
-
-
-def read_snapshot_deletes(data: bytes) -> list[tuple[int, int, int]]:
-    """The delete set at the head of an encoded v1 snapshot, as (client, start, end)."""
-    r = Reader(data)
-    out = []
-    for _ in range(r.read_var_uint()):
-        client = r.read_var_uint()
-        for _ in range(r.read_var_uint()):
-            clock = r.read_var_uint()
-            out.append((client, clock, clock + r.read_var_uint()))
-    return out
 
 
 # What one deleted range can add to the encoded size of the items it falls inside: they split
@@ -224,7 +183,7 @@ class RoomDoc:
             return merged[:len(merged) - len(known)] + b"\x00"
         deleted = self.deleted
         try:
-            kept, read = yupdate.without_known_deletes(
+            kept, read = without_known_deletes(
                 update, self.max_work, deleted.ranges + self.max_work, deleted.covers)
         except TooMuchWork:
             self.spent += (deleted.ranges + self.max_work) // 4

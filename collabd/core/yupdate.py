@@ -15,11 +15,10 @@ Grammar (lib0 v1 encoding, as written by Yjs' UpdateEncoderV1):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collab_protocol.errors import DecodeError
-from collab_protocol.lib0 import MAX_SAFE_INTEGER, MAX_VAR_UINT_BYTES, Reader, write_var_uint
+from collab_protocol.lib0 import MAX_SAFE_INTEGER, MAX_VAR_UINT_BYTES, Reader
 
 MAX_ANY_DEPTH = 64
 _BITS5 = 0x1F
@@ -169,55 +168,6 @@ def _parse(r: Reader, work: _Work) -> UpdateInfo:
     if r.has_content():
         raise InvalidUpdate("trailing bytes after update")
     return info
-
-
-def without_known_deletes(update: bytes, max_work: int, max_read: int,
-                          known: Callable[[int, int, int], bool]) -> tuple[bytes, int]:
-    """The update with the deleted ranges `known` covers left out (they change nothing), and
-    how many ranges were read. A sync reply carries the client's whole delete set: this keeps
-    what it deletes anew. Raises TooMuchWork past `max_work` structs and new ranges, or past
-    `max_read` ranges in all; the ranges read are the caller's to charge."""
-    r = Reader(update)
-    work = _Work(max_work)
-    try:
-        _read_structs(r, work, UpdateInfo())
-        head = update[:r.pos]
-        buf, pos = update, r.pos
-        out = bytearray()
-        clients = read = 0
-        n, pos = _uint(buf, pos)
-        for _ in range(n):
-            client, pos = _uint(buf, pos)
-            ranges, pos = _uint(buf, pos)
-            kept = bytearray()
-            count = 0
-            for _ in range(ranges):
-                start = pos
-                clock, pos = _uint(buf, pos)
-                length, pos = _uint(buf, pos)
-                read += 1
-                if read > max_read:
-                    raise TooMuchWork(f"delete set holds more than {max_read} ranges")
-                if length == 0:
-                    raise InvalidUpdate("empty delete range")
-                if not known(client, clock, clock + length):
-                    work.spend(1)
-                    kept += buf[start:pos]
-                    count += 1
-            if count:
-                write_var_uint(out, client)
-                write_var_uint(out, count)
-                out += kept
-                clients += 1
-    except IndexError as exc:
-        raise InvalidUpdate("unexpected end of data") from exc
-    except DecodeError as exc:
-        raise InvalidUpdate(str(exc)) from exc
-    if pos != len(update):
-        raise InvalidUpdate("trailing bytes after update")
-    tail = bytearray()
-    write_var_uint(tail, clients)
-    return head + bytes(tail) + bytes(out), read
 
 
 def _read_structs(r: Reader, work: _Work, info: UpdateInfo) -> None:

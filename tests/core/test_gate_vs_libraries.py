@@ -20,7 +20,8 @@ import pytest
 from pycrdt import Doc, Snapshot, Text, merge_updates
 
 from collabd.core import yupdate
-from collabd.core.docsync import ApplyResult, DeleteSet, DocBroken, RoomDoc, read_snapshot_deletes
+from collabd.core.deletesets import DeleteSet, read_snapshot_deletes
+from collabd.core.docsync import ApplyResult, DocBroken, RoomDoc
 from support.yforge import Forged, random_update
 
 CASES = int(os.environ.get("GATE_CASES", "2000"))
