@@ -73,10 +73,11 @@ def child(argv: list[str]) -> int:
     from collections import Counter
 
     diagnose = os.environ.get("SOAK_DIAGNOSE", "")
+    heap = os.environ.get("SOAK_HEAP", "")
     trim = os.environ.get("SOAK_TRIM") == "1"
-    libc = ctypes.CDLL("libc.so.6") if trim else None
+    libc = ctypes.CDLL("libc.so.6") if trim or heap else None
     if diagnose:
-        tracemalloc.start(12)
+        tracemalloc.start(int(os.environ.get("SOAK_FRAMES", "12")))
     state: dict[str, object] = {"snap": None, "types": Counter()}
 
     def hub_sizes() -> dict[str, int]:
@@ -106,8 +107,36 @@ def child(argv: list[str]) -> int:
         gc.collect()
         if diagnose:
             write_diagnosis()
-        if libc is not None:
+        if heap:
+            write_heap()
+        if trim and libc is not None:
             libc.malloc_trim(0)
+
+    class Mallinfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    def write_heap() -> None:
+        """Cheap counters (no tracemalloc, nothing that slows the server): who holds the heap,
+        Python's objects, SQLite's own allocator, or free memory glibc keeps."""
+        import _sqlite3  # its library's counters are process-wide
+
+        assert libc is not None
+        libc.mallinfo2.restype = Mallinfo2
+        m = libc.mallinfo2()
+        try:  # the shared library _sqlite3 links to, or _sqlite3 itself if linked statically
+            lib = ctypes.CDLL("libsqlite3.so.0")
+        except OSError:
+            lib = ctypes.CDLL(_sqlite3.__file__)
+        lib.sqlite3_memory_used.restype = ctypes.c_int64
+        line = {"time": time.time(), "py_blocks": sys.getallocatedblocks(),
+                "gc_objects": len(gc.get_objects()),
+                "sqlite_mib": lib.sqlite3_memory_used() / MiB,
+                "malloc_used_mib": m.uordblks / MiB, "malloc_free_mib": m.fordblks / MiB,
+                "mmap_mib": m.hblkhd / MiB, "arena_mib": m.arena / MiB}
+        with open(heap, "a") as f:
+            f.write(json.dumps(line) + "\n")
 
     def write_diagnosis() -> None:
         objs = gc.get_objects()
@@ -184,6 +213,9 @@ def main() -> int:
     ap.add_argument("--serve-arg", action="append", default=[], metavar="ARG",
                     help="extra `collabd serve` argument (repeatable)")
     ap.add_argument("--trim", action="store_true", help="malloc_trim(0) before each sample")
+    ap.add_argument("--heap", action="store_true",
+                    help="cheap heap counters per batch (Python blocks, SQLite's allocator, "
+                    "glibc's used/free) into DIR/heap.jsonl")
     ap.add_argument("--diagnose", action="store_true",
                     help="gc/type/tracemalloc/hub diagnosis per batch into DIR/diagnose.jsonl")
     ap.add_argument("--max-slope", type=float, default=None,
@@ -205,6 +237,8 @@ def main() -> int:
         env["SOAK_TRIM"] = "1"
     if args.diagnose:
         env["SOAK_DIAGNOSE"] = str(workdir / "diagnose.jsonl")
+    if args.heap:
+        env["SOAK_HEAP"] = str(workdir / "heap.jsonl")
     serve = ["--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data),
              "--limit", "conn_attempts_per_minute=1000000", "--log-level", "WARNING",
              *(["--database", args.database] if args.database else []), *args.serve_arg]
@@ -219,7 +253,7 @@ def main() -> int:
             [sys.executable, "-m", "collabd", "api-key", "--data-dir", str(data)],
             check=True, capture_output=True, text=True).stdout.strip()
         t0 = time.monotonic()
-        first = sample(proc, args.trim or args.diagnose)
+        first = sample(proc, args.trim or args.diagnose or args.heap)
         samples.append({"t": 0.0, **first})
         print(f"server pid {proc.pid} on {base}, data in {workdir}; "
               f"RSS at start {first['VmRSS'] / MiB:.1f} MiB", flush=True)
@@ -241,7 +275,7 @@ def main() -> int:
             ok += summary["completed"]
             failed += summary["failed"]
             batches += 1
-            m = sample(proc, args.trim or args.diagnose)
+            m = sample(proc, args.trim or args.diagnose or args.heap)
             t = time.monotonic() - t0
             samples.append({"t": t, **m})
             print(f"{t / 60:6.1f} min  batch {batches:3d}  ok {ok:5d}  failed {failed:3d}  "
