@@ -16,6 +16,7 @@ PURE=(
   tests/client/test_positions.py
   tests/client/test_textbind.py
   tests/client/test_relpos.py
+  tests/terminal/test_widgets.py
 )
 .venv/bin/ruff check .
 # mypy (about 20 s of CPU on a cold cache, 1 s warm) runs beside the tests, on the other core;
