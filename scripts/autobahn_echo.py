@@ -6,7 +6,8 @@ TestSuite's fuzzingclient (`wstest -m fuzzingclient`). Test use only: it serves 
 
 Every message comes back with its opcode; a text message that is not UTF-8 fails the
 connection with 1007 (the rooms refuse text messages outright, with 4400). The TestSuite is
-Python 2 only; with a Python 2.7 (pyenv has one) it runs from a directory of its own:
+Python 2 only; with a Python 2.7 (pyenv has one: export PYENV_VERSION=2.7.18 first) it runs
+from a directory of its own:
 
     python2.7 -m pip install --target /tmp/ab autobahntestsuite
     touch /tmp/ab/zope/__init__.py                 # --target skips namespace .pth files
