@@ -95,7 +95,7 @@ def yjs_docs() -> dict[str, Any]:
         }
     )
     del a.code[0:4]  # updates[5]: a deletion
-    two = Doc(client_id=3003)
+    two: Doc[Any] = Doc(client_id=3003)
     for u in a.updates[:2]:
         two.apply_update(u)
     empty: Doc[Any] = Doc(client_id=2002)

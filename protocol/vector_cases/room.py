@@ -14,7 +14,7 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-PY_RUN = {
+PY_RUN: dict[str, Any] = {
     "language": "python",
     "stdin": "3 4\n",
     "stdout": "7\nhé 🌍\n",
@@ -22,7 +22,7 @@ PY_RUN = {
     "exit": 0,
     "duration_ms": 38,
 }
-JS_EXCEPTION_RUN = {
+JS_EXCEPTION_RUN: dict[str, Any] = {
     "language": "javascript",
     "stdout": "start\n",
     "stderr": "TypeError: add is not a function\n    at <run>:3:1\n",
@@ -30,14 +30,15 @@ JS_EXCEPTION_RUN = {
     "exit": 1,
     "duration_ms": 5,
 }
-LOOP_RUN = {  # stopped at the time limit: no exit status, output cut at the cap
+LOOP_RUN: dict[str, Any] = {  # stopped at the time limit: no exit status, output cut at the cap
     "language": "python",
     "stdout": "tick\n" * 4,
     "duration_ms": 10_000,
     "timed_out": True,
     "truncated": ["stdout"],
 }
-MIXED_RUN = {  # stdout and stderr interleaved; `order` counts code points (🌍 is one)
+# stdout and stderr interleaved; `order` counts code points (🌍 is one)
+MIXED_RUN: dict[str, Any] = {
     "language": "python",
     "stdout": "a é\nc 🌍\n",
     "stderr": "warn b\n",
