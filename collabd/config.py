@@ -98,13 +98,22 @@ class Limits:
     # compaction folds them into the snapshot the replay then starts from (complete: false)
     history_max_updates: int = 50_000
     history_retention_days: float = 90.0  # a session room's timestamped history; 0: for ever
+    # the call in the replay (SPEC 14.4): each participant uploads its own audio in chunks,
+    # charged to its own budget (it outlives reconnects) before anything is decoded or stored
+    recording_chunk_bytes: int = 128 * 1024  # one chunk's audio, decoded (base64 is 4/3 more)
+    recording_chunk_ms: int = 10_000  # audio one chunk may say it holds
+    recording_rate: float = 16 * 1024  # bytes of audio per second per participant (128 kbit/s)
+    recording_burst: float = 256 * 1024
+    recording_max_bytes: int = 32 * MiB  # one participant's stored audio in one session
+    recording_retention_days: float = 90.0  # a chunk is deleted this long after it was stored
 
     def public(self) -> dict[str, float]:
         """The limits a client may want to know (sent in `welcome`)."""
         keep = ("max_frame_bytes", "max_doc_bytes", "chat_max_chars", "max_sdp_bytes",
                 "max_candidate_bytes", "update_rate", "chat_rate", "signal_rate",
                 "run_output_chars", "run_stdin_chars", "run_order_pieces", "run_rate",
-                "question_max_chars", "notes_max_chars")
+                "question_max_chars", "notes_max_chars", "recording_chunk_bytes",
+                "recording_chunk_ms", "recording_rate", "recording_max_bytes")
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in keep}
 
 

@@ -32,7 +32,7 @@ from typing import Any, Protocol, runtime_checkable
 WRITES = frozenset({
     "append_updates", "compact", "save_session", "save_session_if", "append_chat", "log_event",
     "append_run", "append_question", "save_notes", "queue_webhook", "claim_webhooks",
-    "webhook_result",
+    "webhook_result", "append_recording", "delete_recording", "delete_recordings_before",
 })
 
 DocRows = tuple[list[bytes], int, dict[int, str]]  # updates, last seq, client id -> owner
@@ -219,6 +219,28 @@ class Store(Protocol):
 
     def load_notes(self, room: str, pid: str) -> tuple[str, int] | None:
         """(text, ts) of the participant's notes, or None if never saved."""
+
+    # -- the recorded call (SPEC 14.4)
+
+    def append_recording(self, room: str, pid: str, run: int, seq: int, ts: int, ms: int,
+                         data: bytes) -> None:
+        """Store one chunk of `pid`'s audio; (room, pid, run, seq) is unique (StoreConflict)."""
+
+    def recording_tail(self, room: str, pid: str) -> tuple[int, int, int, int]:
+        """(bytes stored, last run, last seq, last ts) of `pid`'s chunks; (0, -1, -1, 0) when
+        there is none."""
+
+    def recording_after(self, room: str, after: int,
+                        budget: int) -> tuple[list[tuple[Any, ...]], bool]:
+        """The room's chunks with id > after, in id order, as (id, pid, run, seq, ts, ms,
+        data): as many as fit in `budget` bytes of data (at least one); and whether more
+        follow."""
+
+    def delete_recording(self, room: str) -> int:
+        """Delete the room's chunks; returns how many there were."""
+
+    def delete_recordings_before(self, ts: int) -> int:
+        """Delete every chunk stored before `ts` (retention); returns how many."""
 
     # -- webhook outbox
 

@@ -4,6 +4,7 @@ SQLite's (sqlite_schema.py), applied by PostgresStore.migrate under an advisory 
 from __future__ import annotations
 
 from .migrations import Step
+from .postgres_recording import RECORDING_4
 
 MIGRATION_LOCK = 0x636F6C6C  # pg_advisory_xact_lock key: nodes starting together migrate once
 
@@ -110,4 +111,5 @@ STEPS = [
                                "version BIGINT NOT NULL DEFAULT 0")),
     Step(3, "update times, history base, runs, questions, notes (replay)",
          lambda db: db.execute(ROOM_FEATURES_3)),
+    Step(4, "recorded call chunks", lambda db: db.execute(RECORDING_4)),
 ]

@@ -37,6 +37,7 @@ from .errors import translating
 from .migrations import upgrade
 from .postgres_connection import describe
 from .postgres_docs import APPEND, APPEND_OWNED, HISTORY, LOAD_DOC, STATEMENTS, PgDocuments
+from .postgres_recording import PgRecordings
 from .postgres_records import PgRecords
 from .postgres_schema import MIGRATION_LOCK, STEPS
 from .rows import SESSION_COLUMNS
@@ -47,7 +48,7 @@ __all__ = ["APPEND", "APPEND_OWNED", "HISTORY", "LOAD_DOC", "MIGRATION_LOCK", "S
 
 
 @translating((psycopg.OperationalError,), (psycopg.IntegrityError,))
-class PostgresStore(PgDocuments, PgRecords):
+class PostgresStore(PgDocuments, PgRecords, PgRecordings):
     writes_inline = False
 
     def __init__(self, url: str, *, connect_timeout: int = 10) -> None:

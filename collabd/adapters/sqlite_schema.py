@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .migrations import Step, upgrade
 from .sqlite_connection import Transaction
+from .sqlite_recording import create_recording
 
 SCHEMA = """
 -- seq counts a room's updates from 1; the room hands them out. Clustered by (room, seq), so an
@@ -142,6 +143,7 @@ STEPS = [
     Step(2, "indexes: a room's events, due webhooks", lambda db: _script(db, INDEXES_2)),
     Step(3, "sessions.version (compare-and-set saves, cluster mode)", _add_version),
     Step(4, "update times, history base, runs, questions, notes (replay)", _room_features),
+    Step(5, "recorded call chunks", create_recording),
 ]
 
 

@@ -44,6 +44,7 @@ from .sqlite_connection import (
     WrongThread,
 )
 from .sqlite_docs import SqliteDocuments
+from .sqlite_recording import SqliteRecordings
 from .sqlite_records import SqliteRecords
 from .sqlite_schema import STEPS, migrate, migrate_sessions, not_a_store
 from .update_log import UpdateLog
@@ -58,7 +59,7 @@ __all__ = [
 
 
 @translating(UNAVAILABLE, CONFLICT, inline=frozenset({"append_updates"}))
-class SqliteStore(SqliteDocuments, SqliteRecords):
+class SqliteStore(SqliteDocuments, SqliteRecords, SqliteRecordings):
     writes_inline = True  # a commit is a write into the page cache: cheap on the loop's thread
 
     def __init__(self, path: Path, synchronous: str = "NORMAL") -> None:

@@ -14,6 +14,7 @@ import msgspec
 
 from . import payloads as p
 from .calibration_payloads import PersonCalibration
+from .recording_payloads import RecordingDeleted, RecordingPage, RecordingQuery
 from .timeline_payloads import Timeline, TimelineQuery
 
 REF = "#/components/schemas/{name}"
@@ -80,6 +81,7 @@ STATUS_EXAMPLE: dict[str, Any] = {
         {"id": "p-V2hpdGVPd2xz", "role": "interviewee", "pseudonym": "Amber Lynx",
          "status": "connected", "joined_at": 1767225660000, "feedback_submitted": False}],
     "unmask": {"offered": False, "unmasked": None},
+    "recording": {"allowed": True, "on": True, "consented": ["interviewer", "interviewee"]},
     "simulated": False,
     "kind": "real",
 }
@@ -126,6 +128,13 @@ TIMELINE_EXAMPLE = {
          "duration_ms": 38, "timed_out": False, "truncated": []},
         {"k": "phase", "ts": 1767228360000, "phase": "feedback"},
         {"k": "phase", "ts": 1767228900000, "phase": "revealed"}]}
+RECORDING_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"], "chunks": [
+    {"id": 1, "by": "p-Qm9uZXlCYWRn", "run": 0, "seq": 0, "ts": 1767225680000, "ms": 1000,
+     "data": "GkXfo59ChoEBQveBAULygQRC84EIQoKEd2VibUKHgQRChYECGFOAZwH/////////"}],
+    "next": 1}
+ENDED_FIRST = {"409": _error("wrong_phase", "the session has not ended yet: a recording is "
+                             "never served before", "the recording is served once the "
+                             "session has ended")}
 PRACTICE_EXAMPLE = {"session_id": STATUS_EXAMPLE["session_id"],
                     "links": {"interviewer": JOIN_URL, "interviewee": JOIN_URL}}
 
@@ -206,6 +215,22 @@ ROUTES: tuple[Route, ...] = (
         {"200": _json(Timeline, "timeline", TIMELINE_EXAMPLE), **BAD, **AUTH, **NOT_FOUND,
          **UNAVAILABLE},
         parameters=SID + _query_parameters(TimelineQuery))),
+    Route("GET", "/api/sessions/{sid}/recording", "recording", True, _op(
+        "The recorded call (SPEC 14.4), once the session has ended: both participants' audio "
+        "chunks, each placed on the timeline (ts). The chunks of one participant's run, in seq "
+        "order, concatenated, are one audio file (WebM/Opus from the web client). In pages of "
+        "at most timeline_page_bytes of base64: ask again with ?after=<next> until next is "
+        "absent",
+        {"200": _json(RecordingPage, "recording", RECORDING_EXAMPLE), **BAD, **AUTH,
+         **NOT_FOUND, **ENDED_FIRST, **UNAVAILABLE},
+        parameters=SID + _query_parameters(RecordingQuery))),
+    Route("DELETE", "/api/sessions/{sid}/recording", "delete_recording", True, _op(
+        "Delete the session's recorded call, at any phase (chunks uploaded later, while both "
+        "still consent, are stored again)",
+        {"200": _json(RecordingDeleted, "deleted",
+                      {"session_id": STATUS_EXAMPLE["session_id"], "deleted": 5400}),
+         **AUTH, **NOT_FOUND, **UNAVAILABLE},
+        parameters=SID)),
     Route("GET", "/api/analytics", "analytics", True, _op(
         "The perceived-vs-actual study over stored feedback (admin)",
         {"200": {"description": "collabd.analytics.study v2 (collabd/analytics/SCHEMA.md); real "

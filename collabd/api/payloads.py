@@ -30,6 +30,7 @@ from ..core.text import shown
 from ..core.unmask import UnmaskPolicy
 from .calibration_payloads import PersonCalibration
 from .fields import SQLITE_INT_MAX, VISIBLE, Kind, Ms, Sender
+from .recording_payloads import RecordingDeleted, RecordingPage
 from .timeline_payloads import Timeline
 
 
@@ -88,6 +89,10 @@ class Options(Struct, forbid_unknown_fields=True):
         description="masking of the participants' voices in the call (SPEC 14.3): optional "
                     "(each chooses, off to start with), default (on to start with, each may "
                     "turn it off) or required (on, cannot be turned off)")] = "optional"
+    recording: Annotated[Literal["consent", "off"], Meta(
+        description="recording of the call for the replay (SPEC 14.4): consent (recorded "
+                    "only while both participants consent; the default) or off (never "
+                    "recorded, nobody is asked)")] = "consent"
     webhook_url: UnsetType | Annotated[str, Meta(
         pattern="^https?://", max_length=2000,
         description="POSTed on every phase change, signed with "
@@ -99,7 +104,8 @@ class Options(Struct, forbid_unknown_fields=True):
             interview_ms=int(self.interview_seconds * 1000),
             feedback_ms=int(self.feedback_seconds * 1000),
             unmask_ms=int(self.unmask_seconds * 1000),
-            grace_ms=int(self.grace_seconds * 1000), policy=self.unmask_policy)
+            grace_ms=int(self.grace_seconds * 1000), policy=self.unmask_policy,
+            recording=self.recording != "off")
         extra: dict[str, Any] = {"relay_only": self.relay_only} if self.relay_only else {}
         if self.voice_mask != "optional":
             extra["voice_mask"] = self.voice_mask
@@ -159,6 +165,14 @@ class UnmaskSummary(Struct, forbid_unknown_fields=True):
     unmasked: Annotated[bool | None, Meta(description="null until the session is over")]
 
 
+class RecordingSummary(Struct, forbid_unknown_fields=True):
+    allowed: Annotated[bool, Meta(description="the session may record its call (options."
+                                              "recording is not off)")]
+    on: Annotated[bool, Meta(description="the call is being recorded now: both consented "
+                                         "and the interview is live")]
+    consented: Annotated[list[Role], Meta(description="the roles whose consent stands now")]
+
+
 class SessionStatus(Struct, forbid_unknown_fields=True):
     """Phases, presence, times and flags: never form contents or identities."""
 
@@ -178,6 +192,7 @@ class SessionStatus(Struct, forbid_unknown_fields=True):
     next_deadline: Ms | None
     participants: list[ParticipantStatus]
     unmask: UnmaskSummary
+    recording: RecordingSummary
     simulated: bool
     kind: Kind
 
@@ -257,7 +272,8 @@ class ErrorAnswer(Struct, forbid_unknown_fields=True):
 # every named schema of the OpenAPI document
 COMPONENTS: tuple[Any, ...] = (CreateSession, IdentityIn, Options, SessionStatus, Created,
                                SessionList, ChatLog, PracticeCreated, Health, ErrorAnswer,
-                               PersonCalibration, Timeline, SkippedRows)
+                               PersonCalibration, Timeline, SkippedRows, RecordingPage,
+                               RecordingDeleted)
 
 
 # -- decoding

@@ -23,12 +23,14 @@ from ..core.session import Identity, Session, SessionOptions
 from ..core.text import shown
 from ..ports import StoreUnavailable
 from ..runtime import timeline
+from ..runtime.handlers.recording import page_budget, page_rows
 from ..runtime.hub import Hub
 from ..runtime.live import DamagedSession, Live
 from ..runtime.services import Services
 from . import payloads as p
 from .calibration_payloads import PersonCalibration
 from .openapi import OPENAPI_JSON, ROUTES
+from .recording_payloads import RecordingDeleted, RecordingPage, RecordingQuery
 from .timeline_payloads import Timeline, TimelineQuery
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -92,8 +94,8 @@ class SessionApi:
             handler: Handler | None = getattr(self, route.handler) if route.handler else None
             if handler is None:  # served by the app itself, or /metrics when it is off
                 continue
-            add = app.router.add_get if route.method == "GET" else app.router.add_post
-            add(route.path, self.guard(handler) if route.auth else handler)
+            app.router.add_route(route.method, route.path,
+                                 self.guard(handler) if route.auth else handler)
 
     def guard(self, handler: Handler) -> Handler:
         async def guarded(request: web.Request) -> web.StreamResponse:
@@ -241,6 +243,30 @@ class SessionApi:
         body = await asyncio.to_thread(p.answer, {"info": info, "events": part, "next": nxt},
                                        Timeline)
         return web.Response(body=body, content_type=JSON)
+
+    async def recording(self, request: web.Request) -> web.Response:
+        """One page of the recorded call (SPEC 14.4): never before the session has ended."""
+        q = p.query(request.query, RecordingQuery)
+        live = await self._read(request)
+        if live.session.phase.value in ("lobby", "live"):
+            return error(409, "wrong_phase", "the recording is served once the session has "
+                         "ended")
+        budget = page_budget(self.hub.settings.limits.timeline_page_bytes)
+        rows, more = await self.services.read(self.hub.store.recording_after, live.session.id,
+                                              q.after, budget)
+        chunks = page_rows(rows)
+        page: dict[str, Any] = {"session_id": live.session.id, "chunks": chunks}
+        if more and chunks:
+            page["next"] = chunks[-1]["id"]
+        body = await asyncio.to_thread(p.answer, page, RecordingPage)
+        return web.Response(body=body, content_type=JSON)
+
+    async def delete_recording(self, request: web.Request) -> web.Response:
+        live = await self._read(request)
+        sid = live.session.id
+        deleted = await self.services.write(self.hub.store.delete_recording, sid)
+        self.services.forget_recording(sid)
+        return answer({"session_id": sid, "deleted": deleted}, RecordingDeleted)
 
     async def analytics(self, request: web.Request) -> web.Response:
         from ..analytics.extra import MissingExtraError

@@ -104,6 +104,9 @@ ACTION_PHASES: dict[str, frozenset[Phase]] = {
     "submit_feedback": frozenset({Phase.FEEDBACK}),
     "answer_unmask": frozenset({Phase.REVEALED}),
     "replay": frozenset({Phase.REVEALED, Phase.UNMASKED, Phase.SEALED}),  # once revealed
+    # the call in the replay: consent is asked before the call; chunks only while live
+    "consent_recording": frozenset({Phase.LOBBY, Phase.LIVE}),
+    "record": frozenset({Phase.LIVE}),
 }
 
 

@@ -22,7 +22,8 @@ Event names returned by the mutating methods, in the order they happened:
 
 - phase entries: ``"started"`` (live), ``"ended"`` (feedback), ``"revealed"``, ``"unmasked"``,
   ``"sealed"`` (see ``PHASE_EVENTS``); these are the ones worth a webhook;
-- ``"presence_changed"``, ``"feedback_submitted"``, ``"unmask_answered"``.
+- ``"presence_changed"``, ``"feedback_submitted"``, ``"unmask_answered"``,
+  ``"recording_changed"`` (a participant's recording consent changed).
 
 Error codes: ``wrong_phase``, ``forbidden``, ``unknown_participant``, ``not_connected``,
 ``invalid_feedback``, ``already_submitted``, ``invalid_answer``, ``already_answered``,
@@ -38,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .lifecycle import Event, Phase, require, transition
+from .lifecycle import Event, Phase, SessionError, require, transition
 from .pseudonyms import pseudonyms
 from .session_state import RECORD_VERSION
 from .session_types import (
@@ -47,6 +48,7 @@ from .session_types import (
     MINUTE,
     PHASE_EVENTS,
     PRESENCE_CHANGED,
+    RECORDING_CHANGED,
     SECOND,
     UNMASK_ANSWERED,
     CloseReason,
@@ -72,6 +74,7 @@ __all__ = [  # the names collabd.core.session has always offered
     "PRESENCE_CHANGED",
     "RECORD_VERSION",
     "SECOND",
+    "RECORDING_CHANGED",
     "UNMASK_ANSWERED",
     "CloseReason",
     "EndedBy",
@@ -208,6 +211,21 @@ class Session(SessionViews):
             elif outcome is Outcome.DECLINED:
                 self.close_reason = "no_mutual_unmask"
                 self._enter(Event.SEAL, now, out)
+        return out
+
+    def consent_recording(self, pid: str, yes: object, now: int) -> list[str]:
+        """``pid`` agrees (True) or does not, or no longer (False), that the call is recorded;
+        recording needs both. Answering again with the same value changes nothing."""
+        with self._change(now) as out:
+            role = self.participant(pid).role
+            require(self.phase, "consent_recording")
+            if not isinstance(yes, bool):
+                raise SessionError("consent must be true or false", "invalid_answer")
+            if not self.options.recording:
+                raise Forbidden("this session does not record calls")
+            if self._consent[role] is not yes:
+                self._consent[role] = yes
+                out.append(RECORDING_CHANGED)
         return out
 
     def tick(self, now: int) -> list[str]:

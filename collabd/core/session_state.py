@@ -59,6 +59,8 @@ class SessionState:
         self._presence = {p.id: Presence() for p in participants}
         self._feedback = FeedbackExchange()
         self._unmask = UnmaskHandshake()
+        # each role's recording consent: None until it answered
+        self._consent: dict[Role, bool | None] = {"interviewer": None, "interviewee": None}
     # -- queries ---------------------------------------------------------------------------
 
     def participant(self, pid: str) -> Participant:
@@ -90,6 +92,12 @@ class SessionState:
 
     def unmask_answer(self, role: Role) -> str:
         return self._unmask.answers[role]
+
+    def recording_on(self) -> bool:
+        """Whether the call is recorded now: allowed, both consented, and live."""
+        return (self.options.recording and self.phase is Phase.LIVE
+                and self._consent["interviewer"] is True
+                and self._consent["interviewee"] is True)
 
     def phase_deadline(self) -> int | None:
         """When the current phase's timer fires: the interview's end while live, the feedback
@@ -142,6 +150,7 @@ class SessionState:
             "presence": {pid: asdict(p) for pid, p in self._presence.items()},
             "feedback": self._feedback.to_record(),
             "unmask": self._unmask.to_record(),
+            "recording": dict(self._consent),
         }
 
     @classmethod
@@ -201,6 +210,9 @@ class SessionState:
             )
         self._feedback = FeedbackExchange.from_record(record["feedback"])
         self._unmask = UnmaskHandshake.from_record(record["unmask"])
+        consent = record.get("recording") or {}  # absent in records from before recording
+        self._consent = {role: _choice(consent, role, (True, False)) if role in consent
+                         else None for role in ROLES}
 
 
 def _time(record: Mapping[str, Any], key: str) -> int | None:

@@ -31,6 +31,7 @@ PHASE_EVENTS: dict[Phase, str] = {
 PRESENCE_CHANGED = "presence_changed"
 FEEDBACK_SUBMITTED = "feedback_submitted"
 UNMASK_ANSWERED = "unmask_answered"
+RECORDING_CHANGED = "recording_changed"
 
 
 class UnknownParticipant(SessionError):
@@ -83,6 +84,7 @@ class SessionOptions:
     unmask_ms: int = 24 * HOUR
     grace_ms: int = MINUTE
     policy: UnmaskPolicy = UnmaskPolicy.MUTUAL_POSITIVE
+    recording: bool = True  # the call may be recorded, with both participants' consent
 
     def __post_init__(self) -> None:
         for name in ("interview_ms", "feedback_ms", "unmask_ms", "grace_ms"):
@@ -93,6 +95,8 @@ class SessionOptions:
                 raise ValueError(f"{name} is out of range")
         if not isinstance(self.policy, UnmaskPolicy):
             raise ValueError("policy must be an UnmaskPolicy")
+        if not isinstance(self.recording, bool):
+            raise ValueError("recording must be a boolean")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .lifecycle import ACTION_PHASES, Phase, allowed, may
+from .lifecycle import ACTION_PHASES, ROLES, Phase, allowed, may
 from .session_state import SessionState
 
 
@@ -18,7 +18,8 @@ class SessionViews(SessionState):
         role = self.participant(pid).role
         return [a for a in ACTION_PHASES if allowed(self.phase, a) and may(role, a)
                 and (a != "replay" or self.revealed_at is not None)
-                and (a != "answer_unmask" or self.unmask_offered)]
+                and (a != "answer_unmask" or self.unmask_offered)
+                and (a not in ("consent_recording", "record") or self.options.recording)]
 
     def view_for(self, pid: str) -> dict[str, Any]:
         """Everything ``pid`` may see, and nothing else (JSON-able)."""
@@ -55,6 +56,12 @@ class SessionViews(SessionState):
                 "deadline": self.unmask_deadline,
             },
             "unmask_result": result,
+            "recording": {
+                "allowed": self.options.recording,
+                "on": self.recording_on(),
+                "mine": self._consent[me.role],
+                "theirs": self._consent[them.role],
+            },
             "actions": self.actions_for(pid),
         }
 
@@ -90,5 +97,10 @@ class SessionViews(SessionState):
             "unmask": {
                 "offered": self.unmask_offered,
                 "unmasked": None if not self.is_terminal() else self.phase is Phase.UNMASKED,
+            },
+            "recording": {
+                "allowed": self.options.recording,
+                "on": self.recording_on(),
+                "consented": [r for r in ROLES if self._consent[r] is True],
             },
         }

@@ -137,11 +137,28 @@ class Services(Basic):
                     room = self.hub.rooms.get(sid)
                     if room is None or not room.conns:
                         self.live.pop(sid, None)  # sealed and idle: nothing to keep
+            await self._expire_recordings()
         except Exception:
             if self.hub.closing:
                 return
             log.exception("practice lobby sweep failed")
         self._arm_lobby_sweep(min(60.0, max(0.05, ttl / 4)))
+
+    def forget_recording(self, sid: str) -> None:
+        """After the embedder deleted a room's recording: its uploaders' byte counts are read
+        again from the store (the runs go on; their earlier chunks are gone)."""
+        shared = self.shared.get(sid)
+        if shared is not None:
+            for rec in shared.recorders.values():
+                rec.stored = None
+
+    async def _expire_recordings(self) -> None:
+        """Chunks older than `recording_retention_days` (0: kept for ever) are deleted."""
+        assert self.hub is not None
+        days = self.hub.settings.limits.recording_retention_days
+        if days > 0:
+            await self.write(self.hub.store.delete_recordings_before,
+                             now_ms() - int(days * 86_400_000))
 
     async def stop(self) -> None:
         for live in self.live.values():

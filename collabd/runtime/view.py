@@ -8,6 +8,7 @@ from collab_protocol import (
     CollabMessage,
     FeedbackReveal,
     FeedbackStatus,
+    RecordingState,
     SessionState,
     UnmaskResult,
     UnmaskStatus,
@@ -27,6 +28,8 @@ def view_messages(view: dict[str, Any]) -> list[CollabMessage]:
         view["phase"], participants, view["ends_at"], view["read_only"],
         view["unmask"]["offered"], view["close_reason"],
     )]
+    rec = view["recording"]
+    out.append(RecordingState(rec["allowed"], rec["on"], rec["mine"], rec["theirs"]))
     if view["phase"] not in ("lobby", "live"):
         fb = view["feedback"]
         out.append(FeedbackStatus(fb["mine"], fb["theirs"]))

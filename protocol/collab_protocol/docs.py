@@ -233,6 +233,51 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "next": 'Index to ask for next; absent on the last page.',
         "nonce": "The request's nonce.",
     },
+    "recording.consent": {
+        "yes": (
+            '`true`: the sender agrees that the call is recorded; `false`: it does not, or no '
+            'longer (a withdrawal stops the recording from then on).'
+        ),
+    },
+    "recording": {
+        "allowed": 'The session may record its call (REST `options.recording` is not `off`).',
+        "on": (
+            'Both participants consented and the interview is live: the server stores the '
+            'chunks they send.'
+        ),
+        "mine": "The receiver's own answer; absent until it answered.",
+        "theirs": "The other participant's answer; absent until it answered.",
+    },
+    "recording.chunk": {
+        "run": (
+            'The recorder run, `0..2^31`: a client starts a new run each time it starts '
+            'recording (a new container stream); runs of one participant only increase.'
+        ),
+        "seq": "The chunk's index in its run: 0, 1, 2 ... with no gap.",
+        "ms": (
+            'Milliseconds of audio in the chunk by the sender\'s recorder, `0..`'
+            '`recording_chunk_ms`: the server places the chunk at its receipt time minus this.'
+        ),
+        "data": (
+            'The audio bytes (the web client: WebM/Opus from `MediaRecorder`, chunks of one run'
+            ' concatenated form one file), standard base64; at most `recording_chunk_bytes` '
+            'bytes once decoded.'
+        ),
+        "nonce": 'Copied into the `ack` sent once the chunk is stored, or into `error.ref`.',
+    },
+    "recording.get": {
+        "after": 'The `id` of the last chunk already held: 0, then the previous page\'s `next`.',
+        "nonce": 'Copied into the `recording.chunks` answer or `error.ref`.',
+    },
+    "recording.chunks": {
+        "chunks": (
+            'Stored chunks with `id > after`, in id order: `{id: int, by: str, run: int, seq: '
+            'int, ts: int, ms: int, data: str}` — `by` the participant id of the speaker, `ts` '
+            'where the chunk starts on the timeline (server time, ms), `data` base64.'
+        ),
+        "next": '`after` for the next page; absent on the last page.',
+        "nonce": "The request's nonce.",
+    },
 }
 
 

@@ -358,6 +358,46 @@ class Timeline(CollabMessage, frozen=True, tag="timeline"):
     nonce: str = ""
 
 
+
+# -- the call in the replay (SPEC 8.11): recorded only with both participants' consent
+
+
+@_kind
+class RecordingConsent(CollabMessage, frozen=True, tag="recording.consent"):
+    yes: bool  # the sender agrees (true) or does not / no longer (false)
+
+
+@_kind
+class RecordingState(CollabMessage, frozen=True, tag="recording"):
+    allowed: bool  # the session may record calls at all
+    on: bool  # both consented and the interview is live: chunks are stored
+    mine: bool | None = None  # the receiver's answer; absent before it answered
+    theirs: bool | None = None  # the other participant's answer; absent before it answered
+
+
+@_kind
+class RecordingChunk(CollabMessage, frozen=True, tag="recording.chunk"):
+    """Client -> server: a piece of the sender's own outgoing audio (never relayed)."""
+
+    run: Int  # the recorder run (a new MediaRecorder start: a new run)
+    seq: Int  # 0, 1, 2 ... within the run
+    ms: Int  # milliseconds of audio in the chunk, by the sender's recorder
+    data: str  # the bytes, standard base64 (binaries go in no field, section 7)
+    nonce: str = ""
+
+
+@_kind
+class RecordingGet(CollabMessage, frozen=True, tag="recording.get"):
+    after: Int = 0  # the id of the last chunk already held
+    nonce: str = ""
+
+
+@_kind
+class RecordingChunks(CollabMessage, frozen=True, tag="recording.chunks"):
+    chunks: List  # [{id, by, run, seq, ts, ms, data}] in id order
+    next: Int | None = None  # pass back as `after`; absent on the last page
+    nonce: str = ""
+
 Message = YMessage | CollabMessage
 
 

@@ -127,6 +127,10 @@ LIMITS = {  # the settings SPEC.md marks "announced"
     "run_stdin_chars": 16384,
     "run_order_pieces": 2048,
     "run_rate": 1,
+    "recording_chunk_bytes": 131072,
+    "recording_chunk_ms": 10000,
+    "recording_rate": 16384,
+    "recording_max_bytes": 33554432,
     "question_max_chars": 20000,
     "notes_max_chars": 20000,
 }

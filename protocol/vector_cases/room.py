@@ -175,4 +175,43 @@ def room_feature_cases() -> dict[str, list[Case]]:
                 {"k": "call", "ts": T0 + 45 * 60_000, "what": "end", "by": INTERVIEWEE},
             ], nonce="tl-2")),
         ],
+        **recording_cases(),
+    }
+
+
+WEBM_HEAD = bytes.fromhex("1a45dfa39f4286810142f7810142f2810442f381084282847765626d")
+
+
+def recording_cases() -> dict[str, list[Case]]:
+    """The recorded call (SPEC 8.11, 14.4)."""
+    chunk = b64(WEBM_HEAD)
+    return {
+        "recording.consent": [
+            ("yes", m.RecordingConsent(yes=True)),
+            ("no, or a withdrawn yes", m.RecordingConsent(yes=False)),
+        ],
+        "recording": [
+            ("nobody answered yet", m.RecordingState(allowed=True, on=False)),
+            ("the receiver said yes, the other has not answered",
+             m.RecordingState(allowed=True, on=False, mine=True)),
+            ("both said yes, live: recording",
+             m.RecordingState(allowed=True, on=True, mine=True, theirs=True)),
+            ("a session that never records", m.RecordingState(allowed=False, on=False)),
+        ],
+        "recording.chunk": [
+            ("the first chunk of a run, acknowledged",
+             m.RecordingChunk(run=0, seq=0, ms=1000, data=chunk, nonce="rc-1")),
+            ("the next chunk, no ack wanted",
+             m.RecordingChunk(run=0, seq=1, ms=1000, data=chunk)),
+        ],
+        "recording.get": [
+            ("first page", m.RecordingGet(nonce="rg-1")),
+            ("next page", m.RecordingGet(after=7, nonce="rg-2")),
+        ],
+        "recording.chunks": [
+            ("a page with more to come", m.RecordingChunks(chunks=[
+                {"id": 7, "by": INTERVIEWER["id"], "run": 0, "seq": 0, "ts": T0 + 60_000,
+                 "ms": 1000, "data": chunk}], next=7, nonce="rg-1")),
+            ("an empty recording", m.RecordingChunks(chunks=[], nonce="rg-2")),
+        ],
     }

@@ -34,6 +34,7 @@ from .factories import (
 )
 
 VIEW_KEYS = {
+    "recording",
     "session_id",
     "you",
     "phase",

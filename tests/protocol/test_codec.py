@@ -163,6 +163,11 @@ V1_KINDS = {
     "notes",
     "timeline.get",
     "timeline",
+    "recording.consent",
+    "recording",
+    "recording.chunk",
+    "recording.get",
+    "recording.chunks",
 }
 
 

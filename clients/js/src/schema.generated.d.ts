@@ -360,6 +360,56 @@ export interface Timeline {
   "nonce": string
 }
 
+export interface RecordingConsent {
+  t: "recording.consent"
+  /** `true`: the sender agrees that the call is recorded; `false`: it does not, or no longer (a withdrawal stops the recording from then on). */
+  "yes": boolean
+}
+
+export interface Recording {
+  t: "recording"
+  /** The session may record its call (REST `options.recording` is not `off`). */
+  "allowed": boolean
+  /** Both participants consented and the interview is live: the server stores the chunks they send. */
+  "on": boolean
+  /** The receiver's own answer; absent until it answered. */
+  "mine": boolean | null
+  /** The other participant's answer; absent until it answered. */
+  "theirs": boolean | null
+}
+
+export interface RecordingChunk {
+  t: "recording.chunk"
+  /** The recorder run, `0..2^31`: a client starts a new run each time it starts recording (a new container stream); runs of one participant only increase. */
+  "run": number
+  /** The chunk's index in its run: 0, 1, 2 ... with no gap. */
+  "seq": number
+  /** Milliseconds of audio in the chunk by the sender's recorder, `0..``recording_chunk_ms`: the server places the chunk at its receipt time minus this. */
+  "ms": number
+  /** The audio bytes (the web client: WebM/Opus from `MediaRecorder`, chunks of one run concatenated form one file), standard base64; at most `recording_chunk_bytes` bytes once decoded. */
+  "data": string
+  /** Copied into the `ack` sent once the chunk is stored, or into `error.ref`. */
+  "nonce": string
+}
+
+export interface RecordingGet {
+  t: "recording.get"
+  /** The `id` of the last chunk already held: 0, then the previous page's `next`. */
+  "after": number
+  /** Copied into the `recording.chunks` answer or `error.ref`. */
+  "nonce": string
+}
+
+export interface RecordingChunks {
+  t: "recording.chunks"
+  /** Stored chunks with `id > after`, in id order: `{id: int, by: str, run: int, seq: int, ts: int, ms: int, data: str}` — `by` the participant id of the speaker, `ts` where the chunk starts on the timeline (server time, ms), `data` base64. */
+  "chunks": unknown[]
+  /** `after` for the next page; absent on the last page. */
+  "next": number | null
+  /** The request's nonce. */
+  "nonce": string
+}
+
 /** Any collabd message (type 100), told apart by `t`. */
 export type CollabMessage =
   | Hello
@@ -389,6 +439,11 @@ export type CollabMessage =
   | Notes
   | TimelineGet
   | Timeline
+  | RecordingConsent
+  | Recording
+  | RecordingChunk
+  | RecordingGet
+  | RecordingChunks
 
 /** The interface of each kind, by its `t`. */
 export interface KindMap {
@@ -419,6 +474,11 @@ export interface KindMap {
   "notes": Notes
   "timeline.get": TimelineGet
   "timeline": Timeline
+  "recording.consent": RecordingConsent
+  "recording": Recording
+  "recording.chunk": RecordingChunk
+  "recording.get": RecordingGet
+  "recording.chunks": RecordingChunks
 }
 
 export type KindName = keyof KindMap

@@ -158,6 +158,31 @@ export const KINDS = {
     {"name": "events", "type": "list", "required": true, "nullable": false},
     {"name": "next", "type": "int", "required": false, "nullable": true, "default": null},
     {"name": "nonce", "type": "str", "required": false, "nullable": false, "default": ""}
+  ],
+  "recording.consent": [
+    {"name": "yes", "type": "bool", "required": true, "nullable": false}
+  ],
+  "recording": [
+    {"name": "allowed", "type": "bool", "required": true, "nullable": false},
+    {"name": "on", "type": "bool", "required": true, "nullable": false},
+    {"name": "mine", "type": "bool", "required": false, "nullable": true, "default": null},
+    {"name": "theirs", "type": "bool", "required": false, "nullable": true, "default": null}
+  ],
+  "recording.chunk": [
+    {"name": "run", "type": "int", "required": true, "nullable": false},
+    {"name": "seq", "type": "int", "required": true, "nullable": false},
+    {"name": "ms", "type": "int", "required": true, "nullable": false},
+    {"name": "data", "type": "str", "required": true, "nullable": false},
+    {"name": "nonce", "type": "str", "required": false, "nullable": false, "default": ""}
+  ],
+  "recording.get": [
+    {"name": "after", "type": "int", "required": false, "nullable": false, "default": 0},
+    {"name": "nonce", "type": "str", "required": false, "nullable": false, "default": ""}
+  ],
+  "recording.chunks": [
+    {"name": "chunks", "type": "list", "required": true, "nullable": false},
+    {"name": "next", "type": "int", "required": false, "nullable": true, "default": null},
+    {"name": "nonce", "type": "str", "required": false, "nullable": false, "default": ""}
   ]
 }
 

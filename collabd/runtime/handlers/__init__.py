@@ -9,7 +9,7 @@ from __future__ import annotations
 from collab_protocol import CollabMessage
 
 from ...core.lifecycle import SessionError
-from . import chat, notes, question, replay, runs, session, signaling
+from . import chat, notes, question, recording, replay, runs, session, signaling
 from .context import Ctx, Handler, RoomShared
 
 # core error codes -> the wire codes of SPEC.md
@@ -23,7 +23,7 @@ WIRE_CODES = {
 }
 
 HANDLERS: dict[type, Handler] = {}
-for _concern in (chat, signaling, session, runs, question, notes, replay):
+for _concern in (chat, signaling, session, runs, question, notes, replay, recording):
     if HANDLERS.keys() & _concern.HANDLERS.keys():
         raise TypeError(f"{_concern.__name__} handles a kind another concern handles")
     HANDLERS.update(_concern.HANDLERS)

@@ -21,6 +21,7 @@ from ..stats import Stats
 
 if TYPE_CHECKING:
     from ..room import Room
+    from .recording import Recorder
 
 T = TypeVar("T")
 M = TypeVar("M", bound=CollabMessage)
@@ -72,6 +73,7 @@ class RoomShared:
     save_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     in_call: set[str] = field(default_factory=set)  # participants who offered or answered
     buckets: dict[Conn, Buckets] = field(default_factory=dict)
+    recorders: dict[str, Recorder] = field(default_factory=dict)  # participant id -> uploads
 
 
 class Ctx:
