@@ -380,7 +380,7 @@ export interface Recording {
 
 export interface RecordingChunk {
   t: "recording.chunk"
-  /** The recorder run, `0..2^31`: a client starts a new run each time it starts recording (a new container stream); runs of one participant only increase. */
+  /** The recorder run: a number above the sender's previous runs in this session, taken each time it starts recording (a new container stream; the web client uses the time it started, in ms). */
   "run": number
   /** The chunk's index in its run: 0, 1, 2 ... with no gap. */
   "seq": number
