@@ -188,6 +188,12 @@ export class CallController {
     return this._maskHandle ? this._maskHandle.stream : this.stream
   }
 
+  /** What we send to the other side while a call is up (the masked stream when masking is
+   *  on), or null: the one stream the call recorder may record. */
+  get outgoing () {
+    return this.pc && this.stream && (this.state === 'connected' || this.state === 'reconnecting') ? this._sendStream() : null
+  }
+
   /** "How do I sound": plays our own masked (or plain) voice back until stopped. */
   async togglePreview () {
     if (this._preview) {

@@ -4,7 +4,10 @@
  * timeline (click one to jump there). People appear by pseudonym; real names only when the
  * session was unmasked (the server puts `identity` in the info only then).
  *
- * The timeline is fetched page by page with `timeline.get` when the tab is first opened.
+ * The timeline is fetched page by page with `timeline.get` when the tab is first opened, then
+ * the recorded call (SPEC 14.4) with `recording.get`: each participant's recorder runs become
+ * one <audio> each, placed on the timeline at their first chunk's `ts`; seeking and play/pause
+ * follow the replay clock (the audio is muted above 4× speed).
  */
 import { Awareness } from 'y-protocols/awareness'
 import { h, dot, replaceChildren } from './dom.js'
@@ -36,12 +39,14 @@ export function createReplay (parent, { state, send }) {
   const codeHost = h('div', { class: 'replay-code editor-host' })
   const boardHost = h('div', { class: 'replay-board' })
   const events = h('ol', { class: 'replay-events', 'aria-label': 'What happened', tabindex: '0' })
+  const audioHost = h('div', { class: 'replay-audio', 'aria-label': 'Recorded call' })
   const root = h('section', { class: 'replay-pane', 'aria-labelledby': 'replay-title' },
     h('div', { class: 'replay-head' },
       h('h2', { id: 'replay-title' }, 'Replay'),
       playBtn, h('label', {}, 'Speed ', speedSel), timeLabel, phaseEl),
     h('div', { class: 'replay-track' }, scrubber, ticks),
     status,
+    audioHost,
     h('div', { class: 'replay-body' },
       h('div', { class: 'replay-views' },
         h('h3', { class: 'sr-only' }, 'Code at this time'), codeHost,
@@ -133,7 +138,80 @@ export function createReplay (parent, { state, send }) {
     phaseEl.textContent = phase ? phaseLabel(phase) : ''
     for (const li of events.children) li.classList.toggle('future', Number(li.dataset.ts) > t)
     root.dataset.t = String(t)
+    placeAudio()
   }
+
+  // ---------------------------------------------------------------- the recorded call
+  let tracks = [] // {el, start, end}
+  let recNonce = ''
+  let recChunks = []
+
+  /** Every track at the replay clock: positioned (re-positioned when it drifts), playing only
+   *  while the replay plays inside it at a speed a voice survives. */
+  function placeAudio () {
+    const speed = Number(speedSel.value)
+    for (const tr of tracks) {
+      const offset = Math.max(0, (t - tr.start) / 1000)
+      const inside = t >= tr.start && t < tr.end
+      if (!playing || Math.abs(tr.el.currentTime - offset) > 0.35) {
+        try {
+          tr.el.currentTime = offset
+        } catch {}
+      }
+      tr.el.dataset.offset = String(offset)
+      const audible = playing && inside && speed <= 4
+      tr.el.playbackRate = Math.min(4, speed)
+      if (audible && tr.el.paused) tr.el.play().catch(() => {})
+      else if (!audible && !tr.el.paused) tr.el.pause()
+    }
+  }
+
+  function buildTracks (chunks) {
+    const runs = new Map()
+    for (const c of chunks) {
+      const key = `${c.by}/${c.run}`
+      if (!runs.has(key)) runs.set(key, [])
+      runs.get(key).push(c)
+    }
+    const people = names()
+    for (const list of runs.values()) {
+      list.sort((a, b) => a.seq - b.seq)
+      const parts = list.map((c) => Uint8Array.from(atob(c.data), (ch) => ch.charCodeAt(0)))
+      const first = list[0]
+      const last = list[list.length - 1]
+      const el = h('audio', {
+        class: 'replay-voice',
+        preload: 'auto',
+        src: URL.createObjectURL(new Blob(parts, { type: 'audio/webm' })),
+        dataset: { by: first.by, run: String(first.run), start: String(first.ts) },
+        'aria-label': `${(people.get(first.by) || {}).name || 'Participant'}'s voice`
+      })
+      tracks.push({ el, start: first.ts, end: last.ts + Math.max(last.ms, 1000) })
+      audioHost.append(el)
+    }
+    root.dataset.audioTracks = String(tracks.length)
+    placeAudio()
+  }
+
+  function requestRecording (after) {
+    recNonce = state.nextNonce('rg')
+    send({ t: 'recording.get', after, nonce: recNonce })
+  }
+
+  state.on('recordingChunks', (msg) => {
+    if (msg.error) {
+      if (msg.error.ref === recNonce) root.dataset.audioTracks = '0'
+      return
+    }
+    if (msg.nonce !== recNonce) return
+    recChunks.push(...msg.chunks)
+    if (typeof msg.next === 'number') requestRecording(msg.next)
+    else {
+      const all = recChunks
+      recChunks = []
+      buildTracks(all)
+    }
+  })
 
   function renderTimeline () {
     const span = Math.max(1, timeline.end - timeline.start)
@@ -166,6 +244,7 @@ export function createReplay (parent, { state, send }) {
       renderTimeline()
       seek(t)
     }, 0)
+    requestRecording(0)
     const ms = Math.round(performance.now() - openedAt)
     root.dataset.openMs = String(ms)
     root.dataset.ready = 'true'
@@ -227,6 +306,7 @@ export function createReplay (parent, { state, send }) {
     playing = true
     playBtn.textContent = 'Pause'
     playBtn.setAttribute('aria-pressed', 'true')
+    placeAudio()
     frame(performance.now())
   }
 
@@ -235,6 +315,7 @@ export function createReplay (parent, { state, send }) {
     cancelAnimationFrame(raf)
     playBtn.textContent = 'Play'
     playBtn.setAttribute('aria-pressed', 'false')
+    placeAudio()
   }
 
   playBtn.addEventListener('click', () => (playing ? pause() : play()))
@@ -265,6 +346,8 @@ export function createReplay (parent, { state, send }) {
     get doc () { return views ? views.doc : null },
     destroy () {
       pause()
+      for (const tr of tracks) URL.revokeObjectURL(tr.el.src)
+      tracks = []
       if (views) {
         views.editor.destroy()
         views.whiteboard.destroy()

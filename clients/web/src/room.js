@@ -10,6 +10,7 @@ import { createEditor, LANGUAGES } from './editor.js'
 import { createWhiteboard } from './whiteboard.js'
 import { createChat } from './chat.js'
 import { CallController, CALL_LABELS } from './call.js'
+import { CallRecorder, createRecordingControls } from './recording.js'
 import { createFeedbackView } from './feedback-view.js'
 import { formatRemaining, phaseLabel, timerLabel, roleLabel, statusLabel, PHASE_SHORT } from './format.js'
 import { readableOn } from './color.js'
@@ -486,6 +487,15 @@ export function mountRoom (app, { token, payload }) {
     renderUnread()
   }
   call.onChange(renderCall)
+  // The call in the replay (SPEC 14.4): asked before the call, our own outgoing audio recorded
+  // while the server says both agreed
+  const recordingControls = createRecordingControls({ state, send })
+  callEl.append(recordingControls.root)
+  const recorder = new CallRecorder({ send, nextNonce: (p) => state.nextNonce(p) })
+  const syncRecorder = () => recorder.sync(state.recording.on, call.outgoing)
+  call.onChange(syncRecorder)
+  state.on('recording', syncRecorder)
+  state.on('recordingRefused', () => recorder.refusedChunk())
   // Our mute state travels in awareness (stock Yjs, relayed as it is): `call: {muted}` while in
   // a call, so the other side can show it.
   let sharedCall = ''
@@ -759,6 +769,7 @@ export function mountRoom (app, { token, payload }) {
     tornDown = true
     clearInterval(timerTick)
     if (call.active) call.hangup()
+    recorder.stop()
     chat.destroy()
     feedbackView.destroy()
     notes.flush()

@@ -5,7 +5,9 @@
  *
  * Views subscribe with `on(topic, fn)`; `receive(msg, now)` applies one server message and emits
  * the topics it changed: 'you', 'session', 'chat', 'typing', 'feedback', 'unmask', 'ice',
- * 'signal', 'toast', 'runs', 'question', 'notes', 'timeline'.
+ * 'signal', 'toast', 'runs', 'question', 'notes', 'timeline', 'recording' (consent and whether
+ * the call is recorded), 'recordingChunks' (a page of the recorded call, or {error}) and
+ * 'recordingRefused' (the server refused one of our chunks).
  */
 
 export class RoomState {
@@ -33,6 +35,8 @@ export class RoomState {
     this.question = { text: '', ts: null, from: null, known: false, nonce: '', saving: false, error: null }
     // Our own private notes (SPEC 8.9): what the server holds, and the save in flight.
     this.notes = { text: '', ts: null, known: false, nonce: '', saving: false, error: null }
+    // The recorded call (SPEC 14.4): both answers and whether it is being recorded now.
+    this.recording = { allowed: true, on: false, mine: null, theirs: null, known: false }
     this.readOnlyRefusals = 0
     this._listeners = new Map()
     this._nonceCounter = 0
@@ -308,6 +312,13 @@ const HANDLERS = {
   timeline (s, msg) {
     s.emit('timeline', msg)
   },
+  recording (s, msg) {
+    s.recording = { allowed: msg.allowed, on: msg.on, mine: msg.mine ?? null, theirs: msg.theirs ?? null, known: true }
+    s.emit('recording')
+  },
+  'recording.chunks' (s, msg) {
+    s.emit('recordingChunks', msg)
+  },
   error (s, msg) {
     const ref = msg.ref
     const run = ref ? s.runs.pending.find((p) => p.nonce === ref) : null
@@ -330,6 +341,14 @@ const HANDLERS = {
     }
     if (ref && ref.startsWith('t-')) {
       s.emit('timeline', { error: msg })
+      return
+    }
+    if (ref && ref.startsWith('rg-')) {
+      s.emit('recordingChunks', { error: msg })
+      return
+    }
+    if (ref && ref.startsWith('rc-')) { // a chunk of ours: the recorder starts a new run
+      s.emit('recordingRefused', msg)
       return
     }
     const pending = ref ? s.chat.pending.find((p) => p.nonce === ref) : null
