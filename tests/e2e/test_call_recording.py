@@ -75,7 +75,8 @@ async def test_a_recorded_practice_interview_replays_both_voices_in_time(tmp_pat
 
             # the call, through TURN
             await er.wait_for_function(
-                "() => { const b = document.querySelector('.call-start'); return b && !b.disabled }")
+                "() => { const b = document.querySelector('.call-start'); "
+                "return b && !b.disabled }")
             await er.locator(".call-start").click()
             await ee.locator(".call-start", has_text="Join call").click()
             for page in (er, ee):
@@ -107,7 +108,7 @@ async def test_a_recorded_practice_interview_replays_both_voices_in_time(tmp_pat
             for r in rows:
                 runs.setdefault((r[1], r[2]), []).append(r)
             assert {pid for pid, _ in runs} == set(pids.values())
-            for (pid, run), parts in runs.items():
+            for parts in runs.values():
                 assert [p[3] for p in parts] == list(range(len(parts)))  # no gaps
                 ts = [p[4] for p in parts]
                 assert ts == sorted(ts)
