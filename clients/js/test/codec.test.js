@@ -33,7 +33,12 @@ const SAMPLE = {
   'notes.save': { text: 'strong on tests', nonce: 'n-1' },
   notes: { text: '', ts: null, nonce: '' },
   'timeline.get': { after: 0, nonce: 't-1' },
-  timeline: { info: { session: 's', complete: true }, events: [{ k: 'phase', ts: 1, phase: 'live' }], next: null, nonce: 't-1' }
+  timeline: { info: { session: 's', complete: true }, events: [{ k: 'phase', ts: 1, phase: 'live' }], next: null, nonce: 't-1' },
+  'recording.consent': { yes: true },
+  recording: { allowed: true, on: true, mine: true, theirs: true },
+  'recording.chunk': { run: 1, seq: 0, ms: 1000, data: 'GkXfow==', nonce: 'rc-1' },
+  'recording.get': { after: 0, nonce: 'rg-1' },
+  'recording.chunks': { chunks: [{ id: 1, by: 'p-1', run: 1, seq: 0, ts: 5, ms: 1000, data: 'GkXfow==' }], next: null, nonce: 'rg-1' }
 }
 
 test('every kind has a sample and survives a round trip through bytes', () => {
