@@ -22,6 +22,7 @@ from collab_protocol import (
     NotesSave,
     Question,
     QuestionSet,
+    RecordingConsent,
     RunMsg,
     RunResult,
     Signal,
@@ -146,6 +147,21 @@ class Requests(DocSync):
             if page.next is None:
                 return dict(page.info), events
             after = page.next
+
+    async def consent_recording(self, yes: bool, timeout: float = 10.0) -> None:
+        """Agree (or not, or no longer) that the call is recorded (SPEC 14.4); returns once
+        the server's `recording` says so, raises SdkError if it refused."""
+        seen = len(self.errors)
+        self._send_request(RecordingConsent(yes=yes))
+        codes = {"not_allowed", "wrong_phase", "not_found", "bad_message"}
+        await self.wait_for(
+            lambda c: (c.recording is not None and c.recording.mine is yes)
+            or any(e.code in codes and not e.ref for e in c.errors[seen:]),
+            timeout,
+        )
+        for e in self.errors[seen:]:
+            if e.code in codes and not e.ref:
+                raise SdkError(e.code, e.message)
 
     async def set_typing(self, on: bool) -> None:
         self._send_request(ChatTyping(on=on))

@@ -25,6 +25,7 @@ from collab_protocol import (
     IceServers,
     Notes,
     Question,
+    RecordingState,
     RunHistory,
     RunMsg,
     SessionState,
@@ -56,6 +57,7 @@ class RoomView:
         self.you: dict[str, Any] | None = None
         self.session: SessionState | None = None
         self.ice: IceServers | None = None
+        self.recording: RecordingState | None = None  # consents, and whether it records
         self.feedback_status: FeedbackStatus | None = None
         self.reveal: FeedbackReveal | None = None
         self.unmask_status: UnmaskStatus | None = None
@@ -134,6 +136,8 @@ class RoomView:
             self.acks.add(msg.ref)
         elif isinstance(msg, IceServers):
             self.ice = msg
+        elif isinstance(msg, RecordingState):
+            self.recording = msg
         elif isinstance(msg, FeedbackStatus):
             self.feedback_status = msg
         elif isinstance(msg, FeedbackReveal):

@@ -41,6 +41,26 @@ async def test_the_status_line_shows_the_phase_and_the_voice_masking_of_the_room
         assert "time left to submit feedback" in shown(bar)
 
 
+async def test_the_status_line_says_when_the_call_is_recorded(server, clients):
+    """collab-term has no audio: it only says so while both participants' consent stands."""
+    created = await create_session(server)
+    other = await clients(created.interviewee["join_url"])
+    client: Client = await clients(created.interviewer["join_url"])
+    await client.wait_for(lambda c: c.phase == "live" and c.recording is not None)
+    bar = StatusBar()
+    app = Host(bar)
+    async with app.run_test(size=SIZE) as pilot:
+        bar.attach(client, app.say)
+        client.on_message(lambda m: bar.room_message(m) if isinstance(m, bar.WATCHES) else None)
+        await pilot.pause()
+        assert "recorded" not in shown(bar)
+        await client.consent_recording(True)
+        await other.consent_recording(True)
+        await wait_until(lambda: "● call recorded" in shown(bar), what="the indicator")
+        await other.consent_recording(False)  # withdrawn: not recorded from now on
+        await wait_until(lambda: "recorded" not in shown(bar), what="the indicator gone")
+
+
 async def test_the_chat_pane_shows_the_room_and_posts(server, clients):
     created = await create_session(server)
     other = await clients(created.interviewee["join_url"])

@@ -1,5 +1,5 @@
 """The status line at the top: who you are, the phase and its timer, the language, the mirrored
-file, the call's voice masking and the connection."""
+file, the call's voice masking, whether the call is recorded, and the connection."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.text import Text as RichText
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from collab_protocol import IceServers
+from collab_protocol import IceServers, RecordingState
 
 from ..room_events import CONNECTION, SESSION_VIEW, RoomView
 from ..roomstate import deadline_ms, me
@@ -23,7 +23,7 @@ class StatusBar(RoomView, Static):
     the line in show() that sets it."""
 
     DEFAULT_CSS = "StatusBar { height: 1; background: $boost; padding: 0 1; }"
-    WATCHES = (*SESSION_VIEW, IceServers)
+    WATCHES = (*SESSION_VIEW, IceServers, RecordingState)
     STATUS = CONNECTION
 
     you: reactive[str] = reactive("", layout=True)
@@ -32,9 +32,10 @@ class StatusBar(RoomView, Static):
     language: reactive[str] = reactive("", layout=True)  # set by the app from the editor
     file: reactive[str] = reactive("", layout=True)  # --file
     voice: reactive[str] = reactive("", layout=True)  # the call's voice masking policy
+    recorded: reactive[str] = reactive("", layout=True)  # the call is being recorded
     connection: reactive[str] = reactive("", layout=True)
     INDICATORS: ClassVar[tuple[str, ...]] = (
-        "you", "phase", "deadline", "language", "file", "voice", "connection")
+        "you", "phase", "deadline", "language", "file", "voice", "recorded", "connection")
 
     error: reactive[str] = reactive("", layout=True)  # cannot join: said alone
 
@@ -71,6 +72,8 @@ class StatusBar(RoomView, Static):
         # no audio here; say what the call in a browser would do
         self.voice = ("" if mask == "optional" else
                       "calls: voice masked" + (" (required)" if mask == "required" else ""))
+        rec = client.recording  # both agreed (in browsers): the other side's voice is kept
+        self.recorded = "[red]● call recorded[/]" if rec is not None and rec.on else ""
         if client.connected and client.synced:
             self.connection = "[green]● connected[/]"
         elif client.closed_reason is not None and client.closed_reason not in ("closed",):
