@@ -131,7 +131,8 @@ class ClusterServices(Services):
 
     async def sweep(self) -> None:
         """Fire the due timers of sessions that no node owns (their owner died or unloaded
-        them): take the room's lease, load, tick, hand back. Then stale practice lobbies."""
+        them): take the room's lease, load, tick, hand back. Then stale practice lobbies and
+        recorded calls past their retention."""
         assert self.hub is not None
         now = now_ms()
         for row in await self.read(self.hub.store.timed_sessions):
@@ -148,6 +149,7 @@ class ClusterServices(Services):
             for sid in await self.read(self.hub.store.stale_practice_lobbies,
                                        now - int(ttl * 1000), 1000):
                 await self._adopt(sid, lambda live: live.session.cancel, Phase.LOBBY)
+            await self._expire_recordings()  # the shared store's old recorded calls
 
     async def _adopt(self, sid: str, action: Any, phase: Phase | None = None) -> None:
         try:
