@@ -256,7 +256,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         ),
         "seq": "The chunk's index in its run: 0, 1, 2 ... with no gap.",
         "ms": (
-            'Milliseconds of audio in the chunk by the sender\'s recorder, `0..`'
+            'Milliseconds of audio in the chunk by the sender\'s recorder, 0 to '
             '`recording_chunk_ms`: the server places the chunk at its receipt time minus this.'
         ),
         "data": (

@@ -105,6 +105,7 @@ export class CollabClient {
     this.reveal = null
     this.unmaskStatus = null
     this.unmaskResult = null
+    this.recording = null
     this.question = null
     this.notes = null
     this.errors = []
@@ -555,7 +556,12 @@ export class CollabClient {
         this._reply(msg)
         break
       case 'timeline':
+      case 'recording.chunks':
         this._reply(msg)
+        break
+      case 'recording':
+        this.recording = msg
+        this._emit('recording', msg)
         break
       case 'feedback.status':
         this.feedbackStatus = msg
@@ -690,6 +696,32 @@ export class CollabClient {
       const page = await this._request({ t: 'timeline.get', after, nonce: nonce() }, timeoutMs)
       for (const e of page.events) events.push(e && Array.isArray(e.u) ? { ...e, u: e.u.join('') } : e)
       if (page.next === null) return { info: page.info, events }
+      after = page.next
+    }
+  }
+
+  /** Agree (true) or not, or no longer (false), that the call is recorded (SPEC 14.4);
+   *  resolves once the server's `recording` says so. */
+  async consentRecording (yes, timeoutMs = 10000) {
+    if (typeof yes !== 'boolean') throw new TypeError('yes must be true or false')
+    const seen = this.errors.length
+    const codes = new Set(['wrong_phase', 'not_allowed', 'bad_message', 'not_found'])
+    const refused = () => this.errors.slice(seen).find((e) => codes.has(e.code) && !e.ref)
+    if (!this.sendMessage({ t: 'recording.consent', yes })) throw new SdkError('not_connected')
+    await this.waitFor((c) => (c.recording && c.recording.mine === yes) || refused(), timeoutMs)
+    const err = refused()
+    if (err && !(this.recording && this.recording.mine === yes)) throw new SdkError(err.code, err.message)
+  }
+
+  /** The recorded call (SPEC 14.4), every page: chunks {id, by, run, seq, ts, ms, data (base64)}
+   *  in id order. Available once the feedback was revealed. */
+  async fetchRecording (timeoutMs = 30000) {
+    const chunks = []
+    let after = 0
+    for (;;) {
+      const page = await this._request({ t: 'recording.get', after, nonce: nonce() }, timeoutMs)
+      chunks.push(...page.chunks)
+      if (page.next === null) return chunks
       after = page.next
     }
   }

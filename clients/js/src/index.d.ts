@@ -5,7 +5,7 @@ import type { Awareness } from 'y-protocols/awareness'
 import type {
   KindMap, KindName, CollabMessage, CloseCodeName, InterviewerForm, IntervieweeForm,
   Welcome, Session, ChatMsg, ChatTyping, Signal, IceServers, RunMsg, RunResult, Question, Notes,
-  FeedbackStatus, FeedbackReveal, UnmaskStatus, UnmaskResult, ErrorMessage
+  FeedbackStatus, FeedbackReveal, UnmaskStatus, UnmaskResult, ErrorMessage, Recording
 } from './schema.generated.js'
 
 export * from './schema.generated.js'
@@ -128,6 +128,20 @@ export interface Timers {
 }
 
 /** Every event `on()` takes and what its listener gets. */
+/** One stored chunk of the recorded call (SPEC 14.4). */
+export interface RecordedChunk {
+  id: number
+  /** the speaker's participant id */
+  by: string
+  run: number
+  seq: number
+  /** where it starts on the session's timeline (server time, ms) */
+  ts: number
+  ms: number
+  /** the audio bytes, base64 */
+  data: string
+}
+
 export interface ClientEvents {
   status: (status: Status) => void
   synced: () => void
@@ -158,6 +172,7 @@ export interface ClientEvents {
   reveal: (msg: FeedbackReveal) => void
   unmask: (msg: UnmaskStatus) => void
   unmaskResult: (msg: UnmaskResult) => void
+  recording: (msg: Recording) => void
   /** An `error` message from the server (SPEC 16.1). */
   error: (msg: ErrorMessage) => void
   /** The socket closed after it had opened. */
@@ -192,6 +207,8 @@ export declare class CollabClient {
   readonly reveal: FeedbackReveal | null
   readonly unmaskStatus: UnmaskStatus | null
   readonly unmaskResult: UnmaskResult | null
+  /** Both recording consents, and whether the call is being recorded (SPEC 14.4). */
+  readonly recording: Recording | null
   readonly question: Question | null
   readonly notes: Notes | null
   /** Every `error` the server sent, oldest first. */
@@ -231,6 +248,8 @@ export declare class CollabClient {
   endInterview (timeoutMs?: number): Promise<void>
   answerUnmask (answer: 'yes' | 'no' | 'withdraw', timeoutMs?: number): Promise<void>
   fetchTimeline (timeoutMs?: number): Promise<{ info: Record<string, unknown>, events: TimelineEvent[] }>
+  consentRecording (yes: boolean, timeoutMs?: number): Promise<void>
+  fetchRecording (timeoutMs?: number): Promise<RecordedChunk[]>
   /** Skip the back-off wait and connect now (also ends a pause). */
   reconnectNow (evenIfConnected?: boolean): void
   /** Close the socket and stay disconnected, edits kept, until reconnectNow(). */

@@ -384,7 +384,7 @@ export interface RecordingChunk {
   "run": number
   /** The chunk's index in its run: 0, 1, 2 ... with no gap. */
   "seq": number
-  /** Milliseconds of audio in the chunk by the sender's recorder, `0..``recording_chunk_ms`: the server places the chunk at its receipt time minus this. */
+  /** Milliseconds of audio in the chunk by the sender's recorder, 0 to `recording_chunk_ms`: the server places the chunk at its receipt time minus this. */
   "ms": number
   /** The audio bytes (the web client: WebM/Opus from `MediaRecorder`, chunks of one run concatenated form one file), standard base64; at most `recording_chunk_bytes` bytes once decoded. */
   "data": string

@@ -88,6 +88,15 @@ try {
   assert.equal(run.from.id, b.you.id)
   await a.waitFor((c) => c.runs.some((r) => r.id === run.id && r.stdout === '[1, 2, 3]\n'))
 
+  // the recorded call: both consent, one chunk from the candidate, never relayed to the other
+  await a.consentRecording(true)
+  await b.consentRecording(true)
+  await a.waitFor((c) => c.recording && c.recording.on)
+  const voice = Buffer.from('candidate-voice-bytes 🎙').toString('base64')
+  b.sendMessage({ t: 'recording.chunk', run: 1, seq: 0, ms: 1000, data: voice, nonce: 'rc-1' })
+  await b.consentRecording(false) // answered after the chunk: it was handled before
+  await a.waitFor((c) => c.recording && !c.recording.on && c.recording.theirs === false)
+
   // the end: only the interviewer may
   await assert.rejects(b.endInterview(), (err) => err instanceof SdkError && err.code === 'not_allowed')
   await a.endInterview()
@@ -125,6 +134,12 @@ try {
     assert.equal(docAt(tl).getText('code').toString(), CODE + '# reviewed\n')
   }
 
+  // the recording, once revealed: the candidate's chunk, placed on the timeline
+  const recorded = await a.fetchRecording()
+  assert.deepEqual(recorded.map((c) => [c.by, c.run, c.seq, c.data]), [[b.you.id, 1, 0, voice]])
+  const tlA = (await a.fetchTimeline()).info
+  assert.ok(recorded[0].ts >= tlA.started_at && recorded[0].ts <= tlA.ended_at)
+
   // every byte: nothing before the reveal; private notes and the self-assessment never
   const scan = (frames, secrets) => frames.map((f, i) => [i, secrets.filter((s) => f.includes(Buffer.from(s)))])
     .filter(([, found]) => found.length)
@@ -137,6 +152,7 @@ try {
   assert.deepEqual(scan(framesB.slice(0, rb), secretsOf(ALICE)), [], 'the candidate saw the interviewer early')
   assert.ok(scan(framesA.slice(ra), [BOB.email]).length > 0, 'the scan looks where the identity is')
   assert.deepEqual(scan(framesA, [NOTES_B, 'self_assessment']), [])
+  assert.deepEqual(scan(framesA.slice(0, ra), [voice, 'candidate-voice-bytes']), [], 'the chunk was relayed')
   assert.deepEqual(scan(framesB, [NOTES_A]), [])
   assert.ok(scan(framesA, [NOTES_A]).length > 0, 'the scan looks where the notes are')
 

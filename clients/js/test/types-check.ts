@@ -17,6 +17,12 @@ export async function use (link: string): Promise<void> {
   })
   await client.submitFeedback({ would_hire: true, technical: 3, problem_solving: 4, communication: 3 })
   await client.answerUnmask('yes')
+  await client.consentRecording(true)
+  client.on('recording', (r) => { console.log(r.on, r.mine, r.theirs) })
+  const chunks = await client.fetchRecording()
+  console.log(chunks.map((c) => c.ts + c.ms), client.recording?.allowed)
+  // @ts-expect-error: consent is a boolean
+  await client.consentRecording('yes')
   const code: 4400 = CloseCode.BAD
   const { room } = parseJoin(link)
   console.log(id, text, code, room, new SdkError('x').code)
