@@ -60,6 +60,9 @@ class Limits:
     sync_burst: float = 5.0
     conn_attempts_per_minute: int = 60
     keepalive_seconds: float = 20.0
+    # glibc keeps freed memory in the middle of its heap: hand it back this often (0: never;
+    # runtime/heap.py)
+    heap_trim_seconds: float = 60.0
     ws_ping_seconds: float = 4.0  # a silent peer is noticed (and shown gone) within ~6 s
     idle_ping_seconds: float = 20.0  # the same outside session rooms (no presence shown)
     unload_grace_seconds: float = 30.0

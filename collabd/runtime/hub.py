@@ -11,6 +11,7 @@ from ..config import Settings
 from ..ports import Store
 from .connection import Conn
 from .deps import RoomDeps
+from .heap import trim_loop
 from .persistence import Persistence
 from .room import Room, RoomState
 from .stats import Stats
@@ -35,10 +36,13 @@ class Hub:
         self.room_deps = RoomDeps(settings.limits, store, self.persistence, self.stats,
                                   extensions, self.unload, self._dropped)
         self._keepalive: asyncio.Task[None] | None = None
+        self._trim: asyncio.Task[None] | None = None
         self.closing = False
 
     def start(self) -> None:
-        self._keepalive = asyncio.get_running_loop().create_task(self._keepalive_loop())
+        loop = asyncio.get_running_loop()
+        self._keepalive = loop.create_task(self._keepalive_loop())
+        self._trim = loop.create_task(trim_loop(self.settings.limits.heap_trim_seconds))
 
     async def join(self, name: str, conn: Conn) -> Room:
         conn.stats = self.stats
@@ -119,8 +123,9 @@ class Hub:
     async def close(self) -> None:
         """Flush and compact every room, then close the store."""
         self.closing = True
-        if self._keepalive is not None:
-            self._keepalive.cancel()
+        for task in (self._keepalive, self._trim):
+            if task is not None:
+                task.cancel()
         for room in list(self.rooms.values()):
             room.cancel_unload()
             if room.state is RoomState.LOADED:
