@@ -490,7 +490,7 @@ export function mountRoom (app, { token, payload }) {
   // The call in the replay (SPEC 14.4): asked before the call, our own outgoing audio recorded
   // while the server says both agreed
   const recordingControls = createRecordingControls({ state, send })
-  callEl.append(recordingControls.root)
+  header.after(recordingControls.root) // a bar of its own: the header stays one or two rows on a phone
   const recorder = new CallRecorder({ send, nextNonce: (p) => state.nextNonce(p) })
   const syncRecorder = () => recorder.sync(state.recording.on, call.outgoing)
   call.onChange(syncRecorder)
