@@ -127,6 +127,7 @@ export function createRecordingControls ({ state, send }) {
     badge.hidden = !r.on
     const other = state.other && state.other.name ? state.other.name : 'The other participant'
     if (r.on) text.textContent = ' This call is recorded for the replay (both agreed).'
+    else if (r.mine === null && r.theirs) text.textContent = `${other} agreed to record this call for the replay. It is recorded only if you agree too.`
     else if (r.mine === null) text.textContent = 'Record this call for the replay? It is recorded only if you both agree.'
     else if (r.mine && r.theirs === null) text.textContent = `You agreed to record; waiting for ${other}.`
     else if (r.mine && r.theirs === false) text.textContent = `You agreed; ${other} did not: the call is not recorded.`
