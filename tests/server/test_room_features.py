@@ -528,7 +528,10 @@ async def test_parallel_replays_share_one_build(tmp_path, monkeypatch):
         return real(*args)
 
     monkeypatch.setattr(timeline, "build", counted)
-    async with in_process(tmp_path / "d", timeline_page_bytes=2048) as server:
+    # pings far apart: on a loaded machine a late pong marked a participant away and back,
+    # a presence event that (rightly) made a second build
+    async with in_process(tmp_path / "d", timeline_page_bytes=2048,
+                          ws_ping_seconds=600, idle_ping_seconds=600) as server:
         s, a, b = await live_pair(server)
         sid = s["session_id"]
         await type_updates(a, 40)
