@@ -4,8 +4,10 @@ served only once the session ended, deleted by the embedder, kept by a backup.""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -176,6 +178,33 @@ async def test_both_consents_record_and_the_replay_serves_it_after_the_end(tmp_p
         assert status == 404
         status, _ = await api(server, "DELETE", f"/api/sessions/{sid}/recording", key="wrong")
         assert status == 401
+
+
+async def test_a_withdrawal_while_a_chunk_waits_on_the_store_stores_nothing(tmp_path):
+    """The first chunk of a room load reads where its sender was (a store read, off the loop);
+    the other side withdrawing meanwhile must refuse it. The read is held up on purpose."""
+    async with serving(tmp_path) as server:
+        s, a, b = await live_pair(server)
+        sid = s["session_id"]
+        for p in (a, b):
+            await p.send(RecordingConsent(yes=True))
+        await a.until(state(on=True, mine=True, theirs=True))
+        store = server.hub.store
+        real, reading, go = store.recording_tail, threading.Event(), threading.Event()
+
+        def slow_tail(*args: Any) -> Any:
+            reading.set()
+            go.wait(10)
+            return real(*args)
+
+        store.recording_tail = slow_tail
+        await a.send(chunk(0, 0, b"voice", "slow"))
+        await asyncio.to_thread(reading.wait, 10)
+        await b.send(RecordingConsent(yes=False))
+        await a.until(state(on=False, theirs=False))
+        go.set()
+        await a.next(error("not_recording", "slow"))
+        assert stored(server, sid) == []
 
 
 async def test_refused_chunks_are_charged_to_their_sender_only(tmp_path, database):

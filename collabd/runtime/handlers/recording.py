@@ -74,6 +74,13 @@ async def chunk(ctx: Ctx, msg: RecordingChunk) -> None:
     if not rec.bucket.allow(ctx.loop_time(), len(msg.data) * 3 / 4):
         ctx.error("rate_limited", "too much audio; this run is over", msg.nonce)
         return
+    if rec.stored is None:  # after a restart or an unload: where this participant was
+        tail = await ctx.host.read(ctx.store.recording_tail, ctx.room.name, pid)
+        if rec.stored is None:  # (another chunk may have read it meanwhile)
+            rec.stored = tail[0]
+            if rec.run < 0:  # else known here (the embedder deleted the chunks meanwhile)
+                rec.run, rec.seq, rec.ts = tail[1:]
+    # after the only await before the write: a consent withdrawn meanwhile counts
     if not live.session.recording_on():
         ctx.error("not_recording", "the call is not being recorded (consent, phase or "
                   "session option)", msg.nonce)
@@ -81,12 +88,6 @@ async def chunk(ctx: Ctx, msg: RecordingChunk) -> None:
     if not 0 <= msg.ms <= lim.recording_chunk_ms:
         ctx.error("bad_message", f"ms must be 0..{lim.recording_chunk_ms}", msg.nonce)
         return
-    if rec.stored is None:  # after a restart or an unload: where this participant was
-        tail = await ctx.host.read(ctx.store.recording_tail, ctx.room.name, pid)
-        if rec.stored is None:  # (another chunk may have read it meanwhile)
-            rec.stored = tail[0]
-            if rec.run < 0:  # else known here (the embedder deleted the chunks meanwhile)
-                rec.run, rec.seq, rec.ts = tail[1:]
     if not (msg.seq == 0 and msg.run > rec.run
             or msg.seq == rec.seq + 1 and msg.run == rec.run):
         ctx.error("bad_message", "a run starts at seq 0 with a higher run number and goes on "
