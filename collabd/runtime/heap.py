@@ -1,10 +1,11 @@
 """Hand freed heap pages back to the operating system now and then (glibc's malloc_trim).
 
 A server that creates and drops rooms, sessions and SQLite pages all day leaves free chunks
-scattered through glibc's heap; glibc only returns the top of the heap on its own, so the
-free middle stays in RSS and RSS creeps up with no live object behind it (a soak measured the
-heap's live bytes flat while its free bytes grew ~8 MiB an hour). `malloc_trim(0)` releases
-every free page. Where there is no glibc (macOS, musl), `trimmer()` is None and nothing runs.
+scattered through glibc's heaps; glibc only returns the top of a heap on its own, so a free
+middle stays in RSS with no live object behind it. `malloc_trim(0)` releases every whole free
+page in every arena (in a 45-minute soak: about 1 MB of a worker thread's arena each minute;
+the main heap's free chunks were too scattered to give back whole pages). Where there is no
+glibc (macOS, musl), `trimmer()` is None and nothing runs.
 """
 
 from __future__ import annotations
